@@ -1,0 +1,27 @@
+"""Numbers and well-known addresses of the Solana runtime that the emulator reproduces."""
+
+from solders.pubkey import Pubkey
+
+SYSTEM_PROGRAM_ID = Pubkey.from_string("11111111111111111111111111111111")
+TOKEN_PROGRAM_ID = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+ASSOCIATED_TOKEN_PROGRAM_ID = Pubkey.from_string("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL")
+COMPUTE_BUDGET_PROGRAM_ID = Pubkey.from_string("ComputeBudget111111111111111111111111111111")
+NATIVE_LOADER_ID = Pubkey.from_string("NativeLoader1111111111111111111111111111111")
+BPF_LOADER_2_ID = Pubkey.from_string("BPFLoader2111111111111111111111111111111111")
+BPF_LOADER_UPGRADEABLE_ID = Pubkey.from_string("BPFLoaderUpgradeab1e11111111111111111111111")
+SYSVAR_OWNER_ID = Pubkey.from_string("Sysvar1111111111111111111111111111111111111")
+
+LAMPORTS_PER_SIGNATURE = 5_000
+LAMPORTS_PER_SOL = 1_000_000_000
+MAX_PERMITTED_DATA_LENGTH = 10 * 1024 * 1024
+# How much one instruction may grow an account's data (MAX_PERMITTED_DATA_INCREASE).
+MAX_PERMITTED_DATA_INCREASE = 10 * 1024
+MAX_PROCESSING_AGE = 150  # blocks a recent blockhash stays valid
+MAX_CPI_DEPTH = 4  # invoke depth beyond the top-level instruction (stack height 5 fails)
+MAX_SEED_LEN = 32
+MAX_SEEDS = 16
+DEFAULT_INSTRUCTION_COMPUTE_UNIT_LIMIT = 200_000
+MAX_COMPUTE_UNIT_LIMIT = 1_400_000
+MICRO_LAMPORTS_PER_LAMPORT = 1_000_000
+SLOTS_PER_EPOCH = 432_000
+DEFAULT_SLOT_MS = 400
