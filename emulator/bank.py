@@ -315,9 +315,9 @@ class Bank:
             tx.sanitize()
         except Exception:  # solders raises SanitizeError, which has no common base to catch by name
             return TransactionErrorFieldless.SanitizeFailure
-        if isinstance(tx, VersionedTransaction) and not isinstance(tx.message, Message):
-            if tx.message.address_table_lookups:
-                return TransactionErrorFieldless.AddressLookupTableNotFound
+        message = tx.message
+        if not isinstance(message, Message) and message.address_table_lookups:
+            return TransactionErrorFieldless.AddressLookupTableNotFound
         if verify_signatures and not all(tx.verify_with_results()):
             return TransactionErrorFieldless.SignatureFailure
         if check_blockhash and tx.message.recent_blockhash not in self._valid_blockhashes:
@@ -381,7 +381,9 @@ class Bank:
             fee_payer = accounts[keys[0]].copy()
             fee_payer.lamports -= fee
             writes = {keys[0]: fee_payer if fee_payer.lamports else None}
-        post_accounts = [] if commit else [(key, acc.to_solders() if acc.lamports else None) for key, acc in working.items()]
+        post_accounts = (
+            [] if commit else [(key, acc.to_solders() if acc.lamports else None) for key, acc in working.items()]
+        )
         result = TransactionResult(signature, err, logs.lines, meter.used, fee, return_data, post_accounts)
         if commit:
             self._commit(tx, message, signature, result, writes, pre_balances)

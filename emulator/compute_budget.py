@@ -24,7 +24,8 @@ class InvalidComputeBudget(ValueError):
     """A ComputeBudget instruction is malformed or repeated; Agave rejects the transaction for it."""
 
     def __init__(self, instruction_index: int, duplicate: bool) -> None:
-        super().__init__(f"compute budget instruction {instruction_index} is {'duplicate' if duplicate else 'invalid'}")
+        problem = "duplicate" if duplicate else "invalid"
+        super().__init__(f"compute budget instruction {instruction_index} is {problem}")
         self.instruction_index = instruction_index
         self.duplicate = duplicate
 
@@ -64,7 +65,7 @@ def compute_budget_of(message: ResolvedMessage) -> ComputeBudget:
             limit = struct.unpack_from("<I", data, 1)[0]
         elif kind == _SET_COMPUTE_UNIT_PRICE and len(data) == 9:
             price = struct.unpack_from("<Q", data, 1)[0]
-        elif (kind == _REQUEST_HEAP_FRAME or kind == _SET_LOADED_ACCOUNTS_DATA_SIZE_LIMIT) and len(data) == 5:
+        elif kind in (_REQUEST_HEAP_FRAME, _SET_LOADED_ACCOUNTS_DATA_SIZE_LIMIT) and len(data) == 5:
             continue
         else:
             raise InvalidComputeBudget(index, duplicate=False)

@@ -81,7 +81,8 @@ def process_instruction(ctx: InvokeContext, accounts: list[AccountInfo], data: b
         _require_accounts(accounts, 2)
         _transfer(ctx, accounts[0], accounts[1], lamports)
     elif tag == 3:  # CreateAccountWithSeed
-        base, seed, lamports, space, owner = reader.pubkey(), reader.string(), reader.u64(), reader.u64(), reader.pubkey()
+        base, seed = reader.pubkey(), reader.string()
+        lamports, space, owner = reader.u64(), reader.u64(), reader.pubkey()
         _require_accounts(accounts, 2)
         address = _address_with_seed(ctx, accounts[1].key, _Seeded(base, seed, owner))
         _create_account(ctx, accounts[0], accounts[1], address, lamports, space, owner, _signers(accounts))
@@ -103,13 +104,11 @@ def process_instruction(ctx: InvokeContext, accounts: list[AccountInfo], data: b
     elif tag == 11:  # TransferWithSeed
         lamports, from_seed, from_owner = reader.u64(), reader.string(), reader.pubkey()
         _require_accounts(accounts, 3)
-        source, base, destination = accounts[0], accounts[1], accounts[2]
-        if not base.is_signer:
-            ctx_msg(ctx, f"Transfer: `from` account {base.key} must sign")
+        source, base_info, destination = accounts[0], accounts[1], accounts[2]
+        if not base_info.is_signer:
+            ctx_msg(ctx, f"Transfer: `from` account {base_info.key} must sign")
             raise InstructionFailure(InstructionErrorFieldless.MissingRequiredSignature)
-        expected = _address_with_seed(ctx, source.key, _Seeded(base.key, from_seed, from_owner))
-        if expected != source.key:
-            raise CustomError(SystemError.AddressWithSeedMismatch)
+        _address_with_seed(ctx, source.key, _Seeded(base_info.key, from_seed, from_owner))
         _transfer_verified(ctx, source, destination, lamports)
     else:
         raise InstructionFailure(InstructionErrorFieldless.InvalidInstructionData)
