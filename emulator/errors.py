@@ -7,6 +7,7 @@ value compares equal across the emulator, LiteSVM and the JSON-RPC edge.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 
 from solders.transaction_status import (
@@ -29,6 +30,7 @@ __all__ = [
     "TransactionErrorFieldless",
     "instruction_error_message",
     "transaction_error_json",
+    "transaction_error_value",
     "instruction_error",
     "rent_error",
 ]
@@ -89,9 +91,15 @@ def rent_error(account_index: int) -> TransactionErrorInsufficientFundsForRent:
 
 def transaction_error_json(error: TransactionErrorType) -> str:
     """The JSON Solana's RPC uses for ``err``: ``"BlockhashNotFound"`` or ``{"InstructionError":[0,{"Custom":1}]}``."""
+    return json.dumps(transaction_error_value(error), separators=(",", ":"))
+
+
+def transaction_error_value(error: TransactionErrorType) -> object:
+    """``err`` as a JSON value; solders' own ``to_json`` drops the outer variant name, so it is added here."""
     if isinstance(error, TransactionErrorFieldless):
-        return f'"{_fieldless_name(error)}"'
-    return str(error.to_json())
+        return _fieldless_name(error)
+    variant = type(error).__name__.removeprefix("TransactionError")
+    return {variant: json.loads(error.to_json())}
 
 
 def _fieldless_name(kind: TransactionErrorFieldless | InstructionErrorFieldless) -> str:

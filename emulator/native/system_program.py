@@ -192,6 +192,10 @@ def _transfer_verified(ctx: InvokeContext, source: AccountInfo, destination: Acc
     if lamports > source.lamports:
         ctx_msg(ctx, f"Transfer: insufficient lamports {source.lamports}, need {lamports}")
         raise CustomError(SystemError.ResultWithNegativeLamports)
+    # A builtin's writes are checked as they happen (Agave's BorrowedAccount), not net at the end:
+    # a self-transfer out of an account the System program does not own fails although it nets to zero.
+    if source.owner != SYSTEM_PROGRAM_ID and lamports:
+        raise InstructionFailure(InstructionErrorFieldless.ExternalAccountLamportSpend)
     if not source.is_writable:
         raise InstructionFailure(InstructionErrorFieldless.ReadonlyLamportChange)
     if not destination.is_writable:

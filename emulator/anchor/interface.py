@@ -1,0 +1,100 @@
+"""A program's interface, declared once: the IDL and the entry point are both derived from it.
+
+An instruction lives in its own module (``logic/increment.py``) and declares what Anchor's
+``#[derive(Accounts)]`` struct and handler signature declare::
+
+    INCREMENT = Instruction(
+        "increment",
+        accounts=(InstructionAccount("counter", mut=True), InstructionAccount("authority", signer=True)),
+        args={"amount": U64},
+        handler=increment,          # def increment(ctx, accounts, amount: int) -> None
+    )
+
+and the program module collects them with its account types, events and errors into a
+:class:`ProgramInterface`, from which :func:`emulator.anchor.idl.idl` builds the IDL and
+:func:`emulator.anchor.dispatch.entrypoint` the program entry point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.anchor.borsh import BorshType, StructType, borsh_type, idl_name
+from emulator.anchor.discriminator import camel_case, instruction_discriminator, snake_case
+from emulator.anchor.errors import ErrorCodeEnum
+
+Handler = Callable[..., None]
+"""``handler(ctx, accounts, *args)``: the invoke context, the bound :class:`Accounts`, then the args in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class InstructionAccount:
+    """One entry of an instruction's account list, as the IDL's ``isMut``/``isSigner``/``isOptional``.
+
+    An optional account is passed as the program id when absent (Anchor's convention).
+    """
+
+    name: str
+    mut: bool = False
+    signer: bool = False
+    optional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    """One instruction: its name (snake case, as the Rust function), accounts, Borsh args and handler."""
+
+    name: str
+    accounts: tuple[InstructionAccount, ...]
+    args: Mapping[str, BorshType[Any] | type]
+    handler: Handler
+    discriminator: bytes = field(init=False)
+    arg_types: tuple[tuple[str, BorshType[Any]], ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        _check_name(self.name, f"instruction {self.name}")
+        names = [account.name for account in self.accounts]
+        if len(set(names)) != len(names):
+            raise ValueError(f"instruction {self.name} declares an account name twice")
+        for name in [*names, *self.args]:
+            _check_name(name, f"{self.name}.{name}")
+        object.__setattr__(self, "discriminator", instruction_discriminator(self.name))
+        object.__setattr__(self, "arg_types", tuple((name, borsh_type(t)) for name, t in self.args.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramInterface:
+    """Everything a program exposes: what the legacy IDL lists, plus the handlers behind it.
+
+    ``accounts`` are the struct classes stored in accounts (discriminator ``account:<Name>``);
+    ``types`` lists extra user types the IDL must carry beyond those reachable from instructions,
+    accounts and events (which are collected automatically); ``errors`` is the program's
+    :class:`ErrorCodeEnum`, numbered from 6000.
+    """
+
+    name: str
+    version: str
+    instructions: tuple[Instruction, ...]
+    accounts: tuple[type, ...] = ()
+    types: tuple[type, ...] = ()
+    events: tuple[type, ...] = ()
+    errors: type[ErrorCodeEnum] | None = None
+
+    def __post_init__(self) -> None:
+        discriminators = [ix.discriminator for ix in self.instructions]
+        if len(set(discriminators)) != len(discriminators):
+            raise ValueError(f"program {self.name} declares two instructions with the same discriminator")
+        for cls in (*self.accounts, *self.events):
+            if not isinstance(borsh_type(cls), StructType):
+                raise TypeError(f"{cls.__name__} must be a Borsh struct to be an account or an event")
+        user_types = [idl_name(cls) for cls in (*self.accounts, *self.types, *self.events)]
+        if len(set(user_types)) != len(user_types):
+            raise ValueError(f"program {self.name} declares a type name twice")
+
+
+def _check_name(name: str, what: str) -> None:
+    """A name must survive the IDL's camelCase and anchorpy's snake_case unchanged, or clients miss it."""
+    if not name.isidentifier() or snake_case(camel_case(name)) != name:
+        raise ValueError(f"{what}: {name!r} must be a snake_case identifier that round-trips through camelCase")
