@@ -78,9 +78,11 @@ class Bank:
         self._clock = clock if clock is not None else ManualClock()
         self._rent = rent
         self._programs: dict[Pubkey, ProgramSpec] = {}
+        self._builtin_ids: set[Pubkey] = set()
         self._accounts: dict[Pubkey, Account] = dict(self._ledger.accounts())
-        self._blocks: deque[BlockInfo] = deque(self._ledger.recent_blocks(MAX_PROCESSING_AGE + 1),
-                                               maxlen=MAX_PROCESSING_AGE + 1)
+        self._blocks: deque[BlockInfo] = deque(
+            self._ledger.recent_blocks(MAX_PROCESSING_AGE + 1), maxlen=MAX_PROCESSING_AGE + 1
+        )
         self._valid_blockhashes: dict[Hash, BlockInfo] = {block.blockhash: block for block in self._blocks}
         self._processed: dict[Signature, Hash] = {}
         if not self._blocks:
@@ -105,6 +107,8 @@ class Bank:
 
     def _register(self, spec: ProgramSpec) -> dict[Pubkey, Account | None]:
         self._programs[spec.program_id] = spec
+        if spec.builtin:
+            self._builtin_ids.add(spec.program_id)
         if spec.program_id in self._accounts:
             return {}
         loader = NATIVE_LOADER_ID if spec.builtin else BPF_LOADER_2_ID
@@ -294,7 +298,7 @@ class Bank:
             return TransactionResult(signature, rejection, [], 0, 0)
         message = resolve_message(tx.message)
         try:
-            budget = compute_budget_of(message)
+            budget = compute_budget_of(message, self._builtin_ids)
         except InvalidComputeBudget as exc:
             err: TransactionErrorType = (
                 TransactionErrorDuplicateInstruction(exc.instruction_index)
@@ -447,7 +451,13 @@ class Bank:
         block = self._blocks[-1]
         versioned = tx if isinstance(tx, VersionedTransaction) else VersionedTransaction.from_legacy(tx)
         record = TransactionRecord(
-            signature, block.slot, self._clock.now().unix_timestamp, versioned, result, pre_balances, post_balances,
+            signature,
+            block.slot,
+            self._clock.now().unix_timestamp,
+            versioned,
+            result,
+            pre_balances,
+            post_balances,
             keys,
         )
         self._ledger.commit(writes, record)

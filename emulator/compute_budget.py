@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Container
 from dataclasses import dataclass
 
+from solders.pubkey import Pubkey
+
 from emulator.constants import (
+    BUILTIN_INSTRUCTION_COMPUTE_UNIT_LIMIT,
     COMPUTE_BUDGET_PROGRAM_ID,
     DEFAULT_INSTRUCTION_COMPUTE_UNIT_LIMIT,
     LAMPORTS_PER_SIGNATURE,
@@ -44,15 +48,23 @@ class ComputeBudget:
         return num_signatures * LAMPORTS_PER_SIGNATURE + self.priority_fee
 
 
-def compute_budget_of(message: ResolvedMessage) -> ComputeBudget:
-    """Read the message's ComputeBudget instructions; without a limit, 200k units per other instruction."""
+def compute_budget_of(message: ResolvedMessage, builtin_programs: Container[Pubkey]) -> ComputeBudget:
+    """Read the message's ComputeBudget instructions.
+
+    Without an explicit limit Agave allows 200k units per instruction of a non-builtin program and
+    3k per builtin one (ComputeBudget's own instructions included).
+    """
     limit: int | None = None
     price: int | None = None
     seen: set[int] = set()
-    other_instructions = 0
+    default_limit = 0
     for index, ix in enumerate(message.instructions):
-        if message.account_keys[ix.program_index] != COMPUTE_BUDGET_PROGRAM_ID:
-            other_instructions += 1
+        program_id = message.account_keys[ix.program_index]
+        is_builtin = program_id in builtin_programs
+        default_limit += (
+            BUILTIN_INSTRUCTION_COMPUTE_UNIT_LIMIT if is_builtin else DEFAULT_INSTRUCTION_COMPUTE_UNIT_LIMIT
+        )
+        if program_id != COMPUTE_BUDGET_PROGRAM_ID:
             continue
         data = ix.data
         if not data:
@@ -70,5 +82,5 @@ def compute_budget_of(message: ResolvedMessage) -> ComputeBudget:
         else:
             raise InvalidComputeBudget(index, duplicate=False)
     if limit is None:
-        limit = DEFAULT_INSTRUCTION_COMPUTE_UNIT_LIMIT * other_instructions
+        limit = default_limit
     return ComputeBudget(min(limit, MAX_COMPUTE_UNIT_LIMIT), price or 0)

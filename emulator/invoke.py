@@ -176,9 +176,7 @@ class Frame:
             post_total += post.lamports
             owned = pre.owner == program_id
             writable = info.is_writable
-            if post.owner != pre.owner and not (
-                owned and writable and not pre.executable and not any(post.data)
-            ):
+            if post.owner != pre.owner and not (owned and writable and not pre.executable and not any(post.data)):
                 raise InstructionFailure(InstructionErrorFieldless.ModifiedProgramId)
             if post.lamports < pre.lamports and not owned:
                 raise InstructionFailure(InstructionErrorFieldless.ExternalAccountLamportSpend)

@@ -48,12 +48,11 @@ class LedgerStore(Protocol):
         """The last ``count`` blocks, oldest first."""
         ...
 
-    def transaction(self, signature: Signature) -> TransactionRecord | None:
-        ...
+    def transaction(self, signature: Signature) -> TransactionRecord | None: ...
 
-    def signatures_for_address(self, address: Pubkey, limit: int, before: Signature | None = None) -> list[
-        TransactionRecord
-    ]:
+    def signatures_for_address(
+        self, address: Pubkey, limit: int, before: Signature | None = None
+    ) -> list[TransactionRecord]:
         """Newest first, as getSignaturesForAddress returns them."""
         ...
 

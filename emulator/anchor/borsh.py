@@ -320,6 +320,8 @@ class Vec(BorshType[list[T]]):
     def write(self, value: list[T], out: bytearray) -> None:
         if not isinstance(value, Sequence) or isinstance(value, str):
             raise BorshEncodeError(f"vec needs a sequence, got {type(value).__name__}")
+        if value and self.item.min_size == 0:
+            raise BorshEncodeError("a vec of zero-sized items cannot be decoded, so it is not encoded either")
         _write_len(len(value), out)
         for item in value:
             self.item.write(item, out)

@@ -13,18 +13,33 @@ import re
 
 DISCRIMINATOR_SIZE = 8
 
-# A word is an acronym run not followed by a lowercase letter ("HTTP" in "HTTPServer"), or an
-# optional capital followed by lowercase letters and digits ("Server", "v2").
-_WORD = re.compile(r"[A-Z]+(?![a-z])[0-9]*|[A-Z]?[a-z0-9]+|[0-9]+")
-
-
 def words(name: str) -> list[str]:
-    """Split an identifier in any case style into its words.
+    """Split an identifier in any case style into its words, by ``heck``'s rules.
 
-    >>> words("incrementBy"), words("HTTPServer"), words("join_run"), words("v2Thing")
-    (['increment', 'By'], ['HTTP', 'Server'], ['join', 'run'], ['v2', 'Thing'])
+    Words break at non-alphanumerics, between a lowercase letter (or digits after one) and an
+    uppercase letter, and before the last capital of an acronym followed by a lowercase letter.
+
+    >>> words("incrementBy"), words("HTTPServer"), words("join_run"), words("v2Thing"), words("A0A")
+    (['increment', 'By'], ['HTTP', 'Server'], ['join', 'run'], ['v2', 'Thing'], ['A0A'])
     """
-    return _WORD.findall(name)
+    found: list[str] = []
+    for chunk in re.split(r"[^0-9A-Za-z]+", name):
+        start = 0
+        mode = ""  # "", "lower" or "upper": the case of the word so far (digits keep it)
+        for i, char in enumerate(chunk[:-1]):
+            following = chunk[i + 1]
+            next_mode = "lower" if char.islower() else "upper" if char.isupper() else mode
+            if next_mode == "lower" and following.isupper():
+                found.append(chunk[start : i + 1])
+                start, mode = i + 1, ""
+            elif mode == "upper" and char.isupper() and following.islower():
+                found.append(chunk[start:i])
+                start, mode = i, ""
+            else:
+                mode = next_mode
+        if chunk[start:]:
+            found.append(chunk[start:])
+    return found
 
 
 def snake_case(name: str) -> str:

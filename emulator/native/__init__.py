@@ -1,8 +1,13 @@
 """The native programs every bank starts with."""
 
-from emulator.native import compute_budget, system_program
+from emulator.native import associated_token, compute_budget, spl_token, system_program
 from emulator.program import ProgramSpec
 
-DEFAULT_PROGRAMS: tuple[ProgramSpec, ...] = (system_program.PROGRAM_SPEC, compute_budget.PROGRAM_SPEC)
+DEFAULT_PROGRAMS: tuple[ProgramSpec, ...] = (
+    system_program.PROGRAM_SPEC,
+    compute_budget.PROGRAM_SPEC,
+    spl_token.PROGRAM_SPEC,
+    associated_token.PROGRAM_SPEC,
+)
 
 __all__ = ["DEFAULT_PROGRAMS"]

@@ -61,7 +61,9 @@ class DualChain:
     def send(self, tx: Transaction | VersionedTransaction) -> tuple[Outcome, Outcome]:
         ours = self.bank.send_transaction(tx)
         theirs = self.svm.send_transaction(tx)
-        our_outcome = Outcome(None if ours.err is None else transaction_error_json(ours.err), _comparable_logs(ours.logs))
+        our_outcome = Outcome(
+            None if ours.err is None else transaction_error_json(ours.err), _comparable_logs(ours.logs)
+        )
         if isinstance(theirs, FailedTransactionMetadata):
             their_outcome = Outcome(transaction_error_json(theirs.err()), _comparable_logs(theirs.meta().logs()))
         else:
@@ -74,7 +76,9 @@ class DualChain:
     def account_pair(self, pubkey: Pubkey) -> tuple[tuple | None, tuple | None]:
         return _normalised(self.bank.get_account(pubkey)), _normalised(self.svm.get_account(pubkey))
 
-    def assert_same(self, tx: Transaction | VersionedTransaction, keys: Iterable[Pubkey], *, logs: bool = True) -> str | None:
+    def assert_same(
+        self, tx: Transaction | VersionedTransaction, keys: Iterable[Pubkey], *, logs: bool = True
+    ) -> str | None:
         """Send ``tx`` to both; assert equal errors, logs and accounts; return the error JSON (or None)."""
         ours, theirs = self.send(tx)
         assert ours.err == theirs.err, (ours, theirs)

@@ -1,8 +1,8 @@
-"""Random sequences of System operations over ten accounts end identically on the emulator and LiteSVM.
+"""Random sequences of System and SPL Token operations over ten accounts end identically on both chains.
 
 Amounts are whole SOL so no step lands in LiteSVM's known rent divergence (a zero-data account
-left between 0 and the rent-exempt minimum, spec/solana-rpc.md §7.3) and allocate/assign skip unfunded accounts (LiteSVM keeps zero-lamport
-accounts that Agave purges); overdrafts, missing data
+left between 0 and the rent-exempt minimum, spec/solana-rpc.md §7.3), and allocate/assign skip
+unfunded accounts (LiteSVM keeps zero-lamport accounts that Agave purges). Overdrafts, the data
 rules, re-creation of live accounts and re-assignment still occur and must fail the same way.
 """
 
@@ -38,8 +38,12 @@ operation = st.one_of(
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(operation, min_size=150, max_size=250), st.lists(st.integers(0, 4), min_size=ACCOUNTS, max_size=ACCOUNTS))
-def test_random_system_operations_match_litesvm(operations: list[tuple[str, int, int, int]], balances: list[int]) -> None:
+@given(
+    st.lists(operation, min_size=150, max_size=250), st.lists(st.integers(0, 4), min_size=ACCOUNTS, max_size=ACCOUNTS)
+)
+def test_random_system_operations_match_litesvm(
+    operations: list[tuple[str, int, int, int]], balances: list[int]
+) -> None:
     chain = DualChain()
     fee_payer = chain.new_funded(1_000 * SOL)
     wallets = [Keypair() for _ in range(ACCOUNTS)]
@@ -53,11 +57,20 @@ def test_random_system_operations_match_litesvm(operations: list[tuple[str, int,
             # LiteSVM keeps a zero-lamport account that Agave purges (spec §7.3): not a comparable step.
             continue
         if kind == "transfer":
-            ix = transfer(TransferParams(from_pubkey=source.pubkey(), to_pubkey=target.pubkey(), lamports=amount * SOL))
+            ix = transfer(
+                TransferParams(from_pubkey=source.pubkey(), to_pubkey=target.pubkey(), lamports=amount * SOL)
+            )
         elif kind == "create":
             lamports = chain.bank.minimum_balance_for_rent_exemption(amount)
-            ix = create_account(CreateAccountParams(from_pubkey=source.pubkey(), to_pubkey=target.pubkey(),
-                                                    lamports=lamports, space=amount, owner=OTHER_OWNER))
+            ix = create_account(
+                CreateAccountParams(
+                    from_pubkey=source.pubkey(),
+                    to_pubkey=target.pubkey(),
+                    lamports=lamports,
+                    space=amount,
+                    owner=OTHER_OWNER,
+                )
+            )
         elif kind == "allocate":
             ix = allocate(AllocateParams(pubkey=target.pubkey(), space=amount))
         else:
