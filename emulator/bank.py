@@ -113,7 +113,9 @@ class Bank:
             return {}
         loader = NATIVE_LOADER_ID if spec.builtin else BPF_LOADER_2_ID
         data = bytearray(spec.name.encode()) if spec.builtin else bytearray()
-        account = Account(max(1, self._rent.minimum_balance(len(data))), data, loader, True, 0)
+        # Builtins hold 1 lamport on a real cluster; loaded programs are rent-exempt for their data.
+        lamports = 1 if spec.builtin else self._rent.minimum_balance(len(data))
+        account = Account(max(1, lamports), data, loader, True, 0)
         return {spec.program_id: account}
 
     @property

@@ -8,6 +8,7 @@ rules, re-creation of live accounts and re-assignment still occur and must fail 
 
 from __future__ import annotations
 
+import spl.token.instructions as spl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from solders.keypair import Keypair
@@ -22,8 +23,10 @@ from solders.system_program import (
     create_account,
     transfer,
 )
+from spl.token.constants import TOKEN_PROGRAM_ID
 
 from tests.emulator.litesvm_oracle import DualChain
+from tests.emulator.test_spl_token_differential import TokenWorld
 
 SOL = 1_000_000_000
 ACCOUNTS = 10
@@ -77,3 +80,65 @@ def test_random_system_operations_match_litesvm(
             owner = OTHER_OWNER if amount else Pubkey.default()
             ix = assign(AssignParams(pubkey=target.pubkey(), owner=owner))
         chain.assert_same(chain.sign([ix], fee_payer, source, target), keys)
+
+
+token_operation = st.tuples(
+    st.sampled_from(
+        ["mint_to", "transfer", "burn", "approve", "delegate_transfer", "freeze", "thaw", "close", "create"]
+    ),
+    st.integers(0, ACCOUNTS - 1),
+    st.integers(0, ACCOUNTS - 1),
+    st.integers(0, 60),
+)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(token_operation, min_size=150, max_size=250))
+def test_random_token_operations_match_litesvm(operations: list[tuple[str, int, int, int]]) -> None:
+    world = TokenWorld()
+    wallets = [world.wallet_with_ata()[0] for _ in range(ACCOUNTS)]
+    atas = [spl.get_associated_token_address(wallet.pubkey(), world.mint.pubkey()) for wallet in wallets]
+    mint, authority = world.mint.pubkey(), world.authority
+    for kind, a, b, amount in operations:
+        owner, source, target = wallets[a], atas[a], atas[b]
+        signers = [owner]
+        if kind == "mint_to":
+            ix, signers = world.mint_to(source, amount), [authority]
+        elif kind == "transfer":
+            ix = world.transfer(source, target, owner.pubkey(), amount)
+        elif kind == "burn":
+            ix = spl.burn(
+                spl.BurnParams(
+                    program_id=TOKEN_PROGRAM_ID, account=source, mint=mint, owner=owner.pubkey(), amount=amount
+                )
+            )
+        elif kind == "approve":
+            ix = spl.approve(
+                spl.ApproveParams(
+                    program_id=TOKEN_PROGRAM_ID,
+                    source=source,
+                    delegate=wallets[b].pubkey(),
+                    owner=owner.pubkey(),
+                    amount=amount,
+                )
+            )
+        elif kind == "delegate_transfer":
+            ix, signers = world.transfer(source, target, wallets[b].pubkey(), amount), [wallets[b]]
+        elif kind in ("freeze", "thaw"):
+            params = dict(program_id=TOKEN_PROGRAM_ID, account=source, mint=mint, authority=authority.pubkey())
+            builder = spl.freeze_account if kind == "freeze" else spl.thaw_account
+            param_type = spl.FreezeAccountParams if kind == "freeze" else spl.ThawAccountParams
+            ix, signers = builder(param_type(**params)), [authority]
+        elif kind == "close":
+            ix = spl.close_account(
+                spl.CloseAccountParams(
+                    program_id=TOKEN_PROGRAM_ID, account=source, dest=owner.pubkey(), owner=owner.pubkey()
+                )
+            )
+        else:
+            ix, signers = (
+                spl.create_idempotent_associated_token_account(world.payer.pubkey(), owner.pubkey(), mint),
+                [],
+            )
+        tx = world.chain.sign([ix], world.payer, *signers)
+        world.chain.assert_same(tx, [*atas, *(wallet.pubkey() for wallet in wallets), mint])

@@ -16,7 +16,6 @@ from spl.token.constants import TOKEN_PROGRAM_ID
 
 from emulator import Bank, TransactionResult
 from emulator.errors import instruction_error
-from emulator.native import associated_token, spl_token
 from emulator.native.spl_token.state import Mint, TokenAccount
 
 SOL = 1_000_000_000
@@ -34,7 +33,7 @@ class TokenChain:
     """A payer-funded bank; each helper sends one transaction and returns its result."""
 
     def __init__(self) -> None:
-        self.bank = Bank(programs=[spl_token.PROGRAM_SPEC, associated_token.PROGRAM_SPEC])
+        self.bank = Bank()
         self.payer = Keypair()
         assert self.bank.airdrop(self.payer.pubkey(), 1_000 * SOL).ok
 
