@@ -1,0 +1,91 @@
+"""``witness`` and ``warmup_witness`` (§5.1, §5.2): elected clients attest to a round, everyone to Warmup.
+
+A round's witnesses end RoundTrain early once *all* W of them arrived (not just a quorum); in Warmup any client
+may send one, and W of them start training immediately.
+"""
+
+from __future__ import annotations
+
+from coordinator_program.core.atomic import restoring_on_panic
+from coordinator_program.core.errors import CoordinatorError, CoordinatorFailure, CoordinatorPanic
+from coordinator_program.core.queries import (
+    client_signers,
+    committee_selection,
+    current_round,
+    current_round_unchecked,
+    halted,
+    run_state_of,
+    witness_nodes_target,
+)
+from coordinator_program.core.transitions import change_state, start_round_train
+from coordinator_program.core.types.coordinator import Coordinator, Round, Witness
+from coordinator_program.core.types.enums import RunState
+
+__all__ = ["witness", "warmup_witness"]
+
+
+def _reject_duplicate(coordinator: Coordinator, round_: Round, signer: bytes) -> None:
+    """DuplicateWitness if a stored witness's client is ``signer``.
+
+    The stored proofs' indices are dereferenced into the *current* clients list; an index past its end is an
+    out-of-bounds panic in the reference (warmup witnesses are stored unvalidated, §9.12).
+    """
+    clients = coordinator.epoch_state.clients
+    for stored in round_.witnesses:
+        index = stored.proof.index
+        if index >= len(clients):
+            raise CoordinatorPanic(f"witness index {index} out of bounds for {len(clients)} clients")
+        if bytes(clients[index].id.signer) == signer:
+            raise CoordinatorFailure(CoordinatorError.DuplicateWitness)
+
+
+def _store(round_: Round, witness: Witness) -> int:
+    """Append ``witness`` (WitnessesFull at 32) and return the new count."""
+    if round_.witnesses.is_full():
+        raise CoordinatorFailure(CoordinatorError.WitnessesFull)
+    round_.witnesses.push(witness)
+    return len(round_.witnesses)
+
+
+@restoring_on_panic
+def witness(coordinator: Coordinator, signer: bytes, witness: Witness, now: int) -> None:
+    """Record an elected witness of the current round (RoundTrain or RoundWitness)."""
+    if halted(coordinator):
+        raise CoordinatorFailure(CoordinatorError.Halted)
+    target = witness_nodes_target(coordinator)
+    state = run_state_of(coordinator)
+    if state not in (RunState.RoundTrain, RunState.RoundWitness):
+        raise CoordinatorFailure(CoordinatorError.InvalidRunState)
+    selection = committee_selection(coordinator, 0)
+    if not selection.verify_witness_for_client(signer, witness.proof, client_signers(coordinator)) or not (
+        witness.proof.witness
+    ):
+        raise CoordinatorFailure(CoordinatorError.InvalidWitness)
+    round_ = current_round_unchecked(coordinator)
+    _reject_duplicate(coordinator, round_, signer)
+    # Witnesses arriving in RoundWitness are kept but change nothing.
+    if _store(round_, witness) == target and state is RunState.RoundTrain:
+        change_state(coordinator, now, RunState.RoundWitness)
+
+
+@restoring_on_panic
+def warmup_witness(coordinator: Coordinator, signer: bytes, witness: Witness, now: int, seed: int) -> None:
+    """Record a Warmup witness; W of them start the epoch's first round at once with ``seed``.
+
+    Nobody's membership is checked and the proof's index is stored as sent. A late one in RoundTrain succeeds
+    without effect.
+    """
+    if halted(coordinator):
+        raise CoordinatorFailure(CoordinatorError.Halted)
+    state = run_state_of(coordinator)
+    if state is RunState.RoundTrain:
+        return
+    if state is not RunState.Warmup:
+        raise CoordinatorFailure(CoordinatorError.InvalidRunState)
+    target = witness_nodes_target(coordinator)
+    round_ = current_round(coordinator)
+    if round_ is None:
+        raise CoordinatorPanic("no current round to hold warmup witnesses")
+    _reject_duplicate(coordinator, round_, signer)
+    if _store(round_, witness) == target:
+        start_round_train(coordinator, now, seed)

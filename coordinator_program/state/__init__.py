@@ -1,0 +1,1 @@
+"""The coordinator program's account layouts and instruction-argument encodings."""

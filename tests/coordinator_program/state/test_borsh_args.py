@@ -1,0 +1,272 @@
+"""Borsh codecs of the coordinator's instruction arguments: round trips, reference byte order, and every error kind."""
+
+from __future__ import annotations
+
+import contextlib
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck as HypothesisHealthCheck
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from solders.pubkey import Pubkey
+
+from coordinator_program.core.types import Committee, CommitteeProof, NodeIdentity
+from coordinator_program.state.borsh import (
+    BOOL,
+    PUBKEY,
+    STRING,
+    U16,
+    BorshEncodeError,
+    BorshEndOfData,
+    BorshInvalidBool,
+    BorshInvalidEnumTag,
+    BorshInvalidOption,
+    BorshInvalidUtf8,
+    BorshTrailingData,
+    CArray,
+    CFixedString,
+    CFixedVec,
+    Codec,
+    COption,
+    CStruct,
+    CTaggedUnion,
+    Optional,
+    Record,
+    Scalar,
+    UnitEnum,
+)
+from coordinator_program.state.borsh_args import (
+    CHECKPOINT,
+    COMMITTEE_PROOF,
+    COORDINATOR_CONFIG,
+    COORDINATOR_PROGRESS,
+    HEALTH_CHECK,
+    HUB_REPO,
+    INSTRUCTION_ARGS,
+    MODEL,
+    RUN_METADATA,
+    WITNESS,
+    WITNESS_METADATA,
+    InitCoordinatorParams,
+    SetPausedArgs,
+    decode_instruction_args,
+)
+from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE, CoordinatorAccount, load
+
+FIXTURE = Path("/work/shared/fixtures/coordinator-account-v1.bin")
+MODEL_START, MODEL_END = 416, 968
+UNUSED_MODEL_UNION_BYTES = [(848, 880), (884, 888), (920, 936), (965, 968)]
+
+_INT_RANGES = {"B": 8, "H": 16, "I": 32, "Q": 64}
+
+
+def borsh_bytes(codec: Codec[Any]) -> st.SearchStrategy[bytes]:
+    """Valid Borsh encodings for ``codec``'s type (floats without NaN, whose payload Python may not keep)."""
+    if isinstance(codec, Scalar):
+        if codec.fmt in _INT_RANGES:
+            values: st.SearchStrategy[Any] = st.integers(0, 2 ** _INT_RANGES[codec.fmt] - 1)
+        elif codec.fmt == "i":
+            values = st.integers(-(2**31), 2**31 - 1)
+        else:
+            values = st.floats(width=32 if codec.fmt == "f" else 64, allow_nan=False)
+        return values.map(lambda value: struct.pack("<" + codec.fmt, value))
+    if codec is BOOL:
+        return st.sampled_from([b"\0", b"\1"])
+    if codec is STRING:
+        return st.text(max_size=40).map(lambda text: struct.pack("<I", len(text.encode())) + text.encode())
+    if codec is PUBKEY:
+        return st.binary(min_size=32, max_size=32)
+    if isinstance(codec, Optional | COption):
+        return st.just(b"\0") | borsh_bytes(codec.inner).map(lambda inner: b"\1" + inner)
+    if isinstance(codec, UnitEnum):
+        return st.sampled_from([bytes([member]) for member in codec.enum])
+    if isinstance(codec, CFixedString):
+        capacity = codec.string_type.CAPACITY
+        return st.binary(min_size=capacity, max_size=capacity)
+    if isinstance(codec, CArray):
+        return _concat([borsh_bytes(codec.item)] * codec.array_type._length_)
+    if isinstance(codec, CFixedVec):
+        return _concat([borsh_bytes(codec.item)] * codec.vec_type.CAPACITY + [st.binary(min_size=8, max_size=8)])
+    if isinstance(codec, CStruct | Record):
+        return _concat([borsh_bytes(field_codec) for _, field_codec in codec.fields])
+    if isinstance(codec, CTaggedUnion):
+        return st.one_of([_variant_bytes(tag, inner) for tag, inner in codec.variants.items()])
+    raise TypeError(f"no strategy for {codec!r}")
+
+
+def _variant_bytes(tag: int, inner: Codec[Any] | None) -> st.SearchStrategy[bytes]:
+    prefix = bytes([tag])
+    return st.just(prefix) if inner is None else borsh_bytes(inner).map(lambda data: prefix + data)
+
+
+def _concat(parts: list[st.SearchStrategy[bytes]]) -> st.SearchStrategy[bytes]:
+    return st.tuples(*parts).map(b"".join)
+
+
+ROUND_TRIP_CODECS = {
+    "RunMetadata": RUN_METADATA,
+    "CoordinatorConfig": COORDINATOR_CONFIG,
+    "CoordinatorProgress": COORDINATOR_PROGRESS,
+    "Checkpoint": CHECKPOINT,
+    "Model": MODEL,
+    "Witness": WITNESS,
+    "WitnessMetadata": WITNESS_METADATA,
+    "HealthCheck": HEALTH_CHECK,
+    **{f"args:{name}": codec for name, codec in INSTRUCTION_ARGS.items()},
+}
+
+
+@pytest.mark.parametrize("name", list(ROUND_TRIP_CODECS))
+def test_decode_then_encode_reproduces_valid_borsh(name: str) -> None:
+    codec = ROUND_TRIP_CODECS[name]
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HypothesisHealthCheck.too_slow])
+    @given(borsh_bytes(codec))
+    def round_trip(data: bytes) -> None:
+        assert codec.encode(codec.decode(data)) == data
+
+    round_trip()
+
+
+@pytest.fixture
+def fixture_account() -> CoordinatorAccount:
+    return load(bytearray(FIXTURE.read_bytes()))
+
+
+def test_config_borsh_equals_its_unpadded_memory(fixture_account: CoordinatorAccount) -> None:
+    config = fixture_account.state.coordinator.config
+    assert COORDINATOR_CONFIG.encode(config) == bytes(FIXTURE.read_bytes()[968:1032])
+
+
+def test_hub_repo_borsh_puts_repo_id_before_revision(fixture_account: CoordinatorAccount) -> None:
+    hub = fixture_account.state.coordinator.model.llm.checkpoint.variant()
+    encoded = HUB_REPO.encode(hub)
+    assert encoded == b"emozilla/llama2-1.1b-gqa-init".ljust(64, b"\0") + b"\0"
+    hub.revision.set(type(hub.repo_id).from_str("main"))
+    assert HUB_REPO.encode(hub)[64:] == b"\1" + b"main".ljust(64, b"\0")
+
+
+def test_fixture_model_encodes_with_u8_tags(fixture_account: CoordinatorAccount) -> None:
+    encoded = MODEL.encode(fixture_account.state.coordinator.model)
+    # Model::LLM, max_seq_len 2048, cold start 0, HfLlama, Checkpoint::Hub, then the HubRepo.
+    assert encoded[:11] == b"\0" + struct.pack("<II", 2048, 0) + b"\0" + b"\2"
+    assert encoded[11 : 11 + 65] == b"emozilla/llama2-1.1b-gqa-init".ljust(64, b"\0") + b"\0"
+    # Distro(clip Some(1.0), wd None, 0.999, topk 2, chunk 64, no quantization) ends the encoding.
+    assert encoded.endswith(b"\2" + b"\1" + struct.pack("<f", 1.0) + b"\0" + struct.pack("<fHH", 0.999, 2, 64) + b"\0")
+    assert len(encoded) == 386
+
+
+def test_decoded_model_assigns_into_the_account(fixture_account: CoordinatorAccount) -> None:
+    decoded = MODEL.decode(MODEL.encode(fixture_account.state.coordinator.model))
+    fresh_bytes = bytearray(COORDINATOR_ACCOUNT_SIZE)
+    fresh = CoordinatorAccount.from_buffer(fresh_bytes)
+    fresh.state.coordinator.model = decoded
+    expected = bytearray(FIXTURE.read_bytes())
+    for start, stop in UNUSED_MODEL_UNION_BYTES:
+        expected[start:stop] = bytes(stop - start)
+    assert fresh_bytes[MODEL_START:MODEL_END] == expected[MODEL_START:MODEL_END]
+
+
+def test_witness_encoding_has_no_padding() -> None:
+    assert len(WITNESS.encode(WITNESS.struct_type())) == 17 + 192 + 192 + 32
+
+
+def test_health_check_is_identity_then_committee_proof() -> None:
+    identity = NodeIdentity.from_keys(b"\1" * 32, b"\2" * 32)
+    proof = CommitteeProof(committee=Committee.Trainer, position=5, index=6)
+    data = b"\1" * 32 + b"\2" * 32 + b"\2" + struct.pack("<QQ", 5, 6)
+    decoded = INSTRUCTION_ARGS["health_check"].decode(data)
+    assert decoded.id == identity
+    assert decoded.proof.committee_kind is Committee.Trainer
+    assert COMMITTEE_PROOF.encode(proof) == data[64:]
+
+
+def test_init_coordinator_params_round_trip() -> None:
+    params = InitCoordinatorParams(Pubkey.new_unique(), Pubkey.new_unique(), "run", "v1")
+    codec = INSTRUCTION_ARGS["init_coordinator"]
+    data = codec.encode(params)
+    assert data[64:] == b"\3\0\0\0run\2\0\0\0v1"
+    assert codec.decode(data) == params
+
+
+# --- one test per error kind --------------------------------------------------------------------------------------
+
+
+def _fixture_model_bytes() -> bytes:
+    return MODEL.encode(load(bytearray(FIXTURE.read_bytes())).state.coordinator.model)
+
+
+def test_short_data_is_end_of_data() -> None:
+    with pytest.raises(BorshEndOfData):
+        MODEL.decode(_fixture_model_bytes()[:-1])
+
+
+def test_trailing_data_is_rejected_by_decode() -> None:
+    with pytest.raises(BorshTrailingData):
+        MODEL.decode(_fixture_model_bytes() + b"\0")
+
+
+def test_instruction_args_ignore_trailing_data_like_anchor() -> None:
+    assert decode_instruction_args(INSTRUCTION_ARGS["set_paused"], b"\1\7\7") == SetPausedArgs(paused=True)
+
+
+@pytest.mark.parametrize(
+    ("position", "value", "what"),
+    [(0, 1, "Model"), (9, 4, "LLMArchitecture"), (10, 6, "Checkpoint")],
+)
+def test_unknown_enum_variant_is_invalid_tag(position: int, value: int, what: str) -> None:
+    data = bytearray(_fixture_model_bytes())
+    data[position] = value
+    with pytest.raises(BorshInvalidEnumTag, match=what):
+        MODEL.decode(bytes(data))
+
+
+def test_unknown_committee_is_invalid_tag() -> None:
+    with pytest.raises(BorshInvalidEnumTag, match="Committee"):
+        COMMITTEE_PROOF.decode(b"\3" + bytes(16))
+
+
+def test_bool_byte_above_one_is_invalid_bool() -> None:
+    data = bytearray(_fixture_model_bytes())
+    data[-1] = 2  # Distro.quantize_1bit
+    with pytest.raises(BorshInvalidBool):
+        MODEL.decode(bytes(data))
+    with pytest.raises(BorshInvalidBool):
+        INSTRUCTION_ARGS["set_paused"].decode(b"\2")
+
+
+def test_option_tag_above_one_is_invalid_option() -> None:
+    with pytest.raises(BorshInvalidOption):
+        INSTRUCTION_ARGS["set_future_epoch_rates"].decode(b"\2" + bytes(8) + b"\0")
+    data = bytearray(_fixture_model_bytes())
+    data[11 + 64] = 2  # HubRepo.revision
+    with pytest.raises(BorshInvalidOption):
+        MODEL.decode(bytes(data))
+
+
+def test_string_that_is_not_utf8_is_invalid_utf8() -> None:
+    with pytest.raises(BorshInvalidUtf8):
+        INSTRUCTION_ARGS["update_client_version"].decode(b"\2\0\0\0\xff\xfe")
+
+
+def test_string_length_past_the_data_is_end_of_data() -> None:
+    with pytest.raises(BorshEndOfData):
+        STRING.decode(b"\xff\xff\xff\xff")
+
+
+def test_out_of_range_value_is_encode_error() -> None:
+    with pytest.raises(BorshEncodeError):
+        U16.encode(70_000)
+
+
+@given(st.binary(max_size=64))
+@settings(max_examples=200, deadline=None)
+def test_arbitrary_bytes_decode_or_raise_a_borsh_error(data: bytes) -> None:
+    for codec in (INSTRUCTION_ARGS["update"], INSTRUCTION_ARGS["set_future_epoch_rates"], CHECKPOINT):
+        with contextlib.suppress(
+            BorshEndOfData, BorshInvalidEnumTag, BorshInvalidOption, BorshInvalidBool, BorshInvalidUtf8
+        ):
+            decode_instruction_args(codec, data)
