@@ -26,8 +26,13 @@ def signed_transfers(payer: Keypair, blockhash: Hash, count: int) -> list[Transa
     recipients = [Pubkey.new_unique() for _ in range(RECIPIENTS)]
     return [
         Transaction.new_signed_with_payer(
-            [transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=recipients[i % RECIPIENTS],
-                                     lamports=1_000_000 + i))],
+            [
+                transfer(
+                    TransferParams(
+                        from_pubkey=payer.pubkey(), to_pubkey=recipients[i % RECIPIENTS], lamports=1_000_000 + i
+                    )
+                )
+            ],
             payer.pubkey(),
             [payer],
             blockhash,
