@@ -35,6 +35,8 @@ Using: ``ProgramSpec(PROGRAM_ID, entrypoint(INTERFACE), "counter")`` registers i
 
 from emulator.anchor.accounts import (
     account_bytes,
+    check_program,
+    check_system_account,
     close_account,
     init_account,
     load_account,
@@ -125,6 +127,8 @@ __all__ = [
     "init_account",
     "realloc_account",
     "close_account",
+    "check_program",
+    "check_system_account",
     "emit",
     "event_bytes",
     # identifying

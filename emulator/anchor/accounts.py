@@ -27,7 +27,7 @@ from emulator.account import AccountInfo
 from emulator.anchor.borsh import BorshError, borsh_type, decode_prefix, encode, idl_name
 from emulator.anchor.discriminator import DISCRIMINATOR_SIZE, account_discriminator
 from emulator.anchor.errors import AnchorError, ErrorCode
-from emulator.constants import MAX_PERMITTED_DATA_INCREASE, SYSTEM_PROGRAM_ID
+from emulator.constants import MAX_PERMITTED_DATA_INCREASE, MAX_SEED_LEN, MAX_SEEDS, SYSTEM_PROGRAM_ID
 from emulator.errors import InstructionErrorFieldless, InstructionFailure
 from emulator.program import InvokeContext
 
@@ -100,7 +100,7 @@ def init_account(
     signer_seeds: list[list[bytes]] = []
     bump: int | None = None
     if seeds is not None:
-        expected, bump = Pubkey.find_program_address(list(seeds), ctx.program_id)
+        expected, bump = _find_program_address(ctx, seeds)
         if account.key != expected:
             raise AnchorError(ErrorCode.ConstraintSeeds, account=account.key, compared=(account.key, expected))
         signer_seeds = [[*seeds, bytes([bump])]]
@@ -123,6 +123,30 @@ def init_account(
     ctx.invoke(allocate(AllocateParams(pubkey=account.key, space=space)), signer_seeds)
     ctx.invoke(assign(AssignParams(pubkey=account.key, owner=owner)), signer_seeds)
     return bump
+
+
+def _find_program_address(ctx: InvokeContext, seeds: Sequence[bytes]) -> tuple[Pubkey, int]:
+    """``Pubkey::find_program_address`` on chain: too many or too long seeds abort the program in the syscall."""
+    if len(seeds) >= MAX_SEEDS or any(  # the bump is one more seedlen(seed) > MAX_SEED_LEN for seed in seeds):
+        ctx.runtime_message(
+            "Could not create program address with signer seeds: Length of the seed is too long for address generation"
+        )
+        raise InstructionFailure(InstructionErrorFieldless.ProgramFailedToComplete)
+    return Pubkey.find_program_address(list(seeds), ctx.program_id)
+
+
+def check_program(info: AccountInfo, program_id: Pubkey) -> None:
+    """Anchor's ``Program<'info, T>``: the account must be that program (``InvalidProgramId``) and executable."""
+    if info.key != program_id:
+        raise AnchorError(ErrorCode.InvalidProgramId, account=info.key, compared=(info.key, program_id))
+    if not info.executable:
+        raise AnchorError(ErrorCode.InvalidProgramExecutable, account=info.key)
+
+
+def check_system_account(info: AccountInfo) -> None:
+    """Anchor's ``SystemAccount<'info>``: the account must be owned by the System program."""
+    if info.owner != SYSTEM_PROGRAM_ID:
+        raise AnchorError(ErrorCode.AccountNotSystemOwned, account=info.key)
 
 
 def realloc_account(ctx: InvokeContext, *, account: AccountInfo, space: int, payer: AccountInfo) -> None:

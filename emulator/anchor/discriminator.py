@@ -13,6 +13,7 @@ import re
 
 DISCRIMINATOR_SIZE = 8
 
+
 def words(name: str) -> list[str]:
     """Split an identifier in any case style into its words, by ``heck``'s rules.
 

@@ -8,9 +8,10 @@ the ``mut`` constraints once every account is taken (``ConstraintMut``), and run
 Any :class:`AnchorError` is logged as Anchor logs it and re-raised, so the runtime reports
 ``Custom(code)``.
 
-Deviation: Anchor also deserializes typed ``Account<T>`` accounts while taking them, before the
-``mut`` checks; here a handler loads them itself with :func:`emulator.anchor.accounts.load_account`,
-so an owner or discriminator error on one account is reported after the ``mut`` checks of all.
+Deviation: Anchor also deserializes typed ``Account<T>`` accounts and runs ``init`` while taking
+the accounts, before the ``mut`` checks; here the handler does both itself (with
+:func:`~emulator.anchor.accounts.load_account` and :func:`~emulator.anchor.accounts.init_account`),
+so when one instruction has both kinds of fault the ``mut`` error is reported first.
 """
 
 from __future__ import annotations

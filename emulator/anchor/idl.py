@@ -74,9 +74,12 @@ def _user_types(interface: ProgramInterface) -> list[DefinedType[Any]]:
     top_level = {*interface.accounts, *interface.events}
     roots = [type_ for ix in interface.instructions for _, type_ in ix.arg_types]
     roots += [borsh_type(cls) for cls in (*interface.accounts, *interface.events, *interface.types)]
-    found: dict[type, DefinedType[Any]] = {}
+    found: dict[str, DefinedType[Any]] = {}
     for root in roots:
         for type_ in walk(root):
-            if isinstance(type_, DefinedType) and type_.cls not in top_level:
-                found.setdefault(type_.cls, type_)
+            if not isinstance(type_, DefinedType) or type_.cls in top_level:
+                continue
+            seen = found.setdefault(type_.name, type_)
+            if seen.cls is not type_.cls:  # clients look types up by name, so names must be unique
+                raise ValueError(f"two types are named {type_.name}: {seen.cls!r} and {type_.cls!r}")
     return list(found.values())

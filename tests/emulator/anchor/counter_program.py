@@ -172,7 +172,11 @@ def resize(ctx: InvokeContext, accounts: Accounts, space: int) -> None:
 def configure(
     ctx: InvokeContext, accounts: Accounts, settings: Settings, note: str | None, delegates: list[Pubkey]
 ) -> None:
-    ctx.log(f"configured {settings.name} with {len(settings.shapes)} shapes and {len(delegates)} delegates: {note}")
+    audit = accounts.maybe("audit")
+    ctx.log(
+        f"configured {settings.name}: {len(settings.shapes)} shapes, {len(delegates)} delegates, "
+        f"audit {audit.key if audit else None}, {len(accounts.remaining_accounts)} more accounts, note {note}"
+    )
 
 
 INITIALIZE = Instruction(

@@ -30,6 +30,9 @@ class RecordingContext:
     def log_data(self, *chunks: bytes) -> None:
         self.logs.append("data")
 
+    def runtime_message(self, message: str) -> None:
+        self.logs.append(message)
+
     def consume_units(self, units: int) -> None:
         pass
 

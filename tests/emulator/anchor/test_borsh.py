@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from solders.pubkey import Pubkey
 
 from emulator.anchor import (
     BOOL,
@@ -44,6 +43,7 @@ from emulator.anchor import (
     encode,
 )
 from tests.emulator.anchor.counter_program import Circle, Empty, Inner, Mode, Settings, Shape, ShapePair
+from tests.emulator.anchor.strategies import f32s, f64s, pubkeys, settings_values
 
 INTS = [(U8, 8, False), (U16, 16, False), (U32, 32, False), (U64, 64, False), (U128, 128, False)]
 INTS += [(I8, 8, True), (I16, 16, True), (I32, 32, True), (I64, 64, True), (I128, 128, True)]
@@ -54,9 +54,6 @@ def int_range(bits: int, signed: bool) -> tuple[int, int]:
 
 
 TypedValues = st.SearchStrategy[tuple[BorshType[Any], Any]]
-pubkeys = st.binary(min_size=32, max_size=32).map(Pubkey.from_bytes)
-f32s = st.floats(width=32, allow_nan=False)
-f64s = st.floats(allow_nan=False)
 
 
 def primitive(type_: BorshType[Any], values: st.SearchStrategy[Any]) -> TypedValues:
@@ -92,31 +89,6 @@ def _compound(children: TypedValues) -> TypedValues:
 
 
 typed_values = st.recursive(leaves, _compound, max_leaves=6)
-
-inners = st.builds(Inner, st.booleans(), st.integers(-128, 127))
-shapes = st.one_of(
-    st.builds(Empty),
-    st.builds(Circle, st.integers(0, 2**32 - 1), st.none() | st.text(max_size=5)),
-    st.builds(ShapePair, st.integers(0, 255), st.integers(-(2**15), 2**15 - 1)),
-)
-settings_values = st.builds(
-    Settings,
-    st.integers(0, 2**128 - 1),
-    st.integers(-(2**127), 2**127 - 1),
-    st.integers(0, 2**16 - 1),
-    st.integers(-(2**31), 2**31 - 1),
-    st.integers(-(2**63), 2**63 - 1),
-    f64s,
-    f32s,
-    st.text(max_size=10),
-    st.binary(max_size=10),
-    st.lists(pubkeys, max_size=3),
-    st.none() | st.integers(0, 2**64 - 1),
-    st.lists(st.lists(st.integers(0, 255), min_size=2, max_size=2), min_size=3, max_size=3),
-    st.sampled_from(Mode),
-    st.lists(shapes, max_size=4),
-    inners,
-)
 
 
 @settings(max_examples=200)
