@@ -1,0 +1,41 @@
+"""A bank built over a ledger store that already holds a history resumes from it."""
+
+from __future__ import annotations
+
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+from solders.system_program import TransferParams, transfer
+from solders.transaction import Transaction
+
+from emulator import Bank, InMemoryLedgerStore
+
+
+def test_a_new_bank_over_the_same_store_sees_every_account_transaction_and_blockhash() -> None:
+    store = InMemoryLedgerStore()
+    bank = Bank(ledger=store)
+    payer, target = Keypair(), Pubkey.new_unique()
+    bank.airdrop(payer.pubkey(), 10**10)
+    bank.expire_blockhash()
+    ix = transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=target, lamports=10**9))
+    tx = Transaction.new_signed_with_payer([ix], payer.pubkey(), [payer], bank.latest_blockhash())
+    signature = bank.send_transaction(tx).signature
+
+    resumed = Bank(ledger=store)
+    assert resumed.get_balance(target) == 10**9
+    assert resumed.get_balance(payer.pubkey()) == bank.get_balance(payer.pubkey())
+    assert resumed.latest_blockhash() == bank.latest_blockhash()
+    assert resumed.signature_status(signature) is not None
+    assert [r.signature for r in store.signatures_for_address(target, limit=10)] == [signature]
+
+
+def test_closing_an_account_removes_it_from_the_store() -> None:
+    store = InMemoryLedgerStore()
+    bank = Bank(ledger=store)
+    payer, other = Keypair(), Keypair()
+    bank.airdrop(payer.pubkey(), 10**10)
+    bank.airdrop(other.pubkey(), 10**9)
+    drain = transfer(TransferParams(from_pubkey=other.pubkey(), to_pubkey=payer.pubkey(), lamports=10**9))
+    tx = Transaction.new_signed_with_payer([drain], payer.pubkey(), [payer, other], bank.latest_blockhash())
+    assert bank.send_transaction(tx).err is None
+    assert bank.get_account(other.pubkey()) is None
+    assert other.pubkey() not in dict(store.accounts())
