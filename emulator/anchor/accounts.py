@@ -127,7 +127,8 @@ def init_account(
 
 def _find_program_address(ctx: InvokeContext, seeds: Sequence[bytes]) -> tuple[Pubkey, int]:
     """``Pubkey::find_program_address`` on chain: too many or too long seeds abort the program in the syscall."""
-    if len(seeds) >= MAX_SEEDS or any(  # the bump is one more seedlen(seed) > MAX_SEED_LEN for seed in seeds):
+    # The bump is one more seed, so MAX_SEEDS seeds already leave no room for it.
+    if len(seeds) >= MAX_SEEDS or any(len(seed) > MAX_SEED_LEN for seed in seeds):
         ctx.runtime_message(
             "Could not create program address with signer seeds: Length of the seed is too long for address generation"
         )
