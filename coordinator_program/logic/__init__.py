@@ -1,0 +1,1 @@
+"""One module per instruction, each exporting ``INSTRUCTION`` (its accounts, arguments and handler)."""

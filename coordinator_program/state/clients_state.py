@@ -1,0 +1,57 @@
+"""The program's client registry (``clients_state.clients``): append-only, one entry per wallet ever joined.
+
+A client is *pending* for the next epoch when its ``active`` equals ``next_active``; the wrapper bumps
+``next_active`` when training starts and on unpause, so every client re-joins every epoch.
+"""
+
+from __future__ import annotations
+
+from coordinator_program.core.types import NodeIdentity
+from coordinator_program.errors import ProgramError
+from coordinator_program.state.coordinator_account import ClientsState, SolanaClient
+from emulator.anchor import AnchorError
+
+__all__ = ["pending_client_ids", "find_client", "registered_client", "join_registry"]
+
+
+def pending_client_ids(clients_state: ClientsState) -> list[NodeIdentity]:
+    """``get_active_clients_ids``: the identities of the pending clients, in registration order (live views)."""
+    next_active = clients_state.next_active
+    return [client.id for client in clients_state.clients if client.active == next_active]
+
+
+def find_client(clients_state: ClientsState, signer: bytes) -> SolanaClient | None:
+    """The first registered client whose wallet is ``signer``."""
+    return next((client for client in clients_state.clients if bytes(client.id.signer) == signer), None)
+
+
+def registered_client(clients_state: ClientsState, signer: bytes) -> SolanaClient:
+    """``find_signer``: the registered client of wallet ``signer``; SignerNotAClient if it never joined."""
+    client = find_client(clients_state, signer)
+    if client is None:
+        raise AnchorError(ProgramError.SignerNotAClient)
+    return client
+
+
+def join_registry(clients_state: ClientsState, client_id: NodeIdentity, global_batch_size_end: int) -> bool:
+    """Mark ``client_id`` pending for the next epoch, registering it if new; True for a re-join.
+
+    A re-join overwrites the identity (refreshing the p2p key) and ``active``. A new client is refused with
+    MoreClientsThanBatches when the ever-registered count equals ``global_batch_size_end`` (so nobody can join
+    before a config exists), and with ClientsFull at 256.
+    """
+    existing = find_client(clients_state, bytes(client_id.signer))
+    if existing is not None:
+        existing.id = client_id
+        existing.active = clients_state.next_active
+        return True
+    clients = clients_state.clients
+    if global_batch_size_end == len(clients) & 0xFFFF:  # the reference compares `len() as u16`
+        raise AnchorError(ProgramError.MoreClientsThanBatches)
+    if clients.is_full():
+        raise AnchorError(ProgramError.ClientsFull)
+    client = SolanaClient()
+    client.id = client_id
+    client.active = clients_state.next_active
+    clients.push(client)
+    return False

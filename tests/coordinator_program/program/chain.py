@@ -1,0 +1,268 @@
+"""Test support: the coordinator and the authorizer on a Bank, driven by signed transactions as a client does.
+
+Instructions are built from the program's declared interface (discriminator + Borsh arguments + the declared
+account list), signed with solders keypairs and sent to the Bank; the clock is moved with
+``forward_unix_timestamp`` as the memnet tests do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from solders.instruction import AccountMeta, Instruction
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+from solders.system_program import CreateAccountParams, create_account
+from solders.transaction import Transaction
+from solders.transaction_status import (
+    InstructionErrorCustom,
+    InstructionErrorFieldless,
+    TransactionErrorInstructionError,
+)
+
+from authorizer.join import JOIN_RUN_AUTHORIZATION_SCOPE
+from authorizer.program import PROGRAM_SPEC as AUTHORIZER_SPEC
+from coordinator_program.core import committee_selection
+from coordinator_program.core.types import (
+    Coordinator,
+    CoordinatorConfig,
+    MerkleRoot,
+    Model,
+    NodeIdentity,
+    WitnessBloom,
+    WitnessMetadata,
+    WitnessProof,
+)
+from coordinator_program.program import INTERFACE, PROGRAM_ID, PROGRAM_SPEC
+from coordinator_program.state.borsh_args import InitCoordinatorParams, JoinRunParams, NoArgs
+from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE, CoordinatorAccount, load
+from coordinator_program.state.coordinator_instance import find_coordinator_instance
+from emulator import Bank, TransactionResult
+from emulator.constants import LAMPORTS_PER_SOL, SYSTEM_PROGRAM_ID
+from tests.authorizer.harness import address, create_ix, grantee_update_ix, grantor_update_ix
+from tests.coordinator_program.core.runs import T0, new_coordinator
+
+__all__ = ["CoordinatorChain", "custom_error", "panicked", "coordinator_ix", "scenario_settings"]
+
+INSTRUCTIONS = {ix.name: ix for ix in INTERFACE.instructions}
+
+
+def custom_error(result: TransactionResult) -> int | None:
+    """The ``Custom(code)`` of the failed instruction, or None if it did not fail that way."""
+    err = result.err
+    if isinstance(err, TransactionErrorInstructionError) and isinstance(err.err, InstructionErrorCustom):
+        return int(err.err.code)
+    return None
+
+
+def panicked(result: TransactionResult) -> bool:
+    """The instruction failed as a Rust panic does (ProgramFailedToComplete)."""
+    err = result.err
+    return (
+        isinstance(err, TransactionErrorInstructionError)
+        and err.err == InstructionErrorFieldless.ProgramFailedToComplete
+    )
+
+
+def instruction_data(name: str, *args: Any) -> bytes:
+    ix = INSTRUCTIONS[name]
+    out = bytearray(ix.discriminator)
+    for (_, type_), value in zip(ix.arg_types, args, strict=True):
+        type_.write(value, out)
+    return bytes(out)
+
+
+def coordinator_ix(name: str, keys: dict[str, Pubkey], *args: Any, data: bytes | None = None) -> Instruction:
+    """The instruction ``name`` with its declared accounts (flags as declared) and Borsh-encoded ``args``."""
+    metas = [AccountMeta(keys[a.name], a.signer, a.mut) for a in INSTRUCTIONS[name].accounts]
+    return Instruction(PROGRAM_ID, instruction_data(name, *args) if data is None else data, metas)
+
+
+def scenario_settings(**overrides: int) -> tuple[CoordinatorConfig, Model]:
+    """Scenario 2's config and Dummy/Distro model (spec §8), with ``overrides`` as in ``new_coordinator``."""
+    coordinator: Coordinator = new_coordinator(**overrides)
+    return CoordinatorConfig.from_buffer_copy(coordinator.config), Model.from_buffer_copy(coordinator.model)
+
+
+class CoordinatorChain:
+    """One run on a fresh Bank: a funded payer, the run's authorities, and helpers that send one instruction each."""
+
+    def __init__(self, run_id: str = "this is a dummy run_id", start: int = T0) -> None:
+        self.bank = Bank(programs=[PROGRAM_SPEC, AUTHORIZER_SPEC])
+        self.bank.set_unix_timestamp(start)
+        self.payer = Keypair()
+        assert self.bank.airdrop(self.payer.pubkey(), 1_000 * LAMPORTS_PER_SOL).err is None
+        self.main_authority = Keypair()
+        self.join_authority = Keypair()
+        self.ticker = Keypair()
+        self.run_id = run_id
+        self.instance = find_coordinator_instance(run_id)
+        self.account_key = Pubkey.default()
+
+    # -- transactions ------------------------------------------------------------------
+    def send(self, instructions: Sequence[Instruction], *signers: Keypair) -> TransactionResult:
+        """Pay with the payer, sign with ``signers`` too, on a fresh blockhash (identical retries are new txs)."""
+        self.bank.expire_blockhash()
+        unique = {bytes(k.pubkey()): k for k in (self.payer, *signers)}
+        tx = Transaction.new_signed_with_payer(
+            list(instructions), self.payer.pubkey(), list(unique.values()), self.bank.latest_blockhash()
+        )
+        return self.bank.send_transaction(tx)
+
+    def forward(self, seconds: int) -> None:
+        self.bank.forward_unix_timestamp(seconds)
+
+    # -- reading -----------------------------------------------------------------------
+    def account_bytes(self) -> bytes:
+        account = self.bank.get_account(self.account_key)
+        assert account is not None
+        return bytes(account.data)
+
+    def coordinator_account(self) -> CoordinatorAccount:
+        """A detached copy of the coordinator account, checked as readers check it."""
+        return load(bytearray(self.account_bytes()))
+
+    def coordinator(self) -> Coordinator:
+        return self.coordinator_account().state.coordinator
+
+    # -- setup -------------------------------------------------------------------------
+    def create_coordinator_account(self, size: int = COORDINATOR_ACCOUNT_SIZE) -> Pubkey:
+        """The pre-allocated, zeroed, rent-exempt account owned by the coordinator (System create_account)."""
+        keypair = Keypair()
+        lamports = self.bank.minimum_balance_for_rent_exemption(size)
+        ix = create_account(
+            CreateAccountParams(
+                from_pubkey=self.payer.pubkey(),
+                to_pubkey=keypair.pubkey(),
+                lamports=lamports,
+                space=size,
+                owner=PROGRAM_ID,
+            )
+        )
+        assert self.send([ix], keypair).err is None
+        self.account_key = keypair.pubkey()
+        return self.account_key
+
+    def init(self, client_version: str = "test", run_id: str | None = None) -> TransactionResult:
+        run_id = self.run_id if run_id is None else run_id
+        params = InitCoordinatorParams(
+            self.main_authority.pubkey(), self.join_authority.pubkey(), run_id, client_version
+        )
+        keys = {
+            "payer": self.payer.pubkey(),
+            # No PDA exists for a run id over 32 bytes; the program must fail before it looks at the key.
+            "coordinator_instance": find_coordinator_instance(run_id) if len(run_id) <= 32 else Pubkey.new_unique(),
+            "coordinator_account": self.account_key,
+            "system_program": SYSTEM_PROGRAM_ID,
+        }
+        return self.send([coordinator_ix("init_coordinator", keys, params)])
+
+    def setup(self, **settings: int) -> None:
+        """Create and init the run, then give it scenario 2's config and model (with overrides)."""
+        self.create_coordinator_account()
+        assert self.init().err is None
+        config, model = scenario_settings(**settings)
+        result = self.update(config=config, model=model)
+        assert result.err is None, result.logs
+
+    # -- owner instructions ------------------------------------------------------------
+    def owner_keys(self, authority: Pubkey) -> dict[str, Pubkey]:
+        return {"authority": authority, "coordinator_instance": self.instance, "coordinator_account": self.account_key}
+
+    def owner(self, name: str, *args: Any, signer: Keypair | None = None) -> TransactionResult:
+        signer = signer or self.main_authority
+        return self.send([coordinator_ix(name, self.owner_keys(signer.pubkey()), *args)], signer)
+
+    def update(
+        self,
+        *,
+        metadata: Any = None,
+        config: Any = None,
+        model: Any = None,
+        progress: Any = None,
+        signer: Keypair | None = None,
+    ) -> TransactionResult:
+        return self.owner("update", metadata, config, model, progress, signer=signer)
+
+    def set_paused(self, paused: bool, signer: Keypair | None = None) -> TransactionResult:
+        return self.owner("set_paused", paused, signer=signer)
+
+    def set_future_epoch_rates(
+        self, earning: int | None, slashing: int | None = None, signer: Keypair | None = None
+    ) -> TransactionResult:
+        return self.owner("set_future_epoch_rates", earning, slashing, signer=signer)
+
+    def update_client_version(self, version: str, signer: Keypair | None = None) -> TransactionResult:
+        return self.owner("update_client_version", version, signer=signer)
+
+    def free(self, spill: Pubkey, signer: Keypair | None = None) -> TransactionResult:
+        signer = signer or self.main_authority
+        keys = {
+            "authority": signer.pubkey(),
+            "spill": spill,
+            "coordinator_instance": self.instance,
+            "coordinator_account": self.account_key,
+        }
+        return self.send([coordinator_ix("free_coordinator", keys, NoArgs())], signer)
+
+    # -- authorizations and joins ------------------------------------------------------
+    def authorize(self, grantee: Keypair | Pubkey, delegates: Sequence[Pubkey] = (), active: bool = True) -> Pubkey:
+        """Create (and activate) the join authorization of ``grantee``; a Keypair grantee may add delegates."""
+        grantor = self.join_authority
+        grantee_key = grantee.pubkey() if isinstance(grantee, Keypair) else grantee
+        key = address(grantor.pubkey(), grantee_key, JOIN_RUN_AUTHORIZATION_SCOPE)
+        ixs = [create_ix(self.payer.pubkey(), grantor.pubkey(), grantee_key, JOIN_RUN_AUTHORIZATION_SCOPE)]
+        if active:
+            ixs.append(grantor_update_ix(grantor.pubkey(), key, True))
+        assert self.send(ixs, grantor).err is None
+        if delegates:
+            assert isinstance(grantee, Keypair)
+            update = grantee_update_ix(self.payer.pubkey(), grantee_key, key, False, list(delegates))
+            assert self.send([update], grantee).err is None
+        return key
+
+    def join(
+        self,
+        client: Keypair,
+        authorization: Pubkey,
+        *,
+        client_id: NodeIdentity | None = None,
+        signer: Keypair | None = None,
+        p2p: bytes = bytes(32),
+    ) -> TransactionResult:
+        signer = signer or client
+        if client_id is None:
+            client_id = NodeIdentity.from_keys(bytes(client.pubkey()), p2p)
+        keys = {
+            "user": signer.pubkey(),
+            "authorization": authorization,
+            "coordinator_instance": self.instance,
+            "coordinator_account": self.account_key,
+        }
+        return self.send([coordinator_ix("join_run", keys, JoinRunParams(client_id))], signer)
+
+    # -- permissionless instructions ---------------------------------------------------
+    def user_keys(self, user: Pubkey) -> dict[str, Pubkey]:
+        return {"user": user, "coordinator_instance": self.instance, "coordinator_account": self.account_key}
+
+    def permissionless(self, name: str, user: Keypair, *args: Any) -> TransactionResult:
+        return self.send([coordinator_ix(name, self.user_keys(user.pubkey()), *args)], user)
+
+    def tick(self, user: Keypair | None = None) -> TransactionResult:
+        return self.permissionless("tick", user or self.ticker)
+
+    def witness(self, user: Keypair, proof: WitnessProof) -> TransactionResult:
+        return self.permissionless(
+            "witness", user, proof, WitnessBloom(), WitnessBloom(), MerkleRoot(), WitnessMetadata()
+        )
+
+    def warmup_witness(self, user: Keypair, proof: WitnessProof) -> TransactionResult:
+        return self.permissionless("warmup_witness", user, proof, WitnessBloom(), WitnessBloom(), MerkleRoot())
+
+    def elected_proof(self, index: int) -> WitnessProof | None:
+        """The witness proof epoch client ``index`` computes for the current round, or None if not elected."""
+        position, elected = committee_selection(self.coordinator(), 0).get_witness(index)
+        if not elected:
+            return None
+        return WitnessProof(position=position, index=index, witness=1)
