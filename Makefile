@@ -17,7 +17,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy emulator
+	$(BIN)/mypy emulator coordinator_program authorizer treasurer
 
 test: lint
 	$(BIN)/pytest

@@ -16,6 +16,7 @@ from __future__ import annotations
 from solders.pubkey import Pubkey
 
 from coordinator_program.errors import panic
+from coordinator_program.program_id import PROGRAM_ID
 from coordinator_program.state.coordinator_account import (
     COORDINATOR_ACCOUNT_DISCRIMINATOR,
     COORDINATOR_ACCOUNT_SIZE,
@@ -52,19 +53,18 @@ PERMISSIONLESS_ACCOUNTS = (
 
 
 def load_instance(ctx: InvokeContext, info: AccountInfo) -> CoordinatorInstance:
-    """``Account<CoordinatorInstance>``: owned by this program, with the instance discriminator."""
-    return load_account(info, CoordinatorInstance, ctx.program_id)
+    """``Account<CoordinatorInstance>``: owned by the coordinator program, with the instance discriminator."""
+    return load_account(info, CoordinatorInstance, PROGRAM_ID)
 
 
 def load_coordinator_account(ctx: InvokeContext, info: AccountInfo) -> CoordinatorAccount:
     """``AccountLoader<CoordinatorAccount>`` then ``load()``: owner, discriminator, then a view of the bytes.
 
-    ``load()`` slices the struct out of the data, which panics when the data is too short for it.
+    ``load()`` slices the struct out of the data, which panics when the data is too short for it. Other
+    programs (the treasurer) load it the same way: the owner must be the coordinator program.
     """
-    if info.owner != ctx.program_id:
-        raise AnchorError(
-            ErrorCode.AccountOwnedByWrongProgram, account=info.key, compared=(info.owner, ctx.program_id)
-        )
+    if info.owner != PROGRAM_ID:
+        raise AnchorError(ErrorCode.AccountOwnedByWrongProgram, account=info.key, compared=(info.owner, PROGRAM_ID))
     data = info.data
     if len(data) < len(COORDINATOR_ACCOUNT_DISCRIMINATOR):
         raise AnchorError(ErrorCode.AccountDiscriminatorNotFound, account=info.key)

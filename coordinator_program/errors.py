@@ -7,12 +7,8 @@ A handler fails with ``raise AnchorError(ProgramError.X)``; a core ``Coordinator
 
 from __future__ import annotations
 
-from typing import NoReturn
-
 from coordinator_program.core import CoordinatorError
-from emulator.anchor import ErrorCodeEnum
-from emulator.errors import InstructionErrorFieldless, InstructionFailure
-from emulator.program import InvokeContext
+from emulator.anchor import ErrorCodeEnum, panic
 
 __all__ = ["ProgramError", "program_error_for", "panic"]
 
@@ -55,9 +51,3 @@ def program_error_for(error: CoordinatorError) -> ProgramError:
     6021
     """
     return ProgramError[error.program_error_name]
-
-
-def panic(ctx: InvokeContext, message: str) -> NoReturn:
-    """Fail as a Rust panic does on chain: a ``panicked at`` log line and ``ProgramFailedToComplete``."""
-    ctx.log(f"panicked at '{message}'")
-    raise InstructionFailure(InstructionErrorFieldless.ProgramFailedToComplete)

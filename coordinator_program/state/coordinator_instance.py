@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from solders.pubkey import Pubkey
 
 from coordinator_program.program_id import PROGRAM_ID
+from emulator.constants import MAX_SEED_LEN
 from emulator.anchor import PUBKEY, STRING, U8, borsh_field
 
 __all__ = [
@@ -51,5 +52,16 @@ def coordinator_instance_seeds(run_id: str) -> list[bytes]:
 
 
 def find_coordinator_instance(run_id: str, program_id: Pubkey = PROGRAM_ID) -> Pubkey:
-    """The instance PDA of ``run_id`` (the reference's ``find_coordinator_instance``); run ids are <= 32 bytes."""
+    """The instance PDA of ``run_id`` (the reference's ``find_coordinator_instance``).
+
+    Raises ``ValueError`` for a run id over 32 bytes, which no address can be derived for.
+
+    >>> find_coordinator_instance("x" * 33)
+    Traceback (most recent call last):
+    ...
+    ValueError: a run id is one PDA seed and cannot exceed 32 bytes (got 33)
+    """
+    seed = run_id_seed(run_id)
+    if len(seed) > MAX_SEED_LEN:
+        raise ValueError(f"a run id is one PDA seed and cannot exceed {MAX_SEED_LEN} bytes (got {len(seed)})")
     return Pubkey.find_program_address(coordinator_instance_seeds(run_id), program_id)[0]

@@ -38,6 +38,7 @@ from emulator.anchor.accounts import (
     check_program,
     check_system_account,
     close_account,
+    decode_account,
     init_account,
     load_account,
     realloc_account,
@@ -75,10 +76,16 @@ from emulator.anchor.borsh import (
 )
 from emulator.anchor.discriminator import account_discriminator, event_discriminator, instruction_discriminator
 from emulator.anchor.dispatch import Accounts, entrypoint
-from emulator.anchor.errors import ERROR_CODE_OFFSET, AnchorError, ErrorCode, ErrorCodeEnum
+from emulator.anchor.errors import ERROR_CODE_OFFSET, AnchorError, ErrorCode, ErrorCodeEnum, panic
 from emulator.anchor.events import emit, event_bytes
 from emulator.anchor.idl import idl, idl_json
 from emulator.anchor.interface import Instruction, InstructionAccount, ProgramInterface
+from emulator.anchor.spl import (
+    check_associated_token_account,
+    init_associated_token_account,
+    load_mint,
+    load_token_account,
+)
 
 __all__ = [
     # declaring
@@ -121,7 +128,9 @@ __all__ = [
     "Accounts",
     "AnchorError",
     "ErrorCode",
+    "panic",
     "load_account",
+    "decode_account",
     "store_account",
     "account_bytes",
     "init_account",
@@ -129,6 +138,10 @@ __all__ = [
     "close_account",
     "check_program",
     "check_system_account",
+    "load_mint",
+    "load_token_account",
+    "check_associated_token_account",
+    "init_associated_token_account",
     "emit",
     "event_bytes",
     # identifying

@@ -46,15 +46,24 @@ def load_account(info: AccountInfo, account_type: type[T], program_id: Pubkey) -
         raise AnchorError(ErrorCode.AccountNotInitialized, account=info.key)
     if info.owner != program_id:
         raise AnchorError(ErrorCode.AccountOwnedByWrongProgram, account=info.key, compared=(info.owner, program_id))
-    data = info.data
+    return decode_account(info.data, account_type, info.key)
+
+
+def decode_account(data: bytes | bytearray, account_type: type[T], key: Pubkey | None = None) -> T:
+    """The typed value of an Anchor account's bytes: what a client reads, and what ``load_account`` checks.
+
+    A missing or foreign discriminator is ``AccountDiscriminatorNotFound``/``Mismatch``; bytes that do
+    not decode are ``AccountDidNotDeserialize``; bytes past the struct are slack and ignored. ``key``
+    only names the account in the error.
+    """
     if len(data) < DISCRIMINATOR_SIZE:
-        raise AnchorError(ErrorCode.AccountDiscriminatorNotFound, account=info.key)
+        raise AnchorError(ErrorCode.AccountDiscriminatorNotFound, account=key)
     if data[:DISCRIMINATOR_SIZE] != account_discriminator(idl_name(account_type)):
-        raise AnchorError(ErrorCode.AccountDiscriminatorMismatch, account=info.key)
+        raise AnchorError(ErrorCode.AccountDiscriminatorMismatch, account=key)
     try:
         value, _ = decode_prefix(borsh_type(account_type), data, DISCRIMINATOR_SIZE)
     except BorshError as exc:
-        raise AnchorError(ErrorCode.AccountDidNotDeserialize, account=info.key) from exc
+        raise AnchorError(ErrorCode.AccountDidNotDeserialize, account=key) from exc
     return value
 
 

@@ -16,11 +16,14 @@ and fails with ``raise AnchorError(CounterError.Overflow)``. The runtime reports
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from solders.pubkey import Pubkey
 
-from emulator.errors import CustomError
+from emulator.errors import CustomError, InstructionErrorFieldless, InstructionFailure
+
+if TYPE_CHECKING:
+    from emulator.program import InvokeContext
 
 # The first number of a program's own errors (``ERROR_CODE_OFFSET``).
 ERROR_CODE_OFFSET = 6000
@@ -220,3 +223,9 @@ Instruction discriminator not provided.']
 
     def __repr__(self) -> str:
         return f"AnchorError({self.name}={self.code}, account={self.account!r})"
+
+
+def panic(ctx: InvokeContext, message: str) -> NoReturn:
+    """Fail as a Rust panic does on chain (overflow check, ``unwrap``): a log line and ``ProgramFailedToComplete``."""
+    ctx.log(f"panicked at '{message}'")
+    raise InstructionFailure(InstructionErrorFieldless.ProgramFailedToComplete)

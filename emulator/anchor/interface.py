@@ -21,6 +21,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from solders.instruction import AccountMeta
+from solders.instruction import Instruction as SoldersInstruction
+from solders.pubkey import Pubkey
+
 from emulator.anchor.borsh import BorshType, StructType, borsh_type, idl_name
 from emulator.anchor.discriminator import camel_case, instruction_discriminator, snake_case
 from emulator.anchor.errors import ErrorCodeEnum
@@ -62,6 +66,27 @@ class Instruction:
             _check_name(name, f"{self.name}.{name}")
         object.__setattr__(self, "discriminator", instruction_discriminator(self.name))
         object.__setattr__(self, "arg_types", tuple((name, borsh_type(t)) for name, t in self.args.items()))
+
+    def data(self, *args: Any) -> bytes:
+        """The instruction data: discriminator, then ``args`` Borsh-encoded in declared order."""
+        if len(args) != len(self.arg_types):
+            raise TypeError(f"{self.name} takes {len(self.arg_types)} arguments, got {len(args)}")
+        out = bytearray(self.discriminator)
+        for (_, type_), value in zip(self.arg_types, args, strict=True):
+            type_.write(value, out)
+        return bytes(out)
+
+    def build(self, program_id: Pubkey, keys: Mapping[str, Pubkey], *args: Any) -> SoldersInstruction:
+        """A ready instruction: the declared accounts by name, with their declared flags, and ``args``.
+
+        This is what a client (or a calling program, for a CPI) sends; an account missing from
+        ``keys`` is a ``KeyError`` naming it.
+        """
+        return SoldersInstruction(program_id, self.data(*args), self.account_metas(keys))
+
+    def account_metas(self, keys: Mapping[str, Pubkey]) -> list[AccountMeta]:
+        """The declared accounts, in order, with their declared signer and writable flags."""
+        return [AccountMeta(keys[account.name], account.signer, account.mut) for account in self.accounts]
 
 
 @dataclass(frozen=True, slots=True)

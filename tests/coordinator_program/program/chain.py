@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from solders.instruction import AccountMeta, Instruction
+from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import CreateAccountParams, create_account
@@ -66,17 +66,14 @@ def panicked(result: TransactionResult) -> bool:
 
 
 def instruction_data(name: str, *args: Any) -> bytes:
-    ix = INSTRUCTIONS[name]
-    out = bytearray(ix.discriminator)
-    for (_, type_), value in zip(ix.arg_types, args, strict=True):
-        type_.write(value, out)
-    return bytes(out)
+    return INSTRUCTIONS[name].data(*args)
 
 
 def coordinator_ix(name: str, keys: dict[str, Pubkey], *args: Any, data: bytes | None = None) -> Instruction:
     """The instruction ``name`` with its declared accounts (flags as declared) and Borsh-encoded ``args``."""
-    metas = [AccountMeta(keys[a.name], a.signer, a.mut) for a in INSTRUCTIONS[name].accounts]
-    return Instruction(PROGRAM_ID, instruction_data(name, *args) if data is None else data, metas)
+    if data is None:
+        return INSTRUCTIONS[name].build(PROGRAM_ID, keys, *args)
+    return Instruction(PROGRAM_ID, data, INSTRUCTIONS[name].account_metas(keys))
 
 
 def scenario_settings(**overrides: int) -> tuple[CoordinatorConfig, Model]:
@@ -88,13 +85,26 @@ def scenario_settings(**overrides: int) -> tuple[CoordinatorConfig, Model]:
 class CoordinatorChain:
     """One run on a fresh Bank: a funded payer, the run's authorities, and helpers that send one instruction each."""
 
-    def __init__(self, run_id: str = "this is a dummy run_id", start: int = T0) -> None:
-        self.bank = Bank(programs=[PROGRAM_SPEC, AUTHORIZER_SPEC])
-        self.bank.set_unix_timestamp(start)
-        self.payer = Keypair()
-        assert self.bank.airdrop(self.payer.pubkey(), 1_000 * LAMPORTS_PER_SOL).err is None
+    def __init__(
+        self,
+        run_id: str = "this is a dummy run_id",
+        start: int = T0,
+        *,
+        bank: Bank | None = None,
+        payer: Keypair | None = None,
+        join_authority: Keypair | None = None,
+    ) -> None:
+        """A fresh bank (clock at ``start``) and payer, unless the run shares those of another chain."""
+        if bank is None:
+            bank = Bank(programs=[PROGRAM_SPEC, AUTHORIZER_SPEC])
+            bank.set_unix_timestamp(start)
+        self.bank = bank
+        if payer is None:
+            payer = Keypair()
+            assert self.bank.airdrop(payer.pubkey(), 1_000 * LAMPORTS_PER_SOL).err is None
+        self.payer = payer
         self.main_authority = Keypair()
-        self.join_authority = Keypair()
+        self.join_authority = join_authority or Keypair()
         self.ticker = Keypair()
         self.run_id = run_id
         self.instance = find_coordinator_instance(run_id)

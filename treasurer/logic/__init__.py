@@ -1,0 +1,1 @@
+"""One module per treasurer instruction, named as the reference names it."""
