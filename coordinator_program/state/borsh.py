@@ -31,6 +31,7 @@ __all__ = [
     "BorshInvalidEnumTag",
     "BorshInvalidOption",
     "BorshInvalidBool",
+    "BorshInvalidFloat",
     "BorshInvalidUtf8",
     "BorshEncodeError",
     "Reader",
@@ -82,6 +83,10 @@ class BorshInvalidOption(BorshError):
 
 class BorshInvalidBool(BorshError):
     """A ``bool`` byte other than 0 or 1."""
+
+
+class BorshInvalidFloat(BorshError):
+    """A NaN float, which borsh-rs refuses to deserialize."""
 
 
 class BorshInvalidUtf8(BorshError):
@@ -162,7 +167,10 @@ class Scalar(Codec[Any]):
             raise BorshEncodeError(f"cannot encode {value!r} as {self._struct.format}") from exc
 
     def decode_from(self, reader: Reader) -> Any:
-        return self._struct.unpack(reader.take(self._struct.size))[0]
+        value = self._struct.unpack(reader.take(self._struct.size))[0]
+        if value != value:  # borsh-rs refuses NaN floats "for portability reasons"
+            raise BorshInvalidFloat(f"NaN is not a valid Borsh {self._struct.format[-1]} float")
+        return value
 
 
 U8 = Scalar("B")

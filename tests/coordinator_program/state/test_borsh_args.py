@@ -23,6 +23,7 @@ from coordinator_program.state.borsh import (
     BorshEndOfData,
     BorshInvalidBool,
     BorshInvalidEnumTag,
+    BorshInvalidFloat,
     BorshInvalidOption,
     BorshInvalidUtf8,
     BorshTrailingData,
@@ -157,6 +158,16 @@ def test_fixture_model_encodes_with_u8_tags(fixture_account: CoordinatorAccount)
     # Distro(clip Some(1.0), wd None, 0.999, topk 2, chunk 64, no quantization) ends the encoding.
     assert encoded.endswith(b"\2" + b"\1" + struct.pack("<f", 1.0) + b"\0" + struct.pack("<fHH", 0.999, 2, 64) + b"\0")
     assert len(encoded) == 386
+
+
+def test_nan_anywhere_in_a_model_is_invalid_float(fixture_account: CoordinatorAccount) -> None:
+    """borsh-rs refuses NaN floats, so the reference cannot decode a model whose Distro decay is NaN."""
+    encoded = bytearray(MODEL.encode(fixture_account.state.coordinator.model))
+    decay_at = len(encoded) - struct.calcsize("<fHH") - 1
+    assert struct.unpack_from("<f", encoded, decay_at)[0] == pytest.approx(0.999)
+    struct.pack_into("<f", encoded, decay_at, float("nan"))
+    with pytest.raises(BorshInvalidFloat):
+        MODEL.decode(bytes(encoded))
 
 
 def test_decoded_model_assigns_into_the_account(fixture_account: CoordinatorAccount) -> None:
