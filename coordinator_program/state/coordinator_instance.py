@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from solders.pubkey import Pubkey
 
 from coordinator_program.program_id import PROGRAM_ID
-from emulator.constants import MAX_SEED_LEN
 from emulator.anchor import PUBKEY, STRING, U8, borsh_field
+from emulator.constants import MAX_SEED_LEN
 
 __all__ = [
     "COORDINATOR_INSTANCE_SEEDS_PREFIX",
