@@ -3,12 +3,16 @@
 An escrow that owns a coordinator run (see :mod:`treasurer.state.run`) so that a token pool pays 1
 base unit per point the coordinator credits. The entry point is the Anchor dispatcher over the four
 instructions of ``logic/``. Funding the vault is a plain SPL transfer; there is no withdraw, close or
-sweep instruction.
+sweep instruction. ``idl.json`` next to this file is what anchorpy clients load: :func:`idl_document`
+written out (``python -m treasurer.program > treasurer/idl.json``); a test fails while the two differ.
 """
 
 from __future__ import annotations
 
-from emulator.anchor import ProgramInterface, entrypoint
+import sys
+from pathlib import Path
+
+from emulator.anchor import ProgramInterface, entrypoint, idl_json
 from emulator.program import ProgramSpec
 from treasurer.errors import TreasurerError
 from treasurer.logic.participant_claim import PARTICIPANT_CLAIM
@@ -28,5 +32,15 @@ INTERFACE = ProgramInterface(
 )
 
 PROGRAM_SPEC = ProgramSpec(PROGRAM_ID, entrypoint(INTERFACE), "psyche_solana_treasurer")
+IDL_PATH = Path(__file__).with_name("idl.json")
 
-__all__ = ["PROGRAM_ID", "INTERFACE", "PROGRAM_SPEC"]
+__all__ = ["PROGRAM_ID", "INTERFACE", "PROGRAM_SPEC", "IDL_PATH", "idl_document"]
+
+
+def idl_document() -> str:
+    """The legacy IDL JSON, as ``anchor build`` writes ``target/idl/psyche_solana_treasurer.json``."""
+    return idl_json(INTERFACE, PROGRAM_ID)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(idl_document())

@@ -17,22 +17,19 @@ import spl.token.instructions as spl
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
-from solders.system_program import CreateAccountParams, create_account
-from solders.transaction import Transaction
 from spl.token.constants import ASSOCIATED_TOKEN_PROGRAM_ID, TOKEN_PROGRAM_ID
 
 from authorizer.program import PROGRAM_SPEC as AUTHORIZER_SPEC
 from coordinator_program.core.types import RunState
 from coordinator_program.program import PROGRAM_ID as COORDINATOR_PROGRAM_ID
 from coordinator_program.program import PROGRAM_SPEC as COORDINATOR_SPEC
-from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE
 from coordinator_program.state.coordinator_instance import find_coordinator_instance
-from emulator import Bank, TransactionResult
+from emulator import TransactionResult
 from emulator.anchor import decode_account
-from emulator.constants import LAMPORTS_PER_SOL, SYSTEM_PROGRAM_ID
-from emulator.native.spl_token.state import TokenAccount
+from emulator.constants import SYSTEM_PROGRAM_ID
 from tests.coordinator_program.core.runs import T0
-from tests.coordinator_program.program.chain import CoordinatorChain
+from tests.coordinator_program.program.chain import CoordinatorChain, create_coordinator_account
+from tests.emulator.native.token_chain import TokenChain
 from treasurer.logic.participant_claim import ParticipantClaimParams
 from treasurer.logic.participant_create import ParticipantCreateParams
 from treasurer.logic.run_create import RunCreateParams
@@ -43,8 +40,6 @@ from treasurer.state import Participant, Run, find_participant, find_run
 __all__ = ["TreasurerChain", "TreasuryRun", "treasurer_ix", "train_until_cooldown", "end_cooldown"]
 
 INSTRUCTIONS = {ix.name: ix for ix in INTERFACE.instructions}
-MINT_SIZE = 82
-DECIMALS = 6
 
 
 def treasurer_ix(name: str, keys: dict[str, Pubkey], *args: Any) -> Instruction:
@@ -75,61 +70,15 @@ class TreasuryRun:
         return view
 
 
-class TreasurerChain:
+class TreasurerChain(TokenChain):
     """A bank with the coordinator, authorizer and treasurer, a funded payer and a clock at ``T0``."""
 
     def __init__(self, start: int = T0) -> None:
-        self.bank = Bank(programs=[COORDINATOR_SPEC, AUTHORIZER_SPEC, PROGRAM_SPEC])
+        super().__init__(programs=[COORDINATOR_SPEC, AUTHORIZER_SPEC, PROGRAM_SPEC])
         self.bank.set_unix_timestamp(start)
-        self.payer = Keypair()
-        assert self.bank.airdrop(self.payer.pubkey(), 1_000 * LAMPORTS_PER_SOL).err is None
-
-    def send(self, instructions: Sequence[Instruction], *signers: Keypair) -> TransactionResult:
-        """Pay with the payer, sign with ``signers`` too, on a fresh blockhash (identical retries are new txs)."""
-        self.bank.expire_blockhash()
-        unique = {bytes(k.pubkey()): k for k in (self.payer, *signers)}
-        tx = Transaction.new_signed_with_payer(
-            list(instructions), self.payer.pubkey(), list(unique.values()), self.bank.latest_blockhash()
-        )
-        return self.bank.send_transaction(tx)
 
     def forward(self, seconds: int) -> None:
         self.bank.forward_unix_timestamp(seconds)
-
-    # -- SPL tokens ----------------------------------------------------------------------
-    def create_mint(self) -> Pubkey:
-        """A 6-decimal mint whose mint authority is the payer."""
-        mint = Keypair()
-        lamports = self.bank.minimum_balance_for_rent_exemption(MINT_SIZE)
-        create = create_account(
-            CreateAccountParams(
-                from_pubkey=self.payer.pubkey(),
-                to_pubkey=mint.pubkey(),
-                lamports=lamports,
-                space=MINT_SIZE,
-                owner=TOKEN_PROGRAM_ID,
-            )
-        )
-        init = spl.initialize_mint(
-            spl.InitializeMintParams(
-                decimals=DECIMALS, program_id=TOKEN_PROGRAM_ID, mint=mint.pubkey(), mint_authority=self.payer.pubkey()
-            )
-        )
-        assert self.send([create, init], mint).err is None
-        return mint.pubkey()
-
-    def create_ata(self, owner: Pubkey, mint: Pubkey) -> Pubkey:
-        ix = spl.create_associated_token_account(self.payer.pubkey(), owner, mint)
-        assert self.send([ix]).err is None
-        return spl.get_associated_token_address(owner, mint)
-
-    def mint_to(self, account: Pubkey, mint: Pubkey, amount: int) -> None:
-        ix = spl.mint_to(
-            spl.MintToParams(
-                program_id=TOKEN_PROGRAM_ID, mint=mint, dest=account, mint_authority=self.payer.pubkey(), amount=amount
-            )
-        )
-        assert self.send([ix]).err is None
 
     def transfer_tokens(self, source: Pubkey, dest: Pubkey, owner: Keypair, amount: int) -> TransactionResult:
         ix = spl.transfer(
@@ -139,27 +88,9 @@ class TreasurerChain:
         )
         return self.send([ix], owner)
 
-    def token_balance(self, account: Pubkey) -> int:
-        stored = self.bank.get_account(account)
-        assert stored is not None, f"no token account {account}"
-        return TokenAccount.unpack(bytes(stored.data)).amount
-
     # -- treasurer runs -----------------------------------------------------------------
     def create_coordinator_account(self) -> Pubkey:
-        """The pre-allocated, zeroed, rent-exempt account owned by the coordinator (System create_account)."""
-        account = Keypair()
-        lamports = self.bank.minimum_balance_for_rent_exemption(COORDINATOR_ACCOUNT_SIZE)
-        ix = create_account(
-            CreateAccountParams(
-                from_pubkey=self.payer.pubkey(),
-                to_pubkey=account.pubkey(),
-                lamports=lamports,
-                space=COORDINATOR_ACCOUNT_SIZE,
-                owner=COORDINATOR_PROGRAM_ID,
-            )
-        )
-        assert self.send([ix], account).err is None
-        return account.pubkey()
+        return create_coordinator_account(self.bank, self.payer)
 
     def run_create_keys(self, index: int, run_id: str, mint: Pubkey, coordinator_account: Pubkey) -> dict[str, Pubkey]:
         run = find_run(index)[0]

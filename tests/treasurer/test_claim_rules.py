@@ -6,11 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-import spl.token.instructions as spl
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
-from solders.system_program import CreateAccountParams, create_account
-from spl.token.constants import TOKEN_PROGRAM_ID
 
 from authorizer.state.authorization import PERMISSIONLESS_GRANTEE
 from tests.coordinator_program.program.chain import custom_error, scenario_settings
@@ -43,12 +40,12 @@ def earned() -> Earned:
     """A funded treasurer run whose two clients (joined through a permissionless authorization) finished an epoch."""
     chain = TreasurerChain()
     main_authority, join_authority = Keypair(), Keypair()
-    mint = chain.create_mint()
+    mint = chain.new_mint()
     result, run = chain.run_create(
         7, "claims", mint, chain.create_coordinator_account(), main_authority.pubkey(), join_authority
     )
     assert result.err is None
-    chain.mint_to(run.vault, mint, 10 * RATE)
+    chain.mint_to(mint, run.vault, 10 * RATE)
     config, model = scenario_settings(cooldown_time=5, witness_nodes=0, batch_end=2)
     params = RunUpdateParams(config=config, model=model, epoch_earning_rate_total_shared=RATE, paused=False)
     assert chain.run_update(run, main_authority, params).err is None
@@ -59,7 +56,7 @@ def earned() -> Earned:
         assert chain.participant_create(run.key, client).err is None
     train_until_cooldown(run, clients)
     end_cooldown(run, 5)
-    atas = [chain.create_ata(client.pubkey(), mint) for client in clients]
+    atas = [chain.new_ata(mint, client.pubkey()) for client in clients]
     return Earned(chain, run, clients, atas)
 
 
@@ -67,7 +64,7 @@ def test_partial_claims_add_up_to_the_share(earned: Earned) -> None:
     chain, run, client, ata = earned.chain, earned.run, earned.clients[0], earned.atas[0]
     assert chain.claim_on(run, client, 200, ata).err is None
     assert chain.claim_on(run, client, SHARE - 200, ata).err is None
-    assert chain.token_balance(ata) == SHARE
+    assert chain.balance(ata) == SHARE
     before = earned.snapshot()
     assert custom_error(chain.claim_on(run, client, 1, ata)) == TreasurerError.InvalidParameter
     assert earned.snapshot() == before
@@ -79,7 +76,7 @@ def test_a_claim_of_the_share_twice_pays_once(earned: Earned) -> None:
     before = earned.snapshot()
     assert custom_error(chain.claim_on(run, client, SHARE, ata)) == TreasurerError.InvalidParameter
     assert earned.snapshot() == before
-    assert chain.token_balance(ata) == SHARE
+    assert chain.balance(ata) == SHARE
 
 
 def test_a_claim_above_the_share_changes_nothing(earned: Earned) -> None:
@@ -93,37 +90,21 @@ def test_claims_are_per_user(earned: Earned) -> None:
     chain, run = earned.chain, earned.run
     assert chain.claim_on(run, earned.clients[0], SHARE, earned.atas[0]).err is None
     assert chain.claim_on(run, earned.clients[1], SHARE, earned.atas[1]).err is None
-    assert chain.token_balance(run.vault) == 10 * RATE - 2 * SHARE
+    assert chain.balance(run.vault) == 10 * RATE - 2 * SHARE
     assert chain.run_state(run.key).total_claimed_earned_points == 2 * SHARE
 
 
 def test_a_claim_into_a_non_ata_token_account_of_the_user_succeeds(earned: Earned) -> None:
     chain, run, client = earned.chain, earned.run, earned.clients[0]
-    account = Keypair()
-    space = 165
-    create = create_account(
-        CreateAccountParams(
-            from_pubkey=chain.payer.pubkey(),
-            to_pubkey=account.pubkey(),
-            lamports=chain.bank.minimum_balance_for_rent_exemption(space),
-            space=space,
-            owner=TOKEN_PROGRAM_ID,
-        )
-    )
-    init = spl.initialize_account(
-        spl.InitializeAccountParams(
-            program_id=TOKEN_PROGRAM_ID, account=account.pubkey(), mint=run.mint, owner=client.pubkey()
-        )
-    )
-    assert chain.send([create, init], account).err is None
-    assert chain.claim_on(run, client, SHARE, account.pubkey()).err is None
-    assert chain.token_balance(account.pubkey()) == SHARE
+    account = chain.new_account(run.mint, client.pubkey())
+    assert chain.claim_on(run, client, SHARE, account).err is None
+    assert chain.balance(account) == SHARE
 
 
 def test_a_user_who_never_joined_can_claim_only_zero(earned: Earned) -> None:
     chain, run = earned.chain, earned.run
     outsider = Keypair()
     assert chain.participant_create(run.key, outsider).err is None
-    ata = chain.create_ata(outsider.pubkey(), run.mint)
+    ata = chain.new_ata(run.mint, outsider.pubkey())
     assert chain.claim_on(run, outsider, 0, ata).err is None
     assert custom_error(chain.claim_on(run, outsider, 1, ata)) == TreasurerError.InvalidParameter

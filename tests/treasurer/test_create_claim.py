@@ -56,7 +56,7 @@ class T2:
 @pytest.fixture
 def t2() -> T2:
     chain = TreasurerChain()
-    mint1, mint2 = chain.create_mint(), chain.create_mint()
+    mint1, mint2 = chain.new_mint(), chain.new_mint()
     main_authority, join_authority = Keypair(), Keypair()
     runs = []
     for index, run_id, mint in (
@@ -69,14 +69,14 @@ def t2() -> T2:
         assert result.err is None
         runs.append(run)
     run1, run2 = runs
-    chain.mint_to(run1.vault, mint1, FUNDING)
-    run1_mint2 = chain.create_ata(run1.key, mint2)
-    chain.mint_to(run1_mint2, mint2, FUNDING)
+    chain.mint_to(mint1, run1.vault, FUNDING)
+    run1_mint2 = chain.new_ata(mint2, run1.key)
+    chain.mint_to(mint2, run1_mint2, FUNDING)
     client1, client2 = Keypair(), Keypair()
     ata = {}
     for name, client in (("client1", client1), ("client2", client2)):
         for mint_name, mint in (("mint1", mint1), ("mint2", mint2)):
-            ata[(name, mint_name)] = chain.create_ata(client.pubkey(), mint)
+            ata[(name, mint_name)] = chain.new_ata(mint, client.pubkey())
         for run in runs:
             assert chain.participant_create(run.key, client).err is None
     return T2(chain, run1, run2, mint1, mint2, client1, client2, ata, run1_mint2)
@@ -117,14 +117,14 @@ def test_t2_claims_with_mismatched_accounts(t2: T2) -> None:
     assert claim(t2, c1, 0, t2.ata[("client1", "mint1")], t2.run1, **wrong) == ErrorCode.ConstraintRaw
 
     # T2.9
-    assert [t2.chain.token_balance(account) for account in t2.ata.values()] == [0, 0, 0, 0]
-    assert t2.chain.token_balance(t2.run1.vault) == t2.chain.token_balance(t2.run1_mint2) == FUNDING
+    assert [t2.chain.balance(account) for account in t2.ata.values()] == [0, 0, 0, 0]
+    assert t2.chain.balance(t2.run1.vault) == t2.chain.balance(t2.run1_mint2) == FUNDING
     assert [t2.chain.bank.get_account(key) for key in t2.watched()] == before
 
 
 def test_claim_by_a_non_participant_is_refused(t2: T2) -> None:
     stranger = Keypair()
-    collateral = t2.chain.create_ata(stranger.pubkey(), t2.mint1)
+    collateral = t2.chain.new_ata(t2.mint1, stranger.pubkey())
     before = [t2.chain.bank.get_account(key) for key in t2.watched()]
     assert claim(t2, stranger, 0, collateral, t2.run1) == ErrorCode.AccountNotInitialized
     assert [t2.chain.bank.get_account(key) for key in t2.watched()] == before

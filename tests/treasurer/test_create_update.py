@@ -27,7 +27,7 @@ class T1:
 
     def __init__(self) -> None:
         self.chain = TreasurerChain()
-        self.mint = self.chain.create_mint()
+        self.mint = self.chain.new_mint()
         self.coordinator_account = self.chain.create_coordinator_account()
         self.main_authority = Keypair()
         self.join_authority = Keypair()
@@ -83,7 +83,7 @@ def test_t1_create_and_update() -> None:
         rent(RUN_SPACE) + rent(165) + rent(COORDINATOR_INSTANCE_SPACE) + LAMPORTS_PER_SIGNATURE
     )
     assert (rent(RUN_SPACE), rent(165), rent(COORDINATOR_INSTANCE_SPACE)) == (2_282_880, 2_039_280, 2_094_960)
-    assert chain.token_balance(run.vault) == 0
+    assert chain.balance(run.vault) == 0
     instance = run.coordinator.coordinator_account()
     assert instance.state.coordinator.run_id.value == RUN_ID
     assert instance.state.client_version.value == "latest"
@@ -121,7 +121,7 @@ def test_run_create_rejects_a_run_id_over_32_bytes() -> None:
 
 def test_run_create_fails_when_the_vault_ata_already_exists() -> None:
     t1 = T1()
-    t1.chain.create_ata(find_run(42)[0], t1.mint)  # anybody may create the Run PDA's ATA first
+    t1.chain.new_ata(t1.mint, find_run(42)[0])  # anybody may create the Run PDA's ATA first
     assert t1.create()[0] is not None
 
 

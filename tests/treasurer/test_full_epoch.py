@@ -22,15 +22,15 @@ def test_t3_full_epoch_then_claims() -> None:
     chain = TreasurerChain()
     clients = [Keypair() for _ in range(CLIENTS)]
     participant_master, main_authority, join_authority = Keypair(), Keypair(), Keypair()
-    mint = chain.create_mint()
-    main_ata = chain.create_ata(main_authority.pubkey(), mint)
-    chain.mint_to(main_ata, mint, 1_000_000_000_000_000)
+    mint = chain.new_mint()
+    main_ata = chain.new_ata(mint, main_authority.pubkey())
+    chain.mint_to(mint, main_ata, 1_000_000_000_000_000)
     result, run = chain.run_create(
         42, "my run id", mint, chain.create_coordinator_account(), main_authority.pubkey(), join_authority
     )
     assert result.err is None
     assert chain.transfer_tokens(main_ata, run.vault, main_authority, 1).err is None
-    client_atas = [chain.create_ata(client.pubkey(), mint) for client in clients]
+    client_atas = [chain.new_ata(mint, client.pubkey()) for client in clients]
     for client in clients:
         assert chain.participant_create(run.key, client).err is None
 
@@ -81,8 +81,8 @@ def test_t3_full_epoch_then_claims() -> None:
     assert custom_error(chain.claim_on(run, clients[0], 1, client_atas[0])) == TreasurerError.InvalidParameter
 
     # T3.10
-    assert [chain.token_balance(ata) for ata in client_atas] == [PER_CLIENT] * CLIENTS
-    assert chain.token_balance(run.vault) == 1 + TOP_UP - CLIENTS * PER_CLIENT == 111_111_111_111_120
+    assert [chain.balance(ata) for ata in client_atas] == [PER_CLIENT] * CLIENTS
+    assert chain.balance(run.vault) == 1 + TOP_UP - CLIENTS * PER_CLIENT == 111_111_111_111_120
     stored = chain.run_state(run.key)
     assert stored.total_claimed_collateral_amount == stored.total_claimed_earned_points == CLIENTS * PER_CLIENT
     participant = chain.participant_state(run.key, clients[0].pubkey())

@@ -16,9 +16,8 @@ from spl.token.constants import TOKEN_PROGRAM_ID
 from coordinator_program.state.coordinator_account import load
 from emulator.anchor import account_discriminator
 from tests.treasurer.harness import TreasurerChain
-from treasurer.idl import IDL_PATH, generate_idl
 from treasurer.logic.run_update import RunUpdateParams
-from treasurer.program import INTERFACE, PROGRAM_ID
+from treasurer.program import IDL_PATH, INTERFACE, PROGRAM_ID, idl_document
 from treasurer.state import find_participant
 
 PROGRAM = Program(
@@ -35,8 +34,8 @@ SPEC_DISCRIMINATORS = {
 
 
 def test_checked_in_idl_is_generated_from_the_interface() -> None:
-    assert IDL_PATH.read_text() == generate_idl()
-    document = json.loads(generate_idl())
+    assert IDL_PATH.read_text() == idl_document()
+    document = json.loads(idl_document())
     assert [ix["name"] for ix in document["instructions"]] == [
         "runCreate",
         "runUpdate",
@@ -57,7 +56,7 @@ def test_discriminators_match_the_reference() -> None:
 
 def test_anchorpy_drives_a_run_from_creation_to_a_claim() -> None:
     chain = TreasurerChain()
-    mint = chain.create_mint()
+    mint = chain.new_mint()
     main_authority, join_authority, user = Keypair(), Keypair(), Keypair()
     keys = chain.run_create_keys(5, "anchorpy run", mint, chain.create_coordinator_account())
     params = {
@@ -106,7 +105,7 @@ def test_anchorpy_drives_a_run_from_creation_to_a_claim() -> None:
 
     claim_keys = {
         "user": user.pubkey(),
-        "user_collateral": chain.create_ata(user.pubkey(), mint),
+        "user_collateral": chain.new_ata(mint, user.pubkey()),
         "run": run_key,
         "run_collateral": keys["run_collateral"],
         "coordinator_account": keys["coordinator_account"],

@@ -43,7 +43,14 @@ from emulator.constants import LAMPORTS_PER_SOL, SYSTEM_PROGRAM_ID
 from tests.authorizer.harness import address, create_ix, grantee_update_ix, grantor_update_ix
 from tests.coordinator_program.core.runs import T0, new_coordinator
 
-__all__ = ["CoordinatorChain", "custom_error", "panicked", "coordinator_ix", "scenario_settings"]
+__all__ = [
+    "CoordinatorChain",
+    "create_coordinator_account",
+    "custom_error",
+    "panicked",
+    "coordinator_ix",
+    "scenario_settings",
+]
 
 INSTRUCTIONS = {ix.name: ix for ix in INTERFACE.instructions}
 
@@ -80,6 +87,24 @@ def scenario_settings(**overrides: int) -> tuple[CoordinatorConfig, Model]:
     """Scenario 2's config and Dummy/Distro model (spec §8), with ``overrides`` as in ``new_coordinator``."""
     coordinator: Coordinator = new_coordinator(**overrides)
     return CoordinatorConfig.from_buffer_copy(coordinator.config), Model.from_buffer_copy(coordinator.model)
+
+
+def create_coordinator_account(bank: Bank, payer: Keypair, size: int = COORDINATOR_ACCOUNT_SIZE) -> Pubkey:
+    """The pre-allocated, zeroed, rent-exempt account owned by the coordinator (System create_account)."""
+    keypair = Keypair()
+    ix = create_account(
+        CreateAccountParams(
+            from_pubkey=payer.pubkey(),
+            to_pubkey=keypair.pubkey(),
+            lamports=bank.minimum_balance_for_rent_exemption(size),
+            space=size,
+            owner=PROGRAM_ID,
+        )
+    )
+    bank.expire_blockhash()
+    tx = Transaction.new_signed_with_payer([ix], payer.pubkey(), [payer, keypair], bank.latest_blockhash())
+    assert bank.send_transaction(tx).err is None
+    return keypair.pubkey()
 
 
 class CoordinatorChain:
@@ -138,20 +163,7 @@ class CoordinatorChain:
 
     # -- setup -------------------------------------------------------------------------
     def create_coordinator_account(self, size: int = COORDINATOR_ACCOUNT_SIZE) -> Pubkey:
-        """The pre-allocated, zeroed, rent-exempt account owned by the coordinator (System create_account)."""
-        keypair = Keypair()
-        lamports = self.bank.minimum_balance_for_rent_exemption(size)
-        ix = create_account(
-            CreateAccountParams(
-                from_pubkey=self.payer.pubkey(),
-                to_pubkey=keypair.pubkey(),
-                lamports=lamports,
-                space=size,
-                owner=PROGRAM_ID,
-            )
-        )
-        assert self.send([ix], keypair).err is None
-        self.account_key = keypair.pubkey()
+        self.account_key = create_coordinator_account(self.bank, self.payer, size)
         return self.account_key
 
     def init(self, client_version: str = "test", run_id: str | None = None) -> TransactionResult:

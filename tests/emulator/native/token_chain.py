@@ -14,7 +14,7 @@ from solders.transaction import Transaction
 from solders.transaction_status import InstructionErrorCustom, InstructionErrorFieldless, TransactionErrorType
 from spl.token.constants import TOKEN_PROGRAM_ID
 
-from emulator import Bank, TransactionResult
+from emulator import Bank, ProgramSpec, TransactionResult
 from emulator.errors import instruction_error
 from emulator.native.spl_token.state import Mint, TokenAccount
 
@@ -32,15 +32,16 @@ def fieldless(kind: InstructionErrorFieldless, index: int = 0) -> TransactionErr
 class TokenChain:
     """A payer-funded bank; each helper sends one transaction and returns its result."""
 
-    def __init__(self) -> None:
-        self.bank = Bank()
+    def __init__(self, programs: Sequence[ProgramSpec] = ()) -> None:
+        self.bank = Bank(programs=programs)
         self.payer = Keypair()
         assert self.bank.airdrop(self.payer.pubkey(), 1_000 * SOL).ok
 
     def send(self, instructions: Sequence[Instruction], *signers: Keypair) -> TransactionResult:
         self.bank.expire_blockhash()
         message = Message(list(instructions), self.payer.pubkey())
-        tx = Transaction([self.payer, *signers], message, self.bank.latest_blockhash())
+        unique = {bytes(k.pubkey()): k for k in (self.payer, *signers)}
+        tx = Transaction(list(unique.values()), message, self.bank.latest_blockhash())
         return self.bank.send_transaction(tx)
 
     def ok(self, instructions: Sequence[Instruction], *signers: Keypair) -> TransactionResult:
