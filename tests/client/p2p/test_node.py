@@ -1,0 +1,105 @@
+"""Three P2P nodes on loopback: discovery through bootstrap peers, flooded gossip, refusals, blob downloads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+
+from client.p2p import BlobUnavailable, P2PNode, PeerAnnouncement, SignedMessage, blob_hash
+
+pytestmark = pytest.mark.asyncio
+
+
+@dataclass
+class Swarm:
+    keys: list[Keypair]
+    nodes: list[P2PNode]
+    participants: set[Pubkey]
+    heard: list[list[SignedMessage]] = field(default_factory=list)
+
+
+@pytest_asyncio.fixture
+async def swarm() -> AsyncIterator[Swarm]:
+    """Three participants; node i bootstraps from node i-1 only."""
+    keys = [Keypair() for _ in range(3)]
+    participants = {key.pubkey() for key in keys}
+    heard: list[list[SignedMessage]] = [[] for _ in keys]
+    nodes = []
+    for index, key in enumerate(keys):
+
+        async def record(message: SignedMessage, inbox: list[SignedMessage] = heard[index]) -> None:
+            inbox.append(message)
+
+        nodes.append(P2PNode(key, participants.__contains__, record, retry_delays=(0.01,), blob_timeout=2))
+    for index, node in enumerate(nodes):
+        await node.start()
+        await node.bootstrap([nodes[index - 1].url] if index else [])
+    yield Swarm(keys, nodes, participants, heard)
+    for node in nodes:
+        await node.stop()
+
+
+async def test_bootstrap_chain_lets_every_node_find_every_other(swarm: Swarm) -> None:
+    for node in swarm.nodes:
+        assert set(node.peers.urls(exclude=node.keypair.pubkey())) == swarm.participants - {node.keypair.pubkey()}
+
+
+async def test_gossip_reaches_every_other_node_once(swarm: Swarm) -> None:
+    await swarm.nodes[0].gossip(b"step 1 result")
+    assert swarm.heard[0] == []
+    for inbox in swarm.heard[1:]:
+        assert [(m.sender, m.data) for m in inbox] == [(swarm.keys[0].pubkey(), b"step 1 result")]
+
+
+async def post(url: str, body: bytes) -> int:
+    async with aiohttp.ClientSession() as session, session.post(url, data=body) as response:
+        return response.status
+
+
+async def test_gossip_from_a_non_participant_is_refused(swarm: Swarm) -> None:
+    outsider = SignedMessage.sign(Keypair(), b"let me in")
+    assert await post(swarm.nodes[1].url + "/gossip", outsider.to_wire()) == 403
+    assert swarm.heard[1] == []
+
+
+async def test_a_tampered_message_is_refused(swarm: Swarm) -> None:
+    wire = json.loads(SignedMessage.sign(swarm.keys[0], b"honest").to_wire())
+    wire["data"] = "ZGlzaG9uZXN0"  # base64 of "dishonest"
+    assert await post(swarm.nodes[1].url + "/gossip", json.dumps(wire).encode()) == 400
+    assert await post(swarm.nodes[1].url + "/gossip", b"not json") == 400
+    assert swarm.heard[1] == []
+
+
+async def test_a_newer_announcement_replaces_the_older(swarm: Swarm) -> None:
+    key = swarm.keys[0]
+    directory = swarm.nodes[1].peers
+    assert not directory.offer(PeerAnnouncement(key.pubkey(), "http://127.0.0.1:1", 0).signed(key))
+    assert directory.offer(PeerAnnouncement(key.pubkey(), "http://127.0.0.1:2", 99).signed(key))
+    assert directory.urls()[key.pubkey()] == "http://127.0.0.1:2"
+    stranger = Keypair()
+    assert not directory.offer(PeerAnnouncement(stranger.pubkey(), "http://127.0.0.1:3", 1).signed(stranger))
+
+
+async def test_a_blob_is_fetched_from_its_announcer_and_verified(swarm: Swarm) -> None:
+    digest = swarm.nodes[0].blobs.put(b"weights", "distro-result_1")
+    data = await swarm.nodes[2].fetch_blob(digest, [swarm.keys[0].pubkey()], "downloaded_1")
+    assert data == b"weights" and digest in swarm.nodes[2].blobs
+
+
+async def test_a_corrupt_copy_is_skipped_for_an_intact_one(swarm: Swarm) -> None:
+    digest = blob_hash(b"weights")
+    swarm.nodes[0].blobs._blobs[digest] = b"poisoned"  # the announcer serves bytes that do not match
+    swarm.nodes[1].blobs.put(b"weights", "downloaded_1")
+    assert await swarm.nodes[2].fetch_blob(digest, [swarm.keys[0].pubkey()], "downloaded_1") == b"weights"
+
+
+async def test_a_blob_nobody_holds_is_unavailable_after_the_retries(swarm: Swarm) -> None:
+    with pytest.raises(BlobUnavailable):
+        await swarm.nodes[2].fetch_blob(blob_hash(b"nowhere"), [swarm.keys[0].pubkey()], "x")
