@@ -1,0 +1,125 @@
+"""A client's bookkeeping of one round: which announcements count, what enters its blooms, which result it applies."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+
+from client.participant.messages import Broadcast, Commitment, CommitteeClaim, TrainingResult, result_commitment_hash
+from client.participant.round_state import Rejection, RoundState
+from coordinator_program.core import BatchId, Bloom, CommitteeSelection, assign_batches
+from coordinator_program.core.shuffle import sha256v
+from coordinator_program.core.types import Committee
+
+STEP = 3
+KEYS = [Keypair() for _ in range(3)]
+CLIENTS = [key.pubkey() for key in KEYS]
+
+
+def new_round() -> RoundState:
+    selection = CommitteeSelection.new(0, 2, 0, len(CLIENTS), seed=99)
+    assignments = assign_batches(CLIENTS, data_index=0, total_size=6, random_seed=99)
+    return RoundState.new(1, STEP, selection, CLIENTS, assignments, random.Random(0))
+
+
+def announce(round_: RoundState, key: Keypair, payload: bytes, **changes: object) -> Broadcast:
+    """The announcement ``key`` makes for its own batch (with ``changes`` to forge it)."""
+    index = CLIENTS.index(key.pubkey())
+    proof = round_.selection.get_committee(index)
+    batch = changes.pop("batch", next(b for b, owner in round_.assignments.items() if owner == key.pubkey()))
+    assert isinstance(batch, BatchId)
+    claim = CommitteeClaim(Committee(proof.committee), int(changes.pop("position", proof.position)), index)
+    step = int(changes.pop("step", STEP))  # type: ignore[call-overload]
+    data_hash = result_commitment_hash(step, batch, payload)
+    return Broadcast(
+        step, claim, Commitment.sign(key, data_hash), 1, TrainingResult(batch, f"hash-of-{payload!r}", "http://x")
+    )
+
+
+def own_batch(round_: RoundState, key: Pubkey) -> BatchId:
+    return next(b for b, owner in round_.assignments.items() if owner == key)
+
+
+def test_every_client_trains_one_of_three_batches() -> None:
+    round_ = new_round()
+    assert sorted(round_.assignments.values(), key=str) == sorted(CLIENTS, key=str)
+    assert sorted(len(batch) for batch in round_.assignments) == [2, 2, 2]
+
+
+def test_the_assignees_announcement_is_recorded() -> None:
+    round_ = new_round()
+    broadcast = announce(round_, KEYS[0], b"r0")
+    assert round_.accept(CLIENTS[0], broadcast) is None
+    assert [r.sender for r in round_.results[own_batch(round_, CLIENTS[0])]] == [CLIENTS[0]]
+    assert round_.broadcasts == [broadcast.commitment.data_hash]
+
+
+def test_announcements_that_do_not_count() -> None:
+    round_ = new_round()
+    stranger = Keypair()
+    other_batch = own_batch(round_, CLIENTS[1])
+    assert round_.accept(CLIENTS[0], announce(round_, KEYS[0], b"r", step=STEP + 1)) is Rejection.WrongStep
+    assert round_.accept(stranger.pubkey(), announce(round_, KEYS[0], b"r")) is Rejection.NotAClient
+    position = announce(round_, KEYS[0], b"r").proof.position
+    forged = announce(round_, KEYS[0], b"r", position=position + 1)
+    assert round_.accept(CLIENTS[0], forged) is Rejection.BadCommitteeProof
+    assert round_.accept(CLIENTS[0], announce(round_, KEYS[0], b"r", batch=other_batch)) is Rejection.NotTheAssignee
+    unknown = announce(round_, KEYS[0], b"r", batch=BatchId(100, 101))
+    assert round_.accept(CLIENTS[0], unknown) is Rejection.UnknownBatch
+    assert round_.accept(CLIENTS[0], announce(round_, KEYS[0], b"r")) is None
+    assert round_.accept(CLIENTS[0], announce(round_, KEYS[0], b"r")) is Rejection.Duplicate
+
+
+def test_only_a_payload_matching_its_commitment_enters_the_blooms() -> None:
+    round_ = new_round()
+    batch = own_batch(round_, CLIENTS[0])
+    broadcast = announce(round_, KEYS[0], b"honest")
+    round_.accept(CLIENTS[0], broadcast)
+    assert not round_.record_payload(batch, CLIENTS[0], b"tampered")
+    assert not round_.participant_bloom.contains(sha256v(bytes(CLIENTS[0])))
+    assert round_.record_payload(batch, CLIENTS[0], b"honest")
+    assert round_.participant_bloom.contains(sha256v(bytes(CLIENTS[0])))
+    assert round_.broadcast_bloom.contains(broadcast.commitment.data_hash)
+    assert not round_.all_results_in
+
+
+def test_all_results_in_once_every_batch_arrived() -> None:
+    round_ = new_round()
+    for key in KEYS:
+        round_.accept(key.pubkey(), announce(round_, key, bytes(key.pubkey())))
+        assert round_.record_payload(own_batch(round_, key.pubkey()), key.pubkey(), bytes(key.pubkey()))
+    assert round_.all_results_in
+
+
+def witness_bloom(*items: bytes, seed: int) -> Bloom:
+    rng = random.Random(seed)
+    bloom = Bloom.with_keys([rng.getrandbits(64) for _ in range(8)])
+    for item in items:
+        bloom.add(item)
+    return bloom
+
+
+@pytest.mark.parametrize(("votes", "expected"), [((1, 1, 0), 1), ((0, 0, 1), 0), ((0, 1, None), None)])
+def test_consensus_takes_the_result_a_quorum_of_witnesses_saw(
+    votes: tuple[int | None, ...], expected: int | None
+) -> None:
+    """A byzantine assignee announces two different results; each witness saw one (or neither)."""
+    round_ = new_round()
+    batch = own_batch(round_, CLIENTS[0])
+    announced = [announce(round_, KEYS[0], payload) for payload in (b"first", b"second")]
+    for broadcast in announced:
+        assert round_.accept(CLIENTS[0], broadcast) is None
+    blooms = [
+        witness_bloom(*([] if v is None else [announced[v].commitment.data_hash]), seed=i) for i, v in enumerate(votes)
+    ]
+    chosen = round_.consensus(blooms, quorum=2)
+    picked = chosen[batch]
+    if expected is None:
+        assert picked is None
+    else:
+        assert picked is not None and picked.commitment == announced[expected].commitment
+    untrained = [b for b in round_.assignments if b != batch]
+    assert all(chosen[b] is None for b in untrained)
