@@ -85,6 +85,7 @@ class Bank:
         )
         self._valid_blockhashes: dict[Hash, BlockInfo] = {block.blockhash: block for block in self._blocks}
         self._processed: dict[Signature, Hash] = {}
+        self._resumed = bool(self._blocks)
         if not self._blocks:
             now = self._clock.now()
             self._produce_block(now.slot, now.unix_timestamp, GENESIS_HASH)
@@ -328,9 +329,16 @@ class Bank:
             return TransactionErrorFieldless.SignatureFailure
         if check_blockhash and tx.message.recent_blockhash not in self._valid_blockhashes:
             return TransactionErrorFieldless.BlockhashNotFound
-        if verify_signatures and tx.signatures[0] in self._processed:
+        if verify_signatures and self._already_processed(tx.signatures[0]):
             return TransactionErrorFieldless.AlreadyProcessed
         return None
+
+    def _already_processed(self, signature: Signature) -> bool:
+        """The status cache. A bank resumed from a ledger also asks the ledger, which holds what ran before the
+        restart (only transactions whose blockhash is still valid get this far, as on a cluster)."""
+        if signature in self._processed:
+            return True
+        return self._resumed and self._ledger.transaction(signature) is not None
 
     def _check_fee_payer(self, payer_key: Pubkey, fee: int) -> TransactionErrorType | None:
         payer = self._accounts.get(payer_key)

@@ -6,6 +6,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction
+from solders.transaction_status import TransactionErrorFieldless
 
 from emulator import Bank, InMemoryLedgerStore
 
@@ -26,6 +27,21 @@ def test_a_new_bank_over_the_same_store_sees_every_account_transaction_and_block
     assert resumed.latest_blockhash() == bank.latest_blockhash()
     assert resumed.signature_status(signature) is not None
     assert [r.signature for r in store.signatures_for_address(target, limit=10)] == [signature]
+
+
+def test_a_transaction_resent_after_a_resume_is_already_processed() -> None:
+    """The status cache survives a restart: resending a landed transaction must not pay twice."""
+    store = InMemoryLedgerStore()
+    bank = Bank(ledger=store)
+    payer, target = Keypair(), Pubkey.new_unique()
+    bank.airdrop(payer.pubkey(), 10**10)
+    ix = transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=target, lamports=10**9))
+    tx = Transaction.new_signed_with_payer([ix], payer.pubkey(), [payer], bank.latest_blockhash())
+    assert bank.send_transaction(tx).err is None
+
+    resumed = Bank(ledger=store)
+    assert resumed.send_transaction(tx).err == TransactionErrorFieldless.AlreadyProcessed
+    assert resumed.get_balance(target) == 10**9
 
 
 def test_closing_an_account_removes_it_from_the_store() -> None:

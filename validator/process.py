@@ -1,0 +1,98 @@
+"""Run psyche-validator as a child process on free loopback ports: for tests, benchmarks and local testnets.
+
+The child writes its output to a file next to the ledger (not to a pipe nobody drains); it is
+ready when the ``JSON RPC URL`` line appears, the line anchorpy's localnet fixture also waits for.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["ValidatorProcess", "free_port_pair"]
+
+# Where `python -m validator.cli` finds the package even without an install.
+_SOURCE_ROOT = Path(__file__).resolve().parents[1]
+READY_TIMEOUT_S = 60  # a guard against a hung start, not a timing assertion
+STOP_TIMEOUT_S = 30
+
+
+def free_port_pair() -> int:
+    """A port p with p and p + 1 both free on loopback (RPC and PubSub)."""
+    for _ in range(100):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = int(first.getsockname()[1])
+            if port >= 65535:
+                continue
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+        return port
+    raise RuntimeError("no free pair of loopback ports")
+
+
+class ValidatorProcess:
+    """``python -m validator.cli --ledger L --rpc-port <free> [--quiet] <extra>``, its output in ``L.out``."""
+
+    def __init__(self, ledger: Path, *extra_args: str, quiet: bool = True) -> None:
+        self.ledger = ledger
+        self.extra_args = (*(("--quiet",) if quiet else ()), *extra_args)
+        self.port = 0
+        self.output = ledger.parent / f"{ledger.name}.out"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port + 1}"
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        assert self._process is not None, "not started"
+        return self._process
+
+    def start(self) -> ValidatorProcess:
+        """Start and wait until it serves; a start that lost its ports to another process is retried."""
+        for _ in range(3):
+            self.port = free_port_pair()
+            command = [sys.executable, "-m", "validator.cli", "--ledger", str(self.ledger)]
+            command += ["--rpc-port", str(self.port), *self.extra_args]
+            with open(self.output, "wb") as out:
+                self._process = subprocess.Popen(command, cwd=_SOURCE_ROOT, stdout=out, stderr=subprocess.STDOUT)
+            if self._wait_ready():
+                return self
+        raise RuntimeError(f"psyche-validator did not start:\n{self.output.read_text()}")
+
+    def _wait_ready(self) -> bool:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if "JSON RPC URL" in self.banner():
+                return True
+            if self.process.poll() is not None:
+                return False
+            time.sleep(0.05)
+        self.kill()
+        raise RuntimeError(f"psyche-validator did not print its URL in {READY_TIMEOUT_S} s:\n{self.banner()}")
+
+    def banner(self) -> str:
+        return self.output.read_text() if self.output.exists() else ""
+
+    def stop(self, signum: signal.Signals = signal.SIGTERM) -> int:
+        """Stop it as a service manager (SIGTERM) or Ctrl-C (SIGINT) does; returns the exit code."""
+        self.process.send_signal(signum)
+        return self.process.wait(STOP_TIMEOUT_S)
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup of any kind runs."""
+        self.process.kill()
+        self.process.wait(STOP_TIMEOUT_S)
