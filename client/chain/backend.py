@@ -69,8 +69,12 @@ class TransactionFailed(ChainError):
 
     @property
     def failed_program(self) -> Pubkey | None:
-        """The program whose ``failed:`` log line ends the logs (the innermost that failed), if any."""
-        for line in reversed(self.logs):
+        """The innermost program that failed, which is the one whose error code this is, if the logs say.
+
+        A program failing inside a CPI logs its ``failed:`` line first; every caller up the stack then logs
+        its own with the same code, so the first such line names the program that raised the error.
+        """
+        for line in self.logs:
             parts = line.split(" ")
             if len(parts) > 2 and parts[0] == "Program" and parts[2] == "failed:":
                 try:

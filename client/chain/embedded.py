@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from solders.account import Account
 from solders.instruction import Instruction
 from solders.keypair import Keypair
+from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.transaction import Transaction
@@ -52,10 +53,14 @@ class EmbeddedBackend:
     async def send(
         self, instructions: Sequence[Instruction], payer: Keypair, signers: Sequence[Keypair] = ()
     ) -> SentTransaction:
-        unique = {bytes(k.pubkey()): k for k in (payer, *signers)}
-        tx = Transaction.new_signed_with_payer(
-            list(instructions), payer.pubkey(), list(unique.values()), self.bank.latest_blockhash()
-        )
+        unique = list({bytes(k.pubkey()): k for k in (payer, *signers)}.values())
+        message = Message(list(instructions), payer.pubkey())
+        tx = Transaction(unique, message, self.bank.latest_blockhash())
+        if self.bank.signature_status(tx.signatures[0]) is not None:
+            # The same instructions again within one slot (a second `tick`, say) would be the same transaction,
+            # which the chain refuses as already processed; a new block gives it a new blockhash, as time would.
+            self.bank.expire_blockhash()
+            tx = Transaction(unique, message, self.bank.latest_blockhash())
         result = self.bank.send_transaction(tx)
         if result.err is not None:
             raise TransactionFailed(result.err, result.logs, result.signature)

@@ -1,0 +1,71 @@
+"""A bank persisted in a ledger directory, opened the way ``psyche-validator`` opens it, for the embedded backend.
+
+The directory layout, its lock and the SQLite store are the validator's own (:mod:`validator.ledger_dir`,
+:mod:`validator.ledger_sqlite`), so ``psyche-validator --ledger DIR`` can later serve a ledger the CLI built, and
+the lock keeps a command and a validator from writing one ledger at the same time. The bank follows the wall
+clock and resumes after the ledger's last slot.
+
+``PSYCHE_EMBEDDED_CLOCK_OFFSET_S`` (a testing aid) moves the embedded chain's unix time that many seconds ahead
+of the wall clock, so a test can let a run's phases time out without sleeping. Chain time never goes back: a
+ledger whose last block is later than the clock resumes at that block's time.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from client.chain.backend import ChainUnavailable
+from emulator import Bank, WallClock
+from emulator.constants import DEFAULT_SLOT_MS
+from validator.genesis import PROGRAMS
+from validator.ledger_dir import LedgerDirectory, LedgerInUse
+from validator.ledger_sqlite import SqliteLedgerStore
+
+__all__ = ["CLOCK_OFFSET_ENV", "open_ledger_bank", "clock_offset_from_env"]
+
+CLOCK_OFFSET_ENV = "PSYCHE_EMBEDDED_CLOCK_OFFSET_S"
+
+
+def clock_offset_from_env() -> int:
+    """Seconds ``PSYCHE_EMBEDDED_CLOCK_OFFSET_S`` adds to the embedded chain's clock (0 when unset)."""
+    text = os.environ.get(CLOCK_OFFSET_ENV, "").strip()
+    if not text:
+        return 0
+    try:
+        return int(text)
+    except ValueError:
+        raise ChainUnavailable(f"{CLOCK_OFFSET_ENV} must be a whole number of seconds, got {text!r}") from None
+
+
+@contextmanager
+def open_ledger_bank(directory: Path, clock_offset_s: int = 0) -> Iterator[Bank]:
+    """The bank of the ledger in ``directory`` (created on first use), locked and closed around the block.
+
+    :class:`ChainUnavailable` says why the ledger cannot be opened (the caller names the directory).
+    """
+    ledger = LedgerDirectory(directory)
+    try:
+        ledger.open(reset=False)
+    except LedgerInUse:
+        raise ChainUnavailable(
+            "it is in use by another process (a psyche-validator serving it? then pass its URL with --rpc)"
+        ) from None
+    except OSError as exc:
+        raise ChainUnavailable(f"cannot open it: {exc.strerror or exc}") from exc
+    try:
+        store = SqliteLedgerStore(ledger.database)
+        try:
+            last_blocks = store.recent_blocks(1)
+            start_slot = last_blocks[-1].slot + 1 if last_blocks else 0
+            clock = WallClock(DEFAULT_SLOT_MS, start_slot=start_slot)
+            resume_at = max(int(time.time()) + clock_offset_s, last_blocks[-1].unix_timestamp if last_blocks else 0)
+            clock.set_unix_timestamp(resume_at)
+            yield Bank(PROGRAMS, ledger=store, clock=clock)
+        finally:
+            store.close()
+    finally:
+        ledger.close()

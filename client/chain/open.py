@@ -1,0 +1,96 @@
+"""Which chain a command talks to: ``--rpc`` picks an RPC endpoint or, by default, the embedded ledger.
+
+* ``--rpc http(s)://...`` (or a solana CLI moniker: ``localhost``, ``devnet``, ``testnet``, ``mainnet-beta``):
+  the :class:`~client.chain.rpc.RpcBackend`, with any backup URLs as fallbacks;
+* ``--rpc embedded`` (the default): the :class:`~client.chain.embedded.EmbeddedBackend` over the ledger
+  directory ``--ledger`` (default ``.psyche-ledger``), so successive commands see one chain without a validator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from client.chain.backend import ChainBackend
+from client.chain.embedded import EmbeddedBackend
+from client.chain.ledger import clock_offset_from_env, open_ledger_bank
+from client.chain.rpc import RpcBackend
+
+__all__ = ["EMBEDDED", "DEFAULT_LEDGER", "MONIKERS", "ChainTarget", "BadChainTarget", "resolve_rpc", "open_backend"]
+
+EMBEDDED = "embedded"
+DEFAULT_LEDGER = Path(".psyche-ledger")
+MONIKERS = {
+    "localhost": "http://127.0.0.1:8899",
+    "l": "http://127.0.0.1:8899",
+    "devnet": "https://api.devnet.solana.com",
+    "d": "https://api.devnet.solana.com",
+    "testnet": "https://api.testnet.solana.com",
+    "t": "https://api.testnet.solana.com",
+    "mainnet-beta": "https://api.mainnet-beta.solana.com",
+    "m": "https://api.mainnet-beta.solana.com",
+}
+
+
+class BadChainTarget(ValueError):
+    """An ``--rpc`` value that is neither a URL, a moniker nor ``embedded``."""
+
+
+def resolve_rpc(value: str) -> str | None:
+    """The endpoint URL ``value`` names, or None for the embedded chain. Surrounding quotes are dropped.
+
+    >>> resolve_rpc('"http://127.0.0.1:8899"'), resolve_rpc("devnet"), resolve_rpc("embedded")
+    ('http://127.0.0.1:8899', 'https://api.devnet.solana.com', None)
+    """
+    text = value.strip().strip('"')
+    if text == EMBEDDED:
+        return None
+    if text in MONIKERS:
+        return MONIKERS[text]
+    if text.startswith(("http://", "https://")):
+        return text
+    raise BadChainTarget(
+        f"--rpc must be an http(s) URL, a moniker ({', '.join(m for m in MONIKERS if len(m) > 1)}) "
+        f"or '{EMBEDDED}', got {value!r}"
+    )
+
+
+@dataclass(frozen=True)
+class ChainTarget:
+    """Where a command's chain is: an RPC endpoint (with backups), or the embedded ledger directory."""
+
+    rpc: str = EMBEDDED
+    ledger: Path = DEFAULT_LEDGER
+    backup_rpcs: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def description(self) -> str:
+        """How error messages name this chain."""
+        url = resolve_rpc(self.rpc)
+        return f"the embedded ledger {self.ledger}" if url is None else f"the RPC at {url}"
+
+
+@asynccontextmanager
+async def open_backend(target: ChainTarget) -> AsyncIterator[ChainBackend]:
+    """The backend for ``target``, released when the block ends."""
+    url = resolve_rpc(target.rpc)
+    if url is None:
+        with open_ledger_bank(target.ledger, clock_offset_from_env()) as bank:
+            embedded = EmbeddedBackend(bank)
+            try:
+                yield embedded
+            finally:
+                await embedded.close()
+        return
+    urls = [url]
+    for backup in target.backup_rpcs:
+        backup_url = resolve_rpc(backup)
+        if backup_url is not None and backup_url not in urls:  # only backups that differ count, as in the reference
+            urls.append(backup_url)
+    rpc = RpcBackend(urls)
+    try:
+        yield rpc
+    finally:
+        await rpc.close()

@@ -1,0 +1,41 @@
+"""How every command talks to the chain: open the backend, run the command's coroutine, turn failures into one
+clear message and a non-zero exit (never a traceback for a failure the user can act on)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import click
+
+from client.amounts import AmountError
+from client.chain.backend import ChainBackend, ChainError, ChainUnavailable, TransactionFailed
+from client.chain.open import ChainTarget, open_backend
+from client.cli.failures import Hints, describe_failure
+from client.run_accounts import AccountLookupError
+from client.run_config import RunConfigError
+
+__all__ = ["CommandError", "run_on_chain"]
+
+
+class CommandError(click.ClickException):
+    """A command cannot do what was asked; the message says why (click prints ``Error: ...``, exit status 1)."""
+
+
+def run_on_chain(
+    chain: ChainTarget, action: Callable[[ChainBackend], Awaitable[None]], hints: Hints | None = None
+) -> None:
+    """Run ``action`` against ``chain``; ``hints`` explain program errors in this command's terms."""
+
+    async def main() -> None:
+        async with open_backend(chain) as backend:
+            await action(backend)
+
+    try:
+        asyncio.run(main())
+    except TransactionFailed as exc:
+        raise CommandError(describe_failure(exc, hints)) from exc
+    except ChainUnavailable as exc:
+        raise CommandError(f"cannot reach {chain.description}: {exc}") from exc
+    except (ChainError, AccountLookupError, RunConfigError, AmountError) as exc:
+        raise CommandError(str(exc)) from exc

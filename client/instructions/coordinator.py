@@ -1,0 +1,139 @@
+"""Coordinator instructions: the account lists and Borsh arguments of ``coordinator_program.INTERFACE``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from solders.instruction import Instruction
+from solders.pubkey import Pubkey
+from solders.system_program import CreateAccountParams, create_account
+
+from coordinator_program.core.types import (
+    Checkpoint,
+    CoordinatorConfig,
+    CoordinatorProgress,
+    MerkleRoot,
+    Model,
+    NodeIdentity,
+    WitnessBloom,
+    WitnessMetadata,
+    WitnessProof,
+)
+from coordinator_program.program import INTERFACE, PROGRAM_ID
+from coordinator_program.state.borsh_args import InitCoordinatorParams, JoinRunParams, NoArgs
+from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE, RunMetadata
+from emulator.constants import SYSTEM_PROGRAM_ID
+
+__all__ = [
+    "RunKeys",
+    "create_coordinator_account",
+    "init_coordinator",
+    "free_coordinator",
+    "update",
+    "update_client_version",
+    "set_paused",
+    "tick",
+    "checkpoint",
+    "join_run",
+    "witness",
+]
+
+_INSTRUCTIONS = {ix.name: ix for ix in INTERFACE.instructions}
+
+
+@dataclass(frozen=True)
+class RunKeys:
+    """The two accounts of a coordinator run that every run instruction names."""
+
+    instance: Pubkey
+    account: Pubkey
+
+
+def _build(name: str, keys: dict[str, Pubkey], *args: Any) -> Instruction:
+    return _INSTRUCTIONS[name].build(PROGRAM_ID, keys, *args)
+
+
+def _owner_keys(authority: Pubkey, run: RunKeys) -> dict[str, Pubkey]:
+    return {"authority": authority, "coordinator_instance": run.instance, "coordinator_account": run.account}
+
+
+def _user_keys(user: Pubkey, run: RunKeys) -> dict[str, Pubkey]:
+    return {"user": user, "coordinator_instance": run.instance, "coordinator_account": run.account}
+
+
+def create_coordinator_account(payer: Pubkey, account: Pubkey, lamports: int) -> Instruction:
+    """System ``create_account`` of the zeroed 119,160-byte account the coordinator program will own."""
+    return create_account(
+        CreateAccountParams(
+            from_pubkey=payer, to_pubkey=account, lamports=lamports, space=COORDINATOR_ACCOUNT_SIZE, owner=PROGRAM_ID
+        )
+    )
+
+
+def init_coordinator(payer: Pubkey, run: RunKeys, params: InitCoordinatorParams) -> Instruction:
+    keys = {
+        "payer": payer,
+        "coordinator_instance": run.instance,
+        "coordinator_account": run.account,
+        "system_program": SYSTEM_PROGRAM_ID,
+    }
+    return _build("init_coordinator", keys, params)
+
+
+def free_coordinator(authority: Pubkey, spill: Pubkey, run: RunKeys) -> Instruction:
+    keys = _owner_keys(authority, run) | {"spill": spill}
+    return _build("free_coordinator", keys, NoArgs())
+
+
+def update(
+    authority: Pubkey,
+    run: RunKeys,
+    metadata: RunMetadata | None,
+    config: CoordinatorConfig | None,
+    model: Model | None,
+    progress: CoordinatorProgress | None,
+) -> Instruction:
+    return _build("update", _owner_keys(authority, run), metadata, config, model, progress)
+
+
+def update_client_version(authority: Pubkey, run: RunKeys, version: str) -> Instruction:
+    return _build("update_client_version", _owner_keys(authority, run), version)
+
+
+def set_paused(authority: Pubkey, run: RunKeys, paused: bool) -> Instruction:
+    return _build("set_paused", _owner_keys(authority, run), paused)
+
+
+def tick(user: Pubkey, run: RunKeys) -> Instruction:
+    return _build("tick", _user_keys(user, run))
+
+
+def checkpoint(user: Pubkey, run: RunKeys, repo: Checkpoint) -> Instruction:
+    return _build("checkpoint", _user_keys(user, run), repo)
+
+
+def join_run(user: Pubkey, authorization: Pubkey, run: RunKeys, client_id: NodeIdentity) -> Instruction:
+    keys = _user_keys(user, run) | {"authorization": authorization}
+    return _build("join_run", keys, JoinRunParams(client_id))
+
+
+def witness(
+    user: Pubkey,
+    run: RunKeys,
+    proof: WitnessProof,
+    participant_bloom: WitnessBloom | None = None,
+    broadcast_bloom: WitnessBloom | None = None,
+    broadcast_merkle: MerkleRoot | None = None,
+    metadata: WitnessMetadata | None = None,
+) -> Instruction:
+    """A round's witness; the blooms, merkle root and metadata default to empty ones."""
+    return _build(
+        "witness",
+        _user_keys(user, run),
+        proof,
+        participant_bloom or WitnessBloom(),
+        broadcast_bloom or WitnessBloom(),
+        broadcast_merkle or MerkleRoot(),
+        metadata or WitnessMetadata(),
+    )

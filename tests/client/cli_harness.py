@@ -1,0 +1,75 @@
+"""Test support: ``psyche-solana-client`` driven in-process through click's CliRunner, against one chain.
+
+A :class:`CliChain` appends the chain's flags (``--ledger DIR`` for the embedded chain, ``--rpc URL`` for a
+validator) to every on-chain command, so a scenario reads like the shell session a run owner types.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+from solders.pubkey import Pubkey
+
+from client.chain.open import ChainTarget
+from client.cli import cli
+
+__all__ = ["CliChain", "closed_port"]
+
+
+def closed_port() -> int:
+    """A loopback port that nothing listens on (it was free a moment ago): an unreachable RPC."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class CliChain:
+    """The CLI on one chain; ``workdir`` holds the keypair files a scenario makes."""
+
+    target: ChainTarget
+    workdir: Path
+    runner: CliRunner = field(default_factory=lambda: CliRunner(mix_stderr=False))
+
+    @property
+    def chain_args(self) -> list[str]:
+        return ["--rpc", self.target.rpc, "--ledger", str(self.target.ledger)]
+
+    def invoke(
+        self, *args: str, wallet: Path | None = None, chain: bool = True, env: dict[str, str] | None = None
+    ) -> Result:
+        """Run a command with this chain's flags (unless ``chain`` is False), ``-w wallet`` and ``env`` added."""
+        argv = [*args, *(self.chain_args if chain else []), *(["-w", str(wallet)] if wallet else [])]
+        environment: dict[str, str | None] = {"RAW_WALLET_PRIVATE_KEY": None, **(env or {})}
+        return self.runner.invoke(cli, argv, env=environment, catch_exceptions=False)
+
+    def ok(self, *args: str, wallet: Path | None = None, chain: bool = True) -> str:
+        """Run a command that must succeed; its stdout."""
+        result = self.invoke(*args, wallet=wallet, chain=chain)
+        assert result.exit_code == 0, (args, result.stdout, result.stderr)
+        return result.stdout
+
+    def fails(self, *args: str, wallet: Path | None = None, chain: bool = True) -> str:
+        """Run a command that must fail with exit status 1; its stderr."""
+        result = self.invoke(*args, wallet=wallet, chain=chain)
+        assert result.exit_code == 1, (args, result.exit_code, result.stdout, result.stderr)
+        return result.stderr
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok(*args))
+
+    def keypair(self, name: str) -> tuple[Path, Pubkey]:
+        """A new keypair file in the work directory, made with ``keygen new``."""
+        path = self.workdir / f"{name}.json"
+        out = self.ok("keygen", "new", "-o", str(path), chain=False)
+        return path, Pubkey.from_string(out.splitlines()[-1].removeprefix("pubkey: "))
+
+    def funded(self, name: str, sol: str = "10") -> tuple[Path, Pubkey]:
+        path, key = self.keypair(name)
+        self.ok("airdrop", sol, wallet=path)
+        return path, key
