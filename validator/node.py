@@ -17,7 +17,7 @@ from pathlib import Path
 
 from solders.pubkey import Pubkey
 
-from emulator import Bank, WallClock
+from emulator import Bank
 from emulator.constants import DEFAULT_SLOT_MS
 from validator.accounts_file import AccountOverride
 from validator.finality import Finality, FinalityPolicy
@@ -26,6 +26,7 @@ from validator.ledger_dir import LedgerDirectory
 from validator.ledger_sqlite import SqliteLedgerStore
 from validator.notifications import NotifyingLedgerStore
 from validator.pubsub import PubSubServer
+from validator.resume import resumed_clock
 from validator.rpc.context import RpcContext
 from validator.server import RpcServer
 
@@ -53,11 +54,9 @@ class Validator:
         self.directory = LedgerDirectory(config.ledger)
         self.directory.open(reset=config.reset)
         self.store = SqliteLedgerStore(self.directory.database)  # synchronous=NORMAL: survives a killed process
-        last_blocks = self.store.recent_blocks(1)
-        self.resumed = bool(last_blocks)
-        start_slot = last_blocks[-1].slot + 1 if last_blocks else 0
+        self.resumed = bool(self.store.recent_blocks(1))
         self.feed = NotifyingLedgerStore(self.store)
-        self.bank = Bank(PROGRAMS, ledger=self.feed, clock=WallClock(config.slot_ms, start_slot=start_slot))
+        self.bank = Bank(PROGRAMS, ledger=self.feed, clock=resumed_clock(self.store, config.slot_ms))
         self.ignored_accounts = bool(config.accounts) and self.resumed
         if not self.resumed:
             apply_account_overrides(self.bank, config.accounts)

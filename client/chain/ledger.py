@@ -13,17 +13,17 @@ ledger whose last block is later than the clock resumes at that block's time.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from client.chain.backend import ChainUnavailable
-from emulator import Bank, WallClock
+from emulator import Bank
 from emulator.constants import DEFAULT_SLOT_MS
 from validator.genesis import PROGRAMS
 from validator.ledger_dir import LedgerDirectory, LedgerInUse
 from validator.ledger_sqlite import SqliteLedgerStore
+from validator.resume import resumed_clock
 
 __all__ = ["CLOCK_OFFSET_ENV", "open_ledger_bank", "clock_offset_from_env"]
 
@@ -59,12 +59,7 @@ def open_ledger_bank(directory: Path, clock_offset_s: int = 0) -> Iterator[Bank]
     try:
         store = SqliteLedgerStore(ledger.database)
         try:
-            last_blocks = store.recent_blocks(1)
-            start_slot = last_blocks[-1].slot + 1 if last_blocks else 0
-            clock = WallClock(DEFAULT_SLOT_MS, start_slot=start_slot)
-            resume_at = max(int(time.time()) + clock_offset_s, last_blocks[-1].unix_timestamp if last_blocks else 0)
-            clock.set_unix_timestamp(resume_at)
-            yield Bank(PROGRAMS, ledger=store, clock=clock)
+            yield Bank(PROGRAMS, ledger=store, clock=resumed_clock(store, DEFAULT_SLOT_MS, clock_offset_s))
         finally:
             store.close()
     finally:
