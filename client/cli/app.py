@@ -14,6 +14,7 @@ import click
 
 from client.chain.ledger import CLOCK_OFFSET_ENV
 from client.cli import authorization, inspection, local_chain, run_activity, run_admin, treasurer
+from client.simulate.command import simulate
 
 __all__ = ["cli", "main"]
 
@@ -65,6 +66,7 @@ COMMANDS: Sequence[click.Command] = (
     local_chain.keygen,
     local_chain.airdrop,
     local_chain.create_mint,
+    simulate,
     _alias(authorization.join_authorization_set_delegates, "join-authorization-delegate"),
     _alias(authorization.join_authorization_deactivate, "join-authorization-delete"),
 )
