@@ -1,0 +1,163 @@
+"""DisTrO: DeMo-style decoupled momentum with DCT top-k compression (spec client-training.md §3.2-§3.6).
+
+Each client keeps a residual ``delta`` per parameter (momentum of lr-scaled gradients). Every step it sends only
+the ``k`` largest DCT coefficients of each chunk of ``delta`` (optionally just their signs), and keeps the rest.
+Everyone aggregates all accepted results of a round by scatter-mean, decodes, and takes a sign-SGD step, so every
+replica applies the same update. Parameters are always visited sorted by name; a result is a tuple aligned to that
+order.
+
+One step of a client, as the trainer drives it (lr = lr(step), prev_lr = lr(step - 1))::
+
+    distro.error_correction(prev_lr)       # lookahead: p -= prev_lr * sign(delta), before the forward pass
+    ... forward / backward / clip ...
+    result = distro.generate(prev_self, lr)   # undo lookahead, update delta, compress it
+    send(result.for_transmission(quantize_1bit));  keep `result` as next step's prev_self
+    ... two rounds later, every client:  distro.apply(all accepted results of that round, lr)
+
+Deviations from the reference, on purpose: parameters and ``delta`` are float32 (the reference keeps both in
+bf16); the lookahead is undone by restoring a saved copy (one float32 copy of the parameters while a step runs),
+so it is exactly reversible and adds no drift between replicas (spec §3.9 names the bf16 subtract/add as a source
+of drift), and a cancelled step can undo it (:meth:`Distro.undo_lookahead`) instead of leaving it applied;
+unquantized values travel as bf16, as the reference's bf16 parameters do.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from client.train.compression import CompressedTensor, PackedTensor, compress, decompress
+from client.train.dct import ChunkedDCT
+from client.train.errors import IncompatibleResultError
+from client.train.optim_config import DistroConfig
+
+__all__ = ["DistroResult", "Distro"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DistroResult:
+    """One client's compressed update for one step: a :class:`CompressedTensor` per parameter, name-sorted."""
+
+    tensors: tuple[CompressedTensor, ...]
+
+    @property
+    def num_bytes(self) -> int:
+        """Payload bytes of every tensor (packed indices + values; no framing, no headers)."""
+        return sum(t.num_bytes for t in self.tensors)
+
+    def for_transmission(self, quantize_1bit: bool) -> DistroResult:
+        """What goes on the wire: sign bits with ``quantize_1bit``, else values as bf16."""
+        if quantize_1bit:
+            return DistroResult(tuple(t.quantized() for t in self.tensors))
+        return DistroResult(tuple(t.with_values_as(torch.bfloat16) for t in self.tensors))
+
+    def pack(self) -> tuple[PackedTensor, ...]:
+        """Raw bytes per tensor, in parameter order (the blob's payload and the commitment hash's input)."""
+        return tuple(t.pack() for t in self.tensors)
+
+    @classmethod
+    def unpack(cls, packed: Sequence[PackedTensor], device: torch.device | str = "cpu") -> DistroResult:
+        """Rebuild a peer's result from bytes, bounds-checked (:class:`IncompatibleResultError` if malformed)."""
+        return cls(tuple(p.unpack(device) for p in packed))
+
+
+class Distro:
+    """The DisTrO optimizer state of one model: residuals, DCT bases, and the three operations of a step."""
+
+    def __init__(self, named_parameters: Iterable[tuple[str, torch.nn.Parameter]], config: DistroConfig) -> None:
+        ordered = sorted(named_parameters, key=lambda item: item[0])
+        self.config = config
+        self.names: tuple[str, ...] = tuple(name for name, _ in ordered)
+        self._params = [param for _, param in ordered]
+        self._deltas = [torch.zeros_like(param, requires_grad=False) for param in self._params]
+        self._dct = ChunkedDCT(config.compression_chunk)
+        self._xshapes = [self._dct.encoded_shape(param.shape) for param in self._params]
+        self._before_lookahead: list[torch.Tensor] | None = None
+
+    @property
+    def deltas(self) -> tuple[torch.Tensor, ...]:
+        """The residuals, in parameter order (read-only use: tests, statistics, checkpoints)."""
+        return tuple(self._deltas)
+
+    def zero_optim(self) -> None:
+        """Forget the residuals (a cold-start epoch zeroes them at round height 0)."""
+        for delta in self._deltas:
+            delta.zero_()
+
+    @torch.no_grad()
+    def error_correction(self, prev_lr: float) -> None:
+        """The lookahead before the forward pass: ``p -= prev_lr * sign(delta)``, undone by :meth:`generate`.
+
+        Results are applied two steps late; stepping along the residual's sign in the meantime lets the gradient be
+        taken near where the parameters are heading.
+        """
+        self._before_lookahead = [param.detach().clone() for param in self._params]
+        for param, delta in zip(self._params, self._deltas, strict=True):
+            param.sub_(delta.sign(), alpha=prev_lr)
+
+    @torch.no_grad()
+    def undo_lookahead(self) -> None:
+        """Restore the parameters saved by :meth:`error_correction` (a cancelled step sends nothing)."""
+        if self._before_lookahead is None:
+            raise RuntimeError("undo_lookahead() needs a preceding error_correction()")
+        for param, saved in zip(self._params, self._before_lookahead, strict=True):
+            param.copy_(saved)
+        self._before_lookahead = None
+
+    @torch.no_grad()
+    def generate(self, prev_self: Sequence[DistroResult], lr: float) -> DistroResult:
+        """Fold this step's gradients into the residuals and compress them (spec §3.4); returns the unquantized
+        result, which the caller keeps as next step's ``prev_self``.
+
+        Per parameter: undo the lookahead; subtract what ``prev_self`` (our own previous result) transmitted;
+        decoupled weight decay ``p *= 1 - lr * wd``; ``delta = beta * delta + lr * grad``; top-k of DCT(delta).
+        Must follow :meth:`error_correction` (the reference re-adds ``prev_lr * sign(delta)``; here the saved copy
+        comes back).
+        """
+        self.undo_lookahead()
+        self._check(prev_self)
+        cfg = self.config
+        tensors = []
+        for index, (param, delta) in enumerate(zip(self._params, self._deltas, strict=True)):
+            if prev_self:
+                sent = decompress([r.tensors[index] for r in prev_self], delta.dtype, delta.device)
+                delta.sub_(self._dct.decode(sent))
+            if cfg.weight_decay != 0.0:
+                param.mul_(1.0 - lr * cfg.weight_decay)
+            if cfg.compression_decay != 1.0:
+                delta.mul_(cfg.compression_decay)
+            if param.grad is not None:
+                delta.add_(param.grad, alpha=lr)
+            tensors.append(compress(self._dct.encode(delta), cfg.compression_topk))
+        return DistroResult(tuple(tensors))
+
+    @torch.no_grad()
+    def apply(self, results: Sequence[DistroResult], lr: float) -> None:
+        """The round's update, the same on every client: ``p -= lr * sign(IDCT(scatter-mean of all results)))``.
+
+        ``results`` are every accepted result of the round, ours included, quantized or not. No division by the
+        peer count is needed: sign is scale-free, and coefficients nobody selected contribute 0.
+        """
+        if not results:
+            log.warning("Empty DisTrO gradients")
+            return
+        self._check(results)
+        for index, param in enumerate(self._params):
+            aggregate = decompress([r.tensors[index] for r in results], param.dtype, param.device)
+            param.sub_(self._dct.decode(aggregate).sign_(), alpha=lr)
+
+    def _check(self, results: Sequence[DistroResult]) -> None:
+        """Refuse results that do not match this model tensor for tensor (a peer's payload is untrusted)."""
+        for result in results:
+            if len(result.tensors) != len(self._params):
+                raise IncompatibleResultError(
+                    f"a result has {len(result.tensors)} tensors, the model has {len(self._params)} parameters"
+                )
+            for name, tensor, xshape in zip(self.names, result.tensors, self._xshapes, strict=True):
+                if tensor.xshape != xshape:
+                    raise IncompatibleResultError(f"{name}: result encoded as {tensor.xshape}, expected {xshape}")

@@ -1,0 +1,25 @@
+"""The training package's errors: one base, one type per thing that can be wrong."""
+
+from __future__ import annotations
+
+__all__ = ["TrainError", "IncompatibleResultError", "DataError", "ModelConfigError", "TrainConfigError"]
+
+
+class TrainError(Exception):
+    """Base of every error raised by ``client.train``."""
+
+
+class IncompatibleResultError(TrainError):
+    """A DisTrO result (ours or a peer's) whose bytes or shapes do not fit the model it is applied to."""
+
+
+class DataError(TrainError):
+    """Training data that cannot be read: no files, a bad directory, a sample index out of range."""
+
+
+class ModelConfigError(TrainError):
+    """A model ``config.json`` this LLaMA implementation cannot build."""
+
+
+class TrainConfigError(TrainError):
+    """A run's optimizer or learning-rate settings that training cannot use (e.g. the Dummy optimizer)."""
