@@ -11,17 +11,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from solders.instruction import Instruction
+from solders.keypair import Keypair
 from solders.pubkey import Pubkey
+from solders.signature import Signature
 
+from client.chain.backend import ChainBackend, SentTransaction
 from client.instructions import coordinator as coordinator_ix
 from client.instructions import treasurer as treasurer_ix
-from client.run_accounts import OnChainRun
+from client.instructions.coordinator import RunKeys
+from client.run_accounts import OnChainRun, fetch_run, instance_address, treasurer_index_for
 from coordinator_program.core.batch_size import BatchSizeSchedule
 from coordinator_program.core.types import CheckpointTag, CoordinatorConfig, CoordinatorProgress, Model
-from coordinator_program.state.coordinator_account import RunMetadata
+from coordinator_program.state.borsh_args import InitCoordinatorParams
+from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE, RunMetadata
+from treasurer.logic.run_create import RunCreateParams
 from treasurer.logic.run_update import RunUpdateParams
+from treasurer.state import find_run
 
-__all__ = ["RunChanges", "owner_instructions", "switched_to_hub", "restart_progress"]
+__all__ = [
+    "CreatedRun",
+    "RunChanges",
+    "apply_changes",
+    "create_run",
+    "owner_instructions",
+    "switched_to_hub",
+    "restart_progress",
+]
 
 
 @dataclass(frozen=True)
@@ -95,3 +110,55 @@ def restart_progress(epoch: int, step: int, config: CoordinatorConfig, model: Mo
     """``--restart-from-step``: the current epoch at ``step``, with the data index that step starts at."""
     data_index = BatchSizeSchedule.of(config).data_index_for_step(step, config.total_steps, int(model.llm.max_seq_len))
     return CoordinatorProgress(epoch=epoch, step=step, epoch_start_data_index=data_index)
+
+
+@dataclass(frozen=True)
+class CreatedRun:
+    """What ``create_run`` made: the transaction, the run's accounts, the rent locked in the coordinator account."""
+
+    signature: Signature
+    keys: RunKeys
+    treasurer_run: Pubkey | None
+    treasurer_index: int
+    locked_lamports: int
+
+
+async def create_run(
+    backend: ChainBackend,
+    owner: Keypair,
+    run_id: str,
+    client_version: str,
+    *,
+    join_authority: Pubkey | None = None,
+    collateral_mint: Pubkey | None = None,
+    treasurer_index: int | None = None,
+) -> CreatedRun:
+    """Create a halted run owned by ``owner`` (or by a treasurer paying in ``collateral_mint``), in one transaction.
+
+    As the reference's create-run: a fresh keypair for the 119,160-byte coordinator account, created by the
+    System program and initialised in the same transaction (by ``init_coordinator``, or by the treasurer's
+    ``run_create`` at ``treasurer_index``, by default the first 8 bytes of sha256(run id)).
+    """
+    account = Keypair()
+    lamports = await backend.minimum_balance_for_rent_exemption(COORDINATOR_ACCOUNT_SIZE)
+    keys = RunKeys(instance_address(run_id), account.pubkey())
+    join = join_authority or owner.pubkey()
+    index = treasurer_index_for(run_id) if treasurer_index is None else treasurer_index
+    instructions = [coordinator_ix.create_coordinator_account(owner.pubkey(), account.pubkey(), lamports)]
+    if collateral_mint is None:
+        params = InitCoordinatorParams(owner.pubkey(), join, run_id, client_version)
+        instructions.append(coordinator_ix.init_coordinator(owner.pubkey(), keys, params))
+    else:
+        create_params = RunCreateParams(index, run_id, client_version, owner.pubkey(), join)
+        instructions.append(treasurer_ix.run_create(owner.pubkey(), collateral_mint, keys, create_params))
+    sent = await backend.send(instructions, owner, [account])
+    treasurer_run = find_run(index)[0] if collateral_mint is not None else None
+    return CreatedRun(sent.signature, keys, treasurer_run, index, lamports)
+
+
+async def apply_changes(
+    backend: ChainBackend, owner: Keypair, run_id: str, treasurer_index: int | None, changes: RunChanges
+) -> SentTransaction:
+    """Send ``changes`` to the run as its owner."""
+    run = await fetch_run(backend, run_id, treasurer_index)
+    return await backend.send(owner_instructions(run, owner.pubkey(), changes), owner)

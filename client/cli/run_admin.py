@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from client.amounts import native_amount, ui_text
-from client.chain.backend import ChainBackend, SentTransaction
+from client.chain.backend import ChainBackend
 from client.chain.open import ChainTarget
 from client.cli.options import (
     PUBKEY,
@@ -31,22 +30,18 @@ from client.cli.options import (
 from client.cli.output import echo, echo_logs, sol
 from client.cli.runner import CommandError, run_on_chain
 from client.instructions import coordinator as coordinator_ix
-from client.instructions import treasurer as treasurer_ix
-from client.instructions.coordinator import RunKeys
-from client.run_accounts import fetch_run, instance_address, treasurer_index_for
+from client.run_accounts import fetch_run
 from client.run_config import RunConfig, RunConfigError, load_run_config, updated_metadata
 from client.run_config.serde import to_serde
-from client.run_owner import RunChanges, owner_instructions, restart_progress, switched_to_hub
+from client.run_owner import RunChanges, apply_changes, owner_instructions, restart_progress, switched_to_hub
+from client.run_owner import create_run as create_run_on_chain
 from coordinator_program.state.borsh_args import (
     COORDINATOR_CONFIG,
     COORDINATOR_PROGRESS,
     MODEL,
     RUN_METADATA,
-    InitCoordinatorParams,
 )
-from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE
-from treasurer.logic.run_create import RUN_ID_MAX_LEN, RunCreateParams
-from treasurer.state import find_run
+from treasurer.logic.run_create import RUN_ID_MAX_LEN
 
 __all__ = ["create_run", "close_run", "update_config", "set_paused", "set_future_epoch_rates"]
 
@@ -72,14 +67,6 @@ def _read_config(path: Path | None) -> RunConfig | None:
         return load_run_config(path)
     except RunConfigError as exc:
         raise CommandError(str(exc)) from exc
-
-
-async def _apply(
-    backend: ChainBackend, owner: Keypair, run_id: str, index: int | None, changes: RunChanges
-) -> SentTransaction:
-    """Send ``changes`` to the run; returns the sent transaction."""
-    run = await fetch_run(backend, run_id, index)
-    return await backend.send(owner_instructions(run, owner.pubkey(), changes), owner)
 
 
 # -- create-run -------------------------------------------------------------------------------------------------
@@ -131,30 +118,24 @@ def create_run(
     owner = wallet.load()
 
     async def create(backend: ChainBackend) -> None:
-        account = Keypair()
-        lamports = await backend.minimum_balance_for_rent_exemption(COORDINATOR_ACCOUNT_SIZE)
-        keys = RunKeys(instance_address(run_id), account.pubkey())
-        join = join_authority or owner.pubkey()
-        instructions = [coordinator_ix.create_coordinator_account(owner.pubkey(), account.pubkey(), lamports)]
-        index = treasurer_index_for(run_id) if treasurer_index is None else treasurer_index
-        if treasurer_collateral_mint is None:
-            params = InitCoordinatorParams(owner.pubkey(), join, run_id, client_version)
-            instructions.append(coordinator_ix.init_coordinator(owner.pubkey(), keys, params))
-        else:
-            create_params = RunCreateParams(index, run_id, client_version, owner.pubkey(), join)
-            instructions.append(
-                treasurer_ix.run_create(owner.pubkey(), treasurer_collateral_mint, keys, create_params)
-            )
-        sent = await backend.send(instructions, owner, [account])
-        echo(f"Created run {run_id} with transaction: {sent.signature}")
-        echo(f"Instance account: {keys.instance}")
-        echo(f"Coordinator account: {account.pubkey()}")
-        if treasurer_collateral_mint is not None:
-            echo(f"Treasurer run: {find_run(index)[0]} at index 0x{index:08x}")
-        echo(f"Locked for storage: {sol(lamports)} SOL")
+        created = await create_run_on_chain(
+            backend,
+            owner,
+            run_id,
+            client_version,
+            join_authority=join_authority,
+            collateral_mint=treasurer_collateral_mint,
+            treasurer_index=treasurer_index,
+        )
+        echo(f"Created run {run_id} with transaction: {created.signature}")
+        echo(f"Instance account: {created.keys.instance}")
+        echo(f"Coordinator account: {created.keys.account}")
+        if created.treasurer_run is not None:
+            echo(f"Treasurer run: {created.treasurer_run} at index 0x{created.treasurer_index:08x}")
+        echo(f"Locked for storage: {sol(created.locked_lamports)} SOL")
         if run_config is not None:
             changes = RunChanges(config=run_config.config, model=run_config.model)
-            configured = await _apply(backend, owner, run_id, index, changes)
+            configured = await apply_changes(backend, owner, run_id, created.treasurer_index, changes)
             echo(f"Sent the configuration in {config_path} with transaction: {configured.signature}")
 
     run_on_chain(chain, create, CREATE_HINTS | OWNER_HINTS)
@@ -291,7 +272,7 @@ def set_paused(
     owner = wallet.load()
 
     async def set_state(backend: ChainBackend) -> None:
-        sent = await _apply(backend, owner, run_id, treasurer_index, RunChanges(paused=pause))
+        sent = await apply_changes(backend, owner, run_id, treasurer_index, RunChanges(paused=pause))
         echo(f"Set pause state to {str(pause).lower()} on run {run_id} with transaction {sent.signature}")
         echo_logs(sent.logs)
 
