@@ -1,0 +1,63 @@
+"""The testnet's chain: a validator inside the launcher (the default), a psyche-validator process, or a URL.
+
+Either way the clients reach it over JSON-RPC and PubSub, as they would reach a real cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from validator.node import Validator, ValidatorConfig
+from validator.process import ValidatorProcess, free_port_pair
+
+__all__ = ["ChainEndpoints", "running_chain", "websocket_url_for"]
+
+EMBEDDED = "embedded"
+PROCESS = "process"
+
+
+@dataclass(frozen=True)
+class ChainEndpoints:
+    rpc_url: str
+    ws_url: str
+    description: str
+
+
+def websocket_url_for(rpc_url: str) -> str:
+    """The PubSub URL a validator serves next to ``rpc_url``: ws(s) scheme, port + 1 (Solana's convention).
+
+    >>> websocket_url_for("http://127.0.0.1:8899")
+    'ws://127.0.0.1:8900'
+    """
+    parts = urlsplit(rpc_url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    host = parts.hostname or "127.0.0.1"
+    port = (parts.port or (443 if parts.scheme == "https" else 80)) + 1
+    return urlunsplit((scheme, f"{host}:{port}", parts.path, "", ""))
+
+
+@asynccontextmanager
+async def running_chain(choice: str, work_dir: Path) -> AsyncIterator[ChainEndpoints]:
+    """Start (or name) the chain for ``choice``: ``embedded``, ``process`` or an http(s) URL; stop it on exit."""
+    ledger = work_dir / "ledger"
+    if choice == EMBEDDED:
+        validator = Validator(ValidatorConfig(ledger=ledger, reset=True, rpc_port=free_port_pair()))
+        await validator.start()
+        try:
+            yield ChainEndpoints(validator.rpc_url, validator.websocket_url, f"embedded validator, ledger {ledger}")
+        finally:
+            await validator.stop()
+    elif choice == PROCESS:
+        process = ValidatorProcess(ledger, "--reset").start()
+        try:
+            yield ChainEndpoints(process.url, process.ws_url, f"psyche-validator process, ledger {ledger}")
+        finally:
+            process.stop()
+    elif choice.startswith(("http://", "https://")):
+        yield ChainEndpoints(choice, websocket_url_for(choice), f"the validator at {choice}")
+    else:
+        raise ValueError(f"--validator must be {EMBEDDED}, {PROCESS} or an http(s) URL, not {choice!r}")
