@@ -15,6 +15,7 @@ from client.instructions.authorizer import join_authorization_address
 from client.run_accounts import fetch_authorization, fetch_run, fetch_token_amount
 from client.testnet.chain import running_chain
 from client.testnet.setup import RewardSettings, prepare_run
+from client.testnet.watch import json_line, snapshot
 from coordinator_program.core.types import RunState
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.integration]
@@ -41,6 +42,9 @@ async def test_a_treasurer_run_is_ready_for_its_clients(tmp_path: Path) -> None:
                 authorization = await fetch_authorization(backend, address)
                 assert authorization is not None
                 assert authorization.is_valid_for(run.owner.pubkey(), client.pubkey(), JOIN_RUN_AUTHORIZATION_SCOPE)
+            snap = await snapshot(backend, run.run_id, run.treasurer_index, now=0)
+            assert (snap.state, snap.epoch, snap.epoch_clients, snap.points) == ("WaitingForMembers", 0, 0, {})
+            assert json.loads(json_line(snap))["event"] == "run_state" and not snap.finished
         finally:
             await backend.close()
 

@@ -1,0 +1,73 @@
+"""What the testnet shows while it runs: a snapshot of the run read from the chain, as a line or a JSON line.
+
+The launcher polls the coordinator account (the same account ``json-dump-run`` reads) and prints a snapshot
+whenever it changes: a live status line on a terminal, one JSON object per line with ``--headless``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from solders.pubkey import Pubkey
+
+from client.chain.backend import ChainBackend
+from client.run_accounts import fetch_run
+from coordinator_program.core.types import RunState
+
+__all__ = ["RunSnapshot", "snapshot", "status_line", "json_line"]
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """The run at one moment; ``points`` are the coordinator's earned points per client wallet (base58)."""
+
+    unix_timestamp: int
+    state: str
+    epoch: int
+    step: int
+    epoch_clients: int
+    registered_clients: int
+    points: dict[str, int]
+
+    @property
+    def finished(self) -> bool:
+        return self.state == RunState.Finished.name
+
+
+async def snapshot(backend: ChainBackend, run_id: str, treasurer_index: int | None, now: int) -> RunSnapshot:
+    run = await fetch_run(backend, run_id, treasurer_index)
+    state = run.account.state
+    coordinator = state.coordinator
+    points = {str(Pubkey.from_bytes(bytes(c.id.signer))): int(c.earned) for c in state.clients_state.clients}
+    return RunSnapshot(
+        unix_timestamp=now,
+        state=RunState(coordinator.run_state).name,
+        epoch=int(coordinator.progress.epoch),
+        step=int(coordinator.progress.step),
+        epoch_clients=len(coordinator.epoch_state.clients),
+        registered_clients=len(state.clients_state.clients),
+        points=points,
+    )
+
+
+def status_line(snap: RunSnapshot, losses: dict[str, float]) -> str:
+    """One terminal line: state, epoch, step, clients and, per client, its latest loss and points.
+
+    >>> snap = RunSnapshot(0, "RoundTrain", 1, 7, 3, 3, {"Abc": 12})
+    >>> status_line(snap, {"Abc": 2.5})
+    'RoundTrain  epoch 1  step 7  clients 3/3  | Abc loss 2.500 pts 12'
+    """
+    clients = " ".join(
+        f"{key[:6]} loss {losses[key]:.3f} pts {points}" if key in losses else f"{key[:6]} pts {points}"
+        for key, points in snap.points.items()
+    )
+    line = (
+        f"{snap.state}  epoch {snap.epoch}  step {snap.step}  clients {snap.epoch_clients}/{snap.registered_clients}"
+    )
+    return f"{line}  | {clients}" if clients else line
+
+
+def json_line(snap: RunSnapshot) -> str:
+    """The ``--headless`` form: ``{"event": "run_state", ...}`` on one line, keys sorted."""
+    return json.dumps({"event": "run_state", **asdict(snap)}, sort_keys=True)
