@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import click
 
 from client.chain.ledger import CLOCK_OFFSET_ENV
-from client.cli import authorization, inspection, local_chain, run_activity, run_admin, treasurer
+from client.cli import authorization, inspection, local_chain, run_activity, run_admin, train, treasurer
 from client.simulate.command import simulate
 
 __all__ = ["cli", "main"]
@@ -67,6 +67,7 @@ COMMANDS: Sequence[click.Command] = (
     local_chain.airdrop,
     local_chain.create_mint,
     simulate,
+    train.train,
     _alias(authorization.join_authorization_set_delegates, "join-authorization-delegate"),
     _alias(authorization.join_authorization_deactivate, "join-authorization-delete"),
 )

@@ -11,6 +11,8 @@ from solders.system_program import CreateAccountParams, create_account
 
 from coordinator_program.core.types import (
     Checkpoint,
+    Committee,
+    CommitteeProof,
     CoordinatorConfig,
     CoordinatorProgress,
     MerkleRoot,
@@ -37,6 +39,8 @@ __all__ = [
     "checkpoint",
     "join_run",
     "witness",
+    "warmup_witness",
+    "health_check",
 ]
 
 _INSTRUCTIONS = {ix.name: ix for ix in INTERFACE.instructions}
@@ -136,4 +140,30 @@ def witness(
         broadcast_bloom or WitnessBloom(),
         broadcast_merkle or MerkleRoot(),
         metadata or WitnessMetadata(),
+    )
+
+
+def warmup_witness(
+    user: Pubkey,
+    run: RunKeys,
+    proof: WitnessProof,
+    participant_bloom: WitnessBloom | None = None,
+    broadcast_bloom: WitnessBloom | None = None,
+    broadcast_merkle: MerkleRoot | None = None,
+) -> Instruction:
+    """A client's "model loaded" in Warmup: proof ``{position: index, index, witness: false}``, blooms empty."""
+    return _build(
+        "warmup_witness",
+        _user_keys(user, run),
+        proof,
+        participant_bloom or WitnessBloom(),
+        broadcast_bloom or WitnessBloom(),
+        broadcast_merkle or MerkleRoot(),
+    )
+
+
+def health_check(user: Pubkey, run: RunKeys, target: NodeIdentity, proof: CommitteeProof) -> Instruction:
+    """Report ``target`` (with its committee proof of the previous round) as not seen by that round's witnesses."""
+    return _build(
+        "health_check", _user_keys(user, run), target, Committee(proof.committee), proof.position, proof.index
     )

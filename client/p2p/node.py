@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -60,7 +61,9 @@ class P2PNode:
         self._blob_timeout = aiohttp.ClientTimeout(total=blob_timeout)
         self._rng = rng or random.Random()
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._sequence = 0
+        # Announcements are ordered by sequence; starting from the wall clock (ms) lets a restarted client's
+        # new address replace the one peers kept from its previous run.
+        self._sequence = time.time_ns() // 1_000_000
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self.url = ""

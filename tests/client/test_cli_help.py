@@ -88,7 +88,14 @@ def test_the_group_lists_every_command() -> None:
         assert name in text
     for extra in ("keygen", "airdrop", "create-mint"):
         assert extra in text
-    assert "train" not in cli.commands  # its own issue
+    assert "train" in text
+
+
+def test_train_takes_the_issue_flags() -> None:
+    command = cli.commands["train"]
+    flags = {opt for param in command.params for opt in param.opts if opt.startswith("-")}
+    expected = {"--run-id", "--wallet-private-key-path", "--rpc", "--device", "--data-dir", "--p2p-port"}
+    assert expected | {"--bootstrap-peer", "--checkpoint-dir", "--logs", "--write-log"} <= flags
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCE_FLAGS))

@@ -78,10 +78,13 @@ async def test_a_tampered_message_is_refused(swarm: Swarm) -> None:
 
 
 async def test_a_newer_announcement_replaces_the_older(swarm: Swarm) -> None:
+    """Sequences start from the wall clock, so a restarted client's address outranks its previous one."""
     key = swarm.keys[0]
     directory = swarm.nodes[1].peers
-    assert not directory.offer(PeerAnnouncement(key.pubkey(), "http://127.0.0.1:1", 0).signed(key))
-    assert directory.offer(PeerAnnouncement(key.pubkey(), "http://127.0.0.1:2", 99).signed(key))
+    restarted = swarm.nodes[0].announcement()  # what the same key announces later
+    assert not directory.offer(PeerAnnouncement(key.pubkey(), "http://127.0.0.1:1", 1).signed(key))
+    later = PeerAnnouncement.from_message(restarted).sequence + 1_000
+    assert directory.offer(PeerAnnouncement(key.pubkey(), "http://127.0.0.1:2", later).signed(key))
     assert directory.urls()[key.pubkey()] == "http://127.0.0.1:2"
     stranger = Keypair()
     assert not directory.offer(PeerAnnouncement(stranger.pubkey(), "http://127.0.0.1:3", 1).signed(stranger))

@@ -1,0 +1,122 @@
+"""``psyche-solana-client train``: join a run and train until it finishes or the user stops it (Ctrl-C)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import click
+from solders.pubkey import Pubkey
+
+from client.chain.backend import ChainBackend
+from client.chain.open import ChainTarget
+from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
+from client.cli.runner import CommandError, run_on_chain
+from client.participant.chain_link import CoordinatorLink
+from client.participant.logs import LogFormat, configure_logging, emit
+from client.participant.pipeline import DesyncError
+from client.participant.runner import ClientOptions, TrainingClient
+from client.train import TrainError
+
+__all__ = ["train"]
+
+
+def _device(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if value in ("auto", "cpu", "cuda") or (value.startswith("cuda:") and value[5:].isdigit()):
+        return value
+    raise click.BadParameter(f"must be auto, cpu, cuda or cuda:N, got {value!r}")
+
+
+def _peer(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    peers = []
+    for value in values:
+        url = value if value.startswith(("http://", "https://")) else f"http://{value}"
+        host, _, port = url.split("://", 1)[1].rpartition(":")
+        if not host or not port.isdigit():
+            raise click.BadParameter(f"must be HOST:PORT, got {value!r}")
+        peers.append(url.rstrip("/"))
+    return tuple(peers)
+
+
+@click.command("train")
+@chain_options
+@wallet_option
+@run_id_option
+@click.option("--authorizer", type=PUBKEY, help="the grantee of the join authorization to use  [default: everyone]")
+@click.option(
+    "--device",
+    default="auto",
+    show_default=True,
+    callback=_device,
+    help="auto, cpu, cuda or cuda:N (auto: CUDA if any)",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="token files for a run whose data location is Local  [default: the location's own path]",
+)
+@click.option("--p2p-host", default="127.0.0.1", show_default=True, help="address to serve gossip and blobs on")
+@click.option("--p2p-port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port")
+@click.option(
+    "--bootstrap-peer",
+    "bootstrap_peers",
+    multiple=True,
+    callback=_peer,
+    help="HOST:PORT of a peer to announce ourselves to and learn the others from (repeatable)",
+)
+@click.option(
+    "--checkpoint-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="write <dir>/<run_id>-step<N>/model.safetensors at every Cooldown",
+)
+@click.option(
+    "--logs",
+    "log_format",
+    type=click.Choice([f.value for f in LogFormat]),
+    default=LogFormat.Console.value,
+    show_default=True,
+    help="console lines, or JSON lines with the reference's event names",
+)
+@click.option(
+    "--write-log", type=click.Path(dir_okay=False, path_type=Path), help="also write JSON lines to this file"
+)
+def train(
+    chain: ChainTarget,
+    wallet: WalletSource,
+    run_id: str,
+    authorizer: Pubkey | None,
+    device: str,
+    data_dir: Path | None,
+    p2p_host: str,
+    p2p_port: int,
+    bootstrap_peers: tuple[str, ...],
+    checkpoint_dir: Path | None,
+    log_format: str,
+    write_log: Path | None,
+) -> None:
+    """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
+    signer = wallet.load()
+    configure_logging(LogFormat(log_format), write_log)
+    options = ClientOptions(
+        device=device,
+        data_dir=data_dir,
+        checkpoint_dir=checkpoint_dir,
+        p2p_host=p2p_host,
+        p2p_port=p2p_port,
+        bootstrap_peers=bootstrap_peers,
+    )
+
+    async def follow(backend: ChainBackend) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        client = TrainingClient(CoordinatorLink(backend, run_id, signer, authorizer), options)
+        try:
+            reason = await client.run(stop)
+        except (DesyncError, TrainError) as exc:
+            raise CommandError(str(exc)) from exc
+        emit("exit", f"left run {run_id}: {reason.value}", reason=reason.name)
+
+    run_on_chain(chain, follow)

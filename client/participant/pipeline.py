@@ -1,0 +1,163 @@
+"""The two-step round pipeline of one client (spec client-training.md §1.5): apply, rotate, train, publish.
+
+Entering RoundTrain of round height h (step s), a client applies the results of round h-2 that the witnesses of
+round h-1 agreed on (§5.3), rotates its round states, trains its own batches of round h and returns their blobs
+for publishing. A result of step s is thus applied by everyone at the start of step s+2, in the same order on
+every client, so every replica stays bit-identical. The torch work runs in a worker thread; the round states
+are only touched on the event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from solders.pubkey import Pubkey
+
+from client.participant.model_setup import TrainingSetup
+from client.participant.result_blob import decode_result, encode_result
+from client.participant.round_state import RoundState
+from client.train import DistroResult
+from client.train.compression import tensor_bytes
+from coordinator_program.core import (
+    BatchId,
+    assign_data_for_state,
+    committee_selection,
+    coordinator_witness_quorum,
+    current_round,
+    last_step_set,
+    previous_round,
+)
+from coordinator_program.core.types import Coordinator
+
+__all__ = ["ApplyPlan", "DesyncError", "RoundPipeline", "TrainedBatch", "parameter_hash"]
+
+
+class DesyncError(RuntimeError):
+    """The client cannot follow the run any more (the reference's fatal Desync / ApplyError): it must exit."""
+
+
+@dataclass(frozen=True)
+class TrainedBatch:
+    """One batch this client trained: the blob to publish and what the round's progress line reports."""
+
+    batch: BatchId
+    payload: bytes
+    loss: float
+    tokens: int
+
+
+@dataclass(frozen=True)
+class ApplyPlan:
+    """The accepted payloads of round ``height`` (in batch order) to apply at ``step``; empty when nothing is."""
+
+    height: int | None
+    step: int
+    payloads: tuple[bytes, ...]
+    untrained: tuple[BatchId, ...]
+
+
+def parameter_hash(model: torch.nn.Module) -> str:
+    """sha256 over every parameter's bytes in name order: equal on two replicas iff their weights are identical."""
+    digest = hashlib.sha256()
+    for name, param in sorted(model.named_parameters(), key=lambda item: item[0]):
+        digest.update(name.encode())
+        digest.update(tensor_bytes(param))
+    return digest.hexdigest()
+
+
+class RoundPipeline:
+    """One epoch's round states and the model they train."""
+
+    def __init__(self, me: Pubkey, setup: TrainingSetup, rng: random.Random) -> None:
+        self.me = me
+        self.setup = setup
+        self._rng = rng
+        self.current: RoundState | None = None
+        self.previous: RoundState | None = None
+        self._own_unquantized: list[DistroResult] = []
+
+    def reset(self) -> None:
+        """A new epoch: both round states go, and with them our own previous result (no error feedback across)."""
+        self.current = None
+        self.previous = None
+        self._own_unquantized = []
+
+    # -- on the event loop ------------------------------------------------------------
+    def plan_apply(self, coordinator: Coordinator) -> ApplyPlan:
+        """Which results to apply entering this RoundTrain: round h-2's, by the consensus of round h-1's witnesses.
+
+        Raises :class:`DesyncError` when the consensus picked a result we do not hold (§4.5: fatal).
+        """
+        step = int(coordinator.progress.step)
+        target = self.previous
+        if self.current is None or self.current.height == 0 or target is None:
+            return ApplyPlan(None, step, (), ())
+        attesting = previous_round(coordinator)
+        witnesses = list(attesting.witnesses) if attesting is not None else []
+        if not witnesses:
+            return ApplyPlan(target.height, step, (), tuple(target.assignments))
+        quorum = coordinator_witness_quorum(coordinator, len(witnesses))
+        chosen = target.consensus([w.broadcast_bloom for w in witnesses], quorum)
+        payloads: list[bytes] = []
+        untrained: list[BatchId] = []
+        for batch, received in chosen.items():
+            if received is None:
+                untrained.append(batch)
+                continue
+            if received.payload is None:
+                raise DesyncError(f"the consensus result for batch {batch} of step {target.step} was never downloaded")
+            payloads.append(received.payload)
+        return ApplyPlan(target.height, step, tuple(payloads), tuple(untrained))
+
+    def rotate(self, coordinator: Coordinator) -> RoundState:
+        """Start the round state of the coordinator's current round (no batches once the epoch's last step is set)."""
+        round_ = current_round(coordinator)
+        assert round_ is not None
+        selection = committee_selection(coordinator, 0)
+        clients = [Pubkey.from_bytes(bytes(client.id.signer)) for client in coordinator.epoch_state.clients]
+        assignments: dict[BatchId, Pubkey] = {}
+        if not last_step_set(coordinator):
+            assignments = {
+                batch: Pubkey.from_bytes(bytes(identity.signer))
+                for batch, identity in assign_data_for_state(coordinator, selection).items()
+            }
+        state = RoundState.new(
+            int(round_.height), int(coordinator.progress.step), selection, clients, assignments, self._rng
+        )
+        self.previous, self.current = self.current, state
+        return state
+
+    def own_batches(self) -> list[BatchId]:
+        assert self.current is not None
+        return [batch for batch, owner in self.current.assignments.items() if owner == self.me]
+
+    # -- in the worker thread -----------------------------------------------------------
+    def apply(self, plan: ApplyPlan, bounds: tuple[int, int] | None) -> None:
+        """Sign-SGD on the plan's results (everyone applies the same results in the same order)."""
+        if plan.height is None:
+            return
+        trainer = self.setup.trainer
+        results = [decode_result(payload, trainer.device) for payload in plan.payloads]
+        trainer.optimize(plan.step, results, bounds)
+
+    def train(
+        self, step: int, batches: Sequence[BatchId], height: int, bounds: tuple[int, int] | None
+    ) -> list[TrainedBatch]:
+        """Train our ``batches`` at ``step``; returns the blobs to publish (values quantized as the run says)."""
+        trained: list[TrainedBatch] = []
+        own: list[DistroResult] = []
+        for batch in batches:
+            tokens = self.setup.data.get_samples(batch)
+            output = self.setup.trainer.train(
+                step, tokens, bounds, zero_optim=height == 0 and bounds is not None, prev_self=self._own_unquantized
+            )
+            assert output.result is not None
+            own.append(output.result)
+            payload = encode_result(output.result.for_transmission(self.setup.quantize_1bit))
+            trained.append(TrainedBatch(batch, payload, output.loss, tokens.numel()))
+        self._own_unquantized = own
+        return trained

@@ -1,0 +1,71 @@
+"""The bytes of a training result blob: one client's DisTrO result for one batch, as peers download it.
+
+Layout (our own; a Python-only network need not speak postcard, spec client-training.md §9): a 4-byte big-endian
+header length, a JSON header listing each tensor's shapes and byte lengths in parameter order, then every
+tensor's ``index_bytes ‖ value_bytes``. The commitment hash covers the whole blob
+(:func:`client.participant.messages.result_commitment_hash`), so a peer verifies exactly what it applies.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import torch
+
+from client.train.compression import PackedTensor, ValueKind
+from client.train.distro import DistroResult
+from client.train.errors import IncompatibleResultError
+
+__all__ = ["encode_result", "decode_result"]
+
+HEADER_LENGTH_BYTES = 4
+
+
+def encode_result(result: DistroResult) -> bytes:
+    """The blob of a (transmission-ready) result."""
+    packed = result.pack()
+    header = [
+        {
+            "kind": p.value_kind.value,
+            "value_shape": list(p.value_shape),
+            "xshape": list(p.xshape),
+            "totalk": p.totalk,
+            "index_len": len(p.index_bytes),
+            "value_len": len(p.value_bytes),
+        }
+        for p in packed
+    ]
+    raw_header = json.dumps(header, separators=(",", ":")).encode()
+    body = b"".join(p.index_bytes + p.value_bytes for p in packed)
+    return len(raw_header).to_bytes(HEADER_LENGTH_BYTES, "big") + raw_header + body
+
+
+def decode_result(blob: bytes, device: torch.device | str = "cpu") -> DistroResult:
+    """Parse and bounds-check a peer's blob; :class:`IncompatibleResultError` when it is malformed."""
+    try:
+        length = int.from_bytes(blob[:HEADER_LENGTH_BYTES], "big")
+        header: list[dict[str, Any]] = json.loads(blob[HEADER_LENGTH_BYTES : HEADER_LENGTH_BYTES + length])
+        offset = HEADER_LENGTH_BYTES + length
+        packed = []
+        for entry in header:
+            index_end = offset + int(entry["index_len"])
+            value_end = index_end + int(entry["value_len"])
+            if value_end > len(blob):
+                raise IncompatibleResultError("result blob is shorter than its header says")
+            packed.append(
+                PackedTensor(
+                    index_bytes=blob[offset:index_end],
+                    value_bytes=blob[index_end:value_end],
+                    value_kind=ValueKind(entry["kind"]),
+                    value_shape=tuple(int(d) for d in entry["value_shape"]),
+                    xshape=tuple(int(d) for d in entry["xshape"]),
+                    totalk=int(entry["totalk"]),
+                )
+            )
+            offset = value_end
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IncompatibleResultError(f"malformed result blob: {exc}") from exc
+    if offset != len(blob):
+        raise IncompatibleResultError(f"result blob has {len(blob) - offset} trailing bytes")
+    return DistroResult.unpack(packed, device)

@@ -1,0 +1,637 @@
+"""The training client's main loop: follow the coordinator, train, gossip, witness, until the run finishes.
+
+One asyncio loop multiplexes (spec client-training.md §1.1): a poll of the coordinator and the chain clock
+(joining every epoch, sending a due ``tick`` under the 2/n rule), the step machine of §1.4 fed with every
+state, the P2P node's gossip (announcements routed to the round they belong to, result blobs downloaded and
+checked against their commitment), the opportunistic Finished/witness of §5.2, the warmup witness, and the
+rebroadcast of our live announcements. Training and applying run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from solders.pubkey import Pubkey
+
+from client.chain.backend import TransactionFailed
+from client.p2p import BlobUnavailable, P2PNode, SignedMessage
+from client.participant.chain_link import CoordinatorLink
+from client.participant.checkpoints import write_checkpoint
+from client.participant.logs import emit
+from client.participant.merkle import EMPTY_ROOT
+from client.participant.messages import (
+    Broadcast,
+    Commitment,
+    CommitteeClaim,
+    Finished,
+    MalformedBroadcast,
+    TrainingResult,
+    finished_commitment_hash,
+    result_commitment_hash,
+)
+from client.participant.model_setup import TrainingSetup, load_training_setup, pick_device
+from client.participant.model_sharing import ModelOffer, choose_offer, load_parameters, parameters_blob
+from client.participant.pipeline import DesyncError, RoundPipeline, TrainedBatch, parameter_hash
+from client.participant.round_state import RoundState
+from client.participant.steps import Action, ActiveStep, next_move
+from client.participant.ticking import should_tick
+from client.participant.witnessing import (
+    finished_ready,
+    unhealthy_clients,
+    witness_content,
+    witness_metadata,
+    witness_proof,
+)
+from coordinator_program.core import coordinator_cold_start_warmup_bounds
+from coordinator_program.core.types import CheckpointTag, Committee, Coordinator, MerkleRoot, RunState
+from coordinator_program.state.clients_state import find_client, pending_client_ids
+from coordinator_program.state.coordinator_account import CoordinatorAccount
+
+__all__ = ["ClientOptions", "ExitReason", "RoundRecord", "TrainingClient"]
+
+log = logging.getLogger(__name__)
+EARLY_MESSAGES_KEPT = 1024
+
+
+class ExitReason(Enum):
+    Finished = "the run finished"
+    Stopped = "stopped by the user"
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """How the client runs; intervals in seconds (the reference's 500 ms poll and 10 s rebroadcast by default)."""
+
+    device: str = "auto"
+    data_dir: Path | None = None
+    checkpoint_dir: Path | None = None
+    p2p_host: str = "127.0.0.1"
+    p2p_port: int = 0
+    bootstrap_peers: tuple[str, ...] = ()
+    poll_interval: float = 0.5
+    rebroadcast_interval: float = 10.0
+    download_retry_delays: tuple[float, ...] = (2.0, 4.0, 8.0)
+    apply_wait: float = 30.0
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """One round as this client saw it; ``parameter_hash`` is of the weights the round trained with."""
+
+    epoch: int
+    step: int
+    height: int
+    parameter_hash: str
+    loss: float | None
+    tokens_per_sec: float
+    peers_heard: int
+
+
+@dataclass
+class _RoundWork:
+    height: int
+    task: asyncio.Task[None]
+    loss: float | None = None
+    tokens_per_sec: float = 0.0
+    parameter_hash: str = ""
+    trained_batches: int = 0
+    done: bool = False
+
+
+@dataclass
+class _Gossip:
+    """Our announcements still worth repeating (peers that missed one get it again, with a fresh nonce)."""
+
+    live: list[Broadcast] = field(default_factory=list)
+    last_sent: float = 0.0
+
+
+class TrainingClient:
+    """One participant of one run."""
+
+    def __init__(self, link: CoordinatorLink, options: ClientOptions) -> None:
+        self.link = link
+        self.options = options
+        self.me: Pubkey = link.me
+        self.rng = random.Random(options.seed)
+        self.node = P2PNode(
+            link.wallet, self._is_participant, self._on_message, retry_delays=options.download_retry_delays
+        )
+        self.rounds: list[RoundRecord] = []
+        self.account: CoordinatorAccount | None = None
+        self.setup: TrainingSetup | None = None
+        self.pipeline: RoundPipeline | None = None
+        self._step = ActiveStep.Warmup
+        self._work: _RoundWork | None = None
+        self._downloads: dict[int, list[asyncio.Task[None]]] = {}
+        self._early: list[tuple[Pubkey, Broadcast]] = []
+        self._seen: set[tuple[bytes, int, bytes, bool]] = set()
+        self._warmup_finished: dict[int, set[Pubkey]] = {}
+        self._warmup_witnessed: set[int] = set()
+        self._finished_sent: set[int] = set()
+        self._witnessed: set[tuple[int, int]] = set()
+        self._gossip = _Gossip()
+        self._last_join = 0.0
+        self._last_announce = 0.0
+        self._last_state: tuple[int, int, int] | None = None
+        self._offers: dict[int, dict[Pubkey, ModelOffer]] = {}
+        self._warmup_epochs: set[int] = set()
+        self._weights_epoch: int | None = None
+        self._my_offer: ModelOffer | None = None
+        self._last_offer = 0.0
+
+    # -- the loop ---------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event | None = None) -> ExitReason:
+        """Follow the run until it is Finished (or ``stop`` is set); DesyncError when it cannot follow."""
+        stop = stop or asyncio.Event()
+        self.account = await self.link.connect()
+        url = await self.node.start(self.options.p2p_host, self.options.p2p_port)
+        emit("p2p_started", f"serving blobs and gossip at {url}", url=url)
+        try:
+            while not stop.is_set():
+                self.account = await self.link.read()
+                coordinator = self.account.state.coordinator
+                await self._maybe_join(self.account)
+                if await self._follow(coordinator):
+                    return ExitReason.Finished
+                await self._maybe_tick(self.account)
+                await self._housekeeping(coordinator)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.options.poll_interval)
+            return ExitReason.Stopped
+        finally:
+            await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        tasks = [task for tasks in self._downloads.values() for task in tasks]
+        if self._work is not None:
+            tasks.append(self._work.task)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.node.stop()
+
+    # -- the coordinator ----------------------------------------------------------------
+    def _listed(self, coordinator: Coordinator) -> bool:
+        return any(bytes(client.id.signer) == bytes(self.me) for client in coordinator.epoch_state.clients)
+
+    def _in_clients(self, coordinator: Coordinator) -> bool:
+        """We are a client of this epoch: listed, and we took part in its Warmup.
+
+        A process restarted with the key of a client still listed mid-epoch is not that client: it has neither
+        the epoch's weights nor its round states, so it waits for the next epoch.
+        """
+        if RunState(coordinator.run_state) is RunState.Warmup and self._listed(coordinator):
+            self._warmup_epochs.add(int(coordinator.progress.epoch))
+        return int(coordinator.progress.epoch) in self._warmup_epochs and self._listed(coordinator)
+
+    def _my_index(self, coordinator: Coordinator) -> int:
+        signers = [bytes(client.id.signer) for client in coordinator.epoch_state.clients]
+        return signers.index(bytes(self.me))
+
+    def _is_participant(self, key: Pubkey) -> bool:
+        return self.account is not None and find_client(self.account.state.clients_state, bytes(key)) is not None
+
+    async def _maybe_join(self, account: CoordinatorAccount) -> None:
+        """Join every epoch: when we are neither pending for the next one nor a client of this one (§1.2)."""
+        coordinator = account.state.coordinator
+        state = RunState(coordinator.run_state)
+        if state in (RunState.Finished, RunState.Uninitialized):
+            return
+        pending = {bytes(identity.signer) for identity in pending_client_ids(account.state.clients_state)}
+        if bytes(self.me) in pending:
+            return
+        if state is not RunState.WaitingForMembers and self._listed(coordinator):
+            return
+        if time.monotonic() - self._last_join < max(1.0, self.options.poll_interval):
+            return
+        self._last_join = time.monotonic()
+        try:
+            await self.link.join()
+            emit("joined", f"joined run {self.link.run_id} for epoch {int(coordinator.progress.epoch)}")
+        except TransactionFailed as exc:
+            log.warning("join_run failed: %s", exc)
+
+    async def _maybe_tick(self, account: CoordinatorAccount) -> None:
+        clock = await self.link.clock()
+        if should_tick(account, clock, self.rng):
+            try:
+                await self.link.tick()
+            except TransactionFailed as exc:
+                log.debug("tick refused (someone ticked first): %s %s", exc, exc.logs[-3:])
+
+    async def _follow(self, coordinator: Coordinator) -> bool:
+        """Feed the state to the step machine and carry out its move; True when the run is finished."""
+        state = RunState(coordinator.run_state)
+        in_clients = self._in_clients(coordinator)
+        key = (int(state), int(coordinator.progress.epoch), int(coordinator.progress.step))
+        if key != self._last_state:
+            self._last_state = key
+            emit(
+                "state_change",
+                f"applying state epoch {key[1]} step {key[2]} ({state.name})",
+                new_state=state.name,
+                epoch=key[1],
+                step=key[2],
+            )
+        if self._missed_round_witness(coordinator, state, in_clients):
+            # A poll can miss a short RoundWitness (a subscription would not): close the round as if we saw it.
+            await self._start_witness(coordinator)
+            self._step = ActiveStep.Witness
+        move = next_move(self._step, state, in_clients)
+        match move.action:
+            case Action.Stay:
+                pass
+            case Action.StartTraining:
+                await self._start_training(coordinator)
+            case Action.StartWitness:
+                await self._start_witness(coordinator)
+            case Action.StartCooldown:
+                await self._start_cooldown(coordinator)
+            case Action.StartWarmup | Action.Abandon | Action.Halt:
+                await self._finish_work()
+                if self.pipeline is not None:
+                    self.pipeline.reset()
+            case Action.Finish:
+                await self._finish_work()
+                emit("finished", f"run {self.link.run_id} is finished")
+                return True
+            case Action.Desync:
+                raise DesyncError(f"the coordinator moved to {state.name} while this client was in {self._step.name}")
+        self._step = move.step
+        if self._step is ActiveStep.Warmup and state is RunState.Warmup and in_clients:
+            await self._warmup(coordinator)
+        return False
+
+    def _missed_round_witness(self, coordinator: Coordinator, state: RunState, in_clients: bool) -> bool:
+        """We are still training round h, but the coordinator is past its RoundWitness (next round, or Cooldown)."""
+        if self._step is not ActiveStep.Training or not in_clients or self.pipeline is None:
+            return False
+        current = self.pipeline.current
+        if current is None:
+            return False
+        if state is RunState.RoundTrain:
+            return int(coordinator.progress.step) != current.step
+        return state is RunState.Cooldown
+
+    # -- warmup ---------------------------------------------------------------------------
+    async def _ensure_model(self, coordinator: Coordinator) -> TrainingSetup | None:
+        """The model, loaded once per process: built from the run's seed in epoch 0, from peers later (§4.7).
+
+        None while a joiner still waits for the epoch's clients to offer the current weights.
+        """
+        epoch = int(coordinator.progress.epoch)
+        if self.setup is not None and self._weights_epoch == epoch:
+            return self.setup
+        shared: bytes | None = None
+        description = ""
+        kind = CheckpointTag(coordinator.model.llm.checkpoint.kind)
+        if epoch > 0 and kind in (CheckpointTag.P2P, CheckpointTag.Dummy):
+            clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients} - {self.me}
+            chosen = choose_offer(self._offers.get(epoch, {}), clients)
+            if chosen is None:
+                return None
+            digest, sources = chosen
+            try:
+                shared = await self.node.fetch_blob(digest, sources, "model-share")
+            except BlobUnavailable as exc:
+                log.warning("shared model: %s", exc)
+                return None
+            description = f"P2P({digest[:16]}… from {len(sources)} peers)"
+        device = pick_device(self.options.device)
+        setup = self.setup
+        if setup is None:
+            setup = await asyncio.to_thread(
+                load_training_setup, coordinator.model, self.link.run_id, device, self.options.data_dir
+            )
+        if shared is not None:
+            await asyncio.to_thread(load_parameters, setup.trainer.model, shared)
+            setup.checkpoint = description
+        self.setup = setup
+        self._weights_epoch = epoch
+        self.pipeline = RoundPipeline(self.me, setup, self.rng)
+        emit(
+            "loaded_model",
+            f"loaded model {setup.checkpoint} ({setup.trainer.model.num_parameters():,} parameters) on {device}",
+            checkpoint=setup.checkpoint,
+            gpus=1 if device.type == "cuda" else 0,
+            dp=1,
+            tp=1,
+        )
+        return setup
+
+    async def _warmup(self, coordinator: Coordinator) -> None:
+        """Load the model, say Finished(warmup) to everyone, and once everyone did, send the warmup witness."""
+        await self._offer_model(coordinator)
+        if await self._ensure_model(coordinator) is None:
+            return
+        step = int(coordinator.progress.step)
+        index = self._my_index(coordinator)
+        if not any(b.step == step and isinstance(b.data, Finished) and b.data.warmup for b in self._gossip.live):
+            claim = CommitteeClaim(Committee.Trainer, index, index)
+            await self._announce(step, claim, finished_commitment_hash(EMPTY_ROOT), Finished(EMPTY_ROOT, True))
+        heard = self._warmup_finished.setdefault(step, set())
+        heard.add(self.me)
+        clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients}
+        if step in self._warmup_witnessed or not clients <= heard:
+            return
+        self._warmup_witnessed.add(step)
+        try:
+            await self.link.warmup_witness(index, MerkleRoot.from_buffer_copy(EMPTY_ROOT))
+        except TransactionFailed as exc:
+            log.warning("warmup_witness refused: %s", exc)
+
+    # -- rounds ---------------------------------------------------------------------------
+    async def _start_training(self, coordinator: Coordinator) -> None:
+        """Entering RoundTrain: health checks, apply round h-2, rotate, start training our batches (§1.5)."""
+        setup = await self._ensure_model(coordinator)
+        if setup is None or self.pipeline is None:
+            raise DesyncError("training started before this client had the model")
+        await self._finish_work()
+        step = int(coordinator.progress.step)
+        self.node.blobs.drop_tags(lambda tag: tag.startswith("distro-result_") and int(tag.split("_")[1]) < step - 2)
+        self._gossip.live = [b for b in self._gossip.live if b.step >= step - 1 and not self._is_warmup(b)]
+        await self._health_checks(coordinator)
+        previous = self.pipeline.previous
+        if previous is not None:
+            await self._settle_downloads(previous.height)
+        plan = self.pipeline.plan_apply(coordinator)
+        if plan.untrained:
+            emit(
+                "untrained_batches",
+                f"untrained batches {[str(b) for b in plan.untrained]} of step {step - 2}",
+                batch_ids=[str(b) for b in plan.untrained],
+            )
+        current = self.pipeline.rotate(coordinator)
+        self._replay_early(current)
+        batches = self.pipeline.own_batches()
+        bounds = coordinator_cold_start_warmup_bounds(coordinator)
+        pipeline = self.pipeline
+
+        def apply_and_train() -> tuple[str, list[TrainedBatch], float]:
+            pipeline.apply(plan, bounds)
+            weights = parameter_hash(setup.trainer.model)
+            started = time.perf_counter()
+            trained = pipeline.train(step, batches, current.height, bounds)
+            return weights, trained, time.perf_counter() - started
+
+        async def work() -> None:
+            weights, trained, seconds = await asyncio.to_thread(apply_and_train)
+            assert self._work is not None
+            self._work.parameter_hash = weights
+            self._work.trained_batches = len(trained)
+            if trained:
+                self._work.loss = sum(t.loss for t in trained) / len(trained)
+                self._work.tokens_per_sec = sum(t.tokens for t in trained) / max(seconds, 1e-9)
+            index = self._my_index(coordinator)
+            proof = current.selection.get_committee(index)
+            claim = CommitteeClaim(Committee(proof.committee), int(proof.position), int(proof.index))
+            for item in trained:
+                digest = self.node.blobs.put(item.payload, f"distro-result_{step}")
+                result = TrainingResult(item.batch, digest, self.node.url)
+                await self._announce(step, claim, result_commitment_hash(step, item.batch, item.payload), result)
+                current.record_payload(item.batch, self.me, item.payload)
+            self._work.done = True
+
+        self._work = _RoundWork(current.height, asyncio.create_task(work()))
+
+    async def _finish_work(self) -> None:
+        """Wait for the round's training to end (it raises here if it failed)."""
+        if self._work is not None and not self._work.task.done():
+            await self._work.task
+        if self._work is not None and self._work.task.done() and not self._work.task.cancelled():
+            self._work.task.result()
+
+    async def _settle_downloads(self, height: int) -> None:
+        """Give the downloads of round ``height`` time to finish before its results are applied."""
+        tasks = self._downloads.pop(height, [])
+        if tasks:
+            await asyncio.wait(tasks, timeout=self.options.apply_wait)
+        for other in [h for h in self._downloads if h < height]:
+            for task in self._downloads.pop(other):
+                task.cancel()
+
+    async def _start_witness(self, coordinator: Coordinator) -> None:
+        """RoundTrain is over: finish training, log the round, and witness now if elected and not yet done."""
+        await self._finish_work()
+        assert self.pipeline is not None and self.pipeline.current is not None and self._work is not None
+        current = self.pipeline.current
+        await self._send_witness(coordinator, current, fallback=True)
+        work = self._work
+        epoch = int(coordinator.progress.epoch)
+        peers = len(self.node.peers.urls(exclude=self.me))
+        record = RoundRecord(
+            epoch, current.step, current.height, work.parameter_hash, work.loss, work.tokens_per_sec, peers
+        )
+        self.rounds.append(record)
+        loss_text = "n/a" if work.loss is None else f"{work.loss:.4f}"
+        emit(
+            "client_loss",
+            f"epoch {epoch} step {current.step} loss {loss_text} tokens/s {work.tokens_per_sec:,.0f} "
+            f"peers heard {peers} weights {work.parameter_hash[:12]}",
+            epoch=epoch,
+            step=current.step,
+            loss=work.loss if work.loss is not None else float("nan"),
+            trained_batches=work.trained_batches,
+            tokens_per_sec=work.tokens_per_sec,
+            peers_heard=peers,
+            parameter_hash=work.parameter_hash,
+        )
+
+    async def _start_cooldown(self, coordinator: Coordinator) -> None:
+        await self._finish_work()
+        if self.options.checkpoint_dir is not None and self.setup is not None:
+            step = int(coordinator.progress.step) - 1
+            path = await asyncio.to_thread(
+                write_checkpoint, self.setup.trainer.model, self.options.checkpoint_dir, self.link.run_id, step
+            )
+            emit("checkpoint", f"wrote checkpoint {path}", path=str(path), step=step)
+        if self.setup is not None:
+            blob = await asyncio.to_thread(parameters_blob, self.setup.trainer.model)
+            self.node.blobs.drop_tags(lambda tag: tag == "model-share")
+            self._my_offer = ModelOffer(int(coordinator.progress.epoch) + 1, self.node.blobs.put(blob, "model-share"))
+            self._weights_epoch = int(coordinator.progress.epoch) + 1
+
+    async def _offer_model(self, coordinator: Coordinator) -> None:
+        """In Warmup, tell joiners (again, every rebroadcast interval) where the epoch's starting weights are."""
+        offer = self._my_offer
+        now = time.monotonic()
+        if offer is None or offer.epoch != int(coordinator.progress.epoch):
+            return
+        if now - self._last_offer >= self.options.rebroadcast_interval:
+            self._last_offer = now
+            await self.node.gossip(offer.encode(self.rng))
+
+    async def _health_checks(self, coordinator: Coordinator) -> None:
+        """If we witnessed the previous round, report the clients its witnesses did not see (§5.4)."""
+        assert self.pipeline is not None
+        current = self.pipeline.current
+        epoch = int(coordinator.progress.epoch)
+        if current is None or current.height < 1 or (epoch, current.height) not in self._witnessed:
+            return
+        targets = unhealthy_clients(coordinator, self.me)
+        if not targets:
+            return
+        for target, proof in targets:
+            emit(
+                "health_check",
+                f"found unhealthy trainer at index {int(proof.index)}",
+                index=int(proof.index),
+                client_id=str(Pubkey.from_bytes(bytes(target.signer))),
+                current_step=int(coordinator.progress.step),
+            )
+        try:
+            await self.link.health_check(targets)
+        except TransactionFailed as exc:
+            log.warning("health_check refused: %s", exc)
+
+    async def _send_witness(self, coordinator: Coordinator, current: RoundState, fallback: bool) -> None:
+        epoch = int(coordinator.progress.epoch)
+        if (epoch, current.height) in self._witnessed or not self._in_clients(coordinator):
+            return
+        proof = witness_proof(current, self._my_index(coordinator))
+        if proof is None:
+            return
+        if not fallback and not set(current.clients) <= current.finished_from:
+            return
+        self._witnessed.add((epoch, current.height))
+        content = witness_content(self._previous_of(current))
+        work = self._work
+        loss = work.loss if work is not None else None
+        metadata = witness_metadata(current.step, loss, work.tokens_per_sec if work is not None else 0.0)
+        try:
+            await self.link.witness(
+                proof, content.participant_bloom, content.broadcast_bloom, content.merkle, metadata
+            )
+            emit(
+                "witness",
+                f"witnessed step {current.step} (loss {metadata.loss:.4f}, {metadata.tokens_per_sec:,.0f} tokens/s)",
+                step=current.step,
+                loss=float(metadata.loss),
+                tokens_per_sec=float(metadata.tokens_per_sec),
+                fallback=fallback,
+            )
+        except TransactionFailed as exc:
+            log.info("witness for step %d refused: %s", current.step, exc)
+
+    def _previous_of(self, current: RoundState) -> RoundState | None:
+        assert self.pipeline is not None
+        previous = self.pipeline.previous
+        return previous if previous is not None and previous.height == current.height - 1 else None
+
+    # -- every poll -----------------------------------------------------------------------
+    async def _housekeeping(self, coordinator: Coordinator) -> None:
+        now = time.monotonic()
+        if now - self._last_announce >= max(1.0, self.options.poll_interval) and self._missing_peers(coordinator):
+            self._last_announce = now
+            await self.node.bootstrap(self.options.bootstrap_peers)
+        if self._step in (ActiveStep.Training, ActiveStep.Witness):
+            await self._opportunistic(coordinator)
+        if now - self._gossip.last_sent >= self.options.rebroadcast_interval and self._gossip.live:
+            self._gossip.last_sent = now
+            for broadcast in self._gossip.live:
+                await self.node.gossip(dataclasses.replace(broadcast, nonce=broadcast.nonce + 1).encode())
+
+    def _missing_peers(self, coordinator: Coordinator) -> bool:
+        """Some client of the epoch (or our own announcement) is not yet known: announce again."""
+        known = set(self.node.peers.urls().keys())
+        if self.me not in known:
+            return True
+        return any(Pubkey.from_bytes(bytes(c.id.signer)) not in known for c in coordinator.epoch_state.clients)
+
+    async def _opportunistic(self, coordinator: Coordinator) -> None:
+        """§5.2: once our training is done and round h-1 is complete, say Finished; witness once all have."""
+        if self.pipeline is None or self.pipeline.current is None or self._work is None:
+            return
+        current = self.pipeline.current
+        if (
+            RunState(coordinator.run_state) is not RunState.RoundTrain
+            or int(coordinator.progress.step) != current.step
+        ):
+            return
+        previous = self._previous_of(current)
+        if current.step not in self._finished_sent and finished_ready(self._work.done, previous):
+            self._finished_sent.add(current.step)
+            merkle = previous.broadcast_merkle() if previous is not None else EMPTY_ROOT
+            claim_proof = current.selection.get_committee(self._my_index(coordinator))
+            claim = CommitteeClaim(Committee(claim_proof.committee), int(claim_proof.position), int(claim_proof.index))
+            await self._announce(current.step, claim, finished_commitment_hash(merkle), Finished(merkle, False))
+        await self._send_witness(coordinator, current, fallback=False)
+
+    # -- gossip ---------------------------------------------------------------------------
+    async def _announce(
+        self, step: int, claim: CommitteeClaim, data_hash: bytes, data: TrainingResult | Finished
+    ) -> Broadcast:
+        """Sign, record locally like a peer's, and gossip one announcement."""
+        commitment = Commitment.sign(self.link.wallet, data_hash)
+        broadcast = Broadcast(step, claim, commitment, self.rng.getrandbits(32), data)
+        self._seen.add((bytes(self.me), step, data_hash, self._is_warmup(broadcast)))
+        self._route(self.me, broadcast)
+        self._gossip.live.append(broadcast)
+        await self.node.gossip(broadcast.encode())
+        return broadcast
+
+    @staticmethod
+    def _is_warmup(broadcast: Broadcast) -> bool:
+        return isinstance(broadcast.data, Finished) and broadcast.data.warmup
+
+    async def _on_message(self, message: SignedMessage) -> None:
+        offer = ModelOffer.parse(message.data)
+        if offer is not None:
+            self._offers.setdefault(offer.epoch, {})[message.sender] = offer
+            return
+        try:
+            broadcast = Broadcast.decode(message.data, message.sender)
+        except MalformedBroadcast as exc:
+            log.warning("dropped gossip: %s", exc)
+            return
+        key = (bytes(message.sender), broadcast.step, broadcast.commitment.data_hash, self._is_warmup(broadcast))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self._route(message.sender, broadcast)
+
+    def _route(self, sender: Pubkey, broadcast: Broadcast) -> None:
+        """Record an announcement in the round it belongs to; keep it for later if that round has not begun."""
+        if self._is_warmup(broadcast):
+            self._warmup_finished.setdefault(broadcast.step, set()).add(sender)
+            return
+        pipeline = self.pipeline
+        current = pipeline.current if pipeline is not None else None
+        previous = pipeline.previous if pipeline is not None else None
+        target = next((r for r in (current, previous) if r is not None and r.step == broadcast.step), None)
+        if target is None:
+            if (current is None or broadcast.step > current.step) and len(self._early) < EARLY_MESSAGES_KEPT:
+                self._early.append((sender, broadcast))
+            return
+        rejection = target.accept(sender, broadcast)
+        if rejection is not None:
+            log.debug("announcement of %s for step %d not recorded: %s", sender, broadcast.step, rejection.value)
+            return
+        if isinstance(broadcast.data, TrainingResult) and sender != self.me:
+            task = asyncio.create_task(self._download(target, sender, broadcast.data))
+            self._downloads.setdefault(target.height, []).append(task)
+
+    def _replay_early(self, current: RoundState) -> None:
+        early, self._early = self._early, []
+        for sender, broadcast in early:
+            if broadcast.step >= current.step:
+                self._route(sender, broadcast)
+
+    async def _download(self, round_state: RoundState, sender: Pubkey, result: TrainingResult) -> None:
+        try:
+            payload = await self.node.fetch_blob(result.blob_hash, [sender], f"distro-result_{round_state.step}")
+        except BlobUnavailable as exc:
+            log.warning("result of %s for batch %s: %s", sender, result.batch_id, exc)
+            return
+        if not round_state.record_payload(result.batch_id, sender, payload):
+            log.warning("result of %s for batch %s does not match its commitment: dropped", sender, result.batch_id)

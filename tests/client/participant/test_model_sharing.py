@@ -1,0 +1,53 @@
+"""Model sharing: the offer most epoch clients make wins, and a shared blob reproduces the weights exactly."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+from solders.pubkey import Pubkey
+
+from client.participant.checkpoints import read_parameters_blob, write_checkpoint
+from client.participant.model_setup import DUMMY_MODEL_CONFIG
+from client.participant.model_sharing import ModelOffer, choose_offer, load_parameters, parameters_blob
+from client.participant.pipeline import parameter_hash
+from client.train import build_model
+
+
+def test_offers_round_trip_and_other_messages_are_not_offers() -> None:
+    offer = ModelOffer(3, "ab" * 32)
+    parsed = ModelOffer.parse(offer.encode(random.Random(1)))
+    assert parsed is not None and (parsed.epoch, parsed.blob_hash) == (3, "ab" * 32)
+    assert ModelOffer.parse(b'{"step": 1}') is None
+    assert ModelOffer.parse(b"not json") is None
+
+
+def test_the_majority_offer_of_epoch_clients_wins_and_outsiders_do_not_count() -> None:
+    a, b, outsider = Pubkey.new_unique(), Pubkey.new_unique(), Pubkey.new_unique()
+    offers = {a: ModelOffer(1, "1" * 64), b: ModelOffer(1, "1" * 64), outsider: ModelOffer(1, "2" * 64)}
+    assert choose_offer(offers, {a, b}) == ("1" * 64, [a, b])
+    assert choose_offer({outsider: ModelOffer(1, "2" * 64)}, {a, b}) is None
+
+
+def test_a_shared_model_is_bit_identical_to_the_source() -> None:
+    source = build_model(DUMMY_MODEL_CONFIG, 1, max_seq_len=16)
+    joiner = build_model(DUMMY_MODEL_CONFIG, 2, max_seq_len=16)
+    assert parameter_hash(source) != parameter_hash(joiner)
+    load_parameters(joiner, parameters_blob(source))
+    assert parameter_hash(source) == parameter_hash(joiner)
+
+
+def test_a_blob_of_another_architecture_is_refused() -> None:
+    other = build_model(DUMMY_MODEL_CONFIG | {"num_hidden_layers": 1}, 1, max_seq_len=16)
+    with pytest.raises(ValueError, match="parameters"):
+        load_parameters(build_model(DUMMY_MODEL_CONFIG, 1, max_seq_len=16), parameters_blob(other))
+
+
+def test_the_checkpoint_is_bf16_safetensors_of_every_parameter(tmp_path: object) -> None:
+    model = build_model(DUMMY_MODEL_CONFIG, 1, max_seq_len=16)
+    path = write_checkpoint(model, tmp_path, "run", 7)  # type: ignore[arg-type]
+    assert path.parent.name == "run-step7"
+    tensors = read_parameters_blob(path.read_bytes())
+    for name, param in model.named_parameters():
+        assert torch.equal(tensors[name], param.detach().to(torch.bfloat16))

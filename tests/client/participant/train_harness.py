@@ -1,0 +1,142 @@
+"""Test support for the training client: a run on one in-process bank, and clients as asyncio tasks over it.
+
+Every client gets its own :class:`EmbeddedBackend` over the one shared bank (one process, one chain), its own
+wallet and P2P port. Chain time runs fast: one second of unix time every ``second_s`` real seconds, so phase
+timeouts of whole seconds pass in tenths.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from solders.keypair import Keypair
+
+from client.chain.embedded import EmbeddedBackend
+from client.participant.chain_link import CoordinatorLink
+from client.participant.runner import ClientOptions, ExitReason, TrainingClient
+from client.run_config import parse_run_config
+from client.simulate.chain import SimulationChain, derived_keypair
+from client.simulate.record import TransactionTally
+from coordinator_program.state.coordinator_account import CoordinatorAccount
+
+__all__ = ["RUN_ID", "TrainRun", "run_toml", "free_port"]
+
+RUN_ID = "train-e2e"
+EARNING_RATE = 900
+SLOTS_PER_SECOND = 4
+
+
+def run_toml(
+    *, epoch_time: int, total_steps: int, init_min_clients: int = 3, min_clients: int = 2, deadline: int = 60
+) -> str:
+    """A run of the ~0.8M-parameter Dummy model on synthetic data, 12 sequences of 64 tokens per step.
+
+    Warmup and RoundTrain end early (everyone witnessed); their ``deadline`` only matters when a client is gone.
+    """
+    deadline = min(deadline, epoch_time - 1)
+    return f"""
+[config]
+warmup_time = {deadline}
+cooldown_time = 1
+max_round_train_time = {deadline}
+round_witness_time = 1
+epoch_time = {epoch_time}
+waiting_for_members_extra_time = 1
+min_clients = {min_clients}
+init_min_clients = {init_min_clients}
+witness_nodes = 0
+global_batch_size_start = 12
+global_batch_size_end = 12
+global_batch_size_warmup_tokens = 0
+total_steps = {total_steps}
+verification_percent = 0
+
+[model.LLM]
+architecture = "HfLlama"
+data_type = "Pretraining"
+max_seq_len = 64
+cold_start_warmup_steps = 0
+data_location = "Dummy"
+checkpoint = {{ Dummy = {{ repo_id = "" }} }}
+
+[model.LLM.lr_schedule.Constant]
+base_lr = 2.0e-3
+warmup_init_lr = 0.0
+warmup_steps = 0
+
+[model.LLM.optimizer.Distro]
+compression_decay = 0.999
+compression_topk = 8
+compression_chunk = 64
+quantize_1bit = true
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class TrainRun:
+    """A run on a fresh bank, and the clients that train it."""
+
+    toml: str
+    second_s: float = 0.1
+    seed: int = 7
+    chain: SimulationChain = field(init=False)
+    bootstrap: str = field(init=False)
+    _first_port: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.chain = SimulationChain(self.seed, TransactionTally())
+        self.chain.create_run(RUN_ID, parse_run_config(self.toml, "test run"), EARNING_RATE, 0)
+        self._first_port = free_port()
+        self.bootstrap = f"http://127.0.0.1:{self._first_port}"
+
+    def keypair(self, index: int) -> Keypair:
+        return derived_keypair(self.seed, f"client {index}")
+
+    def client(self, index: int, **options: object) -> TrainingClient:
+        """Client ``index`` (funded); client 0 listens on the bootstrap port, the others bootstrap from it."""
+        wallet = self.keypair(index)
+        self.chain.fund(wallet.pubkey())
+        link = CoordinatorLink(EmbeddedBackend(self.chain.bank), RUN_ID, wallet)
+        defaults: dict[str, object] = {
+            "device": "cpu",
+            "p2p_port": self._first_port if index == 0 else 0,
+            "bootstrap_peers": () if index == 0 else (self.bootstrap,),
+            "poll_interval": 0.05,
+            "rebroadcast_interval": 1.0,
+            "download_retry_delays": (0.2, 0.4, 0.8),
+            "apply_wait": 5.0,
+            "seed": index,
+        }
+        return TrainingClient(link, ClientOptions(**(defaults | options)))  # type: ignore[arg-type]
+
+    def account(self) -> CoordinatorAccount:
+        return self.chain.read()
+
+    async def clock(self) -> None:
+        """Move chain time one second per ``second_s``, with four slots a second (forever; cancel it).
+
+        New slots give new blockhashes, so a client's repeated ``tick`` is a new transaction (this bank keeps no
+        signature history for the backend to notice the repeat itself).
+        """
+        while True:
+            for _ in range(SLOTS_PER_SECOND):
+                await asyncio.sleep(self.second_s / SLOTS_PER_SECOND)
+                self.chain.bank.expire_blockhash()
+            self.chain.bank.forward_unix_timestamp(1)
+
+    async def run_all(self, clients: Sequence[TrainingClient], timeout: float) -> list[ExitReason]:
+        """Run ``clients`` together until each exits, with the clock running."""
+        clock = asyncio.create_task(self.clock())
+        try:
+            return await asyncio.wait_for(asyncio.gather(*(c.run() for c in clients)), timeout)
+        finally:
+            clock.cancel()

@@ -1,0 +1,57 @@
+"""``psyche-solana-client train`` on the embedded chain: one client joins a run, trains it to the end and exits.
+
+The run is made with the CLI's own owner commands; the chain follows the wall clock, so the phases take real
+seconds (about ten in all).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from client.chain.open import ChainTarget
+from client.participant.logs import EVENT_LOGGER
+from tests.client.cli_harness import CliChain
+from tests.client.participant.train_harness import run_toml
+
+pytestmark = pytest.mark.integration  # loopback HTTP servers, one per client
+
+RUN_ID = "cli-train"
+EVERYONE = "11111111111111111111111111111111"
+
+
+def test_train_follows_a_run_to_the_end_with_json_logs(tmp_path: Path) -> None:
+    cli = CliChain(ChainTarget(ledger=tmp_path / "ledger"), tmp_path)
+    owner, _ = cli.funded("owner")
+    client, _ = cli.funded("client", "1")
+    config = tmp_path / "state.toml"
+    config.write_text(run_toml(epoch_time=600, total_steps=4, init_min_clients=1, min_clients=1))
+    cli.ok("create-run", "-r", RUN_ID, "-c", "test", "--config-path", str(config), wallet=owner)
+    cli.ok("join-authorization-create", "--authorizer", EVERYONE, wallet=owner)
+    cli.ok("set-paused", "-r", RUN_ID, "--resume", wallet=owner)
+    log_file = tmp_path / "client.jsonl"
+
+    try:
+        result = cli.invoke(
+            "train", "-r", RUN_ID, "--device", "cpu", "--logs", "json", "--write-log", str(log_file), wallet=client
+        )
+    finally:
+        logging.getLogger().handlers.clear()  # the command configured the root logger for its process
+
+    assert result.exit_code == 0, result.stderr
+    events = [json.loads(line) for line in log_file.read_text().splitlines()]
+    by_name: dict[str, list[dict[str, object]]] = {}
+    for event in events:
+        if event["target"] == EVENT_LOGGER:
+            by_name.setdefault(str(event["event"]), []).append(event)
+    assert by_name["loaded_model"][0]["checkpoint"] == "Dummy"
+    losses = by_name["client_loss"]
+    assert [e["step"] for e in losses] == [1, 2, 3]
+    assert all(e["trained_batches"] == 1 and isinstance(e["loss"], float) for e in losses)
+    assert {e["step"] for e in by_name["witness"]} == {1, 2, 3}
+    assert all("tokens_per_sec" in e and "loss" in e for e in by_name["witness"])
+    assert by_name["exit"][0]["reason"] == "Finished"
+    assert cli.json("json-dump-run", "-r", RUN_ID)["coordinator_account"]["status"]["state"] == "Finished"
