@@ -126,6 +126,8 @@ class Bank:
     # -- accounts ---------------------------------------------------------------------
     def get_account(self, pubkey: Pubkey) -> SoldersAccount | None:
         with self._lock:
+            if pubkey == CLOCK_SYSVAR_ID:  # a bank on the wall clock must not hand out a stale clock
+                self._sync_wall_clock()
             account = self._accounts.get(pubkey)
             return account.to_solders() if account is not None else None
 
@@ -236,6 +238,7 @@ class Bank:
         last = self._blocks[-1].slot
         for slot in range(max(last + 1, now.slot - MAX_PROCESSING_AGE), now.slot + 1):
             self._produce_block(slot, now.unix_timestamp)
+        self._refresh_clock_sysvar()  # unix time moves within a slot too
 
     def _produce_block(self, slot: int, unix_timestamp: int, blockhash: Hash | None = None) -> None:
         previous = self._blocks[-1] if self._blocks else None

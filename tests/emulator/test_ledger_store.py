@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from solders.clock import Clock as SysvarClock
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction
 from solders.transaction_status import TransactionErrorFieldless
 
-from emulator import Bank, InMemoryLedgerStore
+from emulator import Bank, InMemoryLedgerStore, WallClock
+from emulator.bank import CLOCK_SYSVAR_ID
 
 
 def test_a_new_bank_over_the_same_store_sees_every_account_transaction_and_blockhash() -> None:
@@ -55,3 +57,12 @@ def test_closing_an_account_removes_it_from_the_store() -> None:
     assert bank.send_transaction(tx).err is None
     assert bank.get_account(other.pubkey()) is None
     assert other.pubkey() not in dict(store.accounts())
+
+
+def test_the_clock_sysvar_of_a_wall_clock_bank_is_current_when_read() -> None:
+    clock = WallClock(slot_ms=1)
+    bank = Bank(clock=clock)
+    clock.set_unix_timestamp(2_000_000_000)
+    stored = bank.get_account(CLOCK_SYSVAR_ID)
+    assert stored is not None
+    assert SysvarClock.from_bytes(bytes(stored.data)).unix_timestamp == 2_000_000_000
