@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from validator.node import Validator, ValidatorConfig
 from validator.process import ValidatorProcess, free_port_pair
 
-__all__ = ["ChainEndpoints", "running_chain", "websocket_url_for"]
+__all__ = ["ChainEndpoints", "check_chain_choice", "running_chain", "websocket_url_for"]
 
 EMBEDDED = "embedded"
 PROCESS = "process"
@@ -40,9 +40,22 @@ def websocket_url_for(rpc_url: str) -> str:
     return urlunsplit((scheme, f"{host}:{port}", parts.path, "", ""))
 
 
+def check_chain_choice(choice: str) -> str:
+    """``choice`` if it names a chain (``embedded``, ``process`` or an http(s) URL), else ValueError.
+
+    >>> check_chain_choice("http://127.0.0.1:8899")
+    'http://127.0.0.1:8899'
+    """
+    if choice in (EMBEDDED, PROCESS) or choice.startswith(("http://", "https://")):
+        return choice
+    raise ValueError(f"--validator must be {EMBEDDED}, {PROCESS} or an http(s) URL, not {choice!r}")
+
+
 @asynccontextmanager
 async def running_chain(choice: str, work_dir: Path) -> AsyncIterator[ChainEndpoints]:
     """Start (or name) the chain for ``choice``: ``embedded``, ``process`` or an http(s) URL; stop it on exit."""
+    check_chain_choice(choice)
+    work_dir.mkdir(parents=True, exist_ok=True)  # a validator process writes its output next to the ledger
     ledger = work_dir / "ledger"
     if choice == EMBEDDED:
         validator = Validator(ValidatorConfig(ledger=ledger, reset=True, rpc_port=free_port_pair()))
@@ -57,7 +70,5 @@ async def running_chain(choice: str, work_dir: Path) -> AsyncIterator[ChainEndpo
             yield ChainEndpoints(process.url, process.ws_url, f"psyche-validator process, ledger {ledger}")
         finally:
             process.stop()
-    elif choice.startswith(("http://", "https://")):
-        yield ChainEndpoints(choice, websocket_url_for(choice), f"the validator at {choice}")
     else:
-        raise ValueError(f"--validator must be {EMBEDDED}, {PROCESS} or an http(s) URL, not {choice!r}")
+        yield ChainEndpoints(choice, websocket_url_for(choice), f"the validator at {choice}")

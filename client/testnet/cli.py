@@ -1,0 +1,153 @@
+"""``psyche-local-testnet``: a whole Psyche network on this machine, one command (the reference's local-testnet).
+
+``start`` brings up a chain, creates and funds keypairs, creates the run from a config, authorizes the clients,
+launches them as ``train`` processes and watches the run until it ends; see :mod:`client.testnet.launcher`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from client.testnet.chain import check_chain_choice
+from client.testnet.display import Display
+from client.testnet.launcher import TestnetOptions, run_testnet
+from client.testnet.summary import EndReason, Summary
+
+__all__ = ["cli", "main"]
+
+STATE_FILE = "state.toml"
+
+
+def _client_numbers(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    try:
+        numbers = tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise click.BadParameter(f"must be comma-separated client numbers such as 2,3, got {value!r}") from None
+    if not numbers:
+        raise click.BadParameter("names no client")
+    return numbers
+
+
+def _chain_choice(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        return check_chain_choice(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _state_file(config_path: Path) -> Path:
+    """A config directory (``config/NAME``) holds its run config as ``state.toml``; a file is taken as it is."""
+    return config_path / STATE_FILE if config_path.is_dir() else config_path
+
+
+@click.group(
+    "psyche-local-testnet", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 119}
+)
+def cli() -> None:
+    """Run a local Psyche testnet: a chain, a run and its training clients, all on this machine."""
+
+
+@cli.command("start")
+@click.option("--num-clients", type=click.IntRange(1), required=True, help="how many training clients to launch")
+@click.option(
+    "--config-path",
+    type=click.Path(exists=True, path_type=Path),
+    required=True,
+    help=f"a config directory holding {STATE_FILE} (config/NAME), or the run config file itself",
+)
+@click.option("--headless", is_flag=True, help="print JSON lines instead of the live status line")
+@click.option(
+    "--headless-exit-after-secs",
+    type=click.FloatRange(min=0, min_open=True),
+    help="end the testnet after this many seconds even if the run has not finished",
+)
+@click.option(
+    "--validator",
+    default="embedded",
+    callback=_chain_choice,
+    show_default=True,
+    help="embedded (in this process), process (a psyche-validator child) or the URL of a running one",
+)
+@click.option(
+    "--random-kill-num", type=click.IntRange(0), default=0, show_default=True, help="clients to kill each interval"
+)
+@click.option(
+    "--allowed-to-kill", callback=_client_numbers, help="client numbers (1-based) that may be killed, e.g. 2,3"
+)
+@click.option("--kill-interval-secs", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True)
+@click.option(
+    "--write-log",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="directory for the client logs, testnet.jsonl, summary.json, loss.png, and chain/ (ledger, keypairs)"
+    "  [default: a new temporary directory]",
+)
+@click.option(
+    "--client-device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True, help="where clients train"
+)
+@click.option("--run-id", default="testnet", show_default=True, help="the run's id on chain")
+@click.option("--seed", type=int, help="seed for choosing which clients to kill")
+def start(
+    num_clients: int,
+    config_path: Path,
+    headless: bool,
+    headless_exit_after_secs: float | None,
+    validator: str,
+    random_kill_num: int,
+    allowed_to_kill: tuple[int, ...] | None,
+    kill_interval_secs: float,
+    write_log: Path | None,
+    client_device: str,
+    run_id: str,
+    seed: int | None,
+) -> None:
+    """Start the testnet and follow the run until it finishes, the time limit passes, or Ctrl-C."""
+    if allowed_to_kill is not None and not all(1 <= n <= num_clients for n in allowed_to_kill):
+        raise click.BadParameter(f"client numbers run from 1 to {num_clients}", param_hint="--allowed-to-kill")
+    # The ledger and keypairs go with the logs when there is a log directory, else in a fresh temporary one.
+    work_dir = write_log / "chain" if write_log is not None else Path(tempfile.mkdtemp(prefix="psyche-testnet-"))
+    options = TestnetOptions(
+        num_clients=num_clients,
+        config_path=_state_file(config_path),
+        work_dir=work_dir,
+        log_dir=write_log if write_log is not None else work_dir,
+        validator=validator,
+        headless=headless,
+        exit_after_s=headless_exit_after_secs,
+        random_kill_num=random_kill_num,
+        allowed_to_kill=allowed_to_kill,
+        kill_interval_s=kill_interval_secs,
+        device=client_device,
+        run_id=run_id,
+        seed=seed,
+    )
+    summary = asyncio.run(_start(options))
+    if summary.reason is EndReason.ClientsExited:
+        raise SystemExit(1)
+
+
+async def _start(options: TestnetOptions) -> Summary:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    display = Display(options.headless, options.log_dir / "testnet.jsonl")
+    try:
+        return await run_testnet(options, display, stop)
+    finally:
+        display.close()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    cli.main(args=list(argv) if argv is not None else None, prog_name="psyche-local-testnet")
+
+
+if __name__ == "__main__":
+    main()

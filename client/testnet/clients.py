@@ -1,0 +1,119 @@
+"""The training clients of a testnet: one ``psyche-solana-client train`` process each, killed and restarted on cue.
+
+Each client keeps its keypair file, P2P port and log file across restarts, as the reference's harness restarts
+a killed pane with the same key. A kill is a SIGINT (the client's Ctrl-C: it leaves the run cleanly), followed by
+SIGKILL if it does not exit within a grace period.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["ClientSpec", "ClientProcesses", "kill_choice"]
+
+GRACE_S = 10.0
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """How to start client ``index``; ``authorizer`` is the grantee of its join authorization (its own key)."""
+
+    index: int
+    key_file: Path
+    authorizer: str
+    p2p_port: int
+    log_file: Path
+    rpc_url: str
+    ws_url: str
+    run_id: str
+    device: str
+    bootstrap_peers: Sequence[str] = ()
+
+    def command(self) -> list[str]:
+        args = [
+            sys.executable,
+            "-m",
+            "client.cli",
+            "train",
+            "--run-id",
+            self.run_id,
+            "--wallet-private-key-path",
+            str(self.key_file),
+            "--authorizer",
+            self.authorizer,
+            "--rpc",
+            self.rpc_url,
+            "--ws-rpc",
+            self.ws_url,
+            "--device",
+            self.device,
+            "--p2p-port",
+            str(self.p2p_port),
+            "--logs",
+            "json",
+            "--write-log",
+            str(self.log_file),
+        ]
+        for peer in self.bootstrap_peers:
+            args += ["--bootstrap-peer", peer]
+        return args
+
+
+def kill_choice(rng: random.Random, allowed: Sequence[int], count: int) -> list[int]:
+    """Which clients to kill this interval: ``count`` distinct ones of ``allowed``, at random.
+
+    >>> kill_choice(random.Random(0), [2, 3], 5)
+    [3, 2]
+    """
+    return rng.sample(list(allowed), min(count, len(allowed)))
+
+
+@dataclass
+class ClientProcesses:
+    """The running clients; ``kills`` counts how many times each was killed and restarted."""
+
+    specs: list[ClientSpec]
+    processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+    kills: dict[int, int] = field(default_factory=dict)
+
+    def start(self, index: int) -> None:
+        spec = self.specs[index]
+        spec.log_file.parent.mkdir(parents=True, exist_ok=True)
+        output = spec.log_file.with_suffix(".out").open("ab")
+        self.processes[index] = subprocess.Popen(spec.command(), stdout=output, stderr=subprocess.STDOUT)
+        output.close()
+
+    def start_all(self) -> None:
+        for spec in self.specs:
+            self.start(spec.index)
+
+    def stop(self, index: int) -> int | None:
+        """Ctrl-C, then SIGKILL after the grace period; returns the exit code."""
+        process = self.processes.get(index)
+        if process is None or process.poll() is not None:
+            return None if process is None else process.returncode
+        process.send_signal(signal.SIGINT)
+        try:
+            return process.wait(timeout=GRACE_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
+
+    def kill_and_restart(self, index: int) -> None:
+        self.stop(index)
+        self.kills[index] = self.kills.get(index, 0) + 1
+        self.start(index)
+
+    def exited(self) -> dict[int, int]:
+        """Clients whose process ended by itself, with their exit codes."""
+        return {i: p.returncode for i, p in self.processes.items() if p.poll() is not None}
+
+    def stop_all(self) -> None:
+        for index in list(self.processes):
+            self.stop(index)

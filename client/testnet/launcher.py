@@ -1,0 +1,234 @@
+"""One testnet session: chain up, run prepared, clients launched and watched, kills on cue, summary at the end.
+
+The launcher is a run owner plus a process supervisor: it sets the run up over JSON-RPC like any owner, starts
+one ``train`` process per client, polls the coordinator for the display, and ends when the run is Finished,
+the time limit passes, every client has exited, or it is told to stop. Whatever the ending, every process it
+started is stopped before it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from client.chain.backend import ChainBackend
+from client.chain.rpc import RpcBackend
+from client.testnet.chain import ChainEndpoints, running_chain
+from client.testnet.clients import ClientProcesses, ClientSpec, kill_choice
+from client.testnet.display import Display
+from client.testnet.losses import LossPoint, final_loss, read_losses, write_loss_plot
+from client.testnet.setup import RewardSettings, TestnetRun, prepare_run
+from client.testnet.summary import ClientSummary, EndReason, Summary
+from client.testnet.watch import RunSnapshot, snapshot
+
+__all__ = ["TestnetOptions", "run_testnet", "client_name"]
+
+# A treasurer run with a nonzero earning rate, so the clients' points show who did the work.
+REWARDS = RewardSettings(earning_rate=1_000, funding=10**12)
+
+
+@dataclass(frozen=True)
+class TestnetOptions:
+    """``allowed_to_kill``: 1-based client numbers (None: any client); times in seconds."""
+
+    num_clients: int
+    config_path: Path
+    work_dir: Path  # ledger and keypairs
+    log_dir: Path  # client logs, testnet.jsonl, summary.json, loss.png
+    validator: str = "embedded"
+    headless: bool = False
+    exit_after_s: float | None = None
+    random_kill_num: int = 0
+    allowed_to_kill: tuple[int, ...] | None = None
+    kill_interval_s: float = 120.0
+    device: str = "cpu"
+    run_id: str = "testnet"
+    seed: int | None = None
+    poll_interval_s: float = 0.5
+    finish_grace_s: float = 30.0  # how long the clients get to leave a Finished run by themselves
+
+
+def client_name(index: int) -> str:
+    """Clients are numbered from 1 for people (logs, summary, ``--allowed-to-kill``), from 0 in code.
+
+    >>> client_name(0)
+    'client-1'
+    """
+    return f"client-{index + 1}"
+
+
+def _free_ports(count: int) -> list[int]:
+    """``count`` distinct free loopback ports (all held open while picking, so none repeats)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def client_specs(run: TestnetRun, chain: ChainEndpoints, options: TestnetOptions) -> list[ClientSpec]:
+    """Fixed ports, so each client bootstraps from all the others and a restarted one is found where it was."""
+    ports = _free_ports(len(run.clients))
+    return [
+        ClientSpec(
+            index=index,
+            key_file=run.key_files[index],
+            authorizer=str(wallet.pubkey()),
+            p2p_port=ports[index],
+            log_file=options.log_dir / f"{client_name(index)}.jsonl",
+            rpc_url=chain.rpc_url,
+            ws_url=chain.ws_url,
+            run_id=run.run_id,
+            device=options.device,
+            bootstrap_peers=tuple(f"127.0.0.1:{port}" for other, port in enumerate(ports) if other != index),
+        )
+        for index, wallet in enumerate(run.clients)
+    ]
+
+
+async def run_testnet(options: TestnetOptions, display: Display, stop: asyncio.Event) -> Summary:
+    """Run the session to its end and return its summary (also shown, and written with the loss plot)."""
+    async with running_chain(options.validator, options.work_dir) as chain:
+        backend = RpcBackend([chain.rpc_url])
+        try:
+            config, count = options.config_path, options.num_clients
+            run = await prepare_run(backend, options.work_dir, config, count, run_id=options.run_id, rewards=REWARDS)
+            clients = ClientProcesses(client_specs(run, chain, options))
+            display.event(
+                "testnet_ready",
+                f"{chain.description}; run {run.run_id!r} ready, starting {options.num_clients} clients",
+                rpc_url=chain.rpc_url,
+                run_id=run.run_id,
+                work_dir=str(options.work_dir),
+                clients={client_name(i): str(k.pubkey()) for i, k in enumerate(run.clients)},
+            )
+            try:
+                clients.start_all()
+                watcher = _Watcher(backend, run, clients, options, display)
+                reason = await watcher.follow(stop)
+            finally:
+                await asyncio.to_thread(clients.stop_all)
+            last = await snapshot(backend, run.run_id, run.treasurer_index, int(time.time()))
+        finally:
+            await backend.close()
+    return _finish(reason, last, run, clients, options, display)
+
+
+class _Watcher:
+    """The poll loop: show each new state, report clients that exit, kill on schedule, decide when to end."""
+
+    def __init__(
+        self,
+        backend: ChainBackend,
+        run: TestnetRun,
+        clients: ClientProcesses,
+        options: TestnetOptions,
+        display: Display,
+    ) -> None:
+        self.backend = backend
+        self.run = run
+        self.clients = clients
+        self.options = options
+        self.display = display
+        self.rng = random.Random(options.seed)
+        self.reported_exits: dict[int, int] = {}
+
+    async def follow(self, stop: asyncio.Event) -> EndReason:
+        started = time.monotonic()
+        next_kill = started + self.options.kill_interval_s
+        while True:
+            snap = await snapshot(self.backend, self.run.run_id, self.run.treasurer_index, int(time.time()))
+            self.display.snapshot(snap, self._latest_losses() if not self.display.headless else {})
+            self._report_exits()
+            if snap.finished:
+                await self._let_clients_leave(stop)
+                return EndReason.Finished
+            now = time.monotonic()
+            if self.options.exit_after_s is not None and now - started >= self.options.exit_after_s:
+                return EndReason.TimeLimit
+            if len(self.reported_exits) == len(self.clients.specs):
+                return EndReason.ClientsExited
+            if self.options.random_kill_num > 0 and now >= next_kill:
+                await self._kill_some()
+                next_kill = now + self.options.kill_interval_s
+            try:
+                await asyncio.wait_for(stop.wait(), self.options.poll_interval_s)
+                return EndReason.Interrupted
+            except TimeoutError:
+                pass
+
+    def _latest_losses(self) -> dict[str, float]:
+        latest = {}
+        for spec in self.clients.specs:
+            curve = read_losses(spec.log_file)
+            if curve:
+                latest[spec.authorizer] = curve[-1].loss
+        return latest
+
+    def _report_exits(self) -> None:
+        for index, code in self.clients.exited().items():
+            if self.reported_exits.get(index) != code:
+                self.reported_exits[index] = code
+                name = client_name(index)
+                self.display.event("client_exited", f"{name} exited with code {code}", client=name, exit_code=code)
+
+    async def _kill_some(self) -> None:
+        allowed = self.options.allowed_to_kill or tuple(range(1, len(self.clients.specs) + 1))
+        for number in kill_choice(self.rng, allowed, self.options.random_kill_num):
+            index = number - 1
+            name = client_name(index)
+            await asyncio.to_thread(self.clients.kill_and_restart, index)
+            self.reported_exits.pop(index, None)
+            self.display.event(
+                "client_killed", f"killed and restarted {name}", client=name, kills=self.clients.kills[index]
+            )
+
+    async def _let_clients_leave(self, stop: asyncio.Event) -> None:
+        """Clients leave a Finished run by themselves; wait for that (up to the grace period, or a stop)."""
+        deadline = time.monotonic() + self.options.finish_grace_s
+        while len(self.clients.exited()) < len(self.clients.specs) and time.monotonic() < deadline:
+            if stop.is_set():
+                return
+            await asyncio.sleep(0.2)
+        self._report_exits()
+
+
+def _finish(
+    reason: EndReason,
+    last: RunSnapshot,
+    run: TestnetRun,
+    clients: ClientProcesses,
+    options: TestnetOptions,
+    display: Display,
+) -> Summary:
+    curves: dict[str, list[LossPoint]] = {client_name(s.index): read_losses(s.log_file) for s in clients.specs}
+    exit_codes = {index: process.returncode for index, process in clients.processes.items()}
+    summary = Summary(
+        reason=reason,
+        state=last.state,
+        steps=last.step,
+        epochs=last.epoch,
+        final_loss=final_loss(curves),
+        clients=[
+            ClientSummary(
+                name=client_name(index),
+                wallet=str(wallet.pubkey()),
+                points=last.points.get(str(wallet.pubkey()), 0),
+                kills_survived=clients.kills.get(index, 0),
+                final_loss=curves[client_name(index)][-1].loss if curves[client_name(index)] else None,
+                exit_code=exit_codes.get(index),
+            )
+            for index, wallet in enumerate(run.clients)
+        ],
+    )
+    write_loss_plot(curves, options.log_dir / "loss.png")
+    (options.log_dir / "summary.json").write_text(summary.json_line() + "\n")
+    display.summary(summary)
+    return summary

@@ -1,0 +1,120 @@
+"""``psyche-local-testnet start --headless`` as a user runs it: a subprocess that trains a tiny run to the end.
+
+Two ``train`` processes join over JSON-RPC to the embedded validator, the run reaches Finished, and the launcher
+prints its JSON lines, a summary, writes the logs and the loss plot, and leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.integration  # a validator, two client processes and their P2P servers
+
+TINY_CONFIG = Path(__file__).resolve().parent / "config" / "tiny"
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _start(log_dir: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+    command = [sys.executable, "-m", "client.testnet.cli", "start", "--headless", "--write-log", str(log_dir), *args]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180)
+    return result, [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_two_clients_train_a_run_to_finished(tmp_path: Path) -> None:
+    result, events = _start(
+        tmp_path, "--num-clients", "2", "--config-path", str(TINY_CONFIG), "--headless-exit-after-secs", "150"
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    ready = events[0]
+    assert ready["event"] == "testnet_ready"
+    wallets = ready["clients"]
+    assert set(wallets) == {"client-1", "client-2"}
+    states = [e["state"] for e in events if e["event"] == "run_state"]
+    assert states[0] == "WaitingForMembers" and states[-1] == "Finished"
+    assert {"Warmup", "RoundTrain", "Cooldown"} <= set(states)
+
+    summary = events[-1]
+    assert summary["event"] == "summary"
+    assert (summary["reason"], summary["state"], summary["epochs"], summary["steps"]) == ("Finished", "Finished", 1, 4)
+    assert isinstance(summary["final_loss"], float) and 0 < summary["final_loss"] < 10
+    clients = {c["name"]: c for c in summary["clients"]}
+    for name, wallet in wallets.items():
+        client = clients[name]
+        assert client["wallet"] == wallet
+        assert client["points"] > 0 and client["kills_survived"] == 0 and client["exit_code"] == 0
+        assert isinstance(client["final_loss"], float)
+
+    assert json.loads((tmp_path / "summary.json").read_text()) == summary
+    recorded = [json.loads(line) for line in (tmp_path / "testnet.jsonl").read_text().splitlines()]
+    assert recorded == events
+    assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in wallets:
+        client_events = [json.loads(line) for line in (tmp_path / f"{name}.jsonl").read_text().splitlines()]
+        assert [e["step"] for e in client_events if e["event"] == "client_loss"] == [1, 2, 3]
+        assert client_events[-1]["event"] == "exit" and client_events[-1]["reason"] == "Finished"
+
+
+@pytest.mark.parametrize(
+    ("flags", "error"),
+    [
+        (("--random-kill-num", "1", "--allowed-to-kill", "3"), "client numbers run from 1 to 2"),
+        (("--allowed-to-kill", "2,x"), "must be comma-separated client numbers"),
+        (("--validator", "nowhere"), "--validator must be embedded, process or an http(s) URL"),
+    ],
+)
+def test_bad_flags_are_refused_before_anything_starts(tmp_path: Path, flags: tuple[str, ...], error: str) -> None:
+    result, _ = _start(tmp_path, "--num-clients", "2", "--config-path", str(TINY_CONFIG), *flags)
+    assert result.returncode == 2
+    assert error in result.stderr
+    assert not (tmp_path / "chain").exists()
+
+
+def test_ctrl_c_ends_the_testnet_with_a_summary_and_stops_its_clients(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "client.testnet.cli", "start", "--headless", "--write-log", str(tmp_path)]
+    command += ["--num-clients", "2", "--config-path", str(TINY_CONFIG)]
+    launcher = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert launcher.stdout is not None
+        events: list[dict[str, Any]] = []
+        for line in launcher.stdout:
+            events.append(json.loads(line))
+            if events[-1].get("state") == "Warmup":
+                launcher.send_signal(signal.SIGINT)
+                break
+        events += [json.loads(line) for line in launcher.stdout]
+        assert launcher.wait(timeout=60) == 0
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
+    summary = events[-1]
+    assert (summary["event"], summary["reason"]) == ("summary", "Interrupted")
+    assert summary["state"] != "Finished"
+    assert all(client["exit_code"] is not None for client in summary["clients"])  # reaped: none is left running
+    for name in ("client-1", "client-2"):
+        last = json.loads((tmp_path / f"{name}.jsonl").read_text().splitlines()[-1])
+        assert (last["event"], last["reason"]) == ("exit", "Stopped")
+
+
+@pytest.mark.slow  # about a minute
+def test_killed_clients_are_restarted_and_the_run_still_finishes(tmp_path: Path) -> None:
+    kills = ("--random-kill-num", "1", "--allowed-to-kill", "3", "--kill-interval-secs", "12", "--seed", "1")
+    config = ("--config-path", str(TINY_CONFIG.with_name("tiny-three")), "--headless-exit-after-secs", "150")
+    result, events = _start(tmp_path, "--num-clients", "3", *config, *kills)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    killed = [e["client"] for e in events if e["event"] == "client_killed"]
+    assert killed and set(killed) == {"client-3"}
+    summary = events[-1]
+    assert (summary["reason"], summary["state"]) == ("Finished", "Finished")
+    survived = {c["name"]: c["kills_survived"] for c in summary["clients"]}
+    assert survived == {"client-1": 0, "client-2": 0, "client-3": len(killed)}
+    assert all(c["exit_code"] == 0 for c in summary["clients"])
