@@ -86,7 +86,9 @@ class TrainRun:
     """A run on a fresh bank, and the clients that train it."""
 
     toml: str
-    second_s: float = 0.1
+    # Real seconds per chain second. A round's deadline is a few chain seconds, and three clients share one
+    # process, so on a loaded 2-core machine 0.1 let a slow round miss its deadline; 0.25 leaves room.
+    second_s: float = 0.25
     seed: int = 7
     chain: SimulationChain = field(init=False)
     bootstrap: str = field(init=False)
