@@ -19,7 +19,6 @@ from solders.sysvar import CLOCK
 from authorizer.join import JOIN_RUN_AUTHORIZATION_SCOPE
 from authorizer.state.authorization import PERMISSIONLESS_GRANTEE, find_authorization
 from client.chain.backend import ChainBackend, SentTransaction
-from client.chain.embedded import EmbeddedBackend
 from client.instructions import coordinator as coordinator_ix
 from client.run_accounts import AccountLookupError, fetch_run
 from coordinator_program.core.types import (
@@ -88,11 +87,7 @@ class CoordinatorLink:
         return load(bytearray(account.data))
 
     async def clock(self) -> ChainClock:
-        """The Clock sysvar now. An embedded bank refreshes it only when asked for its clock (or a blockhash),
-        not on an account read, so it is asked directly; over RPC the validator keeps the sysvar current."""
-        if isinstance(self.backend, EmbeddedBackend):
-            clock = self.backend.bank.clock
-            return ChainClock(int(clock.slot), int(clock.unix_timestamp))
+        """The Clock sysvar now (any bank, in-process or behind a validator, hands out a current one)."""
         account = await self.backend.get_account(CLOCK)
         if account is None:
             raise AccountLookupError("the chain has no Clock sysvar")
