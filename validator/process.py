@@ -64,14 +64,23 @@ class ValidatorProcess:
     def start(self) -> ValidatorProcess:
         """Start and wait until it serves; a start that lost its ports to another process is retried."""
         for _ in range(3):
-            self.port = free_port_pair()
-            command = [sys.executable, "-m", "validator.cli", "--ledger", str(self.ledger)]
-            command += ["--rpc-port", str(self.port), *self.extra_args]
-            with open(self.output, "wb") as out:
-                self._process = subprocess.Popen(command, cwd=_SOURCE_ROOT, stdout=out, stderr=subprocess.STDOUT)
-            if self._wait_ready():
+            if self._launch(free_port_pair()):
                 return self
         raise RuntimeError(f"psyche-validator did not start:\n{self.output.read_text()}")
+
+    def restart(self) -> ValidatorProcess:
+        """Start it again (after :meth:`stop` or :meth:`kill`) on the same ports: a restart its clients can see."""
+        if not self._launch(self.port):
+            raise RuntimeError(f"psyche-validator did not restart on port {self.port}:\n{self.output.read_text()}")
+        return self
+
+    def _launch(self, port: int) -> bool:
+        self.port = port
+        command = [sys.executable, "-m", "validator.cli", "--ledger", str(self.ledger)]
+        command += ["--rpc-port", str(self.port), *self.extra_args]
+        with open(self.output, "wb") as out:
+            self._process = subprocess.Popen(command, cwd=_SOURCE_ROOT, stdout=out, stderr=subprocess.STDOUT)
+        return self._wait_ready()
 
     def _wait_ready(self) -> bool:
         deadline = time.monotonic() + READY_TIMEOUT_S

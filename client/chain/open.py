@@ -4,6 +4,9 @@
   the :class:`~client.chain.rpc.RpcBackend`, with any backup URLs as fallbacks;
 * ``--rpc embedded`` (the default): the :class:`~client.chain.embedded.EmbeddedBackend` over the ledger
   directory ``--ledger`` (default ``.psyche-ledger``), so successive commands see one chain without a validator.
+
+``train`` also subscribes to the coordinator over PubSub: at ``--ws-rpc``, or where a validator serves it next to
+the ``--rpc`` endpoint (Solana's rule: ws scheme, port + 1).
 """
 
 from __future__ import annotations
@@ -12,13 +15,23 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from client.chain.backend import ChainBackend
 from client.chain.embedded import EmbeddedBackend
 from client.chain.ledger import clock_offset_from_env, open_ledger_bank
 from client.chain.rpc import RpcBackend
 
-__all__ = ["EMBEDDED", "DEFAULT_LEDGER", "MONIKERS", "ChainTarget", "BadChainTarget", "resolve_rpc", "open_backend"]
+__all__ = [
+    "EMBEDDED",
+    "DEFAULT_LEDGER",
+    "MONIKERS",
+    "ChainTarget",
+    "BadChainTarget",
+    "resolve_rpc",
+    "websocket_url_for",
+    "open_backend",
+]
 
 EMBEDDED = "embedded"
 DEFAULT_LEDGER = Path(".psyche-ledger")
@@ -57,13 +70,34 @@ def resolve_rpc(value: str) -> str | None:
     )
 
 
+def websocket_url_for(rpc_url: str) -> str:
+    """The PubSub URL next to ``rpc_url``, by the solana CLI's rule: ws(s) scheme, and an explicit port + 1.
+
+    >>> websocket_url_for("http://127.0.0.1:8899"), websocket_url_for("https://api.devnet.solana.com")
+    ('ws://127.0.0.1:8900', 'wss://api.devnet.solana.com')
+    """
+    parts = urlsplit(rpc_url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    netloc = parts.netloc if parts.port is None else f"{parts.netloc.rsplit(':', 1)[0]}:{parts.port + 1}"
+    return urlunsplit((scheme, netloc, parts.path, parts.query, ""))
+
+
 @dataclass(frozen=True)
 class ChainTarget:
-    """Where a command's chain is: an RPC endpoint (with backups), or the embedded ledger directory."""
+    """Where a command's chain is: an RPC endpoint (with backups, and its PubSub URL), or the embedded ledger."""
 
     rpc: str = EMBEDDED
     ledger: Path = DEFAULT_LEDGER
     backup_rpcs: Sequence[str] = field(default_factory=tuple)
+    ws_rpc: str | None = None
+
+    @property
+    def websocket_url(self) -> str | None:
+        """Where to subscribe: ``ws_rpc``, else the URL next to the RPC endpoint; None on the embedded chain."""
+        url = resolve_rpc(self.rpc)
+        if url is None:
+            return None
+        return self.ws_rpc if self.ws_rpc is not None else websocket_url_for(url)
 
     @property
     def description(self) -> str:

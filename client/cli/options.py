@@ -68,6 +68,13 @@ def _check_rpc(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value.strip().strip('"')
 
 
+def _check_ws(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    text = _strip_quotes(ctx, param, value)
+    if text is not None and not text.startswith(("ws://", "wss://")):
+        raise click.BadParameter(f"must be a ws(s):// URL, got {value!r}", ctx, param)
+    return text
+
+
 def _apply(command: Command, options: list[Callable[[Command], Command]]) -> Command:
     for option in reversed(options):
         command = option(command)
@@ -78,8 +85,8 @@ def chain_options(command: Command) -> Command:
     """``--rpc``, ``--ws-rpc`` and ``--ledger``; the command receives ``chain: ChainTarget``."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, rpc: str, ws_rpc: str, ledger: Path, **kwargs: Any) -> Any:
-        return command(*args, chain=ChainTarget(rpc=rpc, ledger=ledger), **kwargs)
+    def wrapper(*args: Any, rpc: str, ws_rpc: str | None, ledger: Path, **kwargs: Any) -> Any:
+        return command(*args, chain=ChainTarget(rpc=rpc, ledger=ledger, ws_rpc=ws_rpc), **kwargs)
 
     return _apply(
         wrapper,
@@ -98,10 +105,10 @@ def chain_options(command: Command) -> Command:
             click.option(
                 "--ws-rpc",
                 envvar="WS_RPC",
-                default="ws://127.0.0.1:8900",
-                show_default=True,
+                show_default="the --rpc URL as ws(s), port + 1",
                 show_envvar=True,
-                help="the PubSub URL; accepted for compatibility, only `train` subscribes",
+                callback=_check_ws,
+                help="the PubSub URL `train` follows the coordinator on (other commands only use --rpc)",
             ),
             click.option(
                 "--ledger",

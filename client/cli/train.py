@@ -14,8 +14,9 @@ from client.chain.open import ChainTarget
 from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
 from client.cli.runner import CommandError, run_on_chain
 from client.participant.chain_link import CoordinatorLink
+from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.participant.logs import LogFormat, configure_logging, emit
-from client.participant.pipeline import DesyncError
+from client.participant.pipeline import DesyncError, parameter_hash
 from client.participant.runner import ClientOptions, TrainingClient
 from client.train import TrainError
 
@@ -37,6 +38,13 @@ def _peer(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
             raise click.BadParameter(f"must be HOST:PORT, got {value!r}")
         peers.append(url.rstrip("/"))
     return tuple(peers)
+
+
+def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    try:
+        return None if value is None else valid_repo_id(value)
+    except HubRepoError as exc:
+        raise click.BadParameter(str(exc)) from exc
 
 
 @click.command("train")
@@ -71,6 +79,28 @@ def _peer(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
     help="write <dir>/<run_id>-step<N>/model.safetensors at every Cooldown",
 )
 @click.option(
+    "--hub-repo",
+    callback=_hub_repo,
+    help="a local directory standing in for a Hugging Face repository (at most 64 bytes, as the on-chain "
+    "HubRepo.repo_id): upload each checkpoint there as a new revision and announce it with `checkpoint`; "
+    "needs --checkpoint-dir",
+)
+@click.option(
+    "--delete-old-steps",
+    is_flag=True,
+    flag_value=True,  # a flag defaulting to True would otherwise mean False when given
+    default=True,
+    envvar="DELETE_OLD_STEPS",
+    help="keep only the newest --keep-steps checkpoint directories (on unless DELETE_OLD_STEPS=false)",
+)
+@click.option(
+    "--keep-steps",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="how many checkpoint directories --delete-old-steps keeps",
+)
+@click.option(
     "--logs",
     "log_format",
     type=click.Choice([f.value for f in LogFormat]),
@@ -92,16 +122,25 @@ def train(
     p2p_port: int,
     bootstrap_peers: tuple[str, ...],
     checkpoint_dir: Path | None,
+    hub_repo: str | None,
+    delete_old_steps: bool,
+    keep_steps: int,
     log_format: str,
     write_log: Path | None,
 ) -> None:
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
+    if hub_repo is not None and checkpoint_dir is None:
+        raise click.UsageError("--hub-repo uploads the checkpoints of --checkpoint-dir; give that too")
+    if hub_repo is not None and delete_old_steps and keep_steps == 0:
+        raise click.UsageError("--keep-steps 0 would delete a checkpoint that --hub-repo is uploading")
     signer = wallet.load()
     configure_logging(LogFormat(log_format), write_log)
     options = ClientOptions(
         device=device,
         data_dir=data_dir,
         checkpoint_dir=checkpoint_dir,
+        hub_repo=hub_repo,
+        keep_steps=keep_steps if delete_old_steps else None,
         p2p_host=p2p_host,
         p2p_port=p2p_port,
         bootstrap_peers=bootstrap_peers,
@@ -112,11 +151,21 @@ def train(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        client = TrainingClient(CoordinatorLink(backend, run_id, signer, authorizer), options)
+        link = CoordinatorLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url)
+        client = TrainingClient(link, options)
         try:
             reason = await client.run(stop)
         except (DesyncError, TrainError) as exc:
             raise CommandError(str(exc)) from exc
-        emit("exit", f"left run {run_id}: {reason.value}", reason=reason.name)
+        # The weights it leaves with, so a testnet can check that every client that trained to the end agrees.
+        weights = parameter_hash(client.setup.trainer.model) if client.setup is not None else None
+        last_step = client.rounds[-1].step if client.rounds else None
+        emit(
+            "exit",
+            f"left run {run_id}: {reason.value}",
+            reason=reason.name,
+            step=last_step,
+            parameter_hash=weights,
+        )
 
     run_on_chain(chain, follow)

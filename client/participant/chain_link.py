@@ -2,12 +2,16 @@
 
 Every transaction is one coordinator instruction signed and paid by the client's wallet (spec client-training.md
 §1.6). Reads go through the same :class:`~client.chain.backend.ChainBackend` as every other command, so the
-client runs on the embedded chain or against a validator alike. The coordinator is polled (the reference
-subscribes over PubSub; polling the one account gives the same sequence of states at the poll's resolution).
+client runs on the embedded chain or against a validator alike. Against a validator the coordinator account is
+followed over PubSub, as the reference does (:class:`~client.chain.account_watch.AccountWatch`): each change
+arrives as it is committed, and reads fall back to RPC while the subscription is down. On the embedded chain
+each read is a direct look at the in-process bank.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,11 +22,16 @@ from solders.sysvar import CLOCK
 
 from authorizer.join import JOIN_RUN_AUTHORIZATION_SCOPE
 from authorizer.state.authorization import PERMISSIONLESS_GRANTEE, find_authorization
+from client.chain.account_watch import AccountWatch
 from client.chain.backend import ChainBackend, SentTransaction
 from client.instructions import coordinator as coordinator_ix
 from client.run_accounts import AccountLookupError, fetch_run
 from coordinator_program.core.types import (
+    Checkpoint,
+    CheckpointTag,
     CommitteeProof,
+    FixedString64,
+    HubRepo,
     MerkleRoot,
     NodeIdentity,
     WitnessBloom,
@@ -51,27 +60,62 @@ class ChainClock:
 class CoordinatorLink:
     """One client's view of one run: ``read`` the coordinator, and the five messages it sends (join to checkpoint)."""
 
-    def __init__(self, backend: ChainBackend, run_id: str, wallet: Keypair, authorizer: Pubkey | None = None) -> None:
-        """``authorizer``: the grantee of the join authorization to use (default: the permissionless one)."""
+    def __init__(
+        self,
+        backend: ChainBackend,
+        run_id: str,
+        wallet: Keypair,
+        authorizer: Pubkey | None = None,
+        websocket_url: str | None = None,
+    ) -> None:
+        """``authorizer``: the grantee of the join authorization to use (default: the permissionless one);
+        ``websocket_url``: the validator's PubSub, to follow the coordinator on (None: read it every time)."""
         self.backend = backend
         self.run_id = run_id
         self.wallet = wallet
         self._grantee = PERMISSIONLESS_GRANTEE if authorizer is None else authorizer
         self._keys: coordinator_ix.RunKeys | None = None
         self._authorization: Pubkey | None = None
+        self._websocket_url = websocket_url
+        self._watch: AccountWatch | None = None
+        self._newest: CoordinatorAccount | None = None
 
     @property
     def me(self) -> Pubkey:
         return self.wallet.pubkey()
 
     async def connect(self) -> CoordinatorAccount:
-        """Find the run's accounts (AccountLookupError when it does not exist) and read the coordinator."""
+        """Find the run's accounts (AccountLookupError when it does not exist), read the coordinator, and start
+        following it when there is a websocket to follow it on."""
         run = await fetch_run(self.backend, self.run_id)
         self._keys = run.keys
         self._authorization = find_authorization(
             run.instance.join_authority, self._grantee, JOIN_RUN_AUTHORIZATION_SCOPE
         )[0]
+        if self._websocket_url is not None and self._watch is None:
+            key = run.keys.account
+            self._watch = AccountWatch(self._websocket_url, key, lambda: self.backend.get_account(key))
+            self._watch.start()
+        self._newest = run.account
         return run.account
+
+    @property
+    def subscribed(self) -> bool:
+        """The coordinator's changes are pushed to us now (reads cost no RPC call)."""
+        return self._watch is not None and self._watch.live
+
+    async def wait_for_change(self, timeout: float) -> None:
+        """Until the coordinator changes (only a subscription can tell) or ``timeout`` seconds pass."""
+        if self._watch is None:
+            await asyncio.sleep(timeout)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._watch.changed(), timeout)
+
+    async def close(self) -> None:
+        """Stop following the coordinator."""
+        if self._watch is not None:
+            await self._watch.close()
 
     @property
     def keys(self) -> coordinator_ix.RunKeys:
@@ -80,11 +124,21 @@ class CoordinatorLink:
         return self._keys
 
     async def read(self) -> CoordinatorAccount:
-        """The coordinator account now (a detached copy)."""
-        account = await self.backend.get_account(self.keys.account)
+        """The coordinator account now (a detached copy), never older than one read before.
+
+        Subscribed, this is the latest notification's; otherwise a read. A notification and a read can pass each
+        other, so, as the reference merges its sockets, a version with a lower ``nonce`` than one already handed
+        out (every coordinator instruction but ``update_client_version`` counts itself in it) is not used.
+        """
+        key = self.keys.account
+        account = await (self._watch.current() if self._watch is not None else self.backend.get_account(key))
         if account is None:
-            raise AccountLookupError(f"run {self.run_id!r}: its coordinator account {self.keys.account} is gone")
-        return load(bytearray(account.data))
+            raise AccountLookupError(f"run {self.run_id!r}: its coordinator account {key} is gone")
+        coordinator = load(bytearray(account.data))
+        if self._newest is not None and coordinator.nonce < self._newest.nonce:
+            return self._newest
+        self._newest = coordinator
+        return coordinator
 
     async def clock(self) -> ChainClock:
         """The Clock sysvar now (any bank, in-process or behind a validator, hands out a current one)."""
@@ -127,3 +181,12 @@ class CoordinatorLink:
             return []
         instructions = [coordinator_ix.health_check(self.me, self.keys, target, proof) for target, proof in targets]
         return [await self._send(*instructions)]
+
+    async def checkpoint(self, repo_id: str, revision: str) -> SentTransaction:
+        """``checkpoint(Hub{repo_id, revision})``: where the epoch's uploaded weights are (P2P runs keep P2P)."""
+        repo = HubRepo()
+        repo.repo_id.value = repo_id
+        repo.revision.set(FixedString64.from_str(revision))
+        announced = Checkpoint()
+        announced.set_variant(CheckpointTag.Hub, repo)
+        return await self._send(coordinator_ix.checkpoint(self.me, self.keys, announced))

@@ -43,7 +43,8 @@ class JsonLinesFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         body: dict[str, Any] = {
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "target": record.name,
             "event": getattr(record, "event", None),
@@ -71,4 +72,5 @@ def configure_logging(log_format: LogFormat, write_log: Path | None = None, leve
         file_handler.setFormatter(JsonLinesFormatter())
         handlers.append(file_handler)
     logging.basicConfig(level=level, handlers=handlers, force=True)
-    logging.getLogger("aiohttp").setLevel(logging.WARNING)
+    for chatty in ("aiohttp", "httpx", "httpcore", "websockets"):  # a line per request would drown the events
+        logging.getLogger(chatty).setLevel(logging.WARNING)

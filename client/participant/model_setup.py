@@ -1,8 +1,11 @@
 """What a client trains, read from the run's on-chain model: the network, its optimizer and schedule, and its data.
 
-Spec client-training.md §1.3. Checkpoints: ``Hub``/``P2P``/``Dummy`` whose ``repo_id`` is a local directory holding
-a Hugging Face ``config.json`` build that model, initialised from the run id's seed so every client starts from
-the same weights; a ``Dummy`` (or, from epoch 1, ``P2P``) checkpoint with an empty ``repo_id`` builds
+Spec client-training.md §1.3. Checkpoints: ``Hub``/``P2P``/``Dummy`` whose ``repo_id`` is a local hub repository
+(:mod:`client.participant.local_hub`: a directory holding a Hugging Face ``config.json``) build that model at the
+checkpoint's revision (without one, the newest upload, else the repository's own files). Where those files hold a
+``model.safetensors`` (an upload), its weights are loaded, so a run whose peers are gone resumes from the last
+uploaded checkpoint; otherwise the weights are initialised from the run id's seed so every client starts from the
+same weights. A ``Dummy`` (or, from epoch 1, ``P2P``) checkpoint with an empty ``repo_id`` builds
 :data:`DUMMY_MODEL_CONFIG` (~0.8M parameters). Data: ``Local`` reads token files from ``--data-dir`` (or the
 location's own path); ``Dummy`` (all-zero tokens in the reference, on which nothing can be learned) is served by
 the learnable :class:`~client.train.SyntheticDataProvider` instead, a deliberate deviation so test runs show a
@@ -18,6 +21,8 @@ from typing import Any
 
 import torch
 
+from client.participant.local_hub import HubRepoError, resolve_revision
+from client.participant.model_sharing import load_parameters
 from client.train import (
     DataError,
     DistroConfig,
@@ -49,6 +54,8 @@ DUMMY_MODEL_CONFIG: dict[str, Any] = {
     "tie_word_embeddings": True,
 }
 """A ~0.8M-parameter LLaMA over bytes: what a ``Dummy`` checkpoint trains."""
+WEIGHTS_FILE = "model.safetensors"
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model")
 
 
 @dataclass
@@ -58,6 +65,8 @@ class TrainingSetup:
     seq_len: int
     quantize_1bit: bool
     checkpoint: str
+    checkpoint_files: dict[str, bytes]
+    """Written beside the weights at Cooldown (config.json, tokenizer), as the reference copies them."""
 
 
 def pick_device(requested: str) -> torch.device:
@@ -67,18 +76,53 @@ def pick_device(requested: str) -> torch.device:
     return torch.device(requested)
 
 
-def _model_config(model: Model) -> tuple[dict[str, Any], str]:
+@dataclass(frozen=True)
+class _ModelSource:
+    """Where the model comes from: its HF config, and the local files holding it (None for the built-in model)."""
+
+    config: dict[str, Any]
+    description: str
+    directory: Path | None
+
+
+def _model_source(model: Model) -> _ModelSource:
     checkpoint = model.llm.checkpoint
     kind = CheckpointTag(checkpoint.kind)
     if kind not in (CheckpointTag.Hub, CheckpointTag.P2P, CheckpointTag.Dummy):
         raise ModelConfigError(f"checkpoint kind {kind.name} is not supported by this client")
-    repo_id = checkpoint.variant().repo_id.value
+    repo = checkpoint.variant()
+    repo_id = repo.repo_id.value
     if kind in (CheckpointTag.Dummy, CheckpointTag.P2P) and not repo_id:  # after epoch 0 a Dummy is relabelled P2P
-        return DUMMY_MODEL_CONFIG, kind.name
-    config_path = Path(repo_id) / "config.json"
+        return _ModelSource(DUMMY_MODEL_CONFIG, kind.name, None)
+    revision = repo.revision.get()
+    try:
+        directory = resolve_revision(Path(repo_id), None if revision is None else revision.value)
+    except HubRepoError as exc:
+        raise ModelConfigError(f"checkpoint {kind.name}: {exc}") from exc
+    config_path = directory / "config.json"
     if not config_path.is_file():
         raise ModelConfigError(f"checkpoint {kind.name} {repo_id!r}: no local directory with a config.json there")
-    return json.loads(config_path.read_text()), f"{kind.name}({repo_id})"
+    at = "" if directory == Path(repo_id) else f"@{directory.name}"
+    return _ModelSource(json.loads(config_path.read_text()), f"{kind.name}({repo_id}{at})", directory)
+
+
+def _checkpoint_files(source: _ModelSource) -> dict[str, bytes]:
+    """What a Cooldown checkpoint carries beside the weights: the config.json, and the tokenizer's files if any."""
+    if source.directory is None:
+        return {"config.json": json.dumps(source.config, indent=2).encode()}
+    names = ("config.json", *TOKENIZER_FILES)
+    return {name: (source.directory / name).read_bytes() for name in names if (source.directory / name).is_file()}
+
+
+def _load_weights(network: torch.nn.Module, source: _ModelSource) -> bool:
+    """Load the source's ``model.safetensors`` into ``network`` if it has one; whether it did."""
+    if source.directory is None or not (source.directory / WEIGHTS_FILE).is_file():
+        return False
+    try:
+        load_parameters(network, (source.directory / WEIGHTS_FILE).read_bytes())
+    except ValueError as exc:
+        raise ModelConfigError(f"{source.description}: {WEIGHTS_FILE} does not fit its config.json: {exc}") from exc
+    return True
 
 
 def _data(model: Model, vocab_size: int, seq_len: int, data_dir: Path | None) -> DataProvider:
@@ -93,13 +137,15 @@ def _data(model: Model, vocab_size: int, seq_len: int, data_dir: Path | None) ->
 
 def load_training_setup(model: Model, run_id: str, device: torch.device, data_dir: Path | None) -> TrainingSetup:
     """Build the model (seeded by the run id), its trainer and the data provider; ModelConfigError/DataError."""
-    config, description = _model_config(model)
+    source = _model_source(model)
     seq_len = int(model.llm.max_seq_len)
-    network = build_model(config, init_seed(run_id), device, max_seq_len=seq_len)
+    network = build_model(source.config, init_seed(run_id), device, max_seq_len=seq_len)
+    weights = " with its weights" if _load_weights(network, source) else ""
     optimizer = optimizer_from_definition(model.llm.optimizer)
     schedule = schedule_from_definition(model.llm.lr_schedule)
     if not isinstance(optimizer, DistroConfig):
         raise ModelConfigError("a network run needs the Distro optimizer (AdamW shares nothing between clients)")
     trainer = Trainer(network, optimizer, schedule)
     data = _data(model, network.config.vocab_size, seq_len, data_dir)
-    return TrainingSetup(trainer, data, seq_len, optimizer.quantize_1bit, description)
+    description = source.description + weights
+    return TrainingSetup(trainer, data, seq_len, optimizer.quantize_1bit, description, _checkpoint_files(source))

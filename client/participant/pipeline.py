@@ -18,7 +18,7 @@ import torch
 from solders.pubkey import Pubkey
 
 from client.participant.model_setup import TrainingSetup
-from client.participant.result_blob import decode_result, encode_result
+from client.participant.result_blob import decode_result, encode_result, read_trainer_nonce
 from client.participant.round_state import RoundState
 from client.train import DistroResult
 from client.train.compression import tensor_bytes
@@ -31,9 +31,11 @@ from coordinator_program.core import (
     last_step_set,
     previous_round,
 )
-from coordinator_program.core.types import Coordinator
+from coordinator_program.core.types import LLM, CheckpointTag, Coordinator
 
-__all__ = ["ApplyPlan", "DesyncError", "RoundPipeline", "TrainedBatch", "parameter_hash"]
+__all__ = ["ApplyPlan", "DesyncError", "RoundPipeline", "TrainedBatch", "from_warming_up_trainer", "parameter_hash"]
+
+PEER_CHECKPOINTS = (CheckpointTag.P2P, CheckpointTag.P2PGcs)
 
 
 class DesyncError(RuntimeError):
@@ -52,12 +54,17 @@ class TrainedBatch:
 
 @dataclass(frozen=True)
 class ApplyPlan:
-    """The accepted payloads of round ``height`` (in batch order) to apply at ``step``; empty when nothing is."""
+    """The accepted payloads of round ``height`` (in batch order) to apply at ``step``; empty when nothing is.
+
+    ``untrained``: batches nobody's result reached consensus for; ``warming_up``: batches whose consensus result
+    came from a trainer still warming up (§4.5), skipped.
+    """
 
     height: int | None
     step: int
     payloads: tuple[bytes, ...]
     untrained: tuple[BatchId, ...]
+    warming_up: tuple[BatchId, ...] = ()
 
 
 def parameter_hash(model: torch.nn.Module) -> str:
@@ -67,6 +74,19 @@ def parameter_hash(model: torch.nn.Module) -> str:
         digest.update(name.encode())
         digest.update(tensor_bytes(param))
     return digest.hexdigest()
+
+
+def from_warming_up_trainer(payload: bytes, llm: LLM) -> bool:
+    """§4.5: the result comes from a trainer of fewer than ``cold_start_warmup_steps`` batches, in a P2P epoch.
+
+    A client that just got the weights from peers starts with an empty DisTrO residual, so its first results are
+    not applied until the residual has warmed up. Only in P2P epochs: with a Hub (or Gcs, Dummy) checkpoint every
+    trainer starts equally fresh. The nonce comes from the committed blob and the checkpoint from the coordinator,
+    so every client skips the same results.
+    """
+    return CheckpointTag(llm.checkpoint.kind) in PEER_CHECKPOINTS and read_trainer_nonce(payload) < int(
+        llm.cold_start_warmup_steps
+    )
 
 
 class RoundPipeline:
@@ -104,14 +124,18 @@ class RoundPipeline:
         chosen = target.consensus([w.broadcast_bloom for w in witnesses], quorum)
         payloads: list[bytes] = []
         untrained: list[BatchId] = []
+        warming_up: list[BatchId] = []
         for batch, received in chosen.items():
             if received is None:
                 untrained.append(batch)
                 continue
             if received.payload is None:
                 raise DesyncError(f"the consensus result for batch {batch} of step {target.step} was never downloaded")
+            if from_warming_up_trainer(received.payload, coordinator.model.llm):
+                warming_up.append(batch)
+                continue
             payloads.append(received.payload)
-        return ApplyPlan(target.height, step, tuple(payloads), tuple(untrained))
+        return ApplyPlan(target.height, step, tuple(payloads), tuple(untrained), tuple(warming_up))
 
     def rotate(self, coordinator: Coordinator) -> RoundState:
         """Start the round state of the coordinator's current round (no batches once the epoch's last step is set)."""
@@ -157,7 +181,7 @@ class RoundPipeline:
             )
             assert output.result is not None
             own.append(output.result)
-            payload = encode_result(output.result.for_transmission(self.setup.quantize_1bit))
+            payload = encode_result(output.result.for_transmission(self.setup.quantize_1bit), output.nonce)
             trained.append(TrainedBatch(batch, payload, output.loss, tokens.numel()))
         self._own_unquantized = own
         return trained

@@ -10,7 +10,6 @@ rebroadcast of our live announcements. Training and applying run in a worker thr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import random
@@ -24,7 +23,8 @@ from solders.pubkey import Pubkey
 from client.chain.backend import TransactionFailed
 from client.p2p import BlobUnavailable, P2PNode, SignedMessage
 from client.participant.chain_link import CoordinatorLink
-from client.participant.checkpoints import write_checkpoint
+from client.participant.checkpoints import delete_old_checkpoints, write_checkpoint
+from client.participant.hub_upload import HubUploads
 from client.participant.logs import emit
 from client.participant.merkle import EMPTY_ROOT
 from client.participant.messages import (
@@ -63,6 +63,7 @@ EARLY_MESSAGES_KEPT = 1024
 
 class ExitReason(Enum):
     Finished = "the run finished"
+    Paused = "the run is paused; start train again after it resumes"
     Stopped = "stopped by the user"
 
 
@@ -73,6 +74,8 @@ class ClientOptions:
     device: str = "auto"
     data_dir: Path | None = None
     checkpoint_dir: Path | None = None
+    hub_repo: str | None = None  # a local hub repository (needs checkpoint_dir): upload each checkpoint there
+    keep_steps: int | None = None  # with checkpoint_dir: delete all but the newest this many (None keeps them all)
     p2p_host: str = "127.0.0.1"
     p2p_port: int = 0
     bootstrap_peers: tuple[str, ...] = ()
@@ -147,6 +150,7 @@ class TrainingClient:
         self._warmup_epochs: set[int] = set()
         self._weights_epoch: int | None = None
         self._my_offer: ModelOffer | None = None
+        self._uploads = None if options.hub_repo is None else HubUploads(options.hub_repo, link)
         self._last_offer = 0.0
 
     # -- the loop ---------------------------------------------------------------------
@@ -161,17 +165,34 @@ class TrainingClient:
                 self.account = await self.link.read()
                 coordinator = self.account.state.coordinator
                 await self._maybe_join(self.account)
-                if await self._follow(coordinator):
-                    return ExitReason.Finished
+                if (reason := await self._follow(coordinator)) is not None:
+                    return reason
                 await self._maybe_tick(self.account)
                 await self._housekeeping(coordinator)
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.options.poll_interval)
+                await self._idle(stop)
             return ExitReason.Stopped
         finally:
             await self._shutdown()
+            await self.link.close()
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Until the coordinator changes, ``stop`` is set, or one poll interval passes.
+
+        Subscribed, a change wakes the loop at once; the interval still bounds the wait, because ticks,
+        deadlines and rebroadcasts are due with the passage of time even when the coordinator stays the same.
+        """
+        waits = [
+            asyncio.create_task(stop.wait()),
+            asyncio.create_task(self.link.wait_for_change(self.options.poll_interval)),
+        ]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
 
     async def _shutdown(self) -> None:
+        if self._uploads is not None:
+            await self._uploads.wait()  # an interrupted client still finishes its uploads and their checkpoint (§4.8)
         tasks = [task for tasks in self._downloads.values() for task in tasks]
         if self._work is not None:
             tasks.append(self._work.task)
@@ -229,8 +250,12 @@ class TrainingClient:
             except TransactionFailed as exc:
                 log.debug("tick refused (someone ticked first): %s %s", exc, exc.logs[-3:])
 
-    async def _follow(self, coordinator: Coordinator) -> bool:
-        """Feed the state to the step machine and carry out its move; True when the run is finished."""
+    async def _follow(self, coordinator: Coordinator) -> ExitReason | None:
+        """Feed the state to the step machine and carry out its move; why to leave, once the run is halted for good.
+
+        A paused run is left (spec §1.4: the decentralized client exits): the owner resumes it into a new epoch
+        that everyone joins afresh, so the user starts ``train`` again then.
+        """
         state = RunState(coordinator.run_state)
         in_clients = self._in_clients(coordinator)
         key = (int(state), int(coordinator.progress.epoch), int(coordinator.progress.step))
@@ -261,16 +286,20 @@ class TrainingClient:
                 await self._finish_work()
                 if self.pipeline is not None:
                     self.pipeline.reset()
+            case Action.Leave:
+                await self._finish_work()
+                emit("paused", f"run {self.link.run_id} is paused; exiting — start train again after it resumes")
+                return ExitReason.Paused
             case Action.Finish:
                 await self._finish_work()
                 emit("finished", f"run {self.link.run_id} is finished")
-                return True
+                return ExitReason.Finished
             case Action.Desync:
                 raise DesyncError(f"the coordinator moved to {state.name} while this client was in {self._step.name}")
         self._step = move.step
         if self._step is ActiveStep.Warmup and state is RunState.Warmup and in_clients:
             await self._warmup(coordinator)
-        return False
+        return None
 
     def _missed_round_witness(self, coordinator: Coordinator, state: RunState, in_clients: bool) -> bool:
         """We are still training round h, but the coordinator is past its RoundWitness (next round, or Cooldown)."""
@@ -371,6 +400,13 @@ class TrainingClient:
                 f"untrained batches {[str(b) for b in plan.untrained]} of step {step - 2}",
                 batch_ids=[str(b) for b in plan.untrained],
             )
+        if plan.warming_up:
+            emit(
+                "warming_up_batches",
+                f"skipped the results for batches {[str(b) for b in plan.warming_up]} of step {step - 2}: "
+                "their trainers are still warming up",
+                batch_ids=[str(b) for b in plan.warming_up],
+            )
         current = self.pipeline.rotate(coordinator)
         self._replay_early(current)
         batches = self.pipeline.own_batches()
@@ -451,10 +487,16 @@ class TrainingClient:
         await self._finish_work()
         if self.options.checkpoint_dir is not None and self.setup is not None:
             step = int(coordinator.progress.step) - 1
+            model, files = self.setup.trainer.model, self.setup.checkpoint_files
             path = await asyncio.to_thread(
-                write_checkpoint, self.setup.trainer.model, self.options.checkpoint_dir, self.link.run_id, step
+                write_checkpoint, model, self.options.checkpoint_dir, self.link.run_id, step, files
             )
             emit("checkpoint", f"wrote checkpoint {path}", path=str(path), step=step)
+            if self._uploads is not None:
+                self._uploads.start(path.parent, step)
+            if self.options.keep_steps is not None:
+                root, run_id, keep = self.options.checkpoint_dir, self.link.run_id, self.options.keep_steps
+                await asyncio.to_thread(delete_old_checkpoints, root, run_id, keep)
         if self.setup is not None:
             blob = await asyncio.to_thread(parameters_blob, self.setup.trainer.model)
             self.node.blobs.drop_tags(lambda tag: tag == "model-share")

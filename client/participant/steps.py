@@ -32,7 +32,8 @@ class Action(Enum):
     StartCooldown = "extract the model, serve it to joiners, write the checkpoint"
     StartWarmup = "wait for the next epoch: join, load or keep the model, send the warmup witness"
     Abandon = "we are not a client of this epoch: drop the current step and wait in warmup"
-    Halt = "the run is paused or not yet started: stop and wait for it to resume"
+    Halt = "the run is not yet started: stop and wait for it to start"
+    Leave = "the run is paused: leave cleanly (the decentralized client exits; it is started again after a resume)"
     Finish = "the run is finished: leave cleanly"
     Desync = "the coordinator moved in a way this client cannot follow: exit (the reference's Desync)"
 
@@ -56,7 +57,9 @@ def next_move(step: ActiveStep, state: RunState, in_clients: bool) -> Move:
     """
     if state is RunState.Finished:
         return Move(step, Action.Finish)
-    if state in (RunState.Paused, RunState.Uninitialized):
+    if state is RunState.Paused:
+        return Move(step, Action.Leave)
+    if state is RunState.Uninitialized:
         return Move(ActiveStep.Warmup, Action.Stay if step is ActiveStep.Warmup else Action.Halt)
     if not in_clients:
         return Move(ActiveStep.Warmup, Action.Stay if step is ActiveStep.Warmup else Action.Abandon)

@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
+from client.chain.open import websocket_url_for
 from validator.node import Validator, ValidatorConfig
 from validator.process import ValidatorProcess, free_port_pair
 
-__all__ = ["ChainEndpoints", "check_chain_choice", "running_chain", "websocket_url_for"]
+__all__ = ["ChainEndpoints", "check_chain_choice", "running_chain"]
 
 EMBEDDED = "embedded"
 PROCESS = "process"
@@ -25,19 +25,6 @@ class ChainEndpoints:
     rpc_url: str
     ws_url: str
     description: str
-
-
-def websocket_url_for(rpc_url: str) -> str:
-    """The PubSub URL a validator serves next to ``rpc_url``: ws(s) scheme, port + 1 (Solana's convention).
-
-    >>> websocket_url_for("http://127.0.0.1:8899")
-    'ws://127.0.0.1:8900'
-    """
-    parts = urlsplit(rpc_url)
-    scheme = "wss" if parts.scheme == "https" else "ws"
-    host = parts.hostname or "127.0.0.1"
-    port = (parts.port or (443 if parts.scheme == "https" else 80)) + 1
-    return urlunsplit((scheme, f"{host}:{port}", parts.path, "", ""))
 
 
 def check_chain_choice(choice: str) -> str:

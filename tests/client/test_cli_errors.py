@@ -172,6 +172,15 @@ def test_bad_flags_are_usage_errors(world: World) -> None:
         (["join-authorization-create", "--authorizer", "not-a-key"], "'not-a-key' is not a base58 public key"),
         (["json-dump-run", "-r", "plain", "--rpc", "ftp://x"], "must be an http(s) URL, a moniker"),
         (["json-dump-run"], "Missing option '-r' / '--run-id'"),
+        (
+            ["train", "-r", "plain", "--checkpoint-dir", "c", "--hub-repo", "h" * 65],
+            "is 65 bytes; the on-chain HubRepo.repo_id holds at most 64",
+        ),
+        (["train", "-r", "plain", "--hub-repo", "hub"], "--hub-repo uploads the checkpoints of --checkpoint-dir"),
+        (
+            ["train", "-r", "plain", "--checkpoint-dir", "c", "--hub-repo", "hub", "--keep-steps", "0"],
+            "--keep-steps 0 would delete a checkpoint that --hub-repo is uploading",
+        ),
     ]
     for argv, message in cases:
         result = world.cli.invoke(*argv, chain=False)

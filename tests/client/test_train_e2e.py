@@ -8,13 +8,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import statistics
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from client.participant.logs import EVENT_LOGGER
 from client.participant.runner import ExitReason, TrainingClient
-from tests.client.participant.train_harness import EARNING_RATE, RUN_ID, TrainRun, run_toml
+from coordinator_program.core.types import RunState
+from tests.client.participant.train_harness import EARNING_RATE, RUN_ID, TrainRun, listening_to_events, run_toml
 
 pytestmark = pytest.mark.integration  # loopback HTTP servers, one per client
 
@@ -70,14 +72,26 @@ def test_clients_rejoin_every_epoch_and_leave_when_the_run_finishes(tmp_path: Pa
 
 
 class _Events(logging.Handler):
-    """The training clients' events, by name."""
+    """The training clients' events: their names, and the fields of each."""
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
         self.names: list[str] = []
+        self.fields: list[dict[str, object]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.names.append(str(getattr(record, "event", "")))
+        self.fields.append(dict(getattr(record, "fields", {})))
+
+    def named(self, name: str) -> list[dict[str, object]]:
+        return [fields for event, fields in zip(self.names, self.fields, strict=True) if event == name]
+
+
+@contextmanager
+def _capturing_events() -> Iterator[_Events]:
+    events = _Events()
+    with listening_to_events(events):
+        yield events
 
 
 async def _kill_and_rejoin(
@@ -104,16 +118,8 @@ async def _kill_and_rejoin(
 
 
 def _run_kill_scenario(run: TrainRun, size: int) -> tuple[list[TrainingClient], TrainingClient]:
-    events = _Events()
-    logger = logging.getLogger(EVENT_LOGGER)
-    level = logger.level
-    logger.addHandler(events)
-    logger.setLevel(logging.INFO)
-    try:
+    with _capturing_events() as events:
         return asyncio.run(asyncio.wait_for(_kill_and_rejoin(run, events, size), 150))
-    finally:
-        logger.removeHandler(events)
-        logger.setLevel(level)
 
 
 def test_a_killed_client_is_reported_the_others_go_on_and_it_rejoins_later() -> None:
@@ -138,3 +144,83 @@ def test_below_min_clients_the_epoch_cools_down_and_the_run_recovers_when_the_cl
     assert rejoined.rounds and rejoined.rounds[0].epoch > killed_epoch
     assert rejoined.setup is not None and rejoined.setup.checkpoint.startswith("P2P")
     _assert_replicas_identical([survivor, rejoined])
+
+
+async def _until(condition: Callable[[], bool], clients: list[asyncio.Task[ExitReason]]) -> None:
+    """Wait for ``condition``; a client that leaves meanwhile ends the wait (raising its error if it failed)."""
+    while not condition():
+        for task in clients:
+            if task.done():
+                raise AssertionError(f"a client left early: {task.result()}")
+        await asyncio.sleep(0.05)
+
+
+def _earned(run: TrainRun, index: int) -> int:
+    signer = bytes(run.keypair(index).pubkey())
+    registry = run.account().state.clients_state.clients
+    return next((int(client.earned) for client in registry if bytes(client.id.signer) == signer), 0)
+
+
+async def _join_in_epoch(run: TrainRun, epoch: int) -> tuple[list[TrainingClient], list[ExitReason]]:
+    """Two clients train; a new third one starts once the run is in ``epoch``; all stop once it earned points."""
+    stop = asyncio.Event()
+    clients = [run.client(0), run.client(1)]
+    clock = asyncio.create_task(run.clock())
+    tasks = [asyncio.create_task(c.run(stop)) for c in clients]
+    try:
+        await _until(lambda: int(run.account().state.coordinator.progress.epoch) >= epoch, tasks)
+        clients.append(run.client(2))
+        tasks.append(asyncio.create_task(clients[-1].run(stop)))
+        await _until(lambda: _earned(run, 2) > 0, tasks)
+        stop.set()
+        return clients, list(await asyncio.gather(*tasks))
+    finally:
+        clock.cancel()
+        for task in tasks:
+            task.cancel()
+
+
+def test_a_new_client_joining_in_epoch_2_gets_the_model_from_peers_and_stays_bit_identical() -> None:
+    warmup_steps = 2  # at most (30 - 8) // 8
+    run = TrainRun(
+        run_toml(epoch_time=30, total_steps=500, init_min_clients=2, deadline=8, cold_start_warmup_steps=warmup_steps)
+    )
+
+    with _capturing_events() as events:
+        (first, second, joiner), exits = asyncio.run(asyncio.wait_for(_join_in_epoch(run, 2), 150))
+
+    assert exits == [ExitReason.Stopped] * 3
+    assert joiner.rounds and joiner.rounds[0].epoch >= 2
+    assert joiner.setup is not None and joiner.setup.checkpoint.startswith("P2P")
+    assert any(str(e["checkpoint"]).startswith("P2P") for e in events.named("loaded_model"))
+    # Its first results were skipped by everyone (§4.5), the later ones applied, and no replica drifted.
+    assert events.named("warming_up_batches")
+    assert len(joiner.rounds) > warmup_steps + 2
+    _assert_replicas_identical([first, second, joiner])
+    assert _earned(run, 2) > 0
+
+
+async def _pause_while_training(run: TrainRun, clients: list[TrainingClient]) -> list[ExitReason]:
+    clock = asyncio.create_task(run.clock())
+    tasks = [asyncio.create_task(c.run()) for c in clients]
+    try:
+        await _until(lambda: all(len(c.rounds) >= 2 for c in clients), tasks)
+        await run.pause()
+        return list(await asyncio.gather(*tasks))
+    finally:
+        clock.cancel()
+        for task in tasks:
+            task.cancel()
+
+
+def test_clients_leave_cleanly_when_the_owner_pauses_the_run() -> None:
+    run = TrainRun(run_toml(epoch_time=600, total_steps=100, init_min_clients=2))
+    clients = [run.client(0), run.client(1)]
+
+    with _capturing_events() as events:
+        exits = asyncio.run(asyncio.wait_for(_pause_while_training(run, clients), 120))
+
+    assert exits == [ExitReason.Paused] * 2
+    assert len(events.named("paused")) == 2
+    assert RunState(run.account().state.coordinator.run_state) is RunState.Paused
+    _assert_replicas_identical(clients)

@@ -44,10 +44,15 @@ def test_finished_ends_the_client_from_any_step(step: ActiveStep) -> None:
     assert next_move(step, RunState.Finished, in_clients=True).action is Action.Finish
 
 
-@pytest.mark.parametrize("state", [RunState.Paused, RunState.Uninitialized])
-def test_a_halted_run_stops_whatever_is_running(state: RunState) -> None:
-    assert next_move(T, state, in_clients=True) == Move(W, Action.Halt)
-    assert next_move(W, state, in_clients=True) == Move(W, Action.Stay)
+@pytest.mark.parametrize("step", list(ActiveStep))
+@pytest.mark.parametrize("in_clients", [True, False])
+def test_a_paused_run_makes_the_client_leave_from_any_step(step: ActiveStep, in_clients: bool) -> None:
+    assert next_move(step, RunState.Paused, in_clients).action is Action.Leave
+
+
+def test_a_run_not_yet_started_stops_whatever_is_running() -> None:
+    assert next_move(T, RunState.Uninitialized, in_clients=True) == Move(W, Action.Halt)
+    assert next_move(W, RunState.Uninitialized, in_clients=True) == Move(W, Action.Stay)
 
 
 @pytest.mark.parametrize("step", [T, V, C])

@@ -8,21 +8,25 @@ timeouts of whole seconds pass in tenths.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from solders.keypair import Keypair
 
 from client.chain.embedded import EmbeddedBackend
 from client.participant.chain_link import CoordinatorLink
+from client.participant.logs import EVENT_LOGGER
 from client.participant.runner import ClientOptions, ExitReason, TrainingClient
 from client.run_config import parse_run_config
-from client.simulate.chain import SimulationChain, derived_keypair
+from client.run_owner import RunChanges, apply_changes
+from client.simulate.chain import TREASURER_RUN_INDEX, SimulationChain, derived_keypair
 from client.simulate.record import TransactionTally
 from coordinator_program.state.coordinator_account import CoordinatorAccount
 
-__all__ = ["RUN_ID", "TrainRun", "run_toml", "free_port"]
+__all__ = ["RUN_ID", "TrainRun", "run_toml", "free_port", "listening_to_events"]
 
 RUN_ID = "train-e2e"
 EARNING_RATE = 900
@@ -30,11 +34,18 @@ SLOTS_PER_SECOND = 4
 
 
 def run_toml(
-    *, epoch_time: int, total_steps: int, init_min_clients: int = 3, min_clients: int = 2, deadline: int = 60
+    *,
+    epoch_time: int,
+    total_steps: int,
+    init_min_clients: int = 3,
+    min_clients: int = 2,
+    deadline: int = 60,
+    cold_start_warmup_steps: int = 0,
 ) -> str:
     """A run of the ~0.8M-parameter Dummy model on synthetic data, 12 sequences of 64 tokens per step.
 
     Warmup and RoundTrain end early (everyone witnessed); their ``deadline`` only matters when a client is gone.
+    The coordinator takes ``cold_start_warmup_steps`` up to (epoch_time - deadline) // deadline.
     """
     deadline = min(deadline, epoch_time - 1)
     return f"""
@@ -58,7 +69,7 @@ verification_percent = 0
 architecture = "HfLlama"
 data_type = "Pretraining"
 max_seq_len = 64
-cold_start_warmup_steps = 0
+cold_start_warmup_steps = {cold_start_warmup_steps}
 data_location = "Dummy"
 checkpoint = {{ Dummy = {{ repo_id = "" }} }}
 
@@ -123,6 +134,11 @@ class TrainRun:
     def account(self) -> CoordinatorAccount:
         return self.chain.read()
 
+    async def pause(self) -> None:
+        """The run owner pauses the run: at once while waiting or warming up, else at the end of the epoch."""
+        backend = EmbeddedBackend(self.chain.bank)
+        await apply_changes(backend, self.chain.owner, RUN_ID, TREASURER_RUN_INDEX, RunChanges(paused=True))
+
     async def clock(self) -> None:
         """Move chain time one second per ``second_s``, with four slots a second (forever; cancel it).
 
@@ -142,3 +158,17 @@ class TrainRun:
             return await asyncio.wait_for(asyncio.gather(*(c.run() for c in clients)), timeout)
         finally:
             clock.cancel()
+
+
+@contextmanager
+def listening_to_events(handler: logging.Handler) -> Iterator[None]:
+    """``handler`` receives the clients' events while inside, whatever level logging was left at."""
+    logger = logging.getLogger(EVENT_LOGGER)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
