@@ -14,10 +14,9 @@ from client.cli.options import WalletSource, chain_options, run_id_option, treas
 from client.cli.output import echo
 from client.cli.runner import CommandError, run_on_chain
 from client.instructions import token as token_ix
-from client.instructions import treasurer as treasurer_ix
 from client.json_dump import ui_amount
-from client.run_accounts import OnChainRun, TreasurerRun, fetch_participant, fetch_run, fetch_token_amount
-from coordinator_program.state.clients_state import find_client
+from client.rewards import claim_rewards
+from client.run_accounts import OnChainRun, TreasurerRun, fetch_run, fetch_token_amount
 
 __all__ = ["treasurer_top_up_rewards", "treasurer_claim_rewards"]
 
@@ -87,27 +86,8 @@ def treasurer_claim_rewards(
 
     async def claim(backend: ChainBackend) -> None:
         run, treasurer = await _treasurer_run(backend, run_id, treasurer_index)
-        mint = treasurer.run.collateral_mint
-        user_collateral = token_ix.associated_token_address(user.pubkey(), mint)
-        if await backend.get_balance(user_collateral) == 0:
-            ix = token_ix.create_associated_token_account(user.pubkey(), user.pubkey(), mint)
-            echo(f"Created the wallet's token account in transaction: {(await backend.send([ix], user)).signature}")
-        participant = await fetch_participant(backend, treasurer.address, user.pubkey())
-        if participant is None:
-            ix = treasurer_ix.participant_create(user.pubkey(), user.pubkey(), treasurer.address)
-            echo(f"Created participant in transaction: {(await backend.send([ix], user)).signature}")
-        client = find_client(run.account.state.clients_state, bytes(user.pubkey()))
-        earned = 0 if client is None else int(client.earned)
-        claimed = 0 if participant is None else participant.claimed_earned_points
-        claimable = earned - claimed
-        points = min(claimable, treasurer.vault_amount)
-        echo(f"Participant earned points: {earned}")
-        echo(f"Participant claimed points: {claimed}")
-        echo(f"Participant claimable points: {claimable}")
-        ix = treasurer_ix.participant_claim(
-            user.pubkey(), user_collateral, treasurer.address, treasurer.vault, run.keys.account, points
-        )
-        sent = await backend.send([ix], user)
-        echo(f"Claimed {ui_text(ui_amount(points, treasurer.decimals))} collateral in transaction: {sent.signature}")
+        outcome = await claim_rewards(backend, run, treasurer, user, echo)
+        amount = ui_text(ui_amount(outcome.claimed_now, treasurer.decimals))
+        echo(f"Claimed {amount} collateral in transaction: {outcome.signature}")
 
     run_on_chain(chain, claim, CLAIM_HINTS)
