@@ -8,19 +8,29 @@
     Model, data, schedule and DisTrO settings come from config/tiny-llama (5M byte-level LLaMA, KJV slice).
 (t) ``throughput``: tokens/s of a ~100M model's DisTrO train step and its model FLOPs utilisation (on CUDA with
     bf16 autocast; ``--peak-tflops`` is the device's dense bf16 peak, 989 for an H100 SXM).
+(c) ``pipeline``: the step time of a real 3-client run (``psyche-local-testnet start --headless``: validator,
+    coordinator, P2P, witnesses, ticks) over one process's step time for the same 20M model, global batch,
+    sequence length and DisTrO settings (goal: at most 1.3). The run's step time is the median interval between
+    consecutive RoundTrain starts in the clients' JSON logs, the first two rounds left out. On one machine the
+    three clients share its cores (``--client-threads``: torch threads each, by default the cores split between
+    them); on separate machines each would train its third of the batch in parallel.
 
-Run: ``.venv/bin/python benchmarks/bench_training.py [--part bytes|loss|throughput|all] [--steps N]``
-(``all`` = bytes + loss; throughput runs only when asked).
+Run: ``.venv/bin/python benchmarks/bench_training.py [--part bytes|loss|throughput|pipeline|all] [--steps N]``
+(``all`` = bytes + loss; throughput and pipeline run only when asked).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from client.run_config import load_run_config  # noqa: E402
+from client.testnet.client_logs import read_events  # noqa: E402
 from client.train.data import LocalDataProvider, open_local_dataset  # noqa: E402
 from client.train.distro import Distro, DistroResult  # noqa: E402
 from client.train.model import build_model, causal_lm_loss, flops_per_token  # noqa: E402
@@ -271,10 +282,235 @@ def part_throughput(steps: int, seq_len: int, batch: int, peak_tflops: float | N
     print()
 
 
+PIPELINE_CLIENTS = 3
+SKIPPED_ROUNDS = 2  # the first rounds apply nothing yet (results are applied two steps late) and warm caches
+
+
+def toml_value(value: bool | int | float) -> str:
+    """A scalar as TOML writes it; floats as the f32 the coordinator stores them in, to 6 digits (0.999).
+
+    >>> toml_value(True), toml_value(64), toml_value(0.9990000128746033)
+    ('true', '64', '0.999')
+    """
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def pipeline_run_config(model_dir: Path, data_dir: Path, trained_steps: int, batch: int, seq_len: int) -> str:
+    """A one-epoch run of ``trained_steps`` steps whose round deadline never cuts a round: compute sets the pace.
+
+    The DisTrO settings are config/tiny-llama's; the 1 s witness phase is the least the coordinator allows.
+    """
+    distro = optimizer_from_definition(load_run_config(TINY_LLAMA / "state.toml").model.llm.optimizer)
+    assert isinstance(distro, DistroConfig)
+    distro_fields = "\n".join(
+        f"{name} = {toml_value(value)}" for name, value in dataclasses.asdict(distro).items() if value is not None
+    )
+    return f"""[config]
+warmup_time = 120
+cooldown_time = 1
+max_round_train_time = 600
+round_witness_time = 1
+epoch_time = 3600
+waiting_for_members_extra_time = 1
+min_clients = 1
+init_min_clients = {PIPELINE_CLIENTS}
+witness_nodes = 0
+global_batch_size_start = {batch}
+global_batch_size_end = {batch}
+global_batch_size_warmup_tokens = 0
+total_steps = {trained_steps + 1}
+verification_percent = 0
+
+[model.LLM]
+architecture = "HfLlama"
+data_type = "Pretraining"
+max_seq_len = {seq_len}
+cold_start_warmup_steps = 0
+checkpoint = {{ Hub = {{ repo_id = "{model_dir}" }} }}
+data_location = {{ Local = "{data_dir}" }}
+
+[model.LLM.lr_schedule.Constant]
+base_lr = 1.0e-3
+warmup_init_lr = 0.0
+warmup_steps = 0
+
+[model.LLM.optimizer.Distro]
+{distro_fields}
+"""
+
+
+def percentiles(values: list[float]) -> str:
+    """``median (p10-p90)`` in seconds."""
+    deciles = statistics.quantiles(values, n=10, method="inclusive")
+    return f"{statistics.median(values):6.2f} ({deciles[0]:.2f}-{deciles[-1]:.2f})"
+
+
+def log_time(record: dict[str, Any]) -> float:
+    """Seconds since the epoch of a client log line's ``timestamp`` (UTC, milliseconds)."""
+    parsed = datetime.strptime(record["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def state_starts(log_files: list[Path], state: str) -> dict[int, float]:
+    """When each step entered ``state``: the earliest of the clients' ``state_change`` lines (they poll the chain)."""
+    starts: dict[int, float] = {}
+    for log_file in log_files:
+        for record in read_events(log_file, "state_change"):
+            if record["new_state"] == state:
+                starts[record["step"]] = min(starts.get(record["step"], float("inf")), log_time(record))
+    return starts
+
+
+def run_testnet(config_dir: Path, log_dir: Path, timeout_s: float, client_threads: int) -> dict[str, Any]:
+    """``psyche-local-testnet start --headless`` with 3 clients, to the run's end; its summary line.
+
+    ``client_threads`` goes to the clients as OMP_NUM_THREADS (they inherit the launcher's environment): three
+    processes each running torch's default of one thread per core oversubscribe the machine, which on 2 cores made
+    a step 2.9x a single process's instead of 1.3x.
+    """
+    env = {**os.environ, "OMP_NUM_THREADS": str(client_threads)}
+    command = [sys.executable, "-m", "client.testnet.cli", "start", "--headless", "--write-log", str(log_dir)]
+    command += ["--num-clients", str(PIPELINE_CLIENTS), "--config-path", str(config_dir)]
+    command += ["--headless-exit-after-secs", str(timeout_s)]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout_s + 120, env=env)
+    lines = result.stdout.splitlines()
+    summary = json.loads(lines[-1]) if lines else {}
+    if result.returncode != 0 or summary.get("reason") != "Finished":
+        raise SystemExit(f"the testnet run did not finish (exit {result.returncode}): {result.stderr[-3000:]}")
+    return summary
+
+
+def single_process_steps(
+    model_config: dict[str, Any], distro_config: DistroConfig, schedule: Any, batches: list[torch.Tensor]
+) -> tuple[list[float], list[float]]:
+    """One Trainer taking the whole batch each step; seconds of train (forward/backward, generate) and of apply."""
+    trainer = Trainer(build_model(model_config, 0), distro_config, schedule)
+    own: list[DistroResult] = []
+    train_s, apply_s = [], []
+    for step, tokens in enumerate(batches, start=1):
+        started = time.perf_counter()
+        output = trainer.train(step, tokens, prev_self=own)
+        trained = time.perf_counter()
+        assert output.result is not None
+        own = [output.result]
+        trainer.optimize(step, [output.result.for_transmission(distro_config.quantize_1bit)])
+        applied = time.perf_counter()
+        train_s.append(trained - started)
+        apply_s.append(applied - trained)
+    return train_s, apply_s
+
+
+def load_average() -> str:
+    """The 1-minute load average: the benchmark shares the machine, and the reader should know with how much."""
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def testnet_timings(log_files: list[Path], kept: range, client_tokens: int) -> dict[str, list[float]]:
+    """Seconds per kept step, from the clients' logs: the whole step, its two phases and the clients' training.
+
+    A client's training time is its tokens over the ``tokens_per_sec`` of its ``client_loss`` line (which times
+    forward/backward and generate); the slowest client of a step sets how long its RoundTrain lasts.
+    """
+    train_starts = state_starts(log_files, "RoundTrain")
+    witness_starts = state_starts(log_files, "RoundWitness")
+    training: dict[int, list[float]] = {step: [] for step in kept}
+    for log_file in log_files:
+        for record in read_events(log_file, "client_loss"):
+            if record["step"] in training:
+                training[record["step"]].append(client_tokens / record["tokens_per_sec"])
+    seen = [step for step in kept if step in witness_starts]  # a poll can miss a short RoundWitness
+    return {
+        "step": [train_starts[step + 1] - train_starts[step] for step in kept],
+        "round_train": [witness_starts[step] - train_starts[step] for step in seen],
+        "client": [seconds for step in kept for seconds in training[step]],
+        "slowest_client": [max(training[step]) for step in kept],
+        "round_witness": [train_starts[step + 1] - witness_starts[step] for step in seen],
+    }
+
+
+def part_pipeline(trained_steps: int, batch: int, seq_len: int, client_threads: int) -> None:
+    if batch % PIPELINE_CLIENTS != 0:
+        raise SystemExit(f"--pipeline-batch {batch} must split evenly between {PIPELINE_CLIENTS} clients")
+    if trained_steps < SKIPPED_ROUNDS + 3:
+        raise SystemExit(f"--steps {trained_steps}: part (c) needs at least {SKIPPED_ROUNDS + 3} steps")
+    model_config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", **MODEL_20M}
+    model_config["max_position_embeddings"] = seq_len
+    kept = range(SKIPPED_ROUNDS + 1, trained_steps)  # steps whose RoundTrain start to the next one is measured
+    with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
+        root = Path(tmp)
+        (root / "model").mkdir()
+        (root / "model" / "config.json").write_text(json.dumps(model_config, indent=2))
+        data, _ = kjv_data(seq_len, root / "data")
+        if trained_steps * batch > data.num_sequences():
+            raise SystemExit(f"{trained_steps} steps of {batch} need more than the data's {data.num_sequences()}")
+        (root / "config").mkdir()
+        config_text = pipeline_run_config(root / "model", root / "data", trained_steps, batch, seq_len)
+        (root / "config" / "state.toml").write_text(config_text)
+        llm = load_run_config(root / "config" / "state.toml").model.llm
+        distro_config = optimizer_from_definition(llm.optimizer)
+        assert isinstance(distro_config, DistroConfig)
+        params = build_model(model_config, 0).num_parameters()
+        one_bit = "1-bit" if distro_config.quantize_1bit else "bf16"
+        print(f"(c) step time: {PIPELINE_CLIENTS}-client testnet run vs one process, same model and batch")
+        print(
+            f"    model {params / 1e6:.2f}M (MODEL_20M, seq {seq_len}), global batch {batch} x {seq_len} tokens,"
+            f" DisTrO chunk {distro_config.compression_chunk} top-{distro_config.compression_topk} {one_bit};"
+            f" {trained_steps} steps, median of {len(kept)} (the first {SKIPPED_ROUNDS} left out)"
+        )
+        threads = f"single process {torch.get_num_threads()}, each of the {PIPELINE_CLIENTS} clients {client_threads}"
+        print(f"    torch threads: {threads}; load average (1 min) at start {load_average()}", end="")
+
+        batches = [data.get_samples(BatchId(i * batch, (i + 1) * batch - 1)) for i in range(trained_steps)]
+        schedule = schedule_from_definition(llm.lr_schedule)
+        train_s, apply_s = single_process_steps(model_config, distro_config, schedule, batches)
+        single = [t + a for t, a in zip(train_s, apply_s, strict=True)][-len(kept) :]
+        print(f", after the single process {load_average()}", end="")
+
+        summary = run_testnet(root / "config", root / "logs", 600 + 120 * trained_steps, client_threads)
+        logs = [root / "logs" / f"{client['name']}.jsonl" for client in summary["clients"]]
+        run = testnet_timings(logs, kept, batch // PIPELINE_CLIENTS * seq_len)
+        print(f", after the run {load_average()}")
+
+    rows = [
+        ("single process: step", single),
+        ("  train whole batch (fwd/bwd, generate)", train_s[-len(kept) :]),
+        ("  apply its own result", apply_s[-len(kept) :]),
+        (f"{PIPELINE_CLIENTS}-client run: RoundTrain to RoundTrain", run["step"]),
+        ("  RoundTrain (apply s-2, train, share)", run["round_train"]),
+        ("    a client training its third", run["client"]),
+        ("    the slowest client of each step", run["slowest_client"]),
+        ("  RoundWitness (1 s) and the tick after it", run["round_witness"]),
+    ]
+    print(f"    {'':<44} {'median s (p10-p90)':>20}")
+    for label, seconds in rows:
+        print(f"    {label:<44} {percentiles(seconds):>20}")
+    ratio = statistics.median(run["step"]) / statistics.median(single)
+    verdict = "met" if ratio <= 1.3 else "NOT met"
+    print(f"    ratio {PIPELINE_CLIENTS}-client / single: {ratio:.2f}; goal <= 1.3: {verdict}")
+    print(
+        "    single step: forward/backward of the whole batch (micro-batch 1, as a client), DisTrO generate,"
+        " apply of its one 1-bit result"
+    )
+    print(
+        f"    run step: each client applies the {PIPELINE_CLIENTS} results of step s-2, trains its third of the batch,"
+        " publishes over P2P and downloads the others'; witness transactions, the 1 s witness phase and a tick"
+        " through the local validator"
+    )
+    print(
+        f"    caveat: the {PIPELINE_CLIENTS} clients share this machine's {os.cpu_count()} cores; on separate machines"
+        " each would train its third of the batch in parallel"
+    )
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=["bytes", "loss", "throughput", "all"], default="all")
-    parser.add_argument("--steps", type=int, default=150, help="steps of part (b); of (t) the timed repeats")
+    parser.add_argument("--part", choices=["bytes", "loss", "throughput", "pipeline", "all"], default="all")
+    parser.add_argument(
+        "--steps", type=int, default=None, help="steps of part (b) (150) and (c) (12); of (t) the timed repeats (150)"
+    )
     parser.add_argument("--adamw-lr", type=float, default=1e-3, help="AdamW base lr of part (b)")
     # Swept on the 688-wide model: 4e-4 (config/tiny-llama's base_lr) is far behind (3.64 vs 2.82 nats after 30
     # steps); 3e-3 ends a little worse than 1e-3 after 100 steps (2.475 vs 2.449).
@@ -283,14 +519,24 @@ def main() -> None:
     parser.add_argument("--seq-len", type=int, default=1024, help="part (t) sequence length")
     parser.add_argument("--batch", type=int, default=16, help="part (t) sequences per step")
     parser.add_argument("--peak-tflops", type=float, default=None, help="device peak for MFU, e.g. 989 (H100)")
+    parser.add_argument("--pipeline-batch", type=int, default=24, help="part (c) global batch (sequences)")
+    parser.add_argument("--pipeline-seq-len", type=int, default=128, help="part (c) sequence length")
+    parser.add_argument(
+        "--client-threads",
+        type=int,
+        default=max(1, (os.cpu_count() or 1) // PIPELINE_CLIENTS),
+        help="part (c) torch threads per client (default: the cores split between the clients, at least 1)",
+    )
     args = parser.parse_args()
     torch.manual_seed(0)
     if args.part in ("bytes", "all"):
         part_bytes()
     if args.part in ("loss", "all"):
-        part_loss(args.steps, args.adamw_lr, args.distro_lr, args.autocast)
+        part_loss(args.steps or 150, args.adamw_lr, args.distro_lr, args.autocast)
     if args.part == "throughput":
-        part_throughput(args.steps, args.seq_len, args.batch, args.peak_tflops)
+        part_throughput(args.steps or 150, args.seq_len, args.batch, args.peak_tflops)
+    if args.part == "pipeline":
+        part_pipeline(args.steps or 12, args.pipeline_batch, args.pipeline_seq_len, args.client_threads)
 
 
 if __name__ == "__main__":
