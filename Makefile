@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo tour test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -12,7 +12,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+# The demo: three training clients on a local network (validator in-process), config/tiny-llama on the CPU.
+DEMO_DATA := data/tiny-llama/dataset.json
+DEMO_LOG := out/demo
+
+$(DEMO_DATA): $(STAMP)
+	$(BIN)/psyche-prepare-data --out data/tiny-llama
+
+demo: $(STAMP) $(DEMO_DATA)
+	rm -rf $(DEMO_LOG)
+	$(BIN)/psyche-local-testnet start --num-clients 3 --config-path config/tiny-llama --client-device cpu --write-log $(DEMO_LOG)
+
+# The runtime on its own: airdrop, an SPL mint, token accounts, transfers, logs.
+tour: $(STAMP)
 	$(BIN)/psyche-runtime-demo
 
 lint: $(STAMP)

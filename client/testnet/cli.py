@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from client.run_config import RunConfigError, load_run_config
 from client.testnet.chain import check_chain_choice
 from client.testnet.display import Display
 from client.testnet.launcher import TestnetOptions, run_testnet
@@ -46,6 +47,20 @@ def _chain_choice(ctx: click.Context, param: click.Parameter, value: str) -> str
 def _state_file(config_path: Path) -> Path:
     """A config directory (``config/NAME``) holds its run config as ``state.toml``; a file is taken as it is."""
     return config_path / STATE_FILE if config_path.is_dir() else config_path
+
+
+def _check_enough_clients(state_file: Path, num_clients: int) -> None:
+    """Refuse a run that could never start: its first epoch waits for ``init_min_clients`` joins."""
+    try:
+        needed = int(load_run_config(state_file).config.init_min_clients)
+    except RunConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config-path") from None
+    if num_clients < needed:
+        raise click.BadParameter(
+            f"the config's init_min_clients is {needed}, so {num_clients} client(s) could never start an epoch; "
+            f"launch at least {needed}",
+            param_hint="--num-clients",
+        )
 
 
 @click.group(
@@ -82,7 +97,18 @@ def cli() -> None:
 @click.option(
     "--allowed-to-kill", callback=_client_numbers, help="client numbers (1-based) that may be killed, e.g. 2,3"
 )
-@click.option("--kill-interval-secs", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True)
+@click.option(
+    "--kill-interval-secs",
+    type=click.FloatRange(min=0, min_open=True),
+    default=120.0,
+    show_default=True,
+    help="seconds between kills",
+)
+@click.option(
+    "--max-kills",
+    type=click.IntRange(0),
+    help="stop killing after this many kills in all  [default: no limit, kill every interval to the end]",
+)
 @click.option(
     "--write-log",
     type=click.Path(file_okay=False, path_type=Path),
@@ -103,6 +129,7 @@ def start(
     random_kill_num: int,
     allowed_to_kill: tuple[int, ...] | None,
     kill_interval_secs: float,
+    max_kills: int | None,
     write_log: Path | None,
     client_device: str,
     run_id: str,
@@ -111,6 +138,7 @@ def start(
     """Start the testnet and follow the run until it finishes, the time limit passes, or Ctrl-C."""
     if allowed_to_kill is not None and not all(1 <= n <= num_clients for n in allowed_to_kill):
         raise click.BadParameter(f"client numbers run from 1 to {num_clients}", param_hint="--allowed-to-kill")
+    _check_enough_clients(_state_file(config_path), num_clients)
     # The ledger and keypairs go with the logs when there is a log directory, else in a fresh temporary one.
     work_dir = write_log / "chain" if write_log is not None else Path(tempfile.mkdtemp(prefix="psyche-testnet-"))
     options = TestnetOptions(
@@ -124,6 +152,7 @@ def start(
         random_kill_num=random_kill_num,
         allowed_to_kill=allowed_to_kill,
         kill_interval_s=kill_interval_secs,
+        max_kills=max_kills,
         device=client_device,
         run_id=run_id,
         seed=seed,

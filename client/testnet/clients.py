@@ -7,6 +7,7 @@ SIGKILL if it does not exit within a grace period.
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
@@ -34,6 +35,18 @@ class ClientSpec:
     run_id: str
     device: str
     bootstrap_peers: Sequence[str] = ()
+    cpu_threads: int | None = None  # torch's CPU threads (OMP_NUM_THREADS) unless the user's environment sets them
+
+    def environment(self) -> dict[str, str]:
+        """The launcher's environment, with this client's share of the CPU cores.
+
+        Left to itself every client takes a thread per core, so N clients on one machine run N times as many
+        threads as cores and each step slows several-fold; a share of the cores each keeps them all busy.
+        """
+        env = dict(os.environ)
+        if self.cpu_threads is not None:
+            env.setdefault("OMP_NUM_THREADS", str(self.cpu_threads))
+        return env
 
     def command(self) -> list[str]:
         args = [
@@ -76,17 +89,24 @@ def kill_choice(rng: random.Random, allowed: Sequence[int], count: int) -> list[
 
 @dataclass
 class ClientProcesses:
-    """The running clients; ``kills`` counts how many times each was killed and restarted."""
+    """The running clients; ``kills`` counts how many times each was killed and restarted.
+
+    ``log_starts`` is where in its log each client's latest process began writing (a restart appends).
+    """
 
     specs: list[ClientSpec]
     processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
     kills: dict[int, int] = field(default_factory=dict)
+    log_starts: dict[int, int] = field(default_factory=dict)
 
     def start(self, index: int) -> None:
         spec = self.specs[index]
         spec.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.log_starts[index] = spec.log_file.stat().st_size if spec.log_file.exists() else 0
         output = spec.log_file.with_suffix(".out").open("ab")
-        self.processes[index] = subprocess.Popen(spec.command(), stdout=output, stderr=subprocess.STDOUT)
+        self.processes[index] = subprocess.Popen(
+            spec.command(), stdout=output, stderr=subprocess.STDOUT, env=spec.environment()
+        )
         output.close()
 
     def start_all(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -33,8 +34,11 @@ class Display:
         self._record(line)
         self._print(line if self.headless else message)
 
-    def snapshot(self, snap: RunSnapshot, losses: dict[str, float]) -> None:
-        """Show ``snap`` when the run changed since the last one shown (the timestamp alone is no change)."""
+    def snapshot(self, snap: RunSnapshot, losses: Mapping[str, float], names: Mapping[str, str]) -> None:
+        """Show ``snap`` when the run changed since the last one shown (the timestamp alone is no change).
+
+        ``losses`` (latest per client) and ``names`` (client-N) are keyed by wallet, for the live line.
+        """
         if self._last is not None and dataclasses.replace(self._last, unix_timestamp=snap.unix_timestamp) == snap:
             return
         self._last = snap
@@ -43,7 +47,7 @@ class Display:
         if self.headless:
             self._print(line)
         else:
-            self.stream.write("\r\x1b[2K" + status_line(snap, losses))
+            self.stream.write("\r\x1b[2K" + status_line(snap, losses, names))
             self.stream.flush()
             self._status_shown = True
 

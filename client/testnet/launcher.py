@@ -9,15 +9,19 @@ started is stopped before it returns.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from client.chain.backend import ChainBackend
+from client.chain.backend import ChainBackend, ChainError
 from client.chain.rpc import RpcBackend
+from client.rewards import claim_rewards
+from client.run_accounts import fetch_run
 from client.testnet.chain import ChainEndpoints, running_chain
+from client.testnet.client_logs import read_final_weights, weights_identical
 from client.testnet.clients import ClientProcesses, ClientSpec, kill_choice
 from client.testnet.display import Display
 from client.testnet.losses import LossPoint, final_loss, read_losses, write_loss_plot
@@ -45,6 +49,7 @@ class TestnetOptions:
     random_kill_num: int = 0
     allowed_to_kill: tuple[int, ...] | None = None
     kill_interval_s: float = 120.0
+    max_kills: int | None = None  # kills in all before the killing stops (None: every interval to the end)
     device: str = "cpu"
     run_id: str = "testnet"
     seed: int | None = None
@@ -74,8 +79,12 @@ def _free_ports(count: int) -> list[int]:
 
 
 def client_specs(run: TestnetRun, chain: ChainEndpoints, options: TestnetOptions) -> list[ClientSpec]:
-    """Fixed ports, so each client bootstraps from all the others and a restarted one is found where it was."""
+    """Fixed ports, so each client bootstraps from all the others and a restarted one is found where it was.
+
+    On the CPU each client gets an equal share of the cores as its torch threads (see ClientSpec.environment).
+    """
     ports = _free_ports(len(run.clients))
+    threads = max(1, (os.cpu_count() or 1) // len(run.clients)) if options.device == "cpu" else None
     return [
         ClientSpec(
             index=index,
@@ -88,6 +97,7 @@ def client_specs(run: TestnetRun, chain: ChainEndpoints, options: TestnetOptions
             run_id=run.run_id,
             device=options.device,
             bootstrap_peers=tuple(f"127.0.0.1:{port}" for other, port in enumerate(ports) if other != index),
+            cpu_threads=threads,
         )
         for index, wallet in enumerate(run.clients)
     ]
@@ -116,9 +126,40 @@ async def run_testnet(options: TestnetOptions, display: Display, stop: asyncio.E
             finally:
                 await asyncio.to_thread(clients.stop_all)
             last = await snapshot(backend, run.run_id, run.treasurer_index, int(time.time()))
+            claimed = await _claim_for_clients(backend, run, last, display)
         finally:
             await backend.close()
-    return _finish(reason, last, run, clients, options, display)
+    return _finish(reason, last, claimed, run, clients, options, display)
+
+
+async def _claim_for_clients(
+    backend: ChainBackend, run: TestnetRun, last: RunSnapshot, display: Display
+) -> dict[int, int]:
+    """Each client with points claims them from the treasurer (what a compute provider does after a run)."""
+    if run.treasurer_index is None:
+        return {}
+    on_chain = await fetch_run(backend, run.run_id, run.treasurer_index)
+    if on_chain.treasurer is None:
+        return {}
+    claimed: dict[int, int] = {}
+    for index, wallet in enumerate(run.clients):
+        if last.points.get(str(wallet.pubkey()), 0) == 0:
+            continue
+        name = client_name(index)
+        try:
+            outcome = await claim_rewards(backend, on_chain, on_chain.treasurer, wallet)
+        except ChainError as exc:
+            display.event("claim_failed", f"{name} could not claim its rewards: {exc}", client=name, error=str(exc))
+            continue
+        claimed[index] = outcome.claimed_now
+        display.event(
+            "rewards_claimed",
+            f"{name} claimed {outcome.claimed_now:,} reward tokens for {outcome.earned:,} points",
+            client=name,
+            claimed=outcome.claimed_now,
+            earned=outcome.earned,
+        )
+    return claimed
 
 
 class _Watcher:
@@ -138,6 +179,7 @@ class _Watcher:
         self.options = options
         self.display = display
         self.rng = random.Random(options.seed)
+        self.names = {str(wallet.pubkey()): client_name(index) for index, wallet in enumerate(run.clients)}
         self.reported_exits: dict[int, int] = {}
 
     async def follow(self, stop: asyncio.Event) -> EndReason:
@@ -145,7 +187,7 @@ class _Watcher:
         next_kill = started + self.options.kill_interval_s
         while True:
             snap = await snapshot(self.backend, self.run.run_id, self.run.treasurer_index, int(time.time()))
-            self.display.snapshot(snap, self._latest_losses() if not self.display.headless else {})
+            self.display.snapshot(snap, self._latest_losses() if not self.display.headless else {}, self.names)
             self._report_exits()
             if snap.finished:
                 await self._let_clients_leave(stop)
@@ -155,7 +197,7 @@ class _Watcher:
                 return EndReason.TimeLimit
             if len(self.reported_exits) == len(self.clients.specs):
                 return EndReason.ClientsExited
-            if self.options.random_kill_num > 0 and now >= next_kill:
+            if self._kills_left() > 0 and now >= next_kill:
                 await self._kill_some()
                 next_kill = now + self.options.kill_interval_s
             try:
@@ -179,9 +221,16 @@ class _Watcher:
                 name = client_name(index)
                 self.display.event("client_exited", f"{name} exited with code {code}", client=name, exit_code=code)
 
+    def _kills_left(self) -> int:
+        """How many clients the next interval may kill: ``random_kill_num``, less what ``max_kills`` has used up."""
+        if self.options.max_kills is None:
+            return self.options.random_kill_num
+        left = self.options.max_kills - sum(self.clients.kills.values())
+        return max(0, min(self.options.random_kill_num, left))
+
     async def _kill_some(self) -> None:
         allowed = self.options.allowed_to_kill or tuple(range(1, len(self.clients.specs) + 1))
-        for number in kill_choice(self.rng, allowed, self.options.random_kill_num):
+        for number in kill_choice(self.rng, allowed, self._kills_left()):
             index = number - 1
             name = client_name(index)
             await asyncio.to_thread(self.clients.kill_and_restart, index)
@@ -203,6 +252,7 @@ class _Watcher:
 def _finish(
     reason: EndReason,
     last: RunSnapshot,
+    claimed: dict[int, int],
     run: TestnetRun,
     clients: ClientProcesses,
     options: TestnetOptions,
@@ -210,11 +260,13 @@ def _finish(
 ) -> Summary:
     curves: dict[str, list[LossPoint]] = {client_name(s.index): read_losses(s.log_file) for s in clients.specs}
     exit_codes = {index: process.returncode for index, process in clients.processes.items()}
+    finals = {s.index: read_final_weights(s.log_file, clients.log_starts.get(s.index, 0)) for s in clients.specs}
     summary = Summary(
         reason=reason,
         state=last.state,
         steps=last.step,
         epochs=last.epoch,
+        tokens=last.tokens,
         final_loss=final_loss(curves),
         clients=[
             ClientSummary(
@@ -224,9 +276,13 @@ def _finish(
                 kills_survived=clients.kills.get(index, 0),
                 final_loss=curves[client_name(index)][-1].loss if curves[client_name(index)] else None,
                 exit_code=exit_codes.get(index),
+                final_step=final.step if (final := finals[index]) is not None else None,
+                weights_hash=final.parameter_hash if final is not None else None,
+                claimed=claimed.get(index),
             )
             for index, wallet in enumerate(run.clients)
         ],
+        weights_identical=weights_identical(finals.values()),
     )
     write_loss_plot(curves, options.log_dir / "loss.png")
     (options.log_dir / "summary.json").write_text(summary.json_line() + "\n")

@@ -6,12 +6,12 @@ those files rather than the processes' output, so a killed and restarted client'
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from client.participant.logs import EVENT_LOGGER
+from client.testnet.client_logs import read_events
 
 __all__ = ["LossPoint", "read_losses", "final_loss", "write_loss_plot"]
 
@@ -25,21 +25,13 @@ class LossPoint:
 
 
 def read_losses(log_file: Path) -> list[LossPoint]:
-    """Every ``client_loss`` event in ``log_file`` in order; none when the file is missing, a torn last line skipped.
+    """Every ``client_loss`` event in ``log_file`` with a loss, in order (none when the file is missing).
 
-    The client may be writing the file as it is read, so an incomplete final line is expected, not an error.
+    A round in which the client trained no batch (an epoch's last rounds only apply results) logs the loss as
+    NaN; it has no place on a loss curve.
     """
-    if not log_file.exists():
-        return []
-    points = []
-    for line in log_file.read_text().splitlines():
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if event.get("target") == EVENT_LOGGER and event.get("event") == LOSS_EVENT:
-            points.append(LossPoint(int(event["step"]), float(event["loss"])))
-    return points
+    points = (LossPoint(int(event["step"]), float(event["loss"])) for event in read_events(log_file, LOSS_EVENT))
+    return [point for point in points if math.isfinite(point.loss)]
 
 
 def final_loss(curves: Mapping[str, Sequence[LossPoint]]) -> float | None:

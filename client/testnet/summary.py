@@ -1,7 +1,9 @@
 """What the testnet prints when it ends: how far the run got, its loss, and how each client fared.
 
 Clients are named ``client-N`` (1-based, as ``--allowed-to-kill`` counts them); points are keyed by that name,
-with the wallet alongside, so the summary reads without a table of public keys.
+with the wallet alongside, so the summary reads without a table of public keys. Each client's ``weights_hash``
+is of the weights its last process left with (``final_step`` the last step it trained); ``weights_identical``
+says whether every client that trained the final step ended with the same weights.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ class ClientSummary:
     kills_survived: int
     final_loss: float | None
     exit_code: int | None
+    final_step: int | None = None
+    weights_hash: str | None = None
+    claimed: int | None = None  # reward tokens (base units) claimed for it at the end; None when not claimed
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,10 @@ class Summary:
     state: str
     steps: int
     epochs: int
+    tokens: int
     final_loss: float | None
     clients: list[ClientSummary]
+    weights_identical: bool = False
 
     def json_line(self) -> str:
         """The ``--headless`` form: ``{"event": "summary", ...}`` on one line."""
@@ -47,19 +54,24 @@ class Summary:
     def text(self) -> str:
         """The terminal form: a headline, then one line per client.
 
-        >>> print(Summary(EndReason.Finished, "Finished", 4, 1, 5.25, [ClientSummary("client-1", "Ab", 9, 1, 5.25, 0)]).text())
-        Testnet ended: the run finished. Run Finished after 4 steps, 1 epochs, final loss 5.2500
-          client-1  Ab  points 9  kills survived 1  final loss 5.2500  exit code 0
+        >>> client = ClientSummary("client-1", "Ab", 9, 1, 5.25, 0, 3, "9f86d081884c7d65", 9)
+        >>> print(Summary(EndReason.Finished, "Finished", 4, 1, 3072, 5.25, [client], True).text())
+        Testnet ended: the run finished. Run Finished after 4 steps, 1 epochs, 3,072 tokens, final loss 5.2500, final weights identical
+          client-1  Ab  points 9  claimed 9  kills survived 1  final loss 5.2500  exit code 0  weights 9f86d081884c at step 3
         """  # noqa: E501
         loss = "n/a" if self.final_loss is None else f"{self.final_loss:.4f}"
+        weights = "identical" if self.weights_identical else "NOT identical"
         lines = [
             f"Testnet ended: {self.reason.value}. Run {self.state} after {self.steps} steps, {self.epochs} epochs, "
-            f"final loss {loss}"
+            f"{self.tokens:,} tokens, final loss {loss}, final weights {weights}"
         ]
         for client in self.clients:
             client_loss = "n/a" if client.final_loss is None else f"{client.final_loss:.4f}"
             lines.append(
-                f"  {client.name}  {client.wallet}  points {client.points}  kills survived {client.kills_survived}  "
+                f"  {client.name}  {client.wallet}  points {client.points}"
+                + (f"  claimed {client.claimed}" if client.claimed is not None else "")
+                + f"  kills survived {client.kills_survived}  "
                 f"final loss {client_loss}  exit code {client.exit_code}"
+                + (f"  weights {client.weights_hash[:12]} at step {client.final_step}" if client.weights_hash else "")
             )
         return "\n".join(lines)

@@ -7,15 +7,17 @@ whenever it changes: a live status line on a terminal, one JSON object per line 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from solders.pubkey import Pubkey
 
 from client.chain.backend import ChainBackend
 from client.run_accounts import fetch_run
-from coordinator_program.core.types import RunState
+from coordinator_program.core.queries import current_round, sequence_length
+from coordinator_program.core.types import Coordinator, RunState
 
-__all__ = ["RunSnapshot", "snapshot", "status_line", "json_line"]
+__all__ = ["RunSnapshot", "snapshot", "status_line", "json_line", "tokens_handed_out"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class RunSnapshot:
     epoch_clients: int
     registered_clients: int
     points: dict[str, int]
+    tokens: int  # in the batches handed out before the current round (all of them once the run is Finished)
 
     @property
     def finished(self) -> bool:
@@ -48,18 +51,29 @@ async def snapshot(backend: ChainBackend, run_id: str, treasurer_index: int | No
         epoch_clients=len(coordinator.epoch_state.clients),
         registered_clients=len(state.clients_state.clients),
         points=points,
+        tokens=tokens_handed_out(coordinator),
     )
 
 
-def status_line(snap: RunSnapshot, losses: dict[str, float]) -> str:
+def tokens_handed_out(coordinator: Coordinator) -> int:
+    """Samples before the current round's first (the epoch's first outside rounds) times the sequence length."""
+    in_round = RunState(coordinator.run_state) in (RunState.RoundTrain, RunState.RoundWitness, RunState.Cooldown)
+    round_ = current_round(coordinator) if in_round else None
+    data_index = coordinator.progress.epoch_start_data_index if round_ is None else round_.data_index
+    return int(data_index) * sequence_length(coordinator)
+
+
+def status_line(snap: RunSnapshot, losses: Mapping[str, float], names: Mapping[str, str]) -> str:
     """One terminal line: state, epoch, step, clients and, per client, its latest loss and points.
 
-    >>> snap = RunSnapshot(0, "RoundTrain", 1, 7, 3, 3, {"Abc": 12})
-    >>> status_line(snap, {"Abc": 2.5})
-    'RoundTrain  epoch 1  step 7  clients 3/3  | Abc loss 2.500 pts 12'
+    ``losses`` and ``names`` are keyed by wallet like ``snap.points``; a wallet without a name shows its prefix.
+
+    >>> snap = RunSnapshot(0, "RoundTrain", 1, 7, 3, 3, {"Abc": 12, "Xyz": 0}, 6144)
+    >>> status_line(snap, {"Abc": 2.5}, {"Abc": "client-1"})
+    'RoundTrain  epoch 1  step 7  clients 3/3  | client-1 loss 2.500 pts 12  Xyz pts 0'
     """
-    clients = " ".join(
-        f"{key[:6]} loss {losses[key]:.3f} pts {points}" if key in losses else f"{key[:6]} pts {points}"
+    clients = "  ".join(
+        f"{names.get(key, key[:6])}" + (f" loss {losses[key]:.3f}" if key in losses else "") + f" pts {points}"
         for key, points in snap.points.items()
     )
     line = (

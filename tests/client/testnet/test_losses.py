@@ -13,13 +13,14 @@ def _event(event: str, **fields: object) -> str:
     return json.dumps({"target": EVENT_LOGGER, "event": event, "message": "", **fields})
 
 
-def test_losses_are_read_in_order_skipping_other_events_and_a_torn_last_line(tmp_path: Path) -> None:
+def test_losses_are_read_in_order_skipping_other_events_lossless_rounds_and_a_torn_line(tmp_path: Path) -> None:
     log = tmp_path / "client-1.jsonl"
     lines = [
         _event("loaded_model", checkpoint="Dummy"),
         _event("client_loss", epoch=0, step=1, loss=5.5, trained_batches=1),
         json.dumps({"target": "aiohttp", "event": "client_loss", "step": 9, "loss": 0.0}),
         _event("client_loss", epoch=0, step=2, loss=5.25, trained_batches=1),
+        _event("client_loss", epoch=0, step=3, loss="nan", trained_batches=0),  # a round that only applied
         '{"target": "psyche.train", "event": "client_lo',
     ]
     log.write_text("\n".join(lines))

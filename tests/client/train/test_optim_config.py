@@ -22,7 +22,7 @@ def test_tiny_llama_trains_with_distro_on_a_cosine_schedule() -> None:
     assert (optimizer.compression_topk, optimizer.compression_chunk, optimizer.quantize_1bit) == (8, 64, True)
     assert optimizer.compression_decay == pytest.approx(0.999)  # an f32 on chain
     assert optimizer.clip_grad_norm == 1.0 and optimizer.weight_decay == 0.0
-    assert schedule_from_definition(llm.lr_schedule) == CosineLR(1e-3, 0.0, 1e-4, 20, 200)
+    assert schedule_from_definition(llm.lr_schedule) == CosineLR(1e-3, 0.0, 1e-4, 10, 100)
 
 
 def test_adamw_settings_are_read_field_by_field() -> None:

@@ -1,0 +1,112 @@
+"""``scripts/multi-machine/``: the validator host and two client hosts, as separate processes on loopback.
+
+validator-host.sh starts a validator bound to 127.0.0.1 and creates, funds and starts a tiny two-client run;
+two client-host.sh invocations then train it to Finished, each bootstrapping from the other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration  # a validator and two client processes with their P2P servers
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = REPO / "scripts" / "multi-machine"
+TINY_CONFIG = REPO / "tests" / "client" / "testnet" / "config" / "tiny" / "state.toml"
+
+
+def _free_ports(count: int, *, consecutive: bool = False) -> list[int]:
+    """``count`` free loopback ports; ``consecutive``: a run of them (the validator's JSON-RPC and PubSub)."""
+    while True:
+        sockets = [socket.socket() for _ in range(count)]
+        try:
+            sockets[0].bind(("127.0.0.1", 0))
+            first = int(sockets[0].getsockname()[1])
+            for offset, sock in enumerate(sockets[1:], start=1):
+                sock.bind(("127.0.0.1", first + offset if consecutive else 0))
+            return [int(sock.getsockname()[1]) for sock in sockets]
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+
+
+def _environment() -> dict[str, str]:
+    python = shlex.quote(sys.executable)
+    env = os.environ | {
+        "PSYCHE_SOLANA_CLIENT": f"{python} -m client.cli",
+        "PSYCHE_VALIDATOR": f"{python} -m validator.cli",
+    }
+    for name in ("RAW_WALLET_PRIVATE_KEY", "RPC", "WS_RPC", "RUN_ID", "WALLET_PRIVATE_KEY_PATH", "AUTHORIZER"):
+        env.pop(name, None)
+    return env
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_a_validator_host_and_two_client_hosts_train_a_run_to_finished(tmp_path: Path) -> None:
+    rpc_port, pubsub_port = _free_ports(2, consecutive=True)
+    p2p_ports = _free_ports(2)
+    env = _environment()
+    work = tmp_path / "validator-host"
+    host = [
+        "bash", str(SCRIPTS / "validator-host.sh"), "--bind-address", "127.0.0.1", "--rpc-port", str(rpc_port),
+        "--config-path", str(TINY_CONFIG), "--run-id", "loopback", "--num-clients", "2", "--work-dir", str(work),
+    ]  # fmt: skip
+    validator = subprocess.Popen(host, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    clients: list[subprocess.Popen[str]] = []
+    try:
+        assert validator.stdout is not None
+        lines = []
+        for line in validator.stdout:
+            lines.append(line)
+            if line.startswith("ready: "):
+                break
+        assert lines and lines[-1].startswith(f"ready: run loopback on http://127.0.0.1:{rpc_port}"), "".join(lines)
+
+        for n, (port, peer) in enumerate(zip(p2p_ports, reversed(p2p_ports), strict=True), start=1):
+            command = [
+                "bash", str(SCRIPTS / "client-host.sh"), "--rpc", f"http://127.0.0.1:{rpc_port}",
+                "--ws-rpc", f"ws://127.0.0.1:{pubsub_port}", "--run-id", "loopback",
+                "--keypair", str(work / f"client-{n}.json"), "--p2p-host", "127.0.0.1", "--p2p-port", str(port),
+                "--bootstrap-peer", f"127.0.0.1:{peer}", "--", "--logs", "json",
+                "--write-log", str(tmp_path / f"client-{n}.jsonl"),
+            ]  # fmt: skip
+            output = (tmp_path / f"client-{n}.out").open("w")
+            clients.append(
+                subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+            )
+            output.close()
+        codes = [client.wait(timeout=150) for client in clients]
+        assert codes == [0, 0], [(tmp_path / f"client-{n}.out").read_text()[-2000:] for n in (1, 2)]
+    finally:
+        for process in [*clients, validator]:
+            _stop(process)
+
+    hashes = set()
+    for n in (1, 2):
+        events = [json.loads(line) for line in (tmp_path / f"client-{n}.jsonl").read_text().splitlines()]
+        assert [e["step"] for e in events if e["event"] == "client_loss"] == [1, 2, 3]
+        (exit_event,) = [e for e in events if e["event"] == "exit"]
+        assert (exit_event["reason"], exit_event["step"]) == ("Finished", 3)
+        hashes.add(exit_event["parameter_hash"])
+    assert len(hashes) == 1  # the two machines ended with the same weights
+    assert validator.returncode is not None and (work / "validator.log").exists()
