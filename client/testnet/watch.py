@@ -66,15 +66,16 @@ def tokens_handed_out(coordinator: Coordinator) -> int:
 def status_line(snap: RunSnapshot, losses: Mapping[str, float], names: Mapping[str, str]) -> str:
     """One terminal line: state, epoch, step, clients and, per client, its latest loss and points.
 
-    ``losses`` and ``names`` are keyed by wallet like ``snap.points``; a wallet without a name shows its prefix.
+    ``losses`` and ``names`` are keyed by wallet like ``snap.points``; clients are listed by name, and a wallet
+    without a name shows its prefix.
 
-    >>> snap = RunSnapshot(0, "RoundTrain", 1, 7, 3, 3, {"Abc": 12, "Xyz": 0}, 6144)
-    >>> status_line(snap, {"Abc": 2.5}, {"Abc": "client-1"})
-    'RoundTrain  epoch 1  step 7  clients 3/3  | client-1 loss 2.500 pts 12  Xyz pts 0'
+    >>> snap = RunSnapshot(0, "RoundTrain", 1, 7, 3, 3, {"Xyz": 0, "Abc": 12}, 6144)
+    >>> status_line(snap, {"Abc": 2.5}, {"Abc": "client-1", "Xyz": "client-2"})
+    'RoundTrain  epoch 1  step 7  clients 3/3  | client-1 loss 2.500 pts 12  client-2 pts 0'
     """
     clients = "  ".join(
         f"{names.get(key, key[:6])}" + (f" loss {losses[key]:.3f}" if key in losses else "") + f" pts {points}"
-        for key, points in snap.points.items()
+        for key, points in sorted(snap.points.items(), key=lambda item: names.get(item[0], item[0]))
     )
     line = (
         f"{snap.state}  epoch {snap.epoch}  step {snap.step}  clients {snap.epoch_clients}/{snap.registered_clients}"
