@@ -40,8 +40,8 @@ def test_two_clients_train_a_run_to_finished(tmp_path: Path) -> None:
     wallets = ready["clients"]
     assert set(wallets) == {"client-1", "client-2"}
     states = [e["state"] for e in events if e["event"] == "run_state"]
-    assert states[0] == "WaitingForMembers" and states[-1] == "Finished"
-    assert {"Warmup", "RoundTrain", "Cooldown"} <= set(states)
+    # The launcher polls, so a short state can slip between two polls; the clients' logs below show every state.
+    assert states[0] == "WaitingForMembers" and states[-1] == "Finished" and len(states) > 2
 
     summary = events[-1]
     assert summary["event"] == "summary"
@@ -67,6 +67,8 @@ def test_two_clients_train_a_run_to_finished(tmp_path: Path) -> None:
     for name in wallets:
         client_events = [json.loads(line) for line in (tmp_path / f"{name}.jsonl").read_text().splitlines()]
         assert [e["step"] for e in client_events if e["event"] == "client_loss"] == [1, 2, 3]
+        followed = {e["new_state"] for e in client_events if e["event"] == "state_change"}
+        assert {"Warmup", "RoundTrain", "RoundWitness", "Cooldown"} <= followed
         assert client_events[-1]["event"] == "exit" and client_events[-1]["reason"] == "Finished"
 
 
