@@ -10,6 +10,7 @@ are only touched on the event loop.
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from client.participant.result_blob import decode_result, encode_result, read_tr
 from client.participant.round_state import RoundState
 from client.train import DistroResult
 from client.train.compression import tensor_bytes
+from client.train.errors import IncompatibleResultError
 from coordinator_program.core import (
     BatchId,
     assign_data_for_state,
@@ -36,6 +38,8 @@ from coordinator_program.core.types import LLM, CheckpointTag, Coordinator
 __all__ = ["ApplyPlan", "DesyncError", "RoundPipeline", "TrainedBatch", "from_warming_up_trainer", "parameter_hash"]
 
 PEER_CHECKPOINTS = (CheckpointTag.P2P, CheckpointTag.P2PGcs)
+
+log = logging.getLogger(__name__)
 
 
 class DesyncError(RuntimeError):
@@ -65,6 +69,7 @@ class ApplyPlan:
     payloads: tuple[bytes, ...]
     untrained: tuple[BatchId, ...]
     warming_up: tuple[BatchId, ...] = ()
+    batches: tuple[BatchId, ...] = ()  # the batch of each payload, for what the log says of one that fails
 
 
 def parameter_hash(model: torch.nn.Module) -> str:
@@ -125,17 +130,23 @@ class RoundPipeline:
         payloads: list[bytes] = []
         untrained: list[BatchId] = []
         warming_up: list[BatchId] = []
+        applied: list[BatchId] = []
         for batch, received in chosen.items():
             if received is None:
                 untrained.append(batch)
                 continue
             if received.payload is None:
                 raise DesyncError(f"the consensus result for batch {batch} of step {target.step} was never downloaded")
-            if from_warming_up_trainer(received.payload, coordinator.model.llm):
+            try:
+                warming = from_warming_up_trainer(received.payload, coordinator.model.llm)
+            except IncompatibleResultError:
+                warming = False  # its header is unreadable: apply() reports it and skips it like any bad payload
+            if warming:
                 warming_up.append(batch)
                 continue
             payloads.append(received.payload)
-        return ApplyPlan(target.height, step, tuple(payloads), tuple(untrained), tuple(warming_up))
+            applied.append(batch)
+        return ApplyPlan(target.height, step, tuple(payloads), tuple(untrained), tuple(warming_up), tuple(applied))
 
     def rotate(self, coordinator: Coordinator) -> RoundState:
         """Start the round state of the coordinator's current round (no batches once the epoch's last step is set)."""
@@ -165,7 +176,23 @@ class RoundPipeline:
         if plan.height is None:
             return
         trainer = self.setup.trainer
-        results = [decode_result(payload, trainer.device) for payload in plan.payloads]
+        results = []
+        for batch, payload in zip(plan.batches, plan.payloads, strict=True):
+            try:
+                result = decode_result(payload, trainer.device)
+                if trainer.distro is not None:
+                    trainer.distro.check_compatible(result)
+            except IncompatibleResultError as exc:
+                # §4.5: the witnesses agreed on a payload nobody can apply. Every client holds the same verified
+                # bytes and the same model, so every client skips it and the replicas stay identical.
+                log.warning(
+                    "DESYNC: the result for batch %s of step %d cannot be applied (%s): skipped",
+                    batch,
+                    plan.step - 2,
+                    exc,
+                )
+                continue
+            results.append(result)
         trainer.optimize(plan.step, results, bounds)
 
     def train(

@@ -120,7 +120,8 @@ class Distro:
         comes back).
         """
         self.undo_lookahead()
-        self._check(prev_self)
+        for result in prev_self:
+            self.check_compatible(result)
         cfg = self.config
         tensors = []
         for index, (param, delta) in enumerate(zip(self._params, self._deltas, strict=True)):
@@ -146,18 +147,18 @@ class Distro:
         if not results:
             log.warning("Empty DisTrO gradients")
             return
-        self._check(results)
+        for result in results:
+            self.check_compatible(result)
         for index, param in enumerate(self._params):
             aggregate = decompress([r.tensors[index] for r in results], param.dtype, param.device)
             param.sub_(self._dct.decode(aggregate).sign_(), alpha=lr)
 
-    def _check(self, results: Sequence[DistroResult]) -> None:
-        """Refuse results that do not match this model tensor for tensor (a peer's payload is untrusted)."""
-        for result in results:
-            if len(result.tensors) != len(self._params):
-                raise IncompatibleResultError(
-                    f"a result has {len(result.tensors)} tensors, the model has {len(self._params)} parameters"
-                )
-            for name, tensor, xshape in zip(self.names, result.tensors, self._xshapes, strict=True):
-                if tensor.xshape != xshape:
-                    raise IncompatibleResultError(f"{name}: result encoded as {tensor.xshape}, expected {xshape}")
+    def check_compatible(self, result: DistroResult) -> None:
+        """Refuse a result that does not match this model tensor for tensor (a peer's payload is untrusted)."""
+        if len(result.tensors) != len(self._params):
+            raise IncompatibleResultError(
+                f"a result has {len(result.tensors)} tensors, the model has {len(self._params)} parameters"
+            )
+        for name, tensor, xshape in zip(self.names, result.tensors, self._xshapes, strict=True):
+            if tensor.xshape != xshape:
+                raise IncompatibleResultError(f"{name}: result encoded as {tensor.xshape}, expected {xshape}")

@@ -1,13 +1,17 @@
-"""Which consensus results a client applies: §4.5's skip of results from trainers still warming up."""
+"""Which consensus results a client applies (§4.5): results of trainers still warming up are skipped, and so
+are payloads that cannot be applied at all, the same way on every client."""
 
 from __future__ import annotations
 
+import random
 from functools import cache
 
 import pytest
+import torch
+from solders.pubkey import Pubkey
 
-from client.participant.model_setup import DUMMY_MODEL_CONFIG
-from client.participant.pipeline import from_warming_up_trainer
+from client.participant.model_setup import DUMMY_MODEL_CONFIG, TrainingSetup
+from client.participant.pipeline import ApplyPlan, RoundPipeline, from_warming_up_trainer, parameter_hash
 from client.participant.result_blob import encode_result
 from client.train import DistroConfig, DistroResult, SyntheticDataProvider, Trainer, build_model
 from client.train.schedule import ConstantLR
@@ -54,3 +58,38 @@ def test_with_a_central_checkpoint_every_trainer_is_applied(checkpoint: Checkpoi
 
 def test_without_cold_start_warmup_steps_nothing_is_skipped() -> None:
     assert not from_warming_up_trainer(_blob_of_nonce(0), _llm(CheckpointTag.P2P, cold_start_warmup_steps=0))
+
+
+def _replica() -> RoundPipeline:
+    model = build_model(DUMMY_MODEL_CONFIG, 0, max_seq_len=16)
+    trainer = Trainer(model, DistroConfig(0.999, 8, 64, True), ConstantLR(1e-3, 0.0, 0))
+    setup = TrainingSetup(trainer, SyntheticDataProvider(256, 16), 16, True, "Dummy", {})
+    return RoundPipeline(Pubkey.default(), setup, random.Random(0))
+
+
+def _result_of_another_model() -> bytes:
+    """A well-formed result of a model with other shapes (half the width): decodable, but it fits no tensor here."""
+    other = {**DUMMY_MODEL_CONFIG, "hidden_size": DUMMY_MODEL_CONFIG["hidden_size"] // 2}
+    trainer = Trainer(
+        build_model(other, 0, max_seq_len=16), DistroConfig(0.999, 8, 64, True), ConstantLR(1e-3, 0.0, 0)
+    )
+    output = trainer.train(1, SyntheticDataProvider(256, 16).get_samples(BatchId(0, 1)))
+    assert output.result is not None
+    return encode_result(output.result.for_transmission(True), 9)
+
+
+def test_payloads_nobody_can_apply_are_skipped_and_the_rest_applied_alike() -> None:
+    good = _blob_of_nonce(5)
+    batches = (BatchId(0, 1), BatchId(2, 3), BatchId(4, 5), BatchId(6, 7))
+    payloads = (b"\x00\x00\x00\x05nope!", good, _result_of_another_model(), good[:-7])
+    with_bad, only_good = _replica(), _replica()
+
+    with_bad.apply(ApplyPlan(0, 2, payloads, (), (), batches), None)
+    only_good.apply(ApplyPlan(0, 2, (good,), (), (), (batches[1],)), None)
+
+    assert parameter_hash(with_bad.setup.trainer.model) == parameter_hash(only_good.setup.trainer.model)
+    untouched = build_model(DUMMY_MODEL_CONFIG, 0, max_seq_len=16)
+    assert not all(
+        torch.equal(a, b)
+        for a, b in zip(untouched.parameters(), only_good.setup.trainer.model.parameters(), strict=True)
+    )
