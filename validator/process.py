@@ -7,35 +7,19 @@ ready when the ``JSON RPC URL`` line appears, the line anchorpy's localnet fixtu
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-__all__ = ["ValidatorProcess", "free_port_pair"]
+from validator.ports import free_port_pair
+
+__all__ = ["ValidatorProcess"]
 
 # Where `python -m validator.cli` finds the package even without an install.
 _SOURCE_ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT_S = 60  # a guard against a hung start, not a timing assertion
 STOP_TIMEOUT_S = 30
-
-
-def free_port_pair() -> int:
-    """A port p with p and p + 1 both free on loopback (RPC and PubSub)."""
-    for _ in range(100):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = int(first.getsockname()[1])
-            if port >= 65535:
-                continue
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-        return port
-    raise RuntimeError("no free pair of loopback ports")
 
 
 class ValidatorProcess:

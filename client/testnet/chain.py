@@ -12,7 +12,8 @@ from pathlib import Path
 
 from client.chain.open import websocket_url_for
 from validator.node import Validator, ValidatorConfig
-from validator.process import ValidatorProcess, free_port_pair
+from validator.ports import free_port_pair
+from validator.process import ValidatorProcess
 
 __all__ = ["ChainEndpoints", "check_chain_choice", "running_chain"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from client.testnet.losses import LossPoint, final_loss, read_losses, write_loss
 from client.testnet.setup import RewardSettings, TestnetRun, prepare_run
 from client.testnet.summary import ClientSummary, EndReason, Summary
 from client.testnet.watch import RunSnapshot, snapshot
+from validator.ports import free_ports
 
 __all__ = ["TestnetOptions", "run_testnet", "client_name"]
 
@@ -66,24 +66,12 @@ def client_name(index: int) -> str:
     return f"client-{index + 1}"
 
 
-def _free_ports(count: int) -> list[int]:
-    """``count`` distinct free loopback ports (all held open while picking, so none repeats)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def client_specs(run: TestnetRun, chain: ChainEndpoints, options: TestnetOptions) -> list[ClientSpec]:
     """Fixed ports, so each client bootstraps from all the others and a restarted one is found where it was.
 
     On the CPU each client gets an equal share of the cores as its torch threads (see ClientSpec.environment).
     """
-    ports = _free_ports(len(run.clients))
+    ports = free_ports(len(run.clients))
     threads = max(1, (os.cpu_count() or 1) // len(run.clients)) if options.device == "cpu" else None
     return [
         ClientSpec(

@@ -7,7 +7,6 @@ validator) to every on-chain command, so a scenario reads like the shell session
 from __future__ import annotations
 
 import json
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,15 +16,14 @@ from solders.pubkey import Pubkey
 
 from client.chain.open import ChainTarget
 from client.cli import cli
+from validator.ports import free_ports
 
 __all__ = ["CliChain", "closed_port"]
 
 
 def closed_port() -> int:
     """A loopback port that nothing listens on (it was free a moment ago): an unreachable RPC."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_ports(1)[0]
 
 
 @dataclass

@@ -10,35 +10,19 @@ import json
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from validator.ports import free_ports
+
 pytestmark = pytest.mark.integration  # a validator and two client processes with their P2P servers
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "scripts" / "multi-machine"
 TINY_CONFIG = REPO / "tests" / "client" / "testnet" / "config" / "tiny" / "state.toml"
-
-
-def _free_ports(count: int, *, consecutive: bool = False) -> list[int]:
-    """``count`` free loopback ports; ``consecutive``: a run of them (the validator's JSON-RPC and PubSub)."""
-    while True:
-        sockets = [socket.socket() for _ in range(count)]
-        try:
-            sockets[0].bind(("127.0.0.1", 0))
-            first = int(sockets[0].getsockname()[1])
-            for offset, sock in enumerate(sockets[1:], start=1):
-                sock.bind(("127.0.0.1", first + offset if consecutive else 0))
-            return [int(sock.getsockname()[1]) for sock in sockets]
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
 
 
 def _environment() -> dict[str, str]:
@@ -63,8 +47,8 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 
 def test_a_validator_host_and_two_client_hosts_train_a_run_to_finished(tmp_path: Path) -> None:
-    rpc_port, pubsub_port = _free_ports(2, consecutive=True)
-    p2p_ports = _free_ports(2)
+    rpc_port, pubsub_port = free_ports(2, consecutive=True)
+    p2p_ports = free_ports(2)
     env = _environment()
     work = tmp_path / "validator-host"
     host = [
