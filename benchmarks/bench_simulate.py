@@ -17,44 +17,28 @@ import argparse
 import time
 
 from client.run_config import parse_run_config
+from client.run_config.small_run import constant_lr, small_run
+from client.run_config.toml_text import toml_text
 from client.simulate import SimulationSettings, build_report, run_simulation
 
-BENCH_CONFIG = """
-[config]
-warmup_time = 60
-cooldown_time = 60
-max_round_train_time = 120
-round_witness_time = 15
-epoch_time = 3600
-waiting_for_members_extra_time = 30
-min_clients = 16
-init_min_clients = 16
-witness_nodes = 0
-global_batch_size_start = 512
-global_batch_size_end = 512
-global_batch_size_warmup_tokens = 0
-total_steps = 1000000
-verification_percent = 0
-
-[model.LLM]
-architecture = "HfLlama"
-data_type = "Pretraining"
-max_seq_len = 2048
-cold_start_warmup_steps = 0
-data_location = "Dummy"
-checkpoint = { Dummy = { repo_id = "" } }
-
-[model.LLM.lr_schedule.Constant]
-base_lr = 4.0e-4
-warmup_init_lr = 0.0
-warmup_steps = 2
-
-[model.LLM.optimizer.Distro]
-compression_decay = 0.999
-compression_topk = 8
-compression_chunk = 64
-quantize_1bit = true
-"""
+BENCH_CONFIG = toml_text(
+    small_run(
+        config={
+            "warmup_time": 60,
+            "cooldown_time": 60,
+            "max_round_train_time": 120,
+            "round_witness_time": 15,
+            "epoch_time": 3600,
+            "waiting_for_members_extra_time": 30,
+            "min_clients": 16,
+            "init_min_clients": 16,
+            "global_batch_size_start": 512,
+            "global_batch_size_end": 512,
+            "total_steps": 1_000_000,
+        },
+        llm={"max_seq_len": 2048, "lr_schedule": constant_lr(4.0e-4, warmup_steps=2)},
+    )
+)
 DAY = 24 * 3600
 
 

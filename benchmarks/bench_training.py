@@ -40,6 +40,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from client.run_config import load_run_config  # noqa: E402
+from client.run_config.small_run import constant_lr, small_run  # noqa: E402
+from client.run_config.toml_text import toml_text  # noqa: E402
 from client.testnet.client_logs import read_events  # noqa: E402
 from client.train.data import LocalDataProvider, open_local_dataset  # noqa: E402
 from client.train.distro import Distro, DistroResult  # noqa: E402
@@ -286,17 +288,6 @@ PIPELINE_CLIENTS = 3
 SKIPPED_ROUNDS = 2  # the first rounds apply nothing yet (results are applied two steps late) and warm caches
 
 
-def toml_value(value: bool | int | float) -> str:
-    """A scalar as TOML writes it; floats as the f32 the coordinator stores them in, to 6 digits (0.999).
-
-    >>> toml_value(True), toml_value(64), toml_value(0.9990000128746033)
-    ('true', '64', '0.999')
-    """
-    if isinstance(value, bool):
-        return str(value).lower()
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
-
-
 def pipeline_run_config(model_dir: Path, data_dir: Path, trained_steps: int, batch: int, seq_len: int) -> str:
     """A one-epoch run of ``trained_steps`` steps whose round deadline never cuts a round: compute sets the pace.
 
@@ -304,41 +295,25 @@ def pipeline_run_config(model_dir: Path, data_dir: Path, trained_steps: int, bat
     """
     distro = optimizer_from_definition(load_run_config(TINY_LLAMA / "state.toml").model.llm.optimizer)
     assert isinstance(distro, DistroConfig)
-    distro_fields = "\n".join(
-        f"{name} = {toml_value(value)}" for name, value in dataclasses.asdict(distro).items() if value is not None
-    )
-    return f"""[config]
-warmup_time = 120
-cooldown_time = 1
-max_round_train_time = 600
-round_witness_time = 1
-epoch_time = 3600
-waiting_for_members_extra_time = 1
-min_clients = 1
-init_min_clients = {PIPELINE_CLIENTS}
-witness_nodes = 0
-global_batch_size_start = {batch}
-global_batch_size_end = {batch}
-global_batch_size_warmup_tokens = 0
-total_steps = {trained_steps + 1}
-verification_percent = 0
-
-[model.LLM]
-architecture = "HfLlama"
-data_type = "Pretraining"
-max_seq_len = {seq_len}
-cold_start_warmup_steps = 0
-checkpoint = {{ Hub = {{ repo_id = "{model_dir}" }} }}
-data_location = {{ Local = "{data_dir}" }}
-
-[model.LLM.lr_schedule.Constant]
-base_lr = 1.0e-3
-warmup_init_lr = 0.0
-warmup_steps = 0
-
-[model.LLM.optimizer.Distro]
-{distro_fields}
-"""
+    config = {
+        "warmup_time": 120,
+        "max_round_train_time": 600,
+        "epoch_time": 3600,
+        "init_min_clients": PIPELINE_CLIENTS,
+        "global_batch_size_start": batch,
+        "global_batch_size_end": batch,
+        "total_steps": trained_steps + 1,
+    }
+    llm = {
+        "max_seq_len": seq_len,
+        "checkpoint": {"Hub": {"repo_id": str(model_dir)}},
+        "data_location": {"Local": str(data_dir)},
+        "lr_schedule": constant_lr(1.0e-3),
+        "optimizer": {
+            "Distro": {name: value for name, value in dataclasses.asdict(distro).items() if value is not None}
+        },
+    }
+    return toml_text(small_run(config=config, llm=llm))
 
 
 def percentiles(values: list[float]) -> str:

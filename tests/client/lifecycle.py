@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from client.keypairs import read_keypair_file
+from client.run_config.small_run import small_run
+from client.run_config.toml_text import toml_text
 from tests.client.cli_harness import CliChain
 from tests.client.run_clients import join, witness
 
@@ -26,46 +28,11 @@ RUN_ID = "life-cycle"
 EPOCH_RATE = 10_000_000  # 10 tokens of a 6-decimal mint
 PHASE_S = 2  # longer than every 1-second phase, whatever fraction of a second has already passed
 
-CONFIG = """
-[config]
-warmup_time = 1
-cooldown_time = {cooldown}
-max_round_train_time = 1
-round_witness_time = 1
-epoch_time = 30
-waiting_for_members_extra_time = 1
-min_clients = 2
-init_min_clients = 2
-witness_nodes = 2
-global_batch_size_start = 4
-global_batch_size_end = 4
-global_batch_size_warmup_tokens = 0
-total_steps = 10
-verification_percent = 0
-
-[model.LLM]
-architecture = "HfLlama"
-data_type = "Pretraining"
-max_seq_len = 512
-cold_start_warmup_steps = 0
-data_location = "Dummy"
-checkpoint = {{ Dummy = {{ repo_id = "" }} }}
-
-[model.LLM.lr_schedule.Constant]
-base_lr = 4.0e-4
-warmup_init_lr = 0.0
-warmup_steps = 0
-
-[model.LLM.optimizer.Distro]
-compression_decay = 0.999
-compression_topk = 8
-compression_chunk = 64
-quantize_1bit = true
-"""
-
 
 def write_run_config(path: Path, cooldown: int = 1) -> Path:
-    path.write_text(CONFIG.format(cooldown=cooldown))
+    """The scenario's run: two clients, both elected witnesses, 1-second phases, ``cooldown`` seconds of Cooldown."""
+    config = {"cooldown_time": cooldown, "min_clients": 2, "init_min_clients": 2, "witness_nodes": 2}
+    path.write_text(toml_text(small_run(config=config, llm={"max_seq_len": 512})))
     return path
 
 

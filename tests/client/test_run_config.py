@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from client.run_config import RunConfigError, load_run_config, parse_run_config, updated_metadata
 from client.run_config.rules import config_problem, locate_model_rule, model_problem
 from client.run_config.serde import from_serde, to_serde
+from client.run_config.small_run import small_run
+from client.run_config.toml_text import toml_text
 from coordinator_program.core import ConfigError, config_error, model_error
 from coordinator_program.core.types import (
     AdamW,
@@ -142,23 +144,40 @@ def test_serde_shape_round_trips_the_file(path: Path) -> None:
 
 
 def test_every_model_form_of_the_spec_parses() -> None:
-    text = BASE.split("[model.LLM]")[0] + (
-        "[model.LLM]\n"
-        'architecture = "HfDeepseek"\ndata_type = "Finetuning"\nmax_seq_len = 2048\ncold_start_warmup_steps = 0\n'
-        "[model.LLM.checkpoint.Gcs]\n"
-        'bucket = "llama220minit"\nprefix = "step-1"\n'
-        "[model.LLM.data_location.Http]\n"
-        'token_size_in_bytes = "FourBytes"\nshuffle = { Seeded = [' + ", ".join(["7"] * 32) + "] }\n"
-        "[model.LLM.data_location.Http.location.NumberedFiles]\n"
-        'url_template = "https://data/{}.ds"\nstart_index = 3\nn_left_pad_zeros = 4\nnum_files = 10\n'
-        "[model.LLM.lr_schedule.WarmupStableDecay]\n"
-        "base_lr = 4.0e-4\nwarmup_init_lr = 0.0\nwarmup_steps = 250\nstable_steps = 1000\n"
-        "cosine_decay_steps = 500\ncosine_decay_final_lr = 4.0e-5\nlinear_decay_steps = 100\n"
-        "linear_decay_final_lr = 0.0\n"
-        "[model.LLM.optimizer.Distro]\n"
-        "clip_grad_norm = 1.0\nweight_decay = 0.1\ncompression_decay = 0.995\ncompression_chunk = 64\n"
-        "compression_topk = 4\nquantize_1bit = true\n"
-    )
+    numbered_files = {"url_template": "https://data/{}.ds", "start_index": 3, "n_left_pad_zeros": 4, "num_files": 10}
+    http = {
+        "token_size_in_bytes": "FourBytes",
+        "shuffle": {"Seeded": [7] * 32},
+        "location": {"NumberedFiles": numbered_files},
+    }
+    schedule = {
+        "base_lr": 4.0e-4,
+        "warmup_init_lr": 0.0,
+        "warmup_steps": 250,
+        "stable_steps": 1000,
+        "cosine_decay_steps": 500,
+        "cosine_decay_final_lr": 4.0e-5,
+        "linear_decay_steps": 100,
+        "linear_decay_final_lr": 0.0,
+    }
+    distro = {
+        "clip_grad_norm": 1.0,
+        "weight_decay": 0.1,
+        "compression_decay": 0.995,
+        "compression_chunk": 64,
+        "compression_topk": 4,
+        "quantize_1bit": True,
+    }
+    forms = {
+        "architecture": "HfDeepseek",
+        "data_type": "Finetuning",
+        "max_seq_len": 2048,
+        "checkpoint": {"Gcs": {"bucket": "llama220minit", "prefix": "step-1"}},
+        "data_location": {"Http": http},
+        "lr_schedule": {"WarmupStableDecay": schedule},
+        "optimizer": {"Distro": distro},
+    }
+    text = toml_text(small_run(llm=forms))
     llm = parse_run_config(text).model.llm
     assert llm.checkpoint.kind is CheckpointTag.Gcs
     assert (llm.checkpoint.variant().bucket.value, llm.checkpoint.variant().prefix.get().value) == (
@@ -613,6 +632,48 @@ def test_model_locator_agrees_with_the_program(model: Model) -> None:
     else:
         assert located is not None
         assert located[0].startswith(MODEL_FIELD_PREFIXES[reason])
+
+
+# -- writing run configs as TOML --------------------------------------------------------------------------------
+
+TOML_KEYS = st.text(max_size=6)
+TOML_SCALARS = st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+TOML_ARRAYS = st.recursive(st.lists(TOML_SCALARS, max_size=3), lambda items: st.lists(items, max_size=3), max_leaves=6)
+TOML_TABLES = st.recursive(
+    st.dictionaries(TOML_KEYS, TOML_SCALARS | TOML_ARRAYS, max_size=3),
+    lambda tables: st.dictionaries(TOML_KEYS, TOML_SCALARS | TOML_ARRAYS | tables, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(TOML_TABLES)
+def test_toml_text_reads_back_as_the_values_it_was_given(document: dict[str, object]) -> None:
+    assert tomli.loads(toml_text(document)) == document
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"config": {"epoch_time": None}}, "config.epoch_time: TOML has no null; leave the key out"),
+        (
+            {"model": {"LLM": {"data_location": {"Local": Path("data")}}}},
+            "model.LLM.data_location.Local: cannot write a PosixPath as TOML (PosixPath('data')); "
+            "give a str, int, float, bool, list or dict",
+        ),
+        ({"betas": [0.9, {"b": 1}]}, "betas[1]: this writer does not write tables inside arrays"),
+        ({"config": {1: 2}}, "config: a TOML key must be a string, got 1"),
+    ],
+)
+def test_toml_text_names_the_key_of_a_value_it_cannot_write(document: dict[str, object], message: str) -> None:
+    with pytest.raises(TypeError) as info:
+        toml_text(document)
+    assert str(info.value) == message
+
+
+def test_the_small_run_and_its_overrides_are_a_valid_run() -> None:
+    run = parse_run_config(toml_text(small_run(config={"min_clients": 2, "init_min_clients": 2})), "small run")
+    assert (run.config.min_clients, run.config.init_min_clients, run.config.epoch_time) == (2, 2, 30)
+    assert run.model.llm.optimizer.kind is OptimizerDefinitionTag.Distro
 
 
 # -- metadata from the command line ------------------------------------------------------------------------------

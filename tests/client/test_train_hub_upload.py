@@ -31,10 +31,12 @@ def _hub_run(
     monkeypatch.chdir(tmp_path)  # the repo id is a path, and must fit the 64 bytes of HubRepo.repo_id
     Path("hub").mkdir()
     Path("hub/config.json").write_text(json.dumps(DUMMY_MODEL_CONFIG))
-    toml = (
-        run_toml(epoch_time=600, total_steps=4, init_min_clients=2)
-        .replace('checkpoint = { Dummy = { repo_id = "" } }', 'checkpoint = { Hub = { repo_id = "hub" } }')
-        .replace("cooldown_time = 1\n", f"cooldown_time = {cooldown_time}\n")
+    toml = run_toml(
+        epoch_time=600,
+        total_steps=4,
+        init_min_clients=2,
+        cooldown_time=cooldown_time,
+        checkpoint={"Hub": {"repo_id": "hub"}},
     )
     run = TrainRun(toml)
     return run, [run.client(i, checkpoint_dir=Path(f"checkpoints-{i}"), hub_repo="hub") for i in range(2)]

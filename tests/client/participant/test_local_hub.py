@@ -32,10 +32,8 @@ def _checkpoint(root: Path, seed: int, step: int = 3) -> tuple[torch.nn.Module, 
 
 
 def _hub_run_model(repo: Path, revision: str | None = None) -> Model:
-    pin = "" if revision is None else f', revision = "{revision}"'
-    toml = run_toml(epoch_time=60, total_steps=4).replace(
-        'checkpoint = { Dummy = { repo_id = "" } }', f'checkpoint = {{ Hub = {{ repo_id = "{repo}"{pin} }} }}'
-    )
+    pin = {} if revision is None else {"revision": revision}
+    toml = run_toml(epoch_time=60, total_steps=4, checkpoint={"Hub": {"repo_id": str(repo), **pin}})
     return parse_run_config(toml, "test run").model
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -21,16 +20,20 @@ from client.participant.chain_link import CoordinatorLink
 from client.participant.logs import EVENT_LOGGER
 from client.participant.runner import ClientOptions, ExitReason, TrainingClient
 from client.run_config import parse_run_config
+from client.run_config.small_run import constant_lr, small_run
+from client.run_config.toml_text import toml_text
 from client.run_owner import RunChanges, apply_changes
 from client.simulate.chain import TREASURER_RUN_INDEX, SimulationChain, derived_keypair
 from client.simulate.record import TransactionTally
 from coordinator_program.state.coordinator_account import CoordinatorAccount
+from validator.ports import free_ports
 
-__all__ = ["RUN_ID", "TrainRun", "run_toml", "free_port", "listening_to_events"]
+__all__ = ["RUN_ID", "TrainRun", "run_toml", "listening_to_events"]
 
 RUN_ID = "train-e2e"
 EARNING_RATE = 900
 SLOTS_PER_SECOND = 4
+DUMMY_CHECKPOINT: Mapping[str, object] = {"Dummy": {"repo_id": ""}}
 
 
 def run_toml(
@@ -41,6 +44,8 @@ def run_toml(
     min_clients: int = 2,
     deadline: int = 60,
     cold_start_warmup_steps: int = 0,
+    cooldown_time: int = 1,
+    checkpoint: Mapping[str, object] = DUMMY_CHECKPOINT,
 ) -> str:
     """A run of the ~0.8M-parameter Dummy model on synthetic data, 12 sequences of 64 tokens per step.
 
@@ -48,48 +53,23 @@ def run_toml(
     The coordinator takes ``cold_start_warmup_steps`` up to (epoch_time - deadline) // deadline.
     """
     deadline = min(deadline, epoch_time - 1)
-    return f"""
-[config]
-warmup_time = {deadline}
-cooldown_time = 1
-max_round_train_time = {deadline}
-round_witness_time = 1
-epoch_time = {epoch_time}
-waiting_for_members_extra_time = 1
-min_clients = {min_clients}
-init_min_clients = {init_min_clients}
-witness_nodes = 0
-global_batch_size_start = 12
-global_batch_size_end = 12
-global_batch_size_warmup_tokens = 0
-total_steps = {total_steps}
-verification_percent = 0
-
-[model.LLM]
-architecture = "HfLlama"
-data_type = "Pretraining"
-max_seq_len = 64
-cold_start_warmup_steps = {cold_start_warmup_steps}
-data_location = "Dummy"
-checkpoint = {{ Dummy = {{ repo_id = "" }} }}
-
-[model.LLM.lr_schedule.Constant]
-base_lr = 2.0e-3
-warmup_init_lr = 0.0
-warmup_steps = 0
-
-[model.LLM.optimizer.Distro]
-compression_decay = 0.999
-compression_topk = 8
-compression_chunk = 64
-quantize_1bit = true
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    config = {
+        "warmup_time": deadline,
+        "cooldown_time": cooldown_time,
+        "max_round_train_time": deadline,
+        "epoch_time": epoch_time,
+        "min_clients": min_clients,
+        "init_min_clients": init_min_clients,
+        "global_batch_size_start": 12,
+        "global_batch_size_end": 12,
+        "total_steps": total_steps,
+    }
+    llm = {
+        "cold_start_warmup_steps": cold_start_warmup_steps,
+        "checkpoint": checkpoint,
+        "lr_schedule": constant_lr(2.0e-3),
+    }
+    return toml_text(small_run(config=config, llm=llm))
 
 
 @dataclass
@@ -108,7 +88,7 @@ class TrainRun:
     def __post_init__(self) -> None:
         self.chain = SimulationChain(self.seed, TransactionTally())
         self.chain.create_run(RUN_ID, parse_run_config(self.toml, "test run"), EARNING_RATE, 0)
-        self._first_port = free_port()
+        self._first_port = free_ports(1)[0]
         self.bootstrap = f"http://127.0.0.1:{self._first_port}"
 
     def keypair(self, index: int) -> Keypair:
