@@ -10,35 +10,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from solders.hash import Hash
 from solders.keypair import Keypair
 from solders.litesvm import LiteSVM
-from solders.pubkey import Pubkey
-from solders.system_program import TransferParams, transfer
-from solders.transaction import Transaction
+from transfers import signed_transfers  # benchmarks/ is on the path when a script runs
 
 from emulator import Bank
-
-RECIPIENTS = 100
-
-
-def signed_transfers(payer: Keypair, blockhash: Hash, count: int) -> list[Transaction]:
-    recipients = [Pubkey.new_unique() for _ in range(RECIPIENTS)]
-    return [
-        Transaction.new_signed_with_payer(
-            [
-                transfer(
-                    TransferParams(
-                        from_pubkey=payer.pubkey(), to_pubkey=recipients[i % RECIPIENTS], lamports=1_000_000 + i
-                    )
-                )
-            ],
-            payer.pubkey(),
-            [payer],
-            blockhash,
-        )
-        for i in range(count)
-    ]
 
 
 def rate_emulator(count: int) -> float:

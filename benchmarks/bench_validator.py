@@ -30,38 +30,16 @@ import aiohttp
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solana.rpc.types import TxOpts
-from solders.hash import Hash
 from solders.keypair import Keypair
-from solders.pubkey import Pubkey
-from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction
 from solders.transaction_status import TransactionConfirmationStatus
+from transfers import signed_transfers  # benchmarks/ is on the path when a script runs
 
 from emulator import Bank, InMemoryLedgerStore, LedgerStore
 from validator.ledger_sqlite import SqliteLedgerStore, Synchronous
 from validator.process import ValidatorProcess
 
-RECIPIENTS = 100
 PAYER_LAMPORTS = 10**15
-
-
-def signed_transfers(payer: Keypair, blockhash: Hash, count: int) -> list[Transaction]:
-    recipients = [Pubkey.new_unique() for _ in range(RECIPIENTS)]
-    return [
-        Transaction.new_signed_with_payer(
-            [
-                transfer(
-                    TransferParams(
-                        from_pubkey=payer.pubkey(), to_pubkey=recipients[i % RECIPIENTS], lamports=10**6 + i
-                    )
-                )
-            ],
-            payer.pubkey(),
-            [payer],
-            blockhash,
-        )
-        for i in range(count)
-    ]
 
 
 def in_process_rate(ledger: LedgerStore, count: int) -> float:

@@ -122,6 +122,21 @@ def join_run(user: Pubkey, authorization: Pubkey, run: RunKeys, client_id: NodeI
     return _build("join_run", keys, JoinRunParams(client_id))
 
 
+def _witness_args(
+    proof: WitnessProof,
+    participant_bloom: WitnessBloom | None,
+    broadcast_bloom: WitnessBloom | None,
+    broadcast_merkle: MerkleRoot | None,
+) -> tuple[object, ...]:
+    """The arguments ``witness`` and ``warmup_witness`` share, empty blooms and root where none is given."""
+    return (
+        proof,
+        participant_bloom or WitnessBloom(),
+        broadcast_bloom or WitnessBloom(),
+        broadcast_merkle or MerkleRoot(),
+    )
+
+
 def witness(
     user: Pubkey,
     run: RunKeys,
@@ -132,15 +147,8 @@ def witness(
     metadata: WitnessMetadata | None = None,
 ) -> Instruction:
     """A round's witness; the blooms, merkle root and metadata default to empty ones."""
-    return _build(
-        "witness",
-        _user_keys(user, run),
-        proof,
-        participant_bloom or WitnessBloom(),
-        broadcast_bloom or WitnessBloom(),
-        broadcast_merkle or MerkleRoot(),
-        metadata or WitnessMetadata(),
-    )
+    args = _witness_args(proof, participant_bloom, broadcast_bloom, broadcast_merkle)
+    return _build("witness", _user_keys(user, run), *args, metadata or WitnessMetadata())
 
 
 def warmup_witness(
@@ -152,14 +160,8 @@ def warmup_witness(
     broadcast_merkle: MerkleRoot | None = None,
 ) -> Instruction:
     """A client's "model loaded" in Warmup: proof ``{position: index, index, witness: false}``, blooms empty."""
-    return _build(
-        "warmup_witness",
-        _user_keys(user, run),
-        proof,
-        participant_bloom or WitnessBloom(),
-        broadcast_bloom or WitnessBloom(),
-        broadcast_merkle or MerkleRoot(),
-    )
+    args = _witness_args(proof, participant_bloom, broadcast_bloom, broadcast_merkle)
+    return _build("warmup_witness", _user_keys(user, run), *args)
 
 
 def health_check(user: Pubkey, run: RunKeys, target: NodeIdentity, proof: CommitteeProof) -> Instruction:
