@@ -16,7 +16,7 @@ from typing import Any
 
 from client.participant.logs import EVENT_LOGGER
 
-__all__ = ["FinalWeights", "read_events", "read_final_weights", "weights_identical"]
+__all__ = ["EventTail", "FinalWeights", "read_events", "read_final_weights", "weights_identical"]
 
 EXIT_EVENT = "exit"
 
@@ -38,9 +38,35 @@ def read_events(log_file: Path, event: str, offset: int = 0) -> list[dict[str, A
         return []
     with log_file.open("rb") as stream:
         stream.seek(offset)
-        text = stream.read().decode(errors="replace")
+        return _events_in(stream.read(), event)
+
+
+class EventTail:
+    """A growing log read a piece at a time: each call parses only the complete lines written since the last.
+
+    The live view asks for the latest loss twice a second for the whole run; rereading whole logs each time
+    would cost more the longer the run.
+    """
+
+    def __init__(self, log_file: Path, event: str) -> None:
+        self.log_file = log_file
+        self.event = event
+        self._offset = 0
+
+    def new_events(self) -> list[dict[str, Any]]:
+        if not self.log_file.exists():
+            return []
+        with self.log_file.open("rb") as stream:
+            stream.seek(self._offset)
+            written = stream.read()
+        complete = written[: written.rfind(b"\n") + 1]  # a line still being written is read once it is whole
+        self._offset += len(complete)
+        return _events_in(complete, self.event)
+
+
+def _events_in(data: bytes, event: str) -> list[dict[str, Any]]:
     events = []
-    for line in text.splitlines():
+    for line in data.decode(errors="replace").splitlines():
         try:
             record = json.loads(line)
         except json.JSONDecodeError:

@@ -23,7 +23,7 @@ from client.testnet.chain import ChainEndpoints, running_chain
 from client.testnet.client_logs import read_final_weights, weights_identical
 from client.testnet.clients import ClientProcesses, ClientSpec, kill_choice
 from client.testnet.display import Display
-from client.testnet.losses import LossPoint, final_loss, read_losses, write_loss_plot
+from client.testnet.losses import LatestLoss, LossPoint, final_loss, read_losses, write_loss_plot
 from client.testnet.setup import RewardSettings, TestnetRun, prepare_run
 from client.testnet.summary import ClientSummary, EndReason, Summary
 from client.testnet.watch import RunSnapshot, snapshot
@@ -168,6 +168,7 @@ class _Watcher:
         self.display = display
         self.rng = random.Random(options.seed)
         self.names = {str(wallet.pubkey()): client_name(index) for index, wallet in enumerate(run.clients)}
+        self.losses = {spec.authorizer: LatestLoss(spec.log_file) for spec in clients.specs}
         self.reported_exits: dict[int, int] = {}
 
     async def follow(self, stop: asyncio.Event) -> EndReason:
@@ -195,12 +196,8 @@ class _Watcher:
                 pass
 
     def _latest_losses(self) -> dict[str, float]:
-        latest = {}
-        for spec in self.clients.specs:
-            curve = read_losses(spec.log_file)
-            if curve:
-                latest[spec.authorizer] = curve[-1].loss
-        return latest
+        latest = {key: follower.update() for key, follower in self.losses.items()}
+        return {key: loss for key, loss in latest.items() if loss is not None}
 
     def _report_exits(self) -> None:
         for index, code in self.clients.exited().items():

@@ -7,13 +7,14 @@ those files rather than the processes' output, so a killed and restarted client'
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from client.testnet.client_logs import read_events
+from client.testnet.client_logs import EventTail, read_events
 
-__all__ = ["LossPoint", "read_losses", "final_loss", "write_loss_plot"]
+__all__ = ["LatestLoss", "LossPoint", "read_losses", "final_loss", "write_loss_plot"]
 
 LOSS_EVENT = "client_loss"
 
@@ -30,7 +31,24 @@ def read_losses(log_file: Path) -> list[LossPoint]:
     A round in which the client trained no batch (an epoch's last rounds only apply results) logs the loss as
     NaN; it has no place on a loss curve.
     """
-    points = (LossPoint(int(event["step"]), float(event["loss"])) for event in read_events(log_file, LOSS_EVENT))
+    return _loss_points(read_events(log_file, LOSS_EVENT))
+
+
+class LatestLoss:
+    """A client's most recent loss, following its log as it grows (for the live view)."""
+
+    def __init__(self, log_file: Path) -> None:
+        self._tail = EventTail(log_file, LOSS_EVENT)
+        self.loss: float | None = None
+
+    def update(self) -> float | None:
+        for point in _loss_points(self._tail.new_events()):
+            self.loss = point.loss
+        return self.loss
+
+
+def _loss_points(events: Iterable[Mapping[str, Any]]) -> list[LossPoint]:
+    points = (LossPoint(int(event["step"]), float(event["loss"])) for event in events)
     return [point for point in points if math.isfinite(point.loss)]
 
 

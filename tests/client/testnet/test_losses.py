@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from client.participant.logs import EVENT_LOGGER
-from client.testnet.losses import LossPoint, read_losses, write_loss_plot
+from client.testnet.losses import LatestLoss, LossPoint, read_losses, write_loss_plot
 
 
 def _event(event: str, **fields: object) -> str:
@@ -34,3 +34,18 @@ def test_the_loss_plot_is_a_png_even_before_any_loss(tmp_path: Path) -> None:
     for path in (drawn, empty):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert drawn.stat().st_size > empty.stat().st_size  # the drawn one has lines and a legend
+
+
+def test_the_latest_loss_follows_a_growing_log_and_waits_for_a_torn_line_to_complete(tmp_path: Path) -> None:
+    log = tmp_path / "client-1.jsonl"
+    latest = LatestLoss(log)
+    assert latest.update() is None  # not written yet
+    log.write_text(_event("client_loss", step=1, loss=5.5) + "\n")
+    assert latest.update() == 5.5
+    torn = _event("client_loss", step=2, loss=5.25)
+    with log.open("a") as stream:
+        stream.write(torn[:20])
+    assert latest.update() == 5.5  # half a line is no loss yet
+    with log.open("a") as stream:
+        stream.write(torn[20:] + "\n" + _event("client_loss", step=3, loss="nan", trained_batches=0) + "\n")
+    assert latest.update() == 5.25  # the completed line counts; a round without a loss does not
