@@ -16,10 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from coordinator_program.mode import ProgramMode
 from emulator.bank import GENESIS_HASH
 from emulator.constants import DEFAULT_SLOT_MS
 from validator.accounts_file import AccountFileError, load_account_file
 from validator.finality import Commitment, Finality
+from validator.genesis_mode import LedgerModeMismatch
 from validator.ledger_dir import FAUCET_KEYPAIR_FILE, LedgerInUse
 from validator.node import Validator, ValidatorConfig
 from validator.rpc.context import API_VERSION
@@ -87,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
         help="load an account from a JSON file written by `solana account --output json`; ADDRESS '-' keeps the "
         "file's pubkey. Applied to a fresh ledger only. May be repeated",
     )
+    parser.add_argument(
+        "--hardened",
+        action="store_true",
+        help="run the hardened coordinator instead of the reference-faithful one: warmup_witness checks the "
+        "sender's index and membership (error 6011) and epoch-end points saturate at u64::MAX instead of "
+        "panicking (see coordinator_program/QUIRKS.md). Fixed when the ledger is created: a ledger is refused "
+        "in the other mode",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print the banner but no live status line")
     return parser
 
@@ -111,6 +121,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[ValidatorConfig, bool
         slot_ms=args.slot_ms,
         finality=Finality(args.finality),
         accounts=accounts,
+        mode=ProgramMode.HARDENED if args.hardened else ProgramMode.FAITHFUL,
     )
     return config, args.quiet
 
@@ -122,6 +133,7 @@ def banner(validator: Validator) -> str:
         f"Genesis Hash: {GENESIS_HASH}",
         f"Version: {API_VERSION} (psyche-sim)",
         f"Finality: {validator.config.finality.value}",
+        f"Coordinator: {validator.config.mode.value}",
         f"Faucet: {validator.bank.faucet} (keypair: {validator.config.ledger / FAUCET_KEYPAIR_FILE})",
         f"JSON RPC URL: {validator.rpc_url}",
         f"WebSocket PubSub URL: {validator.websocket_url}",
@@ -179,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config, quiet = parse_args(argv)
     try:
         asyncio.run(serve(config, quiet))
-    except (LedgerInUse, OSError) as exc:
+    except (LedgerInUse, LedgerModeMismatch, OSError) as exc:
         print(f"psyche-validator: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -17,11 +17,13 @@ from pathlib import Path
 
 from solders.pubkey import Pubkey
 
+from coordinator_program.mode import ProgramMode
 from emulator import Bank
 from emulator.constants import DEFAULT_SLOT_MS
 from validator.accounts_file import AccountOverride
 from validator.finality import Finality, FinalityPolicy
-from validator.genesis import PROGRAMS, apply_account_overrides
+from validator.genesis import apply_account_overrides
+from validator.genesis_mode import LedgerModeMismatch, genesis_programs
 from validator.ledger_dir import LedgerDirectory
 from validator.ledger_sqlite import SqliteLedgerStore
 from validator.notifications import NotifyingLedgerStore
@@ -44,6 +46,7 @@ class ValidatorConfig:
     slot_ms: int = DEFAULT_SLOT_MS
     finality: Finality = Finality.INSTANT
     accounts: Sequence[AccountOverride] = ()
+    mode: ProgramMode = ProgramMode.FAITHFUL
 
 
 class Validator:
@@ -54,9 +57,15 @@ class Validator:
         self.directory = LedgerDirectory(config.ledger)
         self.directory.open(reset=config.reset)
         self.store = SqliteLedgerStore(self.directory.database)  # synchronous=NORMAL: survives a killed process
+        try:
+            programs = genesis_programs(self.store, config.mode)
+        except LedgerModeMismatch:
+            self.store.close()
+            self.directory.close()
+            raise
         self.resumed = bool(self.store.recent_blocks(1))
         self.feed = NotifyingLedgerStore(self.store)
-        self.bank = Bank(PROGRAMS, ledger=self.feed, clock=resumed_clock(self.store, config.slot_ms))
+        self.bank = Bank(programs, ledger=self.feed, clock=resumed_clock(self.store, config.slot_ms))
         self.ignored_accounts = bool(config.accounts) and self.resumed
         if not self.resumed:
             apply_account_overrides(self.bank, config.accounts)
