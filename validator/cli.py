@@ -24,7 +24,14 @@ from validator.finality import Commitment, Finality
 from validator.genesis_mode import LedgerModeMismatch
 from validator.ledger_dir import FAUCET_KEYPAIR_FILE, LedgerInUse
 from validator.node import Validator, ValidatorConfig
+from validator.pubsub.limits import (
+    DEFAULT_MAX_ACTIVE_SUBSCRIPTIONS,
+    DEFAULT_MAX_CONNECTION_SUBSCRIPTIONS,
+    SubscriptionLimits,
+)
 from validator.rpc.context import API_VERSION
+from validator.rpc.limits import DEFAULT_MAX_BATCH_REQUESTS, DEFAULT_MAX_RESPONSE_BYTES, RpcLimits
+from validator.server import MAX_REQUEST_BODY_SIZE
 
 __all__ = ["main", "parse_args"]
 
@@ -89,6 +96,44 @@ def _parser() -> argparse.ArgumentParser:
         help="load an account from a JSON file written by `solana account --output json`; ADDRESS '-' keeps the "
         "file's pubkey. Applied to a fresh ledger only. May be repeated",
     )
+    limits = parser.add_argument_group(
+        "limits",
+        f"what one client may ask of the node. Agave's own limits always apply: request bodies of at most "
+        f"{MAX_REQUEST_BODY_SIZE} bytes (50 KiB, else HTTP 413) and at most 100 keys per getMultipleAccounts",
+    )
+    limits.add_argument(
+        "--rpc-max-batch-requests",
+        metavar="N",
+        type=int,
+        default=DEFAULT_MAX_BATCH_REQUESTS,
+        help="calls in one JSON-RPC batch; a longer batch is answered with one -32600 error (default: %(default)s; "
+        "anchorpy's fetch_multiple sends 3)",
+    )
+    limits.add_argument(
+        "--rpc-max-response-bytes",
+        metavar="BYTES",
+        type=int,
+        default=DEFAULT_MAX_RESPONSE_BYTES,
+        help="bytes of the answer to one request (one call or a whole batch); a call whose answer does not fit "
+        "gets a -32600 error instead, and account data past the limit is never encoded (default: %(default)s, "
+        "64 MiB: a 10 MiB account is 14 MB in base64)",
+    )
+    limits.add_argument(
+        "--rpc-pubsub-max-active-subscriptions",
+        metavar="N",
+        type=int,
+        default=DEFAULT_MAX_ACTIVE_SUBSCRIPTIONS,
+        help="live PubSub subscriptions on the whole node; past it a subscribe call gets a -32603 error, as on "
+        "Agave (default: %(default)s)",
+    )
+    limits.add_argument(
+        "--rpc-pubsub-max-connection-subscriptions",
+        metavar="N",
+        type=int,
+        default=DEFAULT_MAX_CONNECTION_SUBSCRIPTIONS,
+        help="live PubSub subscriptions of one websocket; past it a subscribe call gets a -32603 error "
+        "(default: %(default)s)",
+    )
     parser.add_argument(
         "--hardened",
         action="store_true",
@@ -109,6 +154,14 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[ValidatorConfig, bool
         parser.error(f"--rpc-port {args.rpc_port} leaves no room for the PubSub port after it")
     if args.slot_ms <= 0:
         parser.error("--slot-ms must be positive")
+    for flag in (
+        "rpc_max_batch_requests",
+        "rpc_max_response_bytes",
+        "rpc_pubsub_max_active_subscriptions",
+        "rpc_pubsub_max_connection_subscriptions",
+    ):
+        if getattr(args, flag) <= 0:
+            parser.error(f"--{flag.replace('_', '-')} must be positive")
     try:
         accounts = tuple(load_account_file(address, Path(file)) for address, file in args.account)
     except AccountFileError as exc:
@@ -122,6 +175,10 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[ValidatorConfig, bool
         finality=Finality(args.finality),
         accounts=accounts,
         mode=ProgramMode.HARDENED if args.hardened else ProgramMode.FAITHFUL,
+        rpc_limits=RpcLimits(args.rpc_max_batch_requests, args.rpc_max_response_bytes),
+        subscription_limits=SubscriptionLimits(
+            args.rpc_pubsub_max_active_subscriptions, args.rpc_pubsub_max_connection_subscriptions
+        ),
     )
     return config, args.quiet
 

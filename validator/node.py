@@ -28,8 +28,10 @@ from validator.ledger_dir import LedgerDirectory
 from validator.ledger_sqlite import SqliteLedgerStore
 from validator.notifications import NotifyingLedgerStore
 from validator.pubsub import PubSubServer
+from validator.pubsub.limits import DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionLimits
 from validator.resume import resumed_clock
 from validator.rpc.context import RpcContext
+from validator.rpc.limits import DEFAULT_RPC_LIMITS, RpcLimits
 from validator.server import RpcServer
 
 __all__ = ["Validator", "ValidatorConfig"]
@@ -47,6 +49,8 @@ class ValidatorConfig:
     finality: Finality = Finality.INSTANT
     accounts: Sequence[AccountOverride] = ()
     mode: ProgramMode = ProgramMode.FAITHFUL
+    rpc_limits: RpcLimits = DEFAULT_RPC_LIMITS
+    subscription_limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS
 
 
 class Validator:
@@ -70,8 +74,8 @@ class Validator:
         if not self.resumed:
             apply_account_overrides(self.bank, config.accounts)
         self.finality = FinalityPolicy(config.finality)
-        self._rpc = RpcServer(RpcContext(self.bank, self.store, self.finality))
-        self._pubsub = PubSubServer(self.bank, self.feed, self.finality.lag_slots)
+        self._rpc = RpcServer(RpcContext(self.bank, self.store, self.finality), config.rpc_limits)
+        self._pubsub = PubSubServer(self.bank, self.feed, self.finality.lag_slots, limits=config.subscription_limits)
         self._ticker: asyncio.Task[None] | None = None
 
     @property
