@@ -96,9 +96,12 @@ class SubscriptionRegistry:
 
     def remove_all(self, outbox: Outbox) -> None:
         """Drop every subscription of a closed connection."""
-        for subscription_id in list(self._by_outbox.get(outbox, {})):
+        owned = list(self._by_outbox.get(outbox, {}))
+        for subscription_id in owned:
             self.remove(subscription_id, outbox)
-        self._by_id = dict(self._by_id)  # a dict never shrinks its table on deletes; a copy is sized to what is left
+        if owned:  # a dict never shrinks its table on deletes; copies are sized to what is left
+            self._by_id = dict(self._by_id)
+            self._indexes = {kind: dict(by_key) for kind, by_key in self._indexes.items()}
 
     def __len__(self) -> int:
         """Live subscriptions of every connection."""
