@@ -67,6 +67,8 @@ async def _handle_rpc(request: web.Request) -> web.StreamResponse:
     chunks = await request.app[_ANSWERER_KEY].answer(text)
     if chunks is None:  # only notifications: nothing to answer
         return web.Response(status=200)
+    if len(chunks) == 1:
+        return web.Response(body=chunks[0], content_type="application/json")
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     response.content_length = sum(len(chunk) for chunk in chunks)
     await response.prepare(request)
