@@ -180,8 +180,8 @@ def check_points_fit(earning_rate_total_shared: int, total_steps: int, source: s
     at each epoch end). Past u64::MAX the reference's epoch-end tick panics and wedges the run in Cooldown, so the
     CLI refuses such a rate or step count before sending anything.
 
-    >>> check_points_fit(2**63, 2, "command line", "--earning-rate-total-shared")
-    >>> check_points_fit(2**63, 3, "command line", "--earning-rate-total-shared")  # doctest: +ELLIPSIS
+    >>> check_points_fit(2**63 - 1, 2, "command line", "--earning-rate-total-shared")
+    >>> check_points_fit(2**63, 2, "command line", "--earning-rate-total-shared")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     client.run_config.errors.RunConfigError: command line: --earning-rate-total-shared: earning_rate_total_shared ...
     """
