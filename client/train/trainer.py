@@ -53,8 +53,14 @@ class Trainer:
         schedule: LearningRateSchedule,
         micro_batch_size: int = 1,
         autocast: bool | None = None,
+        lookahead: bool = True,
     ) -> None:
-        """``autocast`` (bf16 autocast of the forward pass) defaults to on for CUDA and off for the CPU."""
+        """``autocast`` (bf16 autocast of the forward pass) defaults to on for CUDA and off for the CPU.
+
+        ``lookahead`` (DisTrO only) is the error-correction step before the forward pass. A run's pipeline applies
+        results two steps late and needs it; a loop that applies every step's results before the next step trains
+        has nothing pending to look ahead to, and turns it off (the benchmarks' "no delay" baseline).
+        """
         if micro_batch_size < 1:
             raise ValueError(f"micro_batch_size must be at least 1, got {micro_batch_size}")
         self.model = model
@@ -63,6 +69,7 @@ class Trainer:
         self.micro_batch_size = micro_batch_size
         self.device = next(model.parameters()).device
         self.autocast = self.device.type == "cuda" if autocast is None else autocast
+        self.lookahead = lookahead
         self.nonce = 0
         self.distro: Distro | None = None
         self.adamw: torch.optim.AdamW | None = None
@@ -98,7 +105,7 @@ class Trainer:
         if self.distro is not None:
             if zero_optim:
                 self.distro.zero_optim()
-            self.distro.error_correction(prev_lr)
+            self.distro.error_correction(prev_lr if self.lookahead else 0.0)
         micro_batches = list(self._micro_batches(batch))
         loss_scale = len(micro_batches)
         loss = 0.0
