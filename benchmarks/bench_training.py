@@ -4,8 +4,13 @@
     20M LLaMA whose widths are multiples of 64, against a dense bf16 gradient of the same model; plus the other
     rows of spec §3.8 and the CPU time of generate/apply.
 (b) ``loss``: held-out loss after the same tokens for 3 DisTrO clients exchanging 1-bit results (in-process, results
-    applied two steps late exactly as a run's pipeline does) and for one AdamW process taking the whole batch.
-    Model, data, schedule and DisTrO settings come from config/tiny-llama (5M byte-level LLaMA, KJV slice).
+    applied two steps late exactly as a run's pipeline does; results still pending at a checkpoint are applied to a
+    copy before it is evaluated) and for one AdamW process taking the whole batch. DisTrO's settings and schedule
+    come from config/tiny-llama; ``--setup`` picks the model and batch (tiny-llama: its 5M byte-level LLaMA on the
+    committed KJV slice; 20m: a 19.4M byte-level LLaMA for 1M tokens, which needs ``--text`` of the whole KJV).
+``ablation``: the same comparison for AdamW and DisTrO without the delay, with it, and one knob at a time (lr, its
+    schedule, warm-up, compression_decay, compression_topk, chunk, weight decay, 1-bit, clipping), on a 0.9M model
+    by default; every row trains on the same tokens, two rows at a time in one-thread worker processes (``--jobs``).
 (t) ``throughput``: tokens/s of a ~100M model's DisTrO train step and its model FLOPs utilisation (on CUDA with
     bf16 autocast; ``--peak-tflops`` is the device's dense bf16 peak, 989 for an H100 SXM).
 (c) ``pipeline``: the step time of a real 3-client run (``psyche-local-testnet start --headless``: validator,
@@ -15,8 +20,8 @@
     three clients share its cores (``--client-threads``: torch threads each, by default the cores split between
     them); on separate machines each would train its third of the batch in parallel.
 
-Run: ``.venv/bin/python benchmarks/bench_training.py [--part bytes|loss|throughput|pipeline|all] [--steps N]``
-(``all`` = bytes + loss; throughput and pipeline run only when asked).
+Run: ``.venv/bin/python benchmarks/bench_training.py [--part bytes|loss|ablation|throughput|pipeline|all] [--steps N]``
+(``all`` = bytes + loss; ablation, throughput and pipeline run only when asked).
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ from client.train.distro import Distro, DistroResult  # noqa: E402
 from client.train.model import build_model, causal_lm_loss, flops_per_token  # noqa: E402
 from client.train.optim_config import AdamWConfig, DistroConfig, optimizer_from_definition  # noqa: E402
 from client.train.prepare_data import HELDOUT_DIR, prepare  # noqa: E402
-from client.train.schedule import CosineLR, schedule_from_definition  # noqa: E402
+from client.train.schedule import ConstantLR, CosineLR, schedule_from_definition  # noqa: E402
 from client.train.trainer import Trainer  # noqa: E402
 from coordinator_program.core.data_assignment import BatchId  # noqa: E402
 
@@ -332,19 +337,24 @@ def loss_setup(name: str, steps: int | None, autocast: bool) -> LossSetup:
 
 
 def config_distro_recipe() -> Recipe:
-    """DisTrO as config/tiny-llama trains: its optimizer and its cosine schedule's shape (base lr, warm-up,
-    final / base), which every setup stretches to its own steps."""
+    """DisTrO as config/tiny-llama trains: its optimizer and its schedule's shape (base lr, warm-up, final / base;
+    a constant schedule ends where it starts), which every setup stretches to its own steps."""
     llm = load_run_config(TINY_LLAMA / "state.toml").model.llm
     distro_config = optimizer_from_definition(llm.optimizer)
     assert isinstance(distro_config, DistroConfig)
     schedule = schedule_from_definition(llm.lr_schedule)
-    assert isinstance(schedule, CosineLR)
+    if isinstance(schedule, ConstantLR):
+        final_lr_ratio = 1.0
+    elif isinstance(schedule, CosineLR):
+        final_lr_ratio = schedule.final_lr / schedule.base_lr
+    else:
+        raise SystemExit(f"config/tiny-llama: the benchmark knows constant and cosine schedules, not {schedule}")
     return Recipe(
         "DisTrO, 2-step delay + lookahead (config)",
         distro_config,
         schedule.base_lr,
         schedule.warmup_steps,
-        schedule.final_lr / schedule.base_lr,
+        final_lr_ratio,
     )
 
 
@@ -374,7 +384,7 @@ def part_loss(setup: LossSetup, distro: Recipe, adamw_lr: float, data_dir: Path,
     """(b): held-out loss at checkpoints for DisTrO clients (a run's pipeline) and one AdamW process."""
     data, held_out = open_kjv_data(data_dir, setup.seq_len)
     check_enough_data(setup, data)
-    adamw = dataclasses.replace(distro, label="AdamW", optimizer=AdamWConfig(clip_grad_norm=1.0), lr=adamw_lr)
+    adamw = dataclasses.replace(ADAMW, lr=adamw_lr)
     params = build_model(setup.model_config, 0).num_parameters()
     tokens_per_step = setup.batch * setup.seq_len
     print(f"(b) held-out loss after the same tokens: {setup.clients} DisTrO clients vs one AdamW process")
@@ -384,12 +394,12 @@ def part_loss(setup: LossSetup, distro: Recipe, adamw_lr: float, data_dir: Path,
     )
     print(
         f"    global batch {setup.batch} sequences = {tokens_per_step} tokens/step; DisTrO: {setup.clients} clients x"
-        f" {setup.per_client}, {distro.optimizer}, cosine lr {distro.lr:g} -> {distro.lr * distro.final_lr_ratio:g},"
+        f" {setup.per_client}, {distro.optimizer}, lr {distro.lr:g} -> {distro.lr * distro.final_lr_ratio:g} (cosine),"
         f" {distro.warmup_steps} warm-up steps, results applied 2 steps late (pending ones applied before evaluating)"
     )
     print(
-        f"    AdamW: one process x {setup.batch}, cosine lr {adamw_lr:g} -> {adamw_lr * distro.final_lr_ratio:g},"
-        " clip 1.0"
+        f"    AdamW: one process x {setup.batch}, cosine lr {adamw_lr:g} -> {adamw_lr * adamw.final_lr_ratio:g},"
+        f" {adamw.warmup_steps} warm-up steps, clip 1.0"
     )
     every = max(setup.steps // 12, 1)
     checkpoints = sorted({*range(every, setup.steps + 1, every), setup.steps})
@@ -435,38 +445,60 @@ LOSS_SETUPS: dict[str, tuple[dict[str, Any], int, int, int]] = {
 }
 
 
-def ablation_recipes(distro: Recipe) -> list[Recipe]:
-    """The rows of the ablation: AdamW, DisTrO as configured with and without the delay, then one knob at a time."""
+# What config/tiny-llama trained with before the ablation (decay 0.999 as in the reference's test and docs configs, a
+# cosine to a tenth of the base rate): the ablation turns one knob at a time away from it.
+PREVIOUS_DISTRO = Recipe(
+    "DisTrO, 2-step delay + lookahead (previous config)",
+    DistroConfig(
+        compression_decay=0.999, compression_topk=8, compression_chunk=64, quantize_1bit=True, clip_grad_norm=1.0
+    ),
+    lr=1e-3,
+    warmup_steps=10,
+    final_lr_ratio=0.1,
+)
+# AdamW keeps its cosine to a tenth whatever DisTrO's schedule (its row of part b is the same as before the ablation).
+ADAMW = Recipe("AdamW (one process, whole batch)", AdamWConfig(clip_grad_norm=1.0), 1e-3, 10, 0.1, delay=0)
+
+
+def ablation_recipes(config: Recipe) -> list[Recipe]:
+    """The rows of the ablation: AdamW; the previous DisTrO settings without the delay, with it, with it but without
+    the lookahead; one knob at a time; then ``config`` (config/tiny-llama's settings now) and its neighbours."""
     replace = dataclasses.replace
-    assert isinstance(distro.optimizer, DistroConfig)
-    base, lr, warmup_steps = distro.optimizer, distro.lr, distro.warmup_steps
-    rows = [
-        replace(distro, label="AdamW (one process, whole batch)", optimizer=AdamWConfig(clip_grad_norm=1.0)),
-        replace(distro, label="DisTrO, no delay, no lookahead", delay=0, lookahead=False),
-        distro,
-        replace(distro, label="DisTrO, 2-step delay, no lookahead", lookahead=False),
+    previous = PREVIOUS_DISTRO
+    base, lr, warmup = previous.optimizer, previous.lr, previous.warmup_steps
+    assert isinstance(base, DistroConfig)
+    return [
+        ADAMW,
+        replace(previous, label="DisTrO, no delay, no lookahead", delay=0, lookahead=False),
+        previous,
+        replace(previous, label="DisTrO, 2-step delay, no lookahead", lookahead=False),
+        *(replace(previous, label=f"lr x{f:g}", lr=lr * f) for f in (0.3, 3.0)),
+        replace(previous, label="lr constant after warm-up", final_lr_ratio=1.0),
+        replace(previous, label="lr cosine to 0", final_lr_ratio=0.0),
+        *(replace(previous, label=f"warm-up {w} steps", warmup_steps=w) for w in (0, 3 * warmup)),
+        *(
+            replace(previous, label=f"compression_decay {d:g}", optimizer=replace(base, compression_decay=d))
+            for d in (0.99, 0.9)
+        ),
+        *(
+            replace(previous, label=f"compression_topk {k}", optimizer=replace(base, compression_topk=k))
+            for k in (2, 32)
+        ),
+        *(  # the same share of coefficients as 64 / top-8
+            replace(
+                previous,
+                label=f"compression_chunk {c}, top-{k}",
+                optimizer=replace(base, compression_chunk=c, compression_topk=k),
+            )
+            for c, k in ((32, 2), (16, 1))
+        ),
+        replace(previous, label="weight_decay 0.1", optimizer=replace(base, weight_decay=0.1)),
+        replace(previous, label="values as bf16 (no 1-bit)", optimizer=replace(base, quantize_1bit=False)),
+        replace(previous, label="no gradient clipping", optimizer=replace(base, clip_grad_norm=None)),
+        replace(config, label="config/tiny-llama now"),
+        replace(config, label="  the same without the delay and lookahead", delay=0, lookahead=False),
+        replace(ADAMW, label="AdamW, lr constant after warm-up", final_lr_ratio=1.0),
     ]
-    for factor in (0.3, 3.0):
-        rows.append(replace(distro, label=f"lr x{factor:g} ({lr * factor:g})", lr=lr * factor))
-    rows.append(replace(distro, label="lr constant after warm-up", final_lr_ratio=1.0))
-    rows.append(replace(distro, label="lr cosine to 0", final_lr_ratio=0.0))
-    for warmup in (0, 3 * warmup_steps):
-        rows.append(replace(distro, label=f"warm-up {warmup} steps", warmup_steps=warmup))
-    for decay in (0.99, 0.9):
-        rows.append(
-            replace(distro, label=f"compression_decay {decay:g}", optimizer=replace(base, compression_decay=decay))
-        )
-    for topk in (2, 32):
-        rows.append(replace(distro, label=f"compression_topk {topk}", optimizer=replace(base, compression_topk=topk)))
-    for chunk, topk in ((32, 2), (16, 1)):  # the same share of coefficients as 64 / top-8
-        label = f"compression_chunk {chunk}, top-{topk}"
-        rows.append(
-            replace(distro, label=label, optimizer=replace(base, compression_chunk=chunk, compression_topk=topk))
-        )
-    rows.append(replace(distro, label="weight_decay 0.1", optimizer=replace(base, weight_decay=0.1)))
-    rows.append(replace(distro, label="values as bf16 (no 1-bit)", optimizer=replace(base, quantize_1bit=False)))
-    rows.append(replace(distro, label="no gradient clipping", optimizer=replace(base, clip_grad_norm=None)))
-    return rows
 
 
 def part_ablation(setup: LossSetup, recipes: Sequence[Recipe], data_dir: Path, jobs: int) -> None:
