@@ -373,6 +373,20 @@ class SqliteLedgerStore:
             ).fetchall()
         return {int(slot): int(count) for slot, count in rows}
 
+    # -- account totals, for getSupply and getLargestAccounts --------------------------
+    def total_lamports(self) -> int:
+        with self._lock:
+            rows = self._db.execute("SELECT lamports FROM accounts").fetchall()
+        return sum(_from_i64(lamports) for (lamports,) in rows)
+
+    def largest_accounts(self, count: int) -> list[tuple[Pubkey, int]]:
+        """The ``count`` accounts holding the most lamports, richest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT pubkey, lamports FROM accounts WHERE lamports >= 0 ORDER BY lamports DESC LIMIT ?", (count,)
+            ).fetchall()
+        return [(Pubkey.from_bytes(key), int(lamports)) for key, lamports in rows]
+
     def transaction_count(self) -> int:
         """Transactions committed since genesis (the sequence number of the newest)."""
         with self._lock:

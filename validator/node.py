@@ -22,6 +22,7 @@ from emulator.constants import DEFAULT_SLOT_MS
 from validator.accounts_file import AccountOverride
 from validator.finality import Finality, FinalityPolicy
 from validator.genesis import PROGRAMS, apply_account_overrides
+from validator.identity import NodeInfo
 from validator.ledger_dir import LedgerDirectory
 from validator.ledger_sqlite import SqliteLedgerStore
 from validator.notifications import NotifyingLedgerStore
@@ -61,7 +62,8 @@ class Validator:
         if not self.resumed:
             apply_account_overrides(self.bank, config.accounts)
         self.finality = FinalityPolicy(config.finality)
-        self._rpc = RpcServer(RpcContext(self.bank, self.store, self.finality))
+        node = NodeInfo(bind_address=config.bind_address, rpc_port=config.rpc_port, slot_ms=config.slot_ms)
+        self._rpc = RpcServer(RpcContext(self.bank, self.store, self.finality, node))
         self._pubsub = PubSubServer(self.bank, self.feed, self.finality.lag_slots)
         self._ticker: asyncio.Task[None] | None = None
 

@@ -10,7 +10,17 @@ from __future__ import annotations
 import json
 import logging
 
-from validator.rpc import accounts, cluster, history, tokens, transactions
+from validator.rpc import (
+    accounts,
+    blocks,
+    cluster,
+    economics,
+    history,
+    leaders,
+    performance,
+    tokens,
+    transactions,
+)
 from validator.rpc.context import RpcContext
 from validator.rpc.errors import RpcError
 from validator.rpc.method import Method
@@ -22,7 +32,8 @@ log = logging.getLogger(__name__)
 
 METHODS: dict[str, Method] = {
     method.name: method
-    for method in (*accounts.METHODS, *cluster.METHODS, *history.METHODS, *tokens.METHODS, *transactions.METHODS)
+    for module in (accounts, blocks, cluster, economics, history, leaders, performance, tokens, transactions)
+    for method in module.METHODS
 }
 
 _NO_ID = object()

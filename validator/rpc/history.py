@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import json
 
-from emulator.results import TransactionRecord
 from validator.finality import Commitment, TransactionCommitment
 from validator.ledger_sqlite import SignatureInfo
 from validator.rpc.context import RpcContext
 from validator.rpc.errors import RpcError
 from validator.rpc.method import Method
-from validator.rpc.params import Config, Params, expect_list, parse_name, parse_pubkey, parse_signature
+from validator.rpc.params import Config, Params, expect_list, parse_pubkey, parse_signature
 from validator.rpc.transaction_json import (
-    TransactionEncoding,
+    checked_version,
     encoded_transaction,
     status_fields,
+    transaction_encoding,
     transaction_meta,
-    transaction_version,
 )
 
 __all__ = ["METHODS"]
@@ -85,21 +84,6 @@ def get_transaction(ctx: RpcContext, params: Params) -> object:
     if max_version is not None:
         response["version"] = version
     return response
-
-
-def transaction_encoding(config: Config) -> TransactionEncoding:
-    value = config.get("encoding")
-    if value is None:
-        return TransactionEncoding.JSON
-    return TransactionEncoding(parse_name(value, tuple(TransactionEncoding)))
-
-
-def checked_version(record: TransactionRecord, max_version: int | None) -> str | int:
-    """The ``version`` field; -32015 for a v0 transaction when the caller did not say it reads v0."""
-    version = transaction_version(record.transaction)
-    if version is not None and (max_version is None or max_version < version):
-        raise RpcError.unsupported_transaction_version(version)
-    return "legacy" if version is None else version
 
 
 def get_signatures_for_address(ctx: RpcContext, params: Params) -> object:

@@ -21,15 +21,19 @@ from emulator.message import resolve_message
 from emulator.results import InnerInstruction, TransactionRecord
 from emulator.token_balances import TokenBalance
 from validator.encoding import b58encode
+from validator.rpc.errors import RpcError
+from validator.rpc.params import Config, parse_name
 from validator.rpc.parsed_instructions import ui_instruction
 from validator.rpc.token_json import ui_token_amount
 
 __all__ = [
     "TransactionEncoding",
     "account_keys_json",
+    "checked_version",
     "encoded_transaction",
     "status_fields",
     "token_balances_json",
+    "transaction_encoding",
     "transaction_meta",
     "transaction_version",
 ]
@@ -51,6 +55,22 @@ def status_fields(err: object) -> dict[str, object]:
 def transaction_version(tx: VersionedTransaction) -> int | None:
     """0 for a v0 message, None for a legacy one."""
     return 0 if isinstance(tx.message, MessageV0) else None
+
+
+def transaction_encoding(config: Config) -> TransactionEncoding:
+    """The ``encoding`` of a getTransaction or getBlock config (json when absent)."""
+    value = config.get("encoding")
+    if value is None:
+        return TransactionEncoding.JSON
+    return TransactionEncoding(parse_name(value, tuple(TransactionEncoding)))
+
+
+def checked_version(record: TransactionRecord, max_version: int | None) -> str | int:
+    """The ``version`` field; -32015 for a v0 transaction when the caller did not say it reads v0."""
+    version = transaction_version(record.transaction)
+    if version is not None and (max_version is None or max_version < version):
+        raise RpcError.unsupported_transaction_version(version)
+    return "legacy" if version is None else version
 
 
 def account_keys_json(message: Message | MessageV0) -> list[dict[str, object]]:
