@@ -64,7 +64,7 @@ class Validator:
         self.finality = FinalityPolicy(config.finality)
         node = NodeInfo(bind_address=config.bind_address, rpc_port=config.rpc_port, slot_ms=config.slot_ms)
         self._rpc = RpcServer(RpcContext(self.bank, self.store, self.finality, node))
-        self._pubsub = PubSubServer(self.bank, self.feed, self.finality.lag_slots)
+        self._pubsub = PubSubServer(self.bank, self.feed, self.finality.lag_slots, blocks=self.store)
         self._ticker: asyncio.Task[None] | None = None
 
     @property

@@ -31,8 +31,13 @@ class RequestHandler:
     """Turns calls into registry changes and replies; one instance serves every connection."""
 
     def __init__(
-        self, registry: SubscriptionRegistry, dispatcher: NotificationDispatcher, find_transaction: FindTransaction
+        self,
+        registry: SubscriptionRegistry,
+        dispatcher: NotificationDispatcher,
+        find_transaction: FindTransaction,
+        offers_blocks: bool = False,
     ) -> None:
+        self._offers_blocks = offers_blocks  # blockSubscribe needs a ledger that keeps blocks
         self._registry = registry
         self._dispatcher = dispatcher
         self._find_transaction = find_transaction
@@ -68,6 +73,8 @@ class RequestHandler:
 
     def _execute(self, request: Request, outbox: Outbox, new_subscriptions: list[Subscription]) -> object:
         kind = _SUBSCRIBE_METHODS.get(request.method)
+        if kind is SubscriptionKind.BLOCK and not self._offers_blocks:
+            raise RpcError.method_not_found()
         if kind is not None:
             subscription = self._registry.add(parse_subscribe(kind, request.params), outbox)
             new_subscriptions.append(subscription)

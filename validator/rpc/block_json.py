@@ -44,14 +44,20 @@ class BlockOptions:
     max_version: int | None = None
 
     @classmethod
-    def parse(cls, config: Config) -> BlockOptions:
+    def parse(
+        cls,
+        config: Config,
+        default_encoding: TransactionEncoding = TransactionEncoding.JSON,
+        rewards_key: str = "rewards",
+    ) -> BlockOptions:
+        """getBlock's config; blockSubscribe names ``rewards`` ``showRewards`` and defaults to base64."""
         details = config.get("transactionDetails")
         return cls(
-            transaction_encoding(config),
+            transaction_encoding(config, default_encoding),
             TransactionDetails.FULL
             if details is None
             else TransactionDetails(parse_name(details, tuple(TransactionDetails))),
-            config.boolean("rewards", default=True),
+            config.boolean(rewards_key, default=True),
             config.u64("maxSupportedTransactionVersion"),
         )
 

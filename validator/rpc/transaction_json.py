@@ -57,11 +57,13 @@ def transaction_version(tx: VersionedTransaction) -> int | None:
     return 0 if isinstance(tx.message, MessageV0) else None
 
 
-def transaction_encoding(config: Config) -> TransactionEncoding:
-    """The ``encoding`` of a getTransaction or getBlock config (json when absent)."""
+def transaction_encoding(
+    config: Config, default: TransactionEncoding = TransactionEncoding.JSON
+) -> TransactionEncoding:
+    """The ``encoding`` of a getTransaction, getBlock or blockSubscribe config."""
     value = config.get("encoding")
     if value is None:
-        return TransactionEncoding.JSON
+        return default
     return TransactionEncoding(parse_name(value, tuple(TransactionEncoding)))
 
 
