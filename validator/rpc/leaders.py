@@ -1,5 +1,5 @@
-"""The cluster as one node: getClusterNodes, getEpochSchedule, getLeaderSchedule, getSlotLeader(s),
-getVoteAccounts, getHighestSnapshotSlot, getStakeMinimumDelegation.
+"""The cluster as one node: getClusterNodes, getIdentity, validatorExit, getEpochSchedule,
+getLeaderSchedule, getSlotLeader(s), getVoteAccounts, getHighestSnapshotSlot, getStakeMinimumDelegation.
 
 The validator is the leader of every slot. It has no vote account and takes no snapshots, so
 getVoteAccounts lists none and getHighestSnapshotSlot answers Agave's "No snapshot" (-32008).
@@ -40,6 +40,15 @@ def get_cluster_nodes(ctx: RpcContext, params: Params) -> object:
             "shredVersion": SHRED_VERSION,
         }
     ]
+
+
+def get_identity(ctx: RpcContext, params: Params) -> object:
+    return {"identity": str(ctx.node.identity)}
+
+
+def validator_exit(ctx: RpcContext, params: Params) -> object:
+    """False: exiting over RPC is off, as it is unless Agave runs with ``--enable-rpc-exit``."""
+    return False
 
 
 def get_epoch_schedule(ctx: RpcContext, params: Params) -> object:
@@ -107,6 +116,8 @@ def get_stake_minimum_delegation(ctx: RpcContext, params: Params) -> object:
 
 METHODS = (
     Method("getClusterNodes", get_cluster_nodes, 0),
+    Method("getIdentity", get_identity, 0),
+    Method("validatorExit", validator_exit, 0),
     Method("getEpochSchedule", get_epoch_schedule, 0),
     Method("getLeaderSchedule", get_leader_schedule, 2),
     Method("getSlotLeader", get_slot_leader, 1),
