@@ -1,4 +1,4 @@
-"""Every solana-py ``Client`` method a single-node validator can answer, sync and async, against a real psyche-validator.
+"""Every solana-py ``Client`` method a single-node validator answers, sync and async, against a real validator.
 
 One scenario runs first (an airdrop, a mint, an associated token account created by CPI, a token
 transfer with a Memo, a delegate approval), then each method is called once through the sync
