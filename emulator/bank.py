@@ -380,7 +380,7 @@ class Bank:
                 stored = accounts.get(key)
                 working[key] = stored.copy() if stored is not None else Account(0)
         pre_balances = [working[key].lamports for key in keys]
-        pre_token_balances = token_balances(keys, working.get)
+        pre_token_balances = token_balances(keys, accounts.get)
         payer = working[keys[0]]
         payer.lamports -= fee
         logs = LogCollector()

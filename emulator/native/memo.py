@@ -20,7 +20,8 @@ MEMO_V1_PROGRAM_ID = Pubkey.from_string("Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDx
 MEMO_V3_PROGRAM_ID = Pubkey.from_string("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr")
 MEMO_PROGRAM_IDS = frozenset({MEMO_V1_PROGRAM_ID, MEMO_V3_PROGRAM_ID})
 
-_ESCAPES = {"\t": "\\t", "\r": "\\r", "\n": "\\n", "\\": "\\\\", '"': '\\"', "\0": "\\0"}
+# NUL is written \u{0}, as the deployed program (built with an older Rust) writes it.
+_ESCAPES = {"\t": "\\t", "\r": "\\r", "\n": "\\n", "\\": "\\\\", '"': '\\"'}
 
 
 def rust_debug_str(text: str) -> str:
