@@ -91,11 +91,14 @@ def test_token_balances_before_and_after_a_transfer() -> None:
     assert record is not None
     keys = record.account_keys
     src, dst = keys.index(source), keys.index(destination)
-    assert record.pre_token_balances == [
+    def by_index(*balances: TokenBalance) -> list[TokenBalance]:  # Agave lists them in account-key order
+        return sorted(balances, key=lambda balance: balance.account_index)
+
+    assert record.pre_token_balances == by_index(
         TokenBalance(src, mint.pubkey(), owner.pubkey(), 100, 6),
         TokenBalance(dst, mint.pubkey(), other.pubkey(), 0, 6),
-    ]
-    assert record.post_token_balances == [
+    )
+    assert record.post_token_balances == by_index(
         TokenBalance(src, mint.pubkey(), owner.pubkey(), 70, 6),
         TokenBalance(dst, mint.pubkey(), other.pubkey(), 30, 6),
-    ]
+    )
