@@ -7,6 +7,8 @@ The entry point is the Anchor dispatcher over the four instructions of ``logic/`
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from authorizer.errors import AuthorizerError
 from authorizer.logic.authorization_close import AUTHORIZATION_CLOSE
 from authorizer.logic.authorization_create import AUTHORIZATION_CREATE
@@ -15,6 +17,7 @@ from authorizer.logic.authorization_grantor_update import AUTHORIZATION_GRANTOR_
 from authorizer.program_id import PROGRAM_ID
 from authorizer.state.authorization import Authorization
 from emulator.anchor import ProgramInterface, entrypoint
+from emulator.anchor.idl_files import IDL_FILE, LEGACY_IDL_FILE, write_idl_files
 from emulator.program import ProgramSpec
 
 INTERFACE = ProgramInterface(
@@ -28,8 +31,17 @@ INTERFACE = ProgramInterface(
     ),
     accounts=(Authorization,),
     errors=AuthorizerError,
+    description="Psyche Solana Authorizer",
 )
 
 PROGRAM_SPEC = ProgramSpec(PROGRAM_ID, entrypoint(INTERFACE), "psyche_solana_authorizer")
 
-__all__ = ["PROGRAM_ID", "INTERFACE", "PROGRAM_SPEC"]
+IDL_PATH = Path(__file__).with_name(IDL_FILE)
+LEGACY_IDL_PATH = Path(__file__).with_name(LEGACY_IDL_FILE)
+
+__all__ = ["PROGRAM_ID", "INTERFACE", "PROGRAM_SPEC", "IDL_PATH", "LEGACY_IDL_PATH"]
+
+
+if __name__ == "__main__":
+    for path in write_idl_files(INTERFACE, PROGRAM_ID, IDL_PATH.parent):
+        print(f"wrote {path}")

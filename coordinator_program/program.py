@@ -1,15 +1,17 @@
-"""The coordinator program: its id, its declared interface, the runtime registration and the legacy IDL.
+"""The coordinator program: its id, its declared interface, the runtime registration and its IDLs.
 
 The entry point is Anchor's dispatch over the instructions of ``logic/`` (8-byte discriminator, Borsh args,
-account privileges); everything else is in the handlers. ``idl.json`` next to this file is :func:`idl_document`
-written out (``python -m coordinator_program.program > coordinator_program/idl.json``). The zero-copy
-``CoordinatorAccount`` is not in the IDL: it is raw ``repr(C)`` memory, read with
-:mod:`coordinator_program.state.coordinator_account`, not with an IDL coder.
+account privileges); everything else is in the handlers. ``idl.json`` (Anchor 0.30) and ``idl.legacy.json``
+(anchorpy 0.21) next to this file are written from :data:`INTERFACE` by ``python -m coordinator_program.program``.
+The zero-copy ``CoordinatorAccount`` is raw ``repr(C)`` memory, read with
+:mod:`coordinator_program.state.coordinator_account`; the 0.30 IDL lists it with its version and nonce around
+the instance state, which it gives as bytes.
 """
 
 from __future__ import annotations
 
-import sys
+import ctypes
+from pathlib import Path
 
 from coordinator_program.errors import ProgramError
 from coordinator_program.logic import (
@@ -27,11 +29,40 @@ from coordinator_program.logic import (
     witness,
 )
 from coordinator_program.program_id import PROGRAM_ID
+from coordinator_program.state.coordinator_account import CoordinatorAccount
 from coordinator_program.state.coordinator_instance import CoordinatorInstance
-from emulator.anchor import ProgramInterface, entrypoint, idl_json
+from emulator.anchor import ProgramInterface, entrypoint
+from emulator.anchor.idl_files import IDL_FILE, LEGACY_IDL_FILE, write_idl_files
+from emulator.anchor.interface import ZeroCopyAccount
 from emulator.program import ProgramSpec
 
-__all__ = ["PROGRAM_ID", "INTERFACE", "PROGRAM_SPEC", "process_instruction", "idl_document"]
+IDL_PATH = Path(__file__).with_name(IDL_FILE)
+LEGACY_IDL_PATH = Path(__file__).with_name(LEGACY_IDL_FILE)
+
+__all__ = [
+    "PROGRAM_ID",
+    "INTERFACE",
+    "PROGRAM_SPEC",
+    "IDL_PATH",
+    "LEGACY_IDL_PATH",
+    "process_instruction",
+    "NAMED_VARIANT_PAYLOADS",
+]
+
+# The reference declares these enum variants with named fields (``AdamW { betas, .. }``,
+# ``NumberedFiles { url_template, .. }``, ``Gcp { bucket_name, .. }``); the legacy IDL wraps each in a struct.
+NAMED_VARIANT_PAYLOADS = frozenset({"AdamW", "Distro", "NumberedFiles", "GcpLocation"})
+
+
+def _coordinator_account_layout() -> ZeroCopyAccount:
+    """``CoordinatorAccount`` after its discriminator: ``version: u64``, the state as its bytes, ``nonce: u64``."""
+    fields = {name: getattr(CoordinatorAccount, name) for name in ("version", "state", "nonce")}
+    state_size = fields["nonce"].offset - fields["state"].offset
+    assert fields["state"].offset == fields["version"].offset + ctypes.sizeof(ctypes.c_uint64)
+    return ZeroCopyAccount(
+        "CoordinatorAccount", (("version", "u64"), ("state", {"array": ["u8", state_size]}), ("nonce", "u64"))
+    )
+
 
 INTERFACE = ProgramInterface(
     "psyche_solana_coordinator",
@@ -52,16 +83,15 @@ INTERFACE = ProgramInterface(
     ),
     accounts=(CoordinatorInstance,),
     errors=ProgramError,
+    description="Psyche Solana Coordinator",
+    zero_copy_accounts=(_coordinator_account_layout(),),
+    named_variant_payloads=NAMED_VARIANT_PAYLOADS,
 )
 
 process_instruction = entrypoint(INTERFACE)
 PROGRAM_SPEC = ProgramSpec(PROGRAM_ID, process_instruction, "psyche_solana_coordinator")
 
 
-def idl_document() -> str:
-    """The legacy IDL JSON of the program, as checked in at ``coordinator_program/idl.json``."""
-    return idl_json(INTERFACE, PROGRAM_ID)
-
-
 if __name__ == "__main__":
-    sys.stdout.write(idl_document())
+    for path in write_idl_files(INTERFACE, PROGRAM_ID, IDL_PATH.parent):
+        print(f"wrote {path}")

@@ -91,6 +91,7 @@ def test_token_balances_before_and_after_a_transfer() -> None:
     assert record is not None
     keys = record.account_keys
     src, dst = keys.index(source), keys.index(destination)
+
     def by_index(*balances: TokenBalance) -> list[TokenBalance]:  # Agave lists them in account-key order
         return sorted(balances, key=lambda balance: balance.account_index)
 
