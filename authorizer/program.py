@@ -7,8 +7,6 @@ The entry point is the Anchor dispatcher over the four instructions of ``logic/`
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from authorizer.errors import AuthorizerError
 from authorizer.logic.authorization_close import AUTHORIZATION_CLOSE
 from authorizer.logic.authorization_create import AUTHORIZATION_CREATE
@@ -17,7 +15,7 @@ from authorizer.logic.authorization_grantor_update import AUTHORIZATION_GRANTOR_
 from authorizer.program_id import PROGRAM_ID
 from authorizer.state.authorization import Authorization
 from emulator.anchor import ProgramInterface, entrypoint
-from emulator.anchor.idl_files import IDL_FILE, LEGACY_IDL_FILE, write_idl_files
+from emulator.anchor.idl_files import idl_paths, write_idl_files
 from emulator.program import ProgramSpec
 
 INTERFACE = ProgramInterface(
@@ -36,12 +34,10 @@ INTERFACE = ProgramInterface(
 
 PROGRAM_SPEC = ProgramSpec(PROGRAM_ID, entrypoint(INTERFACE), "psyche_solana_authorizer")
 
-IDL_PATH = Path(__file__).with_name(IDL_FILE)
-LEGACY_IDL_PATH = Path(__file__).with_name(LEGACY_IDL_FILE)
+IDL_PATH, LEGACY_IDL_PATH = idl_paths(__file__)
 
 __all__ = ["PROGRAM_ID", "INTERFACE", "PROGRAM_SPEC", "IDL_PATH", "LEGACY_IDL_PATH"]
 
 
 if __name__ == "__main__":
-    for path in write_idl_files(INTERFACE, PROGRAM_ID, IDL_PATH.parent):
-        print(f"wrote {path}")
+    write_idl_files(INTERFACE, PROGRAM_ID, IDL_PATH.parent)

@@ -11,7 +11,6 @@ the instance state, which it gives as bytes.
 from __future__ import annotations
 
 import ctypes
-from pathlib import Path
 
 from coordinator_program.errors import ProgramError
 from coordinator_program.logic import (
@@ -32,12 +31,11 @@ from coordinator_program.program_id import PROGRAM_ID
 from coordinator_program.state.coordinator_account import CoordinatorAccount
 from coordinator_program.state.coordinator_instance import CoordinatorInstance
 from emulator.anchor import ProgramInterface, entrypoint
-from emulator.anchor.idl_files import IDL_FILE, LEGACY_IDL_FILE, write_idl_files
+from emulator.anchor.idl_files import idl_paths, write_idl_files
 from emulator.anchor.interface import ZeroCopyAccount
 from emulator.program import ProgramSpec
 
-IDL_PATH = Path(__file__).with_name(IDL_FILE)
-LEGACY_IDL_PATH = Path(__file__).with_name(LEGACY_IDL_FILE)
+IDL_PATH, LEGACY_IDL_PATH = idl_paths(__file__)
 
 __all__ = [
     "PROGRAM_ID",
@@ -93,5 +91,4 @@ PROGRAM_SPEC = ProgramSpec(PROGRAM_ID, process_instruction, "psyche_solana_coord
 
 
 if __name__ == "__main__":
-    for path in write_idl_files(INTERFACE, PROGRAM_ID, IDL_PATH.parent):
-        print(f"wrote {path}")
+    write_idl_files(INTERFACE, PROGRAM_ID, IDL_PATH.parent)

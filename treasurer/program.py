@@ -9,11 +9,9 @@ file are written from :data:`INTERFACE` by ``python -m treasurer.program``; a te
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from coordinator_program.program import NAMED_VARIANT_PAYLOADS
 from emulator.anchor import ProgramInterface, entrypoint
-from emulator.anchor.idl_files import IDL_FILE, LEGACY_IDL_FILE, write_idl_files
+from emulator.anchor.idl_files import idl_paths, write_idl_files
 from emulator.program import ProgramSpec
 from treasurer.errors import TreasurerError
 from treasurer.logic.participant_claim import PARTICIPANT_CLAIM
@@ -36,12 +34,10 @@ INTERFACE = ProgramInterface(
 
 PROGRAM_SPEC = ProgramSpec(PROGRAM_ID, entrypoint(INTERFACE), "psyche_solana_treasurer")
 
-IDL_PATH = Path(__file__).with_name(IDL_FILE)
-LEGACY_IDL_PATH = Path(__file__).with_name(LEGACY_IDL_FILE)
+IDL_PATH, LEGACY_IDL_PATH = idl_paths(__file__)
 
 __all__ = ["PROGRAM_ID", "INTERFACE", "PROGRAM_SPEC", "IDL_PATH", "LEGACY_IDL_PATH"]
 
 
 if __name__ == "__main__":
-    for path in write_idl_files(INTERFACE, PROGRAM_ID, IDL_PATH.parent):
-        print(f"wrote {path}")
+    write_idl_files(INTERFACE, PROGRAM_ID, IDL_PATH.parent)

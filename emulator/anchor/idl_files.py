@@ -16,7 +16,7 @@ from emulator.anchor.idl import idl_json
 from emulator.anchor.idl_v030 import idl_v030_json
 from emulator.anchor.interface import ProgramInterface
 
-__all__ = ["IDL_FILE", "LEGACY_IDL_FILE", "idl_files", "write_idl_files"]
+__all__ = ["IDL_FILE", "LEGACY_IDL_FILE", "idl_files", "idl_paths", "write_idl_files"]
 
 IDL_FILE = "idl.json"
 LEGACY_IDL_FILE = "idl.legacy.json"
@@ -27,11 +27,15 @@ def idl_files(interface: ProgramInterface, address: Pubkey) -> dict[str, str]:
     return {IDL_FILE: idl_v030_json(interface, address), LEGACY_IDL_FILE: idl_json(interface, address)}
 
 
-def write_idl_files(interface: ProgramInterface, address: Pubkey, directory: Path) -> list[Path]:
-    """Write both files into ``directory``; returns their paths."""
-    written = []
+def idl_paths(module_file: str) -> tuple[Path, Path]:
+    """Where a program package keeps its two IDLs: beside its ``program.py`` (0.30 first, then legacy)."""
+    directory = Path(module_file).parent
+    return directory / IDL_FILE, directory / LEGACY_IDL_FILE
+
+
+def write_idl_files(interface: ProgramInterface, address: Pubkey, directory: Path) -> None:
+    """Write both files into ``directory``, saying which (``python -m <package>.program``)."""
     for name, text in idl_files(interface, address).items():
         path = directory / name
         path.write_text(text)
-        written.append(path)
-    return written
+        print(f"wrote {path}")

@@ -15,7 +15,7 @@ from validator.rpc.blocks import highest_slot
 from validator.rpc.context import RpcContext
 from validator.rpc.errors import RpcError
 from validator.rpc.method import Method
-from validator.rpc.params import Params, expect_list, parse_name, parse_pubkey
+from validator.rpc.params import Params, parse_name, parse_pubkey, parse_pubkeys
 from validator.rpc.token_json import ui_token_amount
 from validator.rpc.tokens import mint_decimals_or_error
 
@@ -91,10 +91,7 @@ def get_inflation_rate(ctx: RpcContext, params: Params) -> object:
 
 
 def get_inflation_reward(ctx: RpcContext, params: Params) -> object:
-    raw = expect_list(params.required(0))
-    if len(raw) > MAX_MULTIPLE_ACCOUNTS:
-        raise RpcError.invalid_params(f"Too many inputs provided; max {MAX_MULTIPLE_ACCOUNTS}")
-    addresses = [parse_pubkey(item) for item in raw]
+    addresses = parse_pubkeys(params.required(0), MAX_MULTIPLE_ACCOUNTS)
     config = params.config(1)
     context_slot = ctx.slot_for(config)
     epoch = config.u64("epoch")

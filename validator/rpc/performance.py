@@ -17,7 +17,7 @@ from emulator.message import resolve_message
 from validator.rpc.context import RpcContext
 from validator.rpc.errors import RpcError
 from validator.rpc.method import Method
-from validator.rpc.params import Params, expect_list, expect_u64, parse_pubkey
+from validator.rpc.params import Params, expect_u64, parse_pubkeys
 
 __all__ = ["METHODS"]
 
@@ -59,10 +59,7 @@ def _writes_any(message_keys: list[Pubkey], writable: list[bool], accounts: set[
 
 def get_recent_prioritization_fees(ctx: RpcContext, params: Params) -> object:
     raw = params.optional(0)
-    keys = expect_list(raw) if raw is not None else []
-    if len(keys) > MAX_PRIORITIZATION_FEE_ACCOUNTS:
-        raise RpcError.invalid_params(f"Too many inputs provided; max {MAX_PRIORITIZATION_FEE_ACCOUNTS}")
-    accounts = {parse_pubkey(key) for key in keys}
+    accounts = set(parse_pubkeys(raw, MAX_PRIORITIZATION_FEE_ACCOUNTS)) if raw is not None else set()
     builtins = {program_id for program_id, spec in ctx.bank.programs.items() if spec.builtin}
     blocks = ctx.store.recent_blocks(PRIORITIZATION_FEE_BLOCKS)
     busy = ctx.store.transaction_counts(blocks[0].slot, blocks[-1].slot) if blocks else {}
