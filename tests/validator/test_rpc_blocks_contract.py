@@ -6,6 +6,7 @@ says so (the bank's clock is manual), so skipped and future slots are exact.
 
 from __future__ import annotations
 
+import base64
 import json
 
 from solders.compute_budget import set_compute_unit_price
@@ -19,9 +20,11 @@ from solders.rpc.responses import (
     GetInflationRewardResp,
     GetLeaderScheduleResp,
     GetRecentPerformanceSamplesResp,
+    RpcSimulateTransactionResult,
 )
 from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction, VersionedTransaction
+from spl.token.instructions import create_associated_token_account
 
 from emulator.constants import SLOTS_PER_EPOCH
 from tests.validator.rpc_harness import RpcHarness
@@ -177,3 +180,25 @@ def test_supply_counts_every_lamport_and_largest_accounts_are_sorted(rpc: RpcHar
     assert total == supply["value"]["circulating"] and sum(lamports) <= total
     assert rpc.result("getLargestAccounts", {"filter": "nonCirculating"})["value"] == []  # type: ignore[index]
     assert json.loads(rpc.call("getHighestSnapshotSlot"))["error"] == {"code": -32008, "message": "No snapshot"}
+
+
+def test_a_simulation_reports_its_cpis_when_asked(rpc: RpcHarness) -> None:
+    payer = rpc.funded()
+    mint = rpc.create_mint(payer)
+    ix = create_associated_token_account(payer.pubkey(), Pubkey.new_unique(), mint)
+    tx = Transaction.new_signed_with_payer([ix], payer.pubkey(), [payer], rpc.bank.latest_blockhash())
+    encoded = base64.b64encode(bytes(tx)).decode()
+    plain = rpc.result("simulateTransaction", encoded, {"encoding": "base64"})
+    asked = rpc.result("simulateTransaction", encoded, {"encoding": "base64", "innerInstructions": True})
+    assert isinstance(plain, dict) and plain["value"]["innerInstructions"] is None
+    assert isinstance(asked, dict)
+    (group,) = asked["value"]["innerInstructions"]
+    assert group["index"] == 0
+    assert [ix["parsed"]["type"] for ix in group["instructions"]] == [
+        "getAccountDataSize",
+        "createAccount",
+        "initializeImmutableOwner",
+        "initializeAccount3",
+    ]
+    parsed = RpcSimulateTransactionResult.from_json(json.dumps(asked["value"]))  # solders still reads it
+    assert parsed.logs == asked["value"]["logs"]

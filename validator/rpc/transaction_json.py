@@ -31,6 +31,7 @@ __all__ = [
     "account_keys_json",
     "checked_version",
     "encoded_transaction",
+    "inner_instructions_json",
     "status_fields",
     "token_balances_json",
     "transaction_encoding",
@@ -133,7 +134,7 @@ def encoded_transaction(tx: VersionedTransaction, encoding: TransactionEncoding)
     }
 
 
-def _inner_instructions_json(
+def inner_instructions_json(
     keys: Sequence[str], inner: Sequence[InnerInstruction], parsed: bool
 ) -> list[dict[str, object]]:
     """Grouped by the top-level instruction they ran under, in order, as Agave's UiInnerInstructions."""
@@ -181,7 +182,7 @@ def transaction_meta(
     result = record.result
     keys = [str(key) for key in record.account_keys]
     parsed = encoding is TransactionEncoding.JSON_PARSED
-    meta["innerInstructions"] = _inner_instructions_json(keys, result.inner_instructions, parsed)
+    meta["innerInstructions"] = inner_instructions_json(keys, result.inner_instructions, parsed)
     meta["logMessages"] = result.logs
     meta["rewards"] = []
     if not parsed:  # Agave leaves loadedAddresses out of the parsed meta
