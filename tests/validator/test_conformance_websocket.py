@@ -1,8 +1,8 @@
 """Every PubSub subscription through solana-py's websocket client against a real psyche-validator.
 
-The subscriptions the other end-to-end modules exercise (account, logs, signature, slot, program)
-are covered there; this module adds block, slotsUpdates, root and vote, each parsed by solders
-exactly as a user's client parses it.
+account, program, logs, signature and slot subscriptions follow one transfer; block, slotsUpdates,
+root and vote each have their own test. Every message is parsed by solders exactly as a user's
+client parses it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,19 @@ from solana.rpc.commitment import Confirmed, Processed
 from solana.rpc.websocket_api import SolanaWsClientProtocol, SubscriptionError, connect
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
-from solders.rpc.config import RpcBlockSubscribeFilter, RpcBlockSubscribeFilterMentions
+from solders.rpc.config import (
+    RpcBlockSubscribeFilter,
+    RpcBlockSubscribeFilterMentions,
+    RpcTransactionLogsFilterMentions,
+)
 from solders.rpc.responses import (
+    AccountNotification,
     BlockNotification,
+    LogsNotification,
+    ProgramNotification,
     RootNotification,
+    SignatureNotification,
+    SlotNotification,
     SlotUpdateCreatedBank,
     SlotUpdateFrozen,
     SlotUpdateNotification,
@@ -28,6 +37,7 @@ from solders.rpc.responses import (
     UnsubscribeResult,
 )
 from solders.signature import Signature
+from solders.system_program import ID as SYSTEM_PROGRAM_ID
 from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction
 from solders.transaction_status import TransactionDetails
@@ -66,6 +76,41 @@ def _block_signatures(notification: BlockNotification) -> list[Signature]:
     block = notification.result.value.block
     assert block is not None and block.signatures is not None
     return list(block.signatures)
+
+
+async def test_account_program_logs_signature_and_slot_subscriptions_follow_a_transfer(
+    validator: ValidatorProcess,
+) -> None:
+    async with AsyncClient(validator.url, commitment=Confirmed) as client, connect(validator.ws_url) as ws:
+        payer, recipient = Keypair(), Pubkey.new_unique()
+        await client.confirm_transaction((await client.request_airdrop(payer.pubkey(), 10 * SOL)).value)
+        await ws.account_subscribe(recipient, commitment=Confirmed)
+        account_id = await _ack(ws)
+        await ws.program_subscribe(SYSTEM_PROGRAM_ID, commitment=Confirmed, filters=[0])
+        program_id = await _ack(ws)
+        await ws.logs_subscribe(RpcTransactionLogsFilterMentions(recipient), commitment=Confirmed)
+        logs_id = await _ack(ws)
+        ix = transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=recipient, lamports=SOL))
+        blockhash = (await client.get_latest_blockhash()).value.blockhash
+        tx = Transaction.new_signed_with_payer([ix], payer.pubkey(), [payer], blockhash)
+        await ws.signature_subscribe(tx.signatures[0], commitment=Confirmed)
+        signature_id = await _ack(ws)
+        await ws.slot_subscribe()
+        slot_id = await _ack(ws)
+        await client.send_transaction(tx)
+        account = await _until(ws, AccountNotification)
+        assert isinstance(account, AccountNotification) and account.subscription == account_id
+        assert account.result.value.lamports == SOL
+        program = await _until(ws, ProgramNotification, lambda n: n.result.value.pubkey == recipient)
+        assert isinstance(program, ProgramNotification) and program.subscription == program_id
+        logs = await _until(ws, LogsNotification)
+        assert isinstance(logs, LogsNotification) and logs.subscription == logs_id
+        assert logs.result.value.signature == tx.signatures[0] and logs.result.value.err is None
+        landed = await _until(ws, SignatureNotification)
+        assert isinstance(landed, SignatureNotification) and landed.subscription == signature_id
+        slot = await _until(ws, SlotNotification)
+        assert isinstance(slot, SlotNotification) and slot.subscription == slot_id
+        assert slot.result.parent < slot.result.slot
 
 
 async def test_block_subscribe_delivers_the_block_holding_a_transaction(validator: ValidatorProcess) -> None:
