@@ -477,7 +477,7 @@ class Bank:
         record = TransactionRecord(
             signature,
             block.slot,
-            self._clock.now().unix_timestamp,
+            block.unix_timestamp,  # a transaction's blockTime is its block's, as getBlock reports it
             versioned,
             result,
             pre_balances,

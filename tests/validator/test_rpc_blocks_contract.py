@@ -41,6 +41,7 @@ def _landed_slot(rpc: RpcHarness, tx: Transaction | VersionedTransaction) -> int
 def test_a_block_holds_its_transactions_in_order_and_links_to_its_parent(rpc: RpcHarness) -> None:
     payer = rpc.funded()
     rpc.bank.expire_blockhash()
+    rpc.bank.forward_unix_timestamp(7)  # the clock moves within the slot; the block keeps its time
     first = rpc.transfer_tx(payer, Pubkey.new_unique(), 1_000_000)
     second = rpc.transfer_tx(payer, Pubkey.new_unique(), 2_000_000)
     slot = _landed_slot(rpc, first)
@@ -54,6 +55,8 @@ def test_a_block_holds_its_transactions_in_order_and_links_to_its_parent(rpc: Rp
     assert parent is not None and block.previous_blockhash == parent.blockhash
     assert block.block_height == parent.block_height + 1  # type: ignore[operator]
     assert str(block.blockhash) == str(rpc.store.block(slot).blockhash)  # type: ignore[union-attr]
+    transaction = rpc.result("getTransaction", str(first.signatures[0]))
+    assert isinstance(transaction, dict) and transaction["blockTime"] == block.block_time
 
 
 def test_transaction_details_and_rewards_shape_the_block(rpc: RpcHarness) -> None:
