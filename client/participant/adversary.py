@@ -5,9 +5,9 @@ misbehave in one named way while staying a well-formed participant (it joins, tr
 attack is a subclass of :class:`Adversary` and lies through its hooks, the one place attacks are implemented:
 
 * :meth:`Adversary.publish`: what it commits to, serves and announces for its batch (honest: the client's own);
-* :meth:`ResultLie.tamper`: for attacks on the result's content, the result it publishes instead of its own, which
-  is where later attacks crafted to pass validation (sign flips, inner-product manipulation, "a little is enough")
-  belong;
+* :meth:`ResultLie.tamper`: for attacks on the result's content, the result it publishes instead of its own (a
+  pure function of the result, registered with ``_lie``), which is where later attacks crafted to pass validation
+  (sign flips, inner-product manipulation, "a little is enough") belong;
 * :meth:`Adversary.serve_blob`: how it answers a peer's blob request (honest: the node's route);
 * :meth:`Adversary.started` and :meth:`Adversary.each_poll`: extra messages once it serves, and on every loop turn.
 
@@ -44,7 +44,17 @@ from coordinator_program.core.types import Committee, Coordinator
 if TYPE_CHECKING:
     from client.participant.runner import TrainingClient
 
-__all__ = ["ADVERSARIES", "Adversary", "UnknownAdversary", "adversary_named"]
+__all__ = [
+    "ADVERSARIES",
+    "Adversary",
+    "ResultLie",
+    "UnknownAdversary",
+    "adversary_named",
+    "duplicate_indices",
+    "not_one_bit",
+    "over_k",
+    "scaled_flipped",
+]
 
 BlobRoute = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OVERSIZED_BLOB_BYTES = 1 << 30  # what the issue's attacker streamed: 1 GiB per download
@@ -76,9 +86,7 @@ class Adversary:
         """Commit to, serve and announce the result for ``batch`` (honest: exactly the trained ``payload``)."""
         await self.client.publish(current, claim, batch, payload)
 
-    async def serve_blob(
-        self, request: web.Request, honest: BlobRoute
-    ) -> web.StreamResponse:
+    async def serve_blob(self, request: web.Request, honest: BlobRoute) -> web.StreamResponse:
         """Answer ``GET /blobs/<digest>`` (honest: from the blob store)."""
         return await honest(request)
 
@@ -117,59 +125,56 @@ def _each_tensor(result: DistroResult, change: Callable[[CompressedTensor], Comp
     return DistroResult(tuple(change(tensor) for tensor in result.tensors))
 
 
-class ScaledFlipped(ResultLie):
-    """Values scaled by -1e30 (flipped and huge), sent as bf16: what took the honest loss from 4.96 to 9.6."""
+def scaled_flipped(result: DistroResult) -> DistroResult:
+    """Values scaled by -1e30 (flipped and huge), as bf16: what took the honest loss from 4.96 to 9.6."""
 
-    name = "scaled-flipped"
+    def scale(tensor: CompressedTensor) -> CompressedTensor:
+        values = tensor.values(torch.float32) * -1e30
+        return dataclasses.replace(tensor, sparse_val=values.to(torch.bfloat16))
 
-    def tamper(self, result: DistroResult) -> DistroResult:
-        def scale(tensor: CompressedTensor) -> CompressedTensor:
-            values = tensor.values(torch.float32) * -1e30
-            return dataclasses.replace(tensor, sparse_val=values.to(torch.bfloat16))
-
-        return _each_tensor(result, scale)
+    return _each_tensor(result, scale)
 
 
-class OverK(ResultLie):
+def over_k(result: DistroResult) -> DistroResult:
     """One coefficient more per chunk than ``compression_topk`` allows (k+1 distinct, in-range indices)."""
 
-    name = "over-k"
+    def widen(tensor: CompressedTensor) -> CompressedTensor:
+        dense = decompress([tensor], torch.float32, tensor.sparse_val.device)
+        wider = compress(dense, tensor.sparse_val.shape[-1] + 1)
+        return wider.quantized() if tensor.is_quantized else wider.with_values_as(torch.bfloat16)
 
-    def tamper(self, result: DistroResult) -> DistroResult:
-        def widen(tensor: CompressedTensor) -> CompressedTensor:
-            dense = decompress([tensor], torch.float32, tensor.sparse_val.device)
-            wider = compress(dense, tensor.sparse_val.shape[-1] + 1)
-            return wider.quantized() if tensor.is_quantized else wider.with_values_as(torch.bfloat16)
-
-        return _each_tensor(result, widen)
+    return _each_tensor(result, widen)
 
 
-class NotOneBit(ResultLie):
-    """In a run that sends sign bits, sends its values as bf16 numbers, scaled by 1e4."""
+def not_one_bit(result: DistroResult) -> DistroResult:
+    """Values as bf16 numbers scaled by 1e4, where the run sends sign bits."""
 
-    name = "not-1bit"
+    def unquantize(tensor: CompressedTensor) -> CompressedTensor:
+        values = tensor.values(torch.float32) * 1e4
+        return dataclasses.replace(tensor, sparse_val=values.to(torch.bfloat16))
 
-    def tamper(self, result: DistroResult) -> DistroResult:
-        def unquantize(tensor: CompressedTensor) -> CompressedTensor:
-            values = tensor.values(torch.float32) * 1e4
-            return dataclasses.replace(tensor, sparse_val=values.to(torch.bfloat16))
-
-        return _each_tensor(result, unquantize)
+    return _each_tensor(result, unquantize)
 
 
-class DuplicateIndices(ResultLie):
-    """Every coefficient of a chunk points at the chunk's first index (so it would count k times)."""
+def duplicate_indices(result: DistroResult) -> DistroResult:
+    """Every coefficient of a chunk points at the chunk's first index (so that one would count k times)."""
 
-    name = "duplicate-indices"
+    def repeat(tensor: CompressedTensor) -> CompressedTensor:
+        width = tensor.sparse_idx.shape[-1] // tensor.sparse_val.shape[-1]
+        first = tensor.sparse_idx[..., :width]
+        repeats = (*([1] * (first.dim() - 1)), tensor.sparse_val.shape[-1])
+        return dataclasses.replace(tensor, sparse_idx=first.repeat(*repeats))
 
-    def tamper(self, result: DistroResult) -> DistroResult:
-        def repeat(tensor: CompressedTensor) -> CompressedTensor:
-            width = tensor.sparse_idx.shape[-1] // tensor.sparse_val.shape[-1]
-            first = tensor.sparse_idx[..., :width]
-            repeats = (*([1] * (first.dim() - 1)), tensor.sparse_val.shape[-1])
-            return dataclasses.replace(tensor, sparse_idx=first.repeat(*repeats))
+    return _each_tensor(result, repeat)
 
-        return _each_tensor(result, repeat)
+
+def _lie(name: str, tamper: Callable[[DistroResult], DistroResult]) -> type[ResultLie]:
+    """The adversary that publishes ``tamper`` of each result it trains."""
+    return type(
+        name.title().replace("-", ""),
+        (ResultLie,),
+        {"name": name, "tamper": lambda self, result: tamper(result), "__doc__": tamper.__doc__},
+    )
 
 
 class Equivocate(Adversary):
@@ -196,9 +201,7 @@ class Equivocate(Adversary):
         current.record_payload(batch, client.me, other)
         current.broadcast_bloom.add(broadcasts[1].commitment.data_hash)  # both commitments in our bloom
         peers = sorted(client.node.peers.urls(exclude=client.me).items(), key=lambda item: str(item[0]))
-        sends = [
-            _send(client.node, url, broadcasts[index % 2].encode()) for index, (_, url) in enumerate(peers)
-        ]
+        sends = [_send(client.node, url, broadcasts[index % 2].encode()) for index, (_, url) in enumerate(peers)]
         await asyncio.gather(*sends)
 
 
@@ -303,10 +306,10 @@ ADVERSARIES: dict[str, type[Adversary]] = {
     kind.name: kind
     for kind in (
         Adversary,
-        ScaledFlipped,
-        OverK,
-        NotOneBit,
-        DuplicateIndices,
+        _lie("scaled-flipped", scaled_flipped),
+        _lie("over-k", over_k),
+        _lie("not-1bit", not_one_bit),
+        _lie("duplicate-indices", duplicate_indices),
         Equivocate,
         OversizedBlob,
         SlowBlob,

@@ -9,7 +9,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from client.participant.messages import Broadcast, Commitment, CommitteeClaim, TrainingResult, result_commitment_hash
-from client.participant.round_state import Rejection, RoundState
+from client.participant.round_state import MAX_COMMITMENTS_PER_BATCH, Rejection, RoundState
 from coordinator_program.core import BatchId, Bloom, CommitteeSelection, assign_batches
 from coordinator_program.core.shuffle import sha256v
 from coordinator_program.core.types import Committee
@@ -123,3 +123,58 @@ def test_consensus_takes_the_result_a_quorum_of_witnesses_saw(
         assert picked is not None and picked.commitment == announced[expected].commitment
     untrained = [b for b in round_.assignments if b != batch]
     assert all(chosen[b] is None for b in untrained)
+
+
+def test_the_consensus_does_not_depend_on_the_order_commitments_arrived() -> None:
+    """Two clients hear an equivocating trainer's two commitments in opposite orders; both reach a quorum of the
+    witnesses' blooms (a tie): both clients pick the same one (the smaller hash), where the reference's first-match
+    rule made each pick the one it heard first."""
+    rounds = [new_round(), new_round()]
+    batch = own_batch(rounds[0], CLIENTS[0])
+    announced = [announce(rounds[0], KEYS[0], payload) for payload in (b"first", b"second")]
+    for round_, order in zip(rounds, (announced, announced[::-1]), strict=True):
+        for broadcast in order:
+            assert round_.accept(CLIENTS[0], broadcast) is None
+    a, b = (x.commitment.data_hash for x in announced)
+    blooms = [witness_bloom(a, seed=1), witness_bloom(b, seed=2), witness_bloom(a, b, seed=3)]
+    picked = [round_.consensus(blooms, quorum=2)[batch] for round_ in rounds]
+    assert picked[0] is not None and picked[1] is not None
+    assert picked[0].commitment.data_hash == picked[1].commitment.data_hash == min(a, b)
+
+
+def test_more_votes_beat_a_smaller_hash() -> None:
+    round_ = new_round()
+    batch = own_batch(round_, CLIENTS[0])
+    announced = [announce(round_, KEYS[0], payload) for payload in (b"first", b"second")]
+    for broadcast in announced:
+        round_.accept(CLIENTS[0], broadcast)
+    larger, smaller = sorted((x.commitment.data_hash for x in announced), reverse=True)
+    blooms = [witness_bloom(larger, seed=1), witness_bloom(larger, smaller, seed=2), witness_bloom(smaller, seed=3)]
+    blooms.append(witness_bloom(larger, seed=4))
+    picked = round_.consensus(blooms, quorum=2)[batch]
+    assert picked is not None and picked.commitment.data_hash == larger
+
+
+def test_a_trainer_flooding_commitments_for_its_batch_is_capped() -> None:
+    round_ = new_round()
+    accepted = [
+        round_.accept(CLIENTS[0], announce(round_, KEYS[0], bytes([i]))) for i in range(MAX_COMMITMENTS_PER_BATCH + 3)
+    ]
+    assert accepted[:MAX_COMMITMENTS_PER_BATCH] == [None] * MAX_COMMITMENTS_PER_BATCH
+    assert accepted[MAX_COMMITMENTS_PER_BATCH:] == [Rejection.TooManyCommitments] * 3
+
+
+def test_a_given_up_batch_completes_the_round_but_enters_no_bloom() -> None:
+    """A batch whose one download was refused (or never came) no longer holds back Finished."""
+    round_ = new_round()
+    liar = own_batch(round_, CLIENTS[2])
+    for key in KEYS[:2]:
+        round_.accept(key.pubkey(), announce(round_, key, b"ok"))
+        round_.record_payload(own_batch(round_, key.pubkey()), key.pubkey(), b"ok")
+    broadcast = announce(round_, KEYS[2], b"lie")
+    round_.accept(CLIENTS[2], broadcast)
+    assert not round_.all_results_in
+    round_.give_up(liar)
+    assert round_.all_results_in
+    assert not round_.broadcast_bloom.contains(broadcast.commitment.data_hash)
+    assert not round_.participant_bloom.contains(sha256v(bytes(CLIENTS[2])))
