@@ -194,7 +194,7 @@ class Equivocate(Adversary):
             commitment = Commitment.sign(client.link.wallet, data_hash)
             result = TrainingResult(batch, digest, client.node.url)
             broadcast = Broadcast(step, claim, commitment, client.rng.getrandbits(32), result)
-            client.exchange.first_sight(client.me, broadcast, warmup=False)
+            client.exchange.remember(client.me, broadcast, warmup=False)
             current.accept(client.me, broadcast)
             broadcasts.append(broadcast)
         current.record_payload(batch, client.me, payload)

@@ -19,6 +19,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
+from client.p2p.endpoints import InvalidEndpoint, peer_endpoint
 from coordinator_program.core import BatchId
 from coordinator_program.core.types import Committee
 
@@ -122,7 +123,8 @@ class Broadcast:
             if "training_result" in body:
                 result = body["training_result"]
                 start, end = result["batch_id"]
-                data = TrainingResult(BatchId(int(start), int(end)), str(result["blob_hash"]), str(result["url"]))
+                url = peer_endpoint(result["url"])
+                data = TrainingResult(BatchId(int(start), int(end)), str(result["blob_hash"]), url)
             else:
                 finished = body["finished"]
                 data = Finished(_unb64(finished["broadcast_merkle"]), bool(finished["warmup"]))
@@ -133,7 +135,7 @@ class Broadcast:
                 int(body["nonce"]),
                 data,
             )
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, InvalidEndpoint) as exc:
             raise MalformedBroadcast(f"malformed broadcast from {sender}: {exc}") from exc
         if not broadcast.commitment.verify(sender):
             raise MalformedBroadcast(f"commitment of {sender} does not verify")

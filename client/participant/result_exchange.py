@@ -3,8 +3,8 @@
 This owns everything a client keeps about its peers' results between rounds (spec client-training.md §4.4,
 hardened against one malicious participant):
 
-* each announcement is taken once (by sender, step, commitment); a taken one is relayed by the P2P node, so every
-  honest client learns every commitment any honest client accepted long before it is applied;
+* each announcement is taken at most once (by sender, step, commitment); a taken one is relayed by the P2P node,
+  so every honest client learns every commitment any honest client accepted long before it is applied;
 * announcements for a round not yet begun wait in :class:`EarlyMessages`, bounded per sender;
 * of a trainer's commitments for one batch only the first is downloaded at once; a second is evidence of
   equivocation (logged as ``equivocation``, kept in :attr:`ResultExchange.evidence`);
@@ -54,13 +54,13 @@ class ResultExchange:
         self._downloads: dict[int, list[asyncio.Task[None]]] = {}
 
     # -- announcements ----------------------------------------------------------------
-    def first_sight(self, sender: Pubkey, broadcast: Broadcast, warmup: bool) -> bool:
-        """True the first time this (sender, step, commitment) is seen; a repeat is neither taken nor relayed."""
-        key = (bytes(sender), broadcast.step, broadcast.commitment.data_hash, warmup)
-        if key in self._seen:
-            return False
-        self._seen.add(key)
-        return True
+    def is_known(self, sender: Pubkey, broadcast: Broadcast, warmup: bool) -> bool:
+        """This (sender, step, commitment) was taken before: a repeat is neither taken again nor relayed."""
+        return (bytes(sender), broadcast.step, broadcast.commitment.data_hash, warmup) in self._seen
+
+    def remember(self, sender: Pubkey, broadcast: Broadcast, warmup: bool) -> None:
+        """Mark an announcement taken (one dropped is not remembered, so its rebroadcast gets another chance)."""
+        self._seen.add((bytes(sender), broadcast.step, broadcast.commitment.data_hash, warmup))
 
     def route(self, sender: Pubkey, broadcast: Broadcast, rounds: tuple[RoundState | None, ...], step: int) -> bool:
         """Record a broadcast in the round of ``rounds`` it belongs to (or keep it for later); True if taken.

@@ -651,7 +651,7 @@ class TrainingClient:
         """Sign, record locally like a peer's, and gossip one announcement."""
         commitment = Commitment.sign(self.link.wallet, data_hash)
         broadcast = Broadcast(step, claim, commitment, self.rng.getrandbits(32), data)
-        self.exchange.first_sight(self.me, broadcast, self._is_warmup(broadcast))
+        self.exchange.remember(self.me, broadcast, self._is_warmup(broadcast))
         self._route(self.me, broadcast)
         self._gossip.live.append(broadcast)
         await self.node.gossip(broadcast.encode())
@@ -672,9 +672,13 @@ class TrainingClient:
         except MalformedBroadcast as exc:
             log.warning("dropped gossip: %s", exc)
             return False
-        if not self.exchange.first_sight(message.sender, broadcast, self._is_warmup(broadcast)):
+        warmup = self._is_warmup(broadcast)
+        if self.exchange.is_known(message.sender, broadcast, warmup):
             return False
-        return self._route(message.sender, broadcast)
+        taken = self._route(message.sender, broadcast)
+        if taken:
+            self.exchange.remember(message.sender, broadcast, warmup)
+        return taken
 
     def _route(self, sender: Pubkey, broadcast: Broadcast) -> bool:
         """Record an announcement in the round it belongs to, or keep it for later; True if taken."""
