@@ -23,48 +23,48 @@ DEFAULTS = DownloadLimits()
 def p2p_limit_options(command: F) -> F:
     """Add the options to a click command; its function receives them as keyword arguments (see below)."""
     options = [
-        click.option(
+        _limit(
             "--p2p-download-timeout",
-            type=click.FloatRange(min=0.1),
-            default=DEFAULTS.timeout,
-            show_default=True,
-            help="seconds one peer may take to serve one blob before the next holder is asked",
+            float,
+            DEFAULTS.timeout,
+            "seconds one peer may take to serve one blob before the next holder is asked",
+            0.1,
         ),
-        click.option(
+        _limit(
             "--p2p-download-grace",
-            type=click.FloatRange(min=0.1),
-            default=DEFAULTS.grace,
-            show_default=True,
-            help="seconds before a download's rate is judged; also the longest silence tolerated from a peer",
+            float,
+            DEFAULTS.grace,
+            "seconds before a download's rate is judged; also the longest silence tolerated from a peer",
+            0.1,
         ),
-        click.option(
+        _limit(
             "--p2p-min-download-rate",
-            type=click.FloatRange(min=0),
-            default=DEFAULTS.min_bytes_per_sec,
-            show_default=True,
-            help="bytes/s a download must average after the grace period, or it is abandoned for another holder",
+            float,
+            DEFAULTS.min_bytes_per_sec,
+            "bytes/s a download must average after the grace period, or it is abandoned for another holder",
+            0,
         ),
-        click.option(
+        _limit(
             "--p2p-apply-wait",
-            type=click.FloatRange(min=0),
-            default=30.0,
-            show_default=True,
-            help="seconds to wait, when applying a round, for its downloads and for fetching the agreed results; "
-            "a result nobody serves in time is skipped",
+            float,
+            30.0,
+            "seconds to wait, when applying a round, for its downloads and for "
+            "fetching the agreed results; a result nobody serves in time is skipped",
+            0,
         ),
-        click.option(
+        _limit(
             "--p2p-early-messages-per-peer",
-            type=click.IntRange(min=0),
-            default=16,
-            show_default=True,
-            help="announcements kept per peer for rounds this client has not begun yet",
+            int,
+            16,
+            "announcements kept per peer for rounds this client has not begun yet",
+            0,
         ),
-        click.option(
+        _limit(
             "--p2p-early-steps-ahead",
-            type=click.IntRange(min=0),
-            default=2,
-            show_default=True,
-            help="how many steps past the coordinator's an early announcement may be and still be kept",
+            int,
+            2,
+            "how many steps past the coordinator's an early announcement may be and still be kept",
+            0,
         ),
         click.option(
             "--adversary",
@@ -77,6 +77,12 @@ def p2p_limit_options(command: F) -> F:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _limit(name: str, kind: type, default: float, help_text: str, minimum: float) -> Callable[[F], F]:
+    """A non-negative number option with its default shown."""
+    value_type = click.FloatRange(min=minimum) if kind is float else click.IntRange(min=int(minimum))
+    return click.option(name, type=value_type, default=default, show_default=True, help=help_text)
 
 
 def _adversary(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

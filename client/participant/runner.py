@@ -132,6 +132,13 @@ class _Gossip:
     last_sent: float = 0.0
 
 
+def _report_skipped(event: str, batches: tuple[BatchId, ...], step: int, why: str) -> None:
+    """Log the batches of ``step`` whose results are not applied, and why."""
+    if batches:
+        names = [str(batch) for batch in batches]
+        emit(event, f"skipped the results for batches {names} of step {step}: {why}", batch_ids=names)
+
+
 class TrainingClient:
     """One participant of one run."""
 
@@ -423,26 +430,9 @@ class TrainingClient:
             if chosen is not None:
                 await self.exchange.fetch_chosen(previous, chosen)
         plan = self.pipeline.plan_apply(coordinator)
-        if plan.unavailable:
-            emit(
-                "unavailable_batches",
-                f"skipped the results for batches {[str(b) for b in plan.unavailable]} of step {step - 2}: "
-                "the witnesses agreed on them but nobody served them in time",
-                batch_ids=[str(b) for b in plan.unavailable],
-            )
-        if plan.untrained:
-            emit(
-                "untrained_batches",
-                f"untrained batches {[str(b) for b in plan.untrained]} of step {step - 2}",
-                batch_ids=[str(b) for b in plan.untrained],
-            )
-        if plan.warming_up:
-            emit(
-                "warming_up_batches",
-                f"skipped the results for batches {[str(b) for b in plan.warming_up]} of step {step - 2}: "
-                "their trainers are still warming up",
-                batch_ids=[str(b) for b in plan.warming_up],
-            )
+        _report_skipped("untrained_batches", plan.untrained, step - 2, "no result reached the witnesses' quorum")
+        _report_skipped("warming_up_batches", plan.warming_up, step - 2, "their trainers are still warming up")
+        _report_skipped("unavailable_batches", plan.unavailable, step - 2, "nobody served the agreed result in time")
         current = self.pipeline.rotate(coordinator)
         self._replay_early(current)
         batches = self.pipeline.own_batches()
