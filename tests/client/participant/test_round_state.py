@@ -6,41 +6,11 @@ import random
 
 import pytest
 from solders.keypair import Keypair
-from solders.pubkey import Pubkey
 
-from client.participant.messages import Broadcast, Commitment, CommitteeClaim, TrainingResult, result_commitment_hash
-from client.participant.round_state import MAX_COMMITMENTS_PER_BATCH, Rejection, RoundState
-from coordinator_program.core import BatchId, Bloom, CommitteeSelection, assign_batches
+from client.participant.round_state import MAX_COMMITMENTS_PER_BATCH, Rejection
+from coordinator_program.core import BatchId, Bloom
 from coordinator_program.core.shuffle import sha256v
-from coordinator_program.core.types import Committee
-
-STEP = 3
-KEYS = [Keypair() for _ in range(3)]
-CLIENTS = [key.pubkey() for key in KEYS]
-
-
-def new_round() -> RoundState:
-    selection = CommitteeSelection.new(0, 2, 0, len(CLIENTS), seed=99)
-    assignments = assign_batches(CLIENTS, data_index=0, total_size=6, random_seed=99)
-    return RoundState.new(1, STEP, selection, CLIENTS, assignments, random.Random(0))
-
-
-def announce(round_: RoundState, key: Keypair, payload: bytes, **changes: object) -> Broadcast:
-    """The announcement ``key`` makes for its own batch (with ``changes`` to forge it)."""
-    index = CLIENTS.index(key.pubkey())
-    proof = round_.selection.get_committee(index)
-    batch = changes.pop("batch", next(b for b, owner in round_.assignments.items() if owner == key.pubkey()))
-    assert isinstance(batch, BatchId)
-    claim = CommitteeClaim(Committee(proof.committee), int(changes.pop("position", proof.position)), index)
-    step = int(changes.pop("step", STEP))  # type: ignore[call-overload]
-    data_hash = result_commitment_hash(step, batch, payload)
-    return Broadcast(
-        step, claim, Commitment.sign(key, data_hash), 1, TrainingResult(batch, f"hash-of-{payload!r}", "http://x")
-    )
-
-
-def own_batch(round_: RoundState, key: Pubkey) -> BatchId:
-    return next(b for b, owner in round_.assignments.items() if owner == key)
+from tests.client.participant.round_fixtures import CLIENTS, KEYS, STEP, announce, new_round, own_batch
 
 
 def test_every_client_trains_one_of_three_batches() -> None:
