@@ -7,7 +7,9 @@ attack is a subclass of :class:`Adversary` and lies through its hooks, the one p
 * :meth:`Adversary.publish`: what it commits to, serves and announces for its batch (honest: the client's own);
 * :meth:`ResultLie.tamper`: for attacks on the result's content, the result it publishes instead of its own (a
   pure function of the result, registered with ``_lie``), which is where later attacks crafted to pass validation
-  (sign flips, inner-product manipulation, "a little is enough") belong;
+  (sign flips, inner-product manipulation, "a little is enough") belong; one that needs the honest results of a
+  round overrides ``tamper`` in a subclass and reads them from ``self.client.pipeline`` (``previous.results``
+  holds every downloaded payload of the round before);
 * :meth:`Adversary.serve_blob`: how it answers a peer's blob request (honest: the node's route);
 * :meth:`Adversary.started` and :meth:`Adversary.each_poll`: extra messages once it serves, and on every loop turn.
 
