@@ -29,6 +29,7 @@ __all__ = [
     "TrainingResult",
     "Finished",
     "Broadcast",
+    "Holding",
     "MalformedBroadcast",
     "result_commitment_hash",
     "finished_commitment_hash",
@@ -139,6 +140,47 @@ class Broadcast:
             raise MalformedBroadcast(f"malformed broadcast from {sender}: {exc}") from exc
         if not broadcast.commitment.verify(sender):
             raise MalformedBroadcast(f"commitment of {sender} does not verify")
+        return broadcast
+
+
+HOLDING_KIND = "holding"
+
+
+@dataclass(frozen=True)
+class Holding:
+    """The signer holds, and witnessed, the result ``trainer`` announced with ``broadcast`` (the trainer's own bytes).
+
+    A trainer may sign many commitments for one batch, and a client keeps only so many; an honest client that
+    blooms one of them vouches for it with this message, so every client learns every commitment an honest witness
+    blooms, however many others the trainer sent it first (receivers take one vouch per signer, step and batch).
+    """
+
+    trainer: Pubkey
+    broadcast: bytes
+
+    def encode(self) -> bytes:
+        body = {"kind": HOLDING_KIND, "trainer": str(self.trainer), "broadcast": _b64(self.broadcast)}
+        return json.dumps(body, sort_keys=True).encode()
+
+    @classmethod
+    def parse(cls, raw: bytes) -> Holding | None:
+        """The vouch in ``raw``; None when ``raw`` is another message, MalformedBroadcast when it is a broken vouch."""
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return None
+        if not isinstance(body, dict) or body.get("kind") != HOLDING_KIND:
+            return None
+        try:
+            return cls(Pubkey.from_string(body["trainer"]), _unb64(body["broadcast"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MalformedBroadcast(f"malformed vouch: {exc}") from exc
+
+    def announced(self) -> Broadcast:
+        """The trainer's announcement, its commitment checked against the trainer (MalformedBroadcast if not)."""
+        broadcast = Broadcast.decode(self.broadcast, self.trainer)
+        if not isinstance(broadcast.data, TrainingResult):
+            raise MalformedBroadcast("a vouch must carry a training result")
         return broadcast
 
 

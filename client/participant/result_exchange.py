@@ -7,7 +7,8 @@ hardened against one malicious participant):
   so every honest client learns every commitment any honest client accepted long before it is applied;
 * announcements for a round not yet begun wait in :class:`EarlyMessages`, bounded per sender;
 * of a trainer's commitments for one batch only the first is downloaded at once; a second is evidence of
-  equivocation (logged as ``equivocation``, kept in :attr:`ResultExchange.evidence`);
+  equivocation (logged as ``equivocation``, kept in :attr:`ResultExchange.evidence`), and then this client vouches
+  for the one it blooms (:class:`Holding`), so others take it even past their per-batch bound;
 * a downloaded payload must hash to its commitment and pass :class:`ResultRules` before it is recorded, and so
   before it enters this client's witness blooms; one that fails is logged as ``invalid_result`` with the reason;
 * at apply time the consensus result (chosen by the order-free rule of :mod:`client.participant.consensus`) is
@@ -27,9 +28,9 @@ from client.p2p import BlobTooLarge, BlobUnavailable, P2PNode
 from client.participant.consensus import Equivocation
 from client.participant.early_messages import EarlyMessages
 from client.participant.logs import emit
-from client.participant.messages import Broadcast, TrainingResult, result_commitment_hash
+from client.participant.messages import Broadcast, Holding, MalformedBroadcast, TrainingResult, result_commitment_hash
 from client.participant.result_checks import InvalidResult, ResultRules
-from client.participant.round_state import ReceivedResult, RoundState
+from client.participant.round_state import ReceivedResult, Rejection, RoundState
 from coordinator_program.core import BatchId
 
 __all__ = ["ResultExchange"]
@@ -51,6 +52,9 @@ class ResultExchange:
         self.evidence: list[Equivocation] = []
         self.refused: list[tuple[Pubkey, int, str]] = []  # (trainer, step, reason) of results that failed the rules
         self._seen: set[tuple[bytes, int, bytes, bool]] = set()
+        self._vouches: set[tuple[bytes, int, BatchId]] = set()  # (voucher, step, batch) taken
+        self._vouched: set[tuple[int, BatchId]] = set()  # (step, batch) we vouched for
+        self._sending: set[asyncio.Task[None]] = set()
         self._downloads: dict[int, list[asyncio.Task[None]]] = {}
 
     # -- announcements ----------------------------------------------------------------
@@ -75,18 +79,66 @@ class ResultExchange:
         if rejection is not None:
             log.debug("announcement of %s for step %d not recorded: %s", sender, broadcast.step, rejection.value)
             return False
-        if isinstance(broadcast.data, TrainingResult) and sender != self.me:
-            known = [r for r in target.results[broadcast.data.batch_id] if r.sender == sender]
-            if len(known) == 1:
-                task = asyncio.create_task(self._download(target, known[0]))
-                self._downloads.setdefault(target.height, []).append(task)
-            elif len(known) == 2:
-                first, second = (r.commitment for r in known)
-                self._equivocation(Equivocation(sender, target.step, broadcast.data.batch_id, first, second))
+        self._accepted(target, sender, broadcast)
         return True
 
+    def take_vouch(self, voucher: Pubkey, holding: Holding, rounds: tuple[RoundState | None, ...]) -> bool:
+        """A client vouches that it witnessed a trainer's announcement: record it past the per-batch bound (once per
+        voucher, step and batch); True if it is worth relaying."""
+        try:
+            broadcast = holding.announced()
+        except MalformedBroadcast as exc:
+            log.warning("dropped vouch of %s: %s", voucher, exc)
+            return False
+        assert isinstance(broadcast.data, TrainingResult)
+        key = (bytes(voucher), broadcast.step, broadcast.data.batch_id)
+        target = next((r for r in rounds if r is not None and r.step == broadcast.step), None)
+        if target is None or voucher not in target.clients or key in self._vouches:
+            return False
+        rejection = target.accept(holding.trainer, broadcast, vouched=True)
+        if rejection not in (None, Rejection.Duplicate):
+            return False
+        self._vouches.add(key)
+        self.remember(holding.trainer, broadcast, warmup=False)
+        if rejection is None:
+            self._accepted(target, holding.trainer, broadcast)
+        return True
+
+    def _accepted(self, target: RoundState, sender: Pubkey, broadcast: Broadcast) -> None:
+        """A trainer's announcement was recorded: download the first of its batch, take a second as evidence."""
+        if not isinstance(broadcast.data, TrainingResult) or sender == self.me:
+            return
+        batch = broadcast.data.batch_id
+        known = [r for r in target.results[batch] if r.sender == sender]
+        if len(known) == 1:
+            task = asyncio.create_task(self._download(target, known[0]))
+            self._downloads.setdefault(target.height, []).append(task)
+        elif len(known) == 2:
+            first, second = (r.commitment for r in known)
+            self._equivocation(Equivocation(sender, target.step, batch, first, second))
+            self._vouch(target, batch)
+
+    def _vouch(self, round_state: RoundState, batch: BatchId) -> None:
+        """Once the batch's trainer equivocated, vouch (once) for the result of it this client blooms."""
+        received = round_state.bloomed.get(batch)
+        key = (round_state.step, batch)
+        if received is None or received.announcement is None or key in self._vouched:
+            return
+        if len({r.commitment.data_hash for r in round_state.results.get(batch, [])}) < 2:
+            return
+        self._vouched.add(key)
+        holding = Holding(received.sender, received.announcement.encode())
+        task = asyncio.create_task(self.node.gossip(holding.encode()))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
     def replay_early(self, current: RoundState) -> list[tuple[Pubkey, Broadcast]]:
-        """The kept announcements for ``current``'s step or later, to route again now that it has begun."""
+        """The kept announcements for ``current``'s step or later, to route again now that it has begun; what was
+        remembered of rounds two steps gone is forgotten."""
+        oldest = current.step - 2
+        self._seen = {key for key in self._seen if key[1] >= oldest}
+        self._vouches = {key for key in self._vouches if key[1] >= oldest}
+        self._vouched = {key for key in self._vouched if key[0] >= oldest}
         return self.early.take(current.step)
 
     def _equivocation(self, evidence: Equivocation) -> None:
@@ -104,6 +156,8 @@ class ResultExchange:
         """The one eager download of a trainer's batch; if it brings no valid result, the batch is given up."""
         if not await self._fetch(round_state, received, retry=True):
             round_state.give_up(received.result.batch_id)
+        else:
+            self._vouch(round_state, received.result.batch_id)
 
     async def _fetch(self, round_state: RoundState, received: ReceivedResult, retry: bool) -> bool:
         """Download ``received``'s payload, check it and record it; True if it is now held."""
@@ -167,7 +221,7 @@ class ResultExchange:
         await asyncio.gather(*late, return_exceptions=True)
 
     async def close(self) -> None:
-        tasks = [task for tasks in self._downloads.values() for task in tasks]
+        tasks = [task for tasks in self._downloads.values() for task in tasks] + list(self._sending)
         self._downloads.clear()
         for task in tasks:
             task.cancel()

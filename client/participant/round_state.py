@@ -6,8 +6,8 @@ blooms) and §5.3 (the commitment every client applies for a batch, here by the 
 two clients' blooms differ even for the same contents.
 
 A trainer may sign several commitments for its batch (equivocation): each distinct one is recorded, up to
-:data:`MAX_COMMITMENTS_PER_BATCH`, so the consensus is chosen from all of them; only the payloads the caller
-downloads and checks enter the blooms.
+:data:`MAX_COMMITMENTS_PER_BATCH` (past it only those an honest witness vouches for), so the consensus is chosen
+from all of them; only the payloads the caller downloads and checks enter the blooms.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from coordinator_program.core.types import Committee, CommitteeProof
 __all__ = ["MAX_COMMITMENTS_PER_BATCH", "RoundState", "ReceivedResult", "Rejection"]
 
 # Distinct commitments kept per batch: one honest trainer signs one; a second is already proof of equivocation.
-# The bound keeps a flooding trainer's cost to an honest client small; an honest witness blooms only the first
-# commitment it downloaded, so at most one per honest client can ever reach a quorum.
+# The bound keeps a flooding trainer's cost to an honest client small. Only a commitment some honest witness
+# blooms can reach a quorum, and each honest witness blooms one per batch and vouches for it when the trainer
+# equivocates, so those are taken past the bound (one vouch per client and batch).
 MAX_COMMITMENTS_PER_BATCH = 16
 
 
@@ -56,6 +57,7 @@ class ReceivedResult:
     commitment: Commitment
     result: TrainingResult
     payload: bytes | None = None
+    announcement: Broadcast | None = None  # as the trainer signed it, to vouch for it (messages.Holding)
 
 
 @dataclass
@@ -73,6 +75,7 @@ class RoundState:
     broadcasts: list[bytes] = field(default_factory=list)
     remaining: set[BatchId] | None = None
     finished_from: set[Pubkey] = field(default_factory=set)
+    bloomed: dict[BatchId, ReceivedResult] = field(default_factory=dict)  # the result of each batch in our bloom
 
     @classmethod
     def new(
@@ -90,8 +93,9 @@ class RoundState:
         return cls(height, step, selection, clients, assignments, keyed(), keyed(), remaining=set(assignments) or None)
 
     # -- announcements ---------------------------------------------------------------
-    def accept(self, sender: Pubkey, broadcast: Broadcast) -> Rejection | None:
-        """Record a (signature-checked) announcement for this round, or say why not."""
+    def accept(self, sender: Pubkey, broadcast: Broadcast, vouched: bool = False) -> Rejection | None:
+        """Record a (signature-checked) announcement for this round, or say why not; one ``vouched`` for by a client
+        that witnessed it is recorded even past :data:`MAX_COMMITMENTS_PER_BATCH`."""
         if broadcast.step != self.step:
             return Rejection.WrongStep
         if sender not in self.clients:
@@ -116,9 +120,9 @@ class RoundState:
         known = self.results.setdefault(batch, [])
         if any(r.commitment.data_hash == broadcast.commitment.data_hash for r in known):
             return Rejection.Duplicate
-        if len(known) >= MAX_COMMITMENTS_PER_BATCH:
+        if len(known) >= MAX_COMMITMENTS_PER_BATCH and not vouched:
             return Rejection.TooManyCommitments
-        known.append(ReceivedResult(sender, broadcast.commitment, broadcast.data))
+        known.append(ReceivedResult(sender, broadcast.commitment, broadcast.data, announcement=broadcast))
         return None
 
     def record_payload(self, batch: BatchId, sender: Pubkey, payload: bytes) -> bool:
@@ -133,6 +137,7 @@ class RoundState:
                 self.participant_bloom.add(sha256v(bytes(sender)))
                 if batch in self.remaining:
                     self.broadcast_bloom.add(received.commitment.data_hash)
+                    self.bloomed[batch] = received
                     self.give_up(batch)  # it is in: nothing more to wait for
             return True
         return False

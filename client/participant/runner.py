@@ -35,6 +35,7 @@ from client.participant.messages import (
     Commitment,
     CommitteeClaim,
     Finished,
+    Holding,
     MalformedBroadcast,
     TrainingResult,
     finished_commitment_hash,
@@ -658,6 +659,10 @@ class TrainingClient:
             self._offers.setdefault(offer.epoch, {})[message.sender] = offer
             return True
         try:
+            holding = Holding.parse(message.data)
+            if holding is not None:
+                rounds = (self.pipeline.current, self.pipeline.previous) if self.pipeline is not None else ()
+                return self.exchange.take_vouch(message.sender, holding, rounds)
             broadcast = Broadcast.decode(message.data, message.sender)
         except MalformedBroadcast as exc:
             log.warning("dropped gossip: %s", exc)

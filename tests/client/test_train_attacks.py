@@ -34,7 +34,7 @@ UNQUANTIZED_CLIPPED = {
 
 
 def _attack(
-    adversary: str, total_steps: int = 8, deadline: int = 8, **toml: object
+    adversary: str, total_steps: int = 6, deadline: int = 8, **toml: object
 ) -> tuple[TrainRun, list[TrainingClient], EventLog]:
     """Two honest clients and the liar train ``total_steps`` steps; every client must leave with the run Finished."""
     run = TrainRun(run_toml(epoch_time=600, total_steps=total_steps, deadline=deadline, **toml))  # type: ignore[arg-type]
@@ -153,7 +153,7 @@ def test_a_slow_peer_is_abandoned_reported_and_the_run_finishes() -> None:
 
 
 def test_an_early_message_flood_is_bounded_per_sender() -> None:
-    run = TrainRun(run_toml(epoch_time=600, total_steps=8, deadline=8))
+    run = TrainRun(run_toml(epoch_time=600, total_steps=6, deadline=8))
     clients = [run.client(0), run.client(1), run.client(ATTACKER, adversary="early-flood")]
     largest = [0, 0]
 
@@ -201,7 +201,7 @@ def test_a_bad_endpoint_is_refused_and_redirects_are_not_followed() -> None:
         await site.start()
         sink.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
         try:
-            run = TrainRun(run_toml(epoch_time=600, total_steps=8, deadline=8))
+            run = TrainRun(run_toml(epoch_time=600, total_steps=6, deadline=8))
             clients = [run.client(0), run.client(1), run.client(ATTACKER, adversary=f"bad-endpoint={sink.url}")]
             with capturing_events() as events:
                 assert await run.run_all(clients, timeout=150) == [ExitReason.Finished] * 3
