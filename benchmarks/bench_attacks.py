@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -24,34 +23,19 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from client.participant.adversary import ADVERSARIES  # noqa: E402
-from tests.client.participant.train_harness import TrainRun, run_toml  # noqa: E402
-
-PAGE_BYTES = 4096
-
-
-def _rss() -> int:
-    return int(Path("/proc/self/statm").read_text().split()[1]) * PAGE_BYTES
+from tests.client.participant.train_harness import TrainRun, peak_rss_growth, run_toml  # noqa: E402
 
 
 def run_once(adversary: str | None, steps: int) -> tuple[float, int, bool]:
     """Seconds, peak RSS growth in bytes, and whether the honest clients' final weights agree."""
-    start, peak, done = _rss(), [0], threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.01):
-            peak[0] = max(peak[0], _rss() - start)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
     run = TrainRun(run_toml(epoch_time=600, total_steps=steps, deadline=8))
     clients = [run.client(0), run.client(1), run.client(2, adversary=adversary)]
     began = time.monotonic()
-    asyncio.run(run.run_all(clients, timeout=max(300, 10 * steps)))
+    with peak_rss_growth() as growth:
+        asyncio.run(run.run_all(clients, timeout=max(300, 10 * steps)))
     seconds = time.monotonic() - began
-    done.set()
-    sampler.join()
     last = [c.rounds[-1].parameter_hash for c in clients[:2]]
-    return seconds, peak[0], last[0] == last[1]
+    return seconds, growth[0], last[0] == last[1]
 
 
 def main() -> None:

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 from client.participant.runner import ExitReason, TrainingClient
-from tests.client.participant.train_harness import EventLog, TrainRun, capturing_events, run_toml
+from tests.client.participant.train_harness import EventLog, TrainRun, capturing_events, peak_rss_growth, run_toml
 
 pytestmark = pytest.mark.integration  # loopback HTTP servers, one per client
 
@@ -108,31 +104,8 @@ def test_a_lying_result_is_neither_witnessed_nor_applied(adversary: str, reason:
     _assert_learned(clients)
 
 
-@contextmanager
-def _peak_rss_growth() -> Iterator[list[int]]:
-    """Samples this process's resident set every 10 ms; yields [growth in bytes] over the RSS at entry."""
-    page = 4096
-
-    def rss() -> int:
-        return int(Path("/proc/self/statm").read_text().split()[1]) * page
-
-    start, peak, done = rss(), [0], threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.01):
-            peak[0] = max(peak[0], rss() - start)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    try:
-        yield peak
-    finally:
-        done.set()
-        sampler.join()
-
-
 def test_an_oversized_blob_is_cut_off_and_honest_memory_stays_bounded() -> None:
-    with _peak_rss_growth() as growth:
+    with peak_rss_growth() as growth:
         run, clients, events = _attack("oversized-blob")
 
     model_bytes = 4 * clients[0].setup.trainer.model.num_parameters()  # type: ignore[union-attr]

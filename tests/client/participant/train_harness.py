@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from solders.keypair import Keypair
 
@@ -29,12 +31,21 @@ from client.simulate.record import TransactionTally
 from coordinator_program.state.coordinator_account import CoordinatorAccount
 from validator.ports import free_ports
 
-__all__ = ["RUN_ID", "EventLog", "TrainRun", "capturing_events", "run_toml", "listening_to_events"]
+__all__ = [
+    "RUN_ID",
+    "EventLog",
+    "TrainRun",
+    "capturing_events",
+    "listening_to_events",
+    "peak_rss_growth",
+    "run_toml",
+]
 
 RUN_ID = "train-e2e"
 EARNING_RATE = 900
 SLOTS_PER_SECOND = 4
 DUMMY_CHECKPOINT: Mapping[str, object] = {"Dummy": {"repo_id": ""}}
+PAGE_BYTES = 4096  # /proc/self/statm counts pages
 
 
 def run_toml(
@@ -182,3 +193,26 @@ def capturing_events() -> Iterator[EventLog]:
     events = EventLog()
     with listening_to_events(events):
         yield events
+
+
+def _rss_bytes() -> int:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * PAGE_BYTES
+
+
+@contextmanager
+def peak_rss_growth() -> Iterator[list[int]]:
+    """Samples this process's resident set every 10 ms while inside; yields ``[peak growth in bytes]`` over its RSS
+    at entry (the list is updated in place)."""
+    start, peak, done = _rss_bytes(), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.01):
+            peak[0] = max(peak[0], _rss_bytes() - start)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        sampler.join()
