@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import json
 import mmap
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import torch
 
 from client.train.errors import DataError
+from client.train.sequences import SequenceIndex, SequencePointer, sequence_pointers
 from coordinator_program.core.data_assignment import BatchId
 from coordinator_program.core.types import TokenSize
 
@@ -61,27 +60,6 @@ class DataProvider(Protocol):
     def get_samples(self, batch: BatchId) -> torch.Tensor: ...
 
 
-@dataclass(frozen=True)
-class SequencePointer:
-    """Where a sample starts: which file, which byte."""
-
-    file_index: int
-    byte_offset: int
-
-
-def sequence_pointers(file_sizes: Sequence[int], sequence_bytes: int) -> list[SequencePointer]:
-    """Every sample's start, file by file: offsets 0, S, 2S, ... below ``size - S``.
-
-    >>> [(p.file_index, p.byte_offset) for p in sequence_pointers([10, 8, 4], 4)]  # 8 bytes = 2 S yield one
-    [(0, 0), (0, 4), (1, 0)]
-    """
-    return [
-        SequencePointer(file_index, offset)
-        for file_index, size in enumerate(file_sizes)
-        for offset in range(0, size - sequence_bytes, sequence_bytes)
-    ]
-
-
 class LocalDataProvider:
     """Samples read from memory-mapped token files of one directory."""
 
@@ -98,7 +76,7 @@ class LocalDataProvider:
         self.token_size = token_size
         self._width = token_bytes(token_size)
         self._dtype = torch.uint16 if token_size is TokenSize.TwoBytes else torch.uint32
-        self._pointers = sequence_pointers([p.stat().st_size for p in self.paths], seq_len * self._width)
+        self._pointers = SequenceIndex([p.stat().st_size for p in self.paths], seq_len * self._width)
         self._maps: dict[int, mmap.mmap] = {}
 
     def num_sequences(self) -> int:
@@ -118,7 +96,7 @@ class LocalDataProvider:
             raise DataError(f"index {batch.end} is out of bounds, we only have {len(self._pointers)} samples")
         rows = []
         for index in range(batch.start, batch.end + 1):
-            pointer = self._pointers[index]
+            pointer = self._pointers.pointer(index)
             tokens = torch.frombuffer(
                 self._map(pointer.file_index), dtype=self._dtype, count=self.seq_len, offset=pointer.byte_offset
             )

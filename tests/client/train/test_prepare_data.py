@@ -17,7 +17,7 @@ TEXT = "In the beginning God created the heaven and the earth.\nAnd the earth wa
 
 def test_byte_tokens_are_the_utf8_bytes_as_u16(tmp_path: Path) -> None:
     prepared = prepare(tmp_path, "hé\n", heldout_fraction=0.0)
-    assert (tmp_path / "tokens.bin").read_bytes() == bytes([ord("h"), 0, 0xC3, 0, 0xA9, 0, ord("\n"), 0])
+    assert (tmp_path / "tokens-00000.bin").read_bytes() == bytes([ord("h"), 0, 0xC3, 0, 0xA9, 0, ord("\n"), 0])
     assert (prepared.token_size, prepared.vocab_size, prepared.train_tokens) == (TokenSize.TwoBytes, 256, 4)
     assert not (tmp_path / "heldout").exists()
 
@@ -54,7 +54,7 @@ def test_the_command_line_reads_text_files(tmp_path: Path) -> None:
     source = tmp_path / "text.txt"
     source.write_text(TEXT)
     assert main(["--out", str(tmp_path / "out"), "--text", str(source), "--heldout", "0"]) == 0
-    assert (tmp_path / "out" / "tokens.bin").stat().st_size == 2 * len(TEXT)
+    assert (tmp_path / "out" / "tokens-00000.bin").stat().st_size == 2 * len(TEXT)
 
 
 def test_the_command_line_reports_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
