@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from client.train.data import MANIFEST_NAME
-from client.train.errors import DataError
+from client.data.errors import DataError
+from client.data.token_files import MANIFEST_NAME
 from coordinator_program.core.types import TokenSize
 
 __all__ = [

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from client.train.serve_data import data_app
+from client.data.serve import data_app
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from client.data.errors import DataError, HttpDataError
+from client.data.http.fetch import HttpSettings
 from client.run_config.serde import from_serde
-from client.train.errors import DataError
-from client.train.http import HttpDataError, HttpDataProvider, HttpSettings, open_http_dataset
+from client.train.http_data import HttpDataProvider, open_http_dataset
 from coordinator_program.core.data_assignment import BatchId
 from coordinator_program.core.types import HttpLLMTrainingDataLocation
 from coordinator_program.state.borsh_args import HTTP_LLM_TRAINING_DATA_LOCATION

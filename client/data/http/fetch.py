@@ -19,18 +19,14 @@ from typing import TypeVar
 
 import aiohttp
 
-from client.train.errors import DataError
+from client.data.errors import HttpDataError
 
-__all__ = ["HttpDataError", "HttpSettings", "RemoteFile", "RangeFetcher"]
+__all__ = ["HttpSettings", "RemoteFile", "RangeFetcher"]
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_4XX = frozenset({408, 429})
 T = TypeVar("T")
-
-
-class HttpDataError(DataError):
-    """A token file that cannot be read over HTTP: unreachable, refused, or not the bytes that were asked for."""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The ``Http`` data provider: samples of token files read over HTTP, mapped exactly as spec client-training.md §6.
 
-Sample i is sequence pointer i over the location's files (:class:`~client.train.sequences.SequenceIndex` with one
+Sample i is sequence pointer i over the location's files (:class:`~client.data.sequences.SequenceIndex` with one
 spare token per file, as the reference's HTTP provider keeps); each sample is ``seq_len`` tokens. Consecutive
 samples of one file are read with one range request, others with one request each, all in flight at once within
-the fetcher's limit. With a cache directory every byte read is kept on disk (:mod:`client.train.http.cache`), so a
+the fetcher's limit. With a cache directory every byte read is kept on disk (:mod:`client.data.http.cache`), so a
 restarted client reads what it already has from there instead of the server.
 
 The trainer calls :meth:`HttpDataProvider.get_samples` from its worker thread; the provider runs its own event loop
@@ -22,11 +22,12 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
-from client.train.errors import DataError
-from client.train.http.cache import CachedFile, RangeCache
-from client.train.http.fetch import HttpSettings, RangeFetcher, RemoteFile
-from client.train.http.locations import remote_files
-from client.train.sequences import SequenceIndex, SequencePointer
+from client.data.errors import DataError
+from client.data.http.cache import CachedFile, RangeCache
+from client.data.http.fetch import HttpSettings, RangeFetcher, RemoteFile
+from client.data.http.locations import remote_files
+from client.data.sequences import SequenceIndex, SequencePointer
+from client.data.token_files import token_bytes
 from coordinator_program.core.data_assignment import BatchId
 from coordinator_program.core.types import HttpLLMTrainingDataLocation, ShuffleTag, TokenSize
 
@@ -34,7 +35,6 @@ __all__ = ["HttpDataProvider", "open_http_dataset"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_WIDTH = {TokenSize.TwoBytes: 2, TokenSize.FourBytes: 4}
 _DTYPE = {TokenSize.TwoBytes: np.dtype("<u2"), TokenSize.FourBytes: np.dtype("<u4")}
 
 
@@ -70,7 +70,7 @@ class HttpDataProvider:
         self.files = files
         self.seq_len = seq_len
         self.token_size = token_size
-        width = _WIDTH[token_size]
+        width = token_bytes(token_size)
         self.index = SequenceIndex([file.size for file in files], seq_len * width, spare_bytes=width)
         self._fetcher = fetcher
         self._runner = runner

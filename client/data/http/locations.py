@@ -14,14 +14,14 @@ from __future__ import annotations
 import os
 from urllib.parse import quote, urlsplit
 
-from client.train.errors import DataError
-from client.train.http.fetch import HttpDataError, RangeFetcher, RemoteFile
+from client.data.errors import DataError, HttpDataError
+from client.data.http.fetch import RangeFetcher, RemoteFile
+from client.data.token_files import DATA_FILE_EXTENSIONS
 from coordinator_program.core.types import HttpTrainingDataLocation, HttpTrainingDataLocationTag
 
 __all__ = ["GCS_ENDPOINT", "check_url", "numbered_file_urls", "remote_files"]
 
 GCS_ENDPOINT = "https://storage.googleapis.com"
-DATA_FILE_SUFFIXES = (".npy", ".bin", ".ds")
 MAX_LISTING_PAGES = 10_000
 
 
@@ -30,7 +30,7 @@ def check_url(url: str) -> str:
 
     >>> check_url("ftp://host/a.bin")
     Traceback (most recent call last):
-    client.train.errors.DataError: 'ftp://host/a.bin' is not an http:// or https:// URL
+    client.data.errors.DataError: 'ftp://host/a.bin' is not an http:// or https:// URL
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -88,7 +88,7 @@ async def _bucket_files(fetcher: RangeFetcher, bucket: str, prefix: str, endpoin
             if not isinstance(item, dict):
                 raise HttpDataError(f"bucket {bucket}: a listed object is not a JSON object")
             name, size, link = item.get("name"), item.get("size"), item.get("mediaLink")
-            if not (isinstance(name, str) and name.endswith(DATA_FILE_SUFFIXES)):
+            if not (isinstance(name, str) and name.endswith(DATA_FILE_EXTENSIONS)):
                 continue
             if not (isinstance(size, str | int) and str(size).isdigit() and isinstance(link, str)):
                 raise HttpDataError(f"bucket {bucket}: object {name!r} has no valid size and mediaLink")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from client.train.data import MANIFEST_NAME
+from client.data.token_files import MANIFEST_NAME
 
 __all__ = ["data_app", "numbered_files_toml", "main"]
 
