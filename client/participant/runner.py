@@ -73,6 +73,7 @@ class ClientOptions:
 
     device: str = "auto"
     data_dir: Path | None = None
+    data_cache_dir: Path | None = None  # where Http data is kept, so a restart does not download it again
     checkpoint_dir: Path | None = None
     hub_repo: str | None = None  # a local hub repository (needs checkpoint_dir): upload each checkpoint there
     keep_steps: int | None = None  # with checkpoint_dir: delete all but the newest this many (None keeps them all)
@@ -340,7 +341,12 @@ class TrainingClient:
         setup = self.setup
         if setup is None:
             setup = await asyncio.to_thread(
-                load_training_setup, coordinator.model, self.link.run_id, device, self.options.data_dir
+                load_training_setup,
+                coordinator.model,
+                self.link.run_id,
+                device,
+                self.options.data_dir,
+                self.options.data_cache_dir,
             )
         if shared is not None:
             await asyncio.to_thread(load_parameters, setup.trainer.model, shared)
