@@ -438,6 +438,14 @@ class TrainingClient:
             proof = current.selection.get_committee(index)
             claim = CommitteeClaim(Committee(proof.committee), int(proof.position), int(proof.index))
             for item in trained:
+                emit(
+                    "trained_batch",
+                    f"trained batch {item.batch} of step {step}",
+                    step=step,
+                    batch_start=item.batch.start,
+                    batch_end=item.batch.end,
+                    tokens_sha256=item.tokens_sha256,
+                )
                 digest = self.node.blobs.put(item.payload, f"distro-result_{step}")
                 result = TrainingResult(item.batch, digest, self.node.url)
                 await self._announce(step, claim, result_commitment_hash(step, item.batch, item.payload), result)
