@@ -175,8 +175,9 @@ def write_tokens(path: Path, tokens: Sequence[int], token_size: TokenSize) -> No
 def write_shards(directory: Path, tokens: Sequence[int], token_size: TokenSize, shard_tokens: int) -> list[str]:
     """``tokens`` as numbered shard files in ``directory`` (old shards there removed first); their names."""
     directory.mkdir(parents=True, exist_ok=True)
-    for old in directory.glob(f"{SHARD_PREFIX}*{SHARD_SUFFIX}"):
-        old.unlink()
+    # A directory's every token file is data, so none of an earlier run may stay (tokens.bin: before shards).
+    for old in [*directory.glob(f"{SHARD_PREFIX}*{SHARD_SUFFIX}"), directory / "tokens.bin"]:
+        old.unlink(missing_ok=True)
     names = []
     for index, start in enumerate(range(0, len(tokens), shard_tokens)):
         names.append(shard_name(index))
