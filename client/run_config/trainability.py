@@ -18,7 +18,7 @@ import asyncio
 from pathlib import Path
 
 from client.data.errors import DataError
-from client.data.http.locations import check_url, numbered_file_urls
+from client.data.http.urls import check_url, numbered_file_urls
 from client.data.token_files import data_files
 from client.participant.checkpoint_repo import check_hub_repo_id, is_local_repo
 from client.participant.local_hub import HubRepoError

@@ -12,47 +12,18 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from client.data.errors import DataError, HttpDataError
 from client.data.http.fetch import RangeFetcher, RemoteFile
+from client.data.http.urls import check_url, numbered_file_urls
 from client.data.token_files import DATA_FILE_EXTENSIONS
 from coordinator_program.core.types import HttpTrainingDataLocation, HttpTrainingDataLocationTag
 
-__all__ = ["GCS_ENDPOINT", "check_url", "numbered_file_urls", "remote_files"]
+__all__ = ["GCS_ENDPOINT", "remote_files"]
 
 GCS_ENDPOINT = "https://storage.googleapis.com"
 MAX_LISTING_PAGES = 10_000
-
-
-def check_url(url: str) -> str:
-    """``url`` if it is an absolute http(s) URL; DataError otherwise.
-
-    >>> check_url("ftp://host/a.bin")
-    Traceback (most recent call last):
-    client.data.errors.DataError: 'ftp://host/a.bin' is not an http:// or https:// URL
-    """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise DataError(f"{url!r} is not an http:// or https:// URL")
-    return url
-
-
-def numbered_file_urls(url_template: str, start_index: int, n_left_pad_zeros: int, num_files: int) -> list[str]:
-    """The URLs of ``NumberedFiles``.
-
-    >>> numbered_file_urls("http://h/{}.bin", 8, 3, 3)
-    ['http://h/008.bin', 'http://h/009.bin', 'http://h/010.bin']
-    """
-    if url_template.count("{}") != 1:
-        raise DataError(
-            f"invalid url {url_template}: expected 1 set of {{}} for number substitution, "
-            f"got {url_template.count('{}')}"
-        )
-    urls = [url_template.replace("{}", str(start_index + i).zfill(n_left_pad_zeros)) for i in range(num_files)]
-    for url in urls[:1]:
-        check_url(url)
-    return urls
 
 
 def _location_urls(location: HttpTrainingDataLocation, max_files: int) -> list[str] | None:
