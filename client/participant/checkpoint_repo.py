@@ -61,12 +61,13 @@ def checkpoint_directory(repo_id: str, revision: str | None) -> Path:
     if is_local_repo(repo_id):
         return resolve_revision(Path(repo_id), revision)
     check_hub_repo_id(repo_id)
+    import httpx
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
     try:
         return Path(snapshot_download(repo_id, revision=revision, allow_patterns=HUB_FILE_PATTERNS))
-    except (HfHubHTTPError, LocalEntryNotFoundError, OSError) as exc:
+    except (HfHubHTTPError, LocalEntryNotFoundError, OSError, httpx.HTTPError) as exc:
         at = "" if revision is None else f"@{revision}"
         raise HubRepoError(f"Hub repo {repo_id}{at} cannot be downloaded: {exc}") from exc
 
@@ -75,6 +76,7 @@ def upload_checkpoint(repo_id: str, directory: Path, step: int, token: str | Non
     """Publish the checkpoint ``directory`` to ``repo_id`` as a new revision; the revision (commit id)."""
     if is_local_repo(repo_id):
         return publish_revision(Path(repo_id), directory)
+    import httpx
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -82,6 +84,8 @@ def upload_checkpoint(repo_id: str, directory: Path, step: int, token: str | Non
         commit = HfApi(token=token).upload_folder(
             repo_id=repo_id, folder_path=directory, commit_message=f"step {step}"
         )
-    except (HfHubHTTPError, OSError, ValueError) as exc:  # refused, unreachable, or no token
+    # Refused, unreachable, or no token. RuntimeError: huggingface_hub 1.16 closes its shared HTTP client on a
+    # connection error and then retries on the closed client ("the client has been closed").
+    except (HfHubHTTPError, httpx.HTTPError, OSError, ValueError, RuntimeError) as exc:
         raise HubRepoError(f"upload of step {step} to Hub repo {repo_id} failed: {exc}") from exc
     return str(commit.oid)

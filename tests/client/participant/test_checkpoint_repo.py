@@ -24,6 +24,7 @@ from client.participant.model_setup import DUMMY_MODEL_CONFIG
 from client.participant.pipeline import parameter_hash
 from client.train import build_model
 from tests.client.cli_harness import closed_port
+from tests.client.participant.fake_hub import FakeHub
 
 REPO = Path(__file__).resolve().parents[3]
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -123,3 +124,30 @@ def test_an_upload_to_a_local_directory_repo_becomes_its_newest_revision(tmp_pat
         checkpoint_directory(str(repo), revision).joinpath("model.safetensors").read_bytes()
         == (checkpoint / "model.safetensors").read_bytes()
     )
+
+
+def test_an_upload_to_a_hub_repo_is_a_commit_with_the_token_named_for_its_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huggingface_hub import constants
+
+    model = build_model(DUMMY_MODEL_CONFIG, 1, torch.device("cpu"), max_seq_len=64)
+    checkpoint = write_checkpoint(model, tmp_path / "ckpt", "run", 5, {"config.json": b"{}"}).parent
+    monkeypatch.setenv("HF_TOKEN", "hf_test_token")
+    with FakeHub() as hub:
+        monkeypatch.setattr(constants, "ENDPOINT", hub.endpoint)
+        revision = upload_checkpoint("testorg/tiny", checkpoint, 5, token=None)
+    (commit,) = hub.commits
+    assert (commit.repo_id, commit.revision, commit.message) == ("testorg/tiny", "main", "step 5")
+    assert commit.authorization == "Bearer hf_test_token"
+    assert commit.files == {p.name: p.read_bytes() for p in checkpoint.iterdir()}
+    assert revision == commit.oid  # what the client announces with `checkpoint`
+
+
+def test_a_refused_hub_upload_is_a_hub_repo_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from huggingface_hub import constants
+
+    (tmp_path / "config.json").write_text("{}")
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{closed_port()}")
+    with pytest.raises(HubRepoError, match="upload of step 2 to Hub repo testorg/tiny failed"):
+        upload_checkpoint("testorg/tiny", tmp_path, 2, token="hf_x")
