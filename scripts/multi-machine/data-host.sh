@@ -45,13 +45,9 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 [[ -n "$DATA_DIR" && -n "$BIND_ADDRESS" ]] || usage
-if [[ -z "$PUBLIC_HOST" ]]; then
-    if [[ "$BIND_ADDRESS" == "0.0.0.0" ]]; then
-        echo "Error: with --bind-address 0.0.0.0, say with --public-host how the clients reach this machine." >&2
-        exit 1
-    fi
-    PUBLIC_HOST="$BIND_ADDRESS"
-fi
+# shellcheck source=public-host.sh
+source "$(dirname "${BASH_SOURCE[0]}")/public-host.sh"
+PUBLIC_HOST="$(public_host "$BIND_ADDRESS" "$PUBLIC_HOST")"
 
 read -r -a SERVE <<< "${PSYCHE_SERVE_DATA:-psyche-serve-data}"
 exec "${SERVE[@]}" "$DATA_DIR" --host "$BIND_ADDRESS" --port "$PORT" --public-host "$PUBLIC_HOST" \

@@ -65,6 +65,11 @@ def create(cli: CliChain, text: str, *flags: str) -> tuple[int, str]:
     return result.exit_code, result.stderr
 
 
+def sent_llm(cli: CliChain) -> Any:
+    """The run's ``[model.LLM]`` as the chain holds it (``json-dump-run``)."""
+    return cli.json("json-dump-run", "-r", "forms")["coordinator_account"]["setup"]["model"]["LLM"]
+
+
 def run_exists(cli: CliChain) -> bool:
     return cli.invoke("json-dump-run", "-r", "forms").exit_code == 0
 
@@ -87,9 +92,7 @@ def test_http_urls_of_one_template_are_sent_as_numbered_files(cli: CliChain, ser
     (served.directory / "tokens-00001.bin").write_bytes(b"\0" * 200)
     code, stderr = create(cli, config_text(data_location=http({"HttpUrls": {"urls": urls}})))
     assert code == 0, stderr
-    location = cli.json("json-dump-run", "-r", "forms")["coordinator_account"]["setup"]["model"]["LLM"][
-        "data_location"
-    ]
+    location = sent_llm(cli)["data_location"]
     assert location["Http"]["location"] == {
         "NumberedFiles": {
             "url_template": served.url("tokens-{}.bin"),
@@ -140,7 +143,7 @@ def test_reachable_http_data_is_sent(
     }[form]
     code, stderr = create(cli, config_text(data_location=http({form: location})))
     assert code == 0, stderr
-    sent = cli.json("json-dump-run", "-r", "forms")["coordinator_account"]["setup"]["model"]["LLM"]["data_location"]
+    sent = sent_llm(cli)["data_location"]
     assert list(sent["Http"]["location"]) == [form]
 
 
@@ -170,7 +173,7 @@ def test_the_local_table_is_sent_as_its_path(cli: CliChain) -> None:
     table = {"Local": {"path": "tokens", "token_size_in_bytes": "TwoBytes", "shuffle": "DontShuffle"}}
     code, stderr = create(cli, config_text(data_location=table))
     assert code == 0, stderr
-    sent = cli.json("json-dump-run", "-r", "forms")["coordinator_account"]["setup"]["model"]["LLM"]["data_location"]
+    sent = sent_llm(cli)["data_location"]
     assert sent == {"Local": "tokens"}
 
 
@@ -204,7 +207,7 @@ def test_a_local_table_the_client_cannot_honour_is_refused_before_sending(
 def test_a_hub_repo_id_is_sent_as_is(cli: CliChain) -> None:
     code, stderr = create(cli, config_text(checkpoint={"Hub": {"repo_id": "username/model-name"}}))
     assert code == 0, stderr
-    sent = cli.json("json-dump-run", "-r", "forms")["coordinator_account"]["setup"]["model"]["LLM"]["checkpoint"]
+    sent = sent_llm(cli)["checkpoint"]
     assert sent == {"Hub": {"repo_id": "username/model-name", "revision": None}}
 
 
@@ -217,7 +220,7 @@ def test_a_local_directory_without_a_model_config_is_refused(cli: CliChain) -> N
 def test_a_local_checkpoint_is_sent_as_a_hub_repo_naming_its_directory(cli: CliChain) -> None:
     code, stderr = create(cli, config_text(checkpoint={"Local": {"path": "./model"}}))
     assert code == 0, stderr
-    sent = cli.json("json-dump-run", "-r", "forms")["coordinator_account"]["setup"]["model"]["LLM"]["checkpoint"]
+    sent = sent_llm(cli)["checkpoint"]
     assert sent == {"Hub": {"repo_id": "./model", "revision": None}}
 
 
@@ -260,12 +263,9 @@ def test_update_config_refuses_a_config_no_client_can_train_unless_forced(
     path = cli.workdir / "next.toml"
     path.write_text(config_text(**{field: value}))
 
-    def sent() -> Any:
-        return cli.json("json-dump-run", "-r", "forms")["coordinator_account"]["setup"]["model"]["LLM"][field]
-
     result = cli.invoke("update-config", "-r", "forms", "--config-path", str(path), wallet=owner)
     assert result.exit_code == 1 and message in result.stderr
-    assert "Dummy" in json.dumps(sent())  # unchanged: nothing was sent
+    assert "Dummy" in json.dumps(sent_llm(cli)[field])  # unchanged: nothing was sent
     forced = cli.invoke("update-config", "-r", "forms", "--config-path", str(path), "--force", wallet=owner)
     assert forced.exit_code == 0, forced.stderr
-    assert list(sent()) == list(value)
+    assert list(sent_llm(cli)[field]) == list(value)
