@@ -151,3 +151,25 @@ def test_a_refused_hub_upload_is_a_hub_repo_error(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{closed_port()}")
     with pytest.raises(HubRepoError, match="upload of step 2 to Hub repo testorg/tiny failed"):
         upload_checkpoint("testorg/tiny", tmp_path, 2, token="hf_x")
+
+
+@pytest.mark.parametrize(
+    ("repo", "token", "message"),
+    [
+        ("org/model", None, "uploading to the Hub repo 'org/model' needs a token: set HF_TOKEN"),
+        ("a/b/c", "hf_x", "'a/b/c' is neither a local directory nor a Hub repo id"),
+        ("./" + "d" * 70, None, "the on-chain HubRepo.repo_id holds at most 64"),
+    ],
+)
+def test_train_hub_repo_is_a_hub_id_that_needs_a_token_or_a_local_path(
+    repo: str, token: str | None, message: str
+) -> None:
+    from click.testing import CliRunner
+
+    from client.cli import cli
+
+    runner = CliRunner(mix_stderr=False)
+    result = runner.invoke(
+        cli, ["train", "-r", "run", "--checkpoint-dir", "c", "--hub-repo", repo], env={"HF_TOKEN": token}
+    )
+    assert result.exit_code == 2 and message in result.stderr, result.stderr

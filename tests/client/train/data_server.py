@@ -48,6 +48,8 @@ class DataServer:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     def url(self, name: str = "") -> str:
         return f"http://127.0.0.1:{self.port}/{name}"
@@ -59,9 +61,17 @@ class DataServer:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.requests.append(Request(request.method, request.path, request.headers.get("Range")))
-        path = request.path
         if request.method != "GET":
             return await handler(request)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return await self._get(request, handler)
+        finally:
+            self.in_flight -= 1
+
+    async def _get(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
         if self.faults.unavailable.get(path, 0) > 0:
             self.faults.unavailable[path] -= 1
             return web.Response(status=503)

@@ -175,6 +175,21 @@ def test_a_server_ignoring_range_is_refused_without_reading_the_whole_file(serve
         data.close()
 
 
+def test_requests_in_flight_stay_within_the_limit(server: DataServer) -> None:
+    names = [f"one-{i:02d}.bin" for i in range(12)]
+    for i, name in enumerate(names):
+        write_u16(server.directory / name, [i] * (SEQ + 1 + 1))  # one sample each over HTTP
+        server.faults.slow[f"/{name}"] = 0.1
+    files = {"url_template": server.url("one-{}.bin"), "start_index": 0, "n_left_pad_zeros": 2, "num_files": 12}
+    settings = HttpSettings(request_timeout=5.0, retries=0, max_concurrent_requests=3)
+    data = open_http_dataset(http_location({"NumberedFiles": files}), SEQ, None, settings)
+    try:
+        assert data.get_samples(BatchId(0, 11)).tolist() == [[i] * SEQ for i in range(12)]  # 12 separate requests
+    finally:
+        data.close()
+    assert len(server.gets()) == 12 and server.most_in_flight == 3
+
+
 def test_a_public_bucket_is_listed_page_by_page_and_read_in_url_order(
     server: DataServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
