@@ -211,7 +211,9 @@ class RoundPipeline:
             assert output.result is not None
             own.append(output.result)
             payload = encode_result(output.result.for_transmission(self.setup.quantize_1bit), output.nonce)
-            digest = hashlib.sha256(tokens.to(torch.int64).contiguous().numpy().astype("<i8").tobytes()).hexdigest()
+            digest = hashlib.sha256(
+                tokens.cpu().to(torch.int64).contiguous().numpy().astype("<i8").tobytes()
+            ).hexdigest()
             trained.append(TrainedBatch(batch, payload, output.loss, tokens.numel(), digest))
         self._own_unquantized = own
         return trained

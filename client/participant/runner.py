@@ -75,7 +75,7 @@ class ClientOptions:
     data_dir: Path | None = None
     data_cache_dir: Path | None = None  # where Http data is kept, so a restart does not download it again
     checkpoint_dir: Path | None = None
-    hub_repo: str | None = None  # a local hub repository (needs checkpoint_dir): upload each checkpoint there
+    hub_repo: str | None = None  # a Hub repo id or local directory (needs checkpoint_dir): upload checkpoints there
     keep_steps: int | None = None  # with checkpoint_dir: delete all but the newest this many (None keeps them all)
     p2p_host: str = "127.0.0.1"
     p2p_port: int = 0

@@ -74,9 +74,13 @@ class HttpDataProvider:
         self.index = SequenceIndex([file.size for file in files], seq_len * width, spare_bytes=width)
         self._fetcher = fetcher
         self._runner = runner
-        self._cached: list[CachedFile | None] = [
-            None if cache is None else cache.file(file.url, file.size, file.validator) for file in files
-        ]
+        try:
+            self._cached: list[CachedFile | None] = [
+                None if cache is None else cache.file(file.url, file.size, file.validator) for file in files
+            ]
+        except OSError as exc:
+            assert cache is not None  # only the cache touches the disk here
+            raise DataError(f"the data cache directory {str(cache.root)!r} cannot be used: {exc}") from exc
 
     def num_sequences(self) -> int:
         """Samples available (the largest valid index plus one)."""
@@ -103,9 +107,13 @@ class HttpDataProvider:
             return await self._fetcher.read_range(url, start, end)
         gaps = cached.missing(start, end)
         fetched = await asyncio.gather(*(self._fetcher.read_range(url, a, b) for a, b in gaps))
-        for (a, _), data in zip(gaps, fetched, strict=True):
-            cached.store(a, data)
-        return cached.read(start, end)
+        try:
+            for (a, _), data in zip(gaps, fetched, strict=True):
+                cached.store(a, data)
+            return cached.read(start, end)
+        except OSError as exc:  # a full or unwritable disk costs the cache, not the training
+            log.warning("data cache %s unusable (%s): reading %s directly", cached.directory, exc, url)
+            return await self._fetcher.read_range(url, start, end)
 
     def close(self) -> None:
         """Close the HTTP session and stop the provider's loop thread."""

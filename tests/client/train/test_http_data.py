@@ -127,6 +127,12 @@ def test_a_changed_file_is_not_served_from_the_cache(server: DataServer, tmp_pat
         again.close()
 
 
+def test_an_unusable_cache_directory_is_a_data_error(server: DataServer, tmp_path: Path) -> None:
+    (tmp_path / "not-a-directory").write_text("")
+    with pytest.raises(DataError, match="the data cache directory .*not-a-directory' cannot be used"):
+        open_numbered(server, tmp_path / "not-a-directory")
+
+
 def test_a_missing_file_fails_at_once_naming_it(server: DataServer) -> None:
     with pytest.raises(HttpDataError, match=r"HEAD .*/data-009.bin: server answered 404"):
         open_http_dataset(http_location(numbered(server, num_files=3)), SEQ, None, FAST)
