@@ -13,6 +13,7 @@ in a daemon thread for the aiohttp session, so the client's main loop never wait
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import threading
 from collections.abc import Coroutine
@@ -74,6 +75,7 @@ class HttpDataProvider:
         self.index = SequenceIndex([file.size for file in files], seq_len * width, spare_bytes=width)
         self._fetcher = fetcher
         self._runner = runner
+        atexit.register(self.close)  # a client that just exits still closes its connections cleanly
         try:
             self._cached: list[CachedFile | None] = [
                 None if cache is None else cache.file(file.url, file.size, file.validator) for file in files
@@ -116,7 +118,10 @@ class HttpDataProvider:
             return await self._fetcher.read_range(url, start, end)
 
     def close(self) -> None:
-        """Close the HTTP session and stop the provider's loop thread."""
+        """Close the HTTP session and stop the provider's loop thread (once; also at exit if never called)."""
+        atexit.unregister(self.close)
+        if self._runner.loop.is_closed():
+            return
         self._runner.run(self._fetcher.close())
         self._runner.stop()
 
