@@ -34,6 +34,7 @@ from client.run_accounts import fetch_run
 from client.run_config import RunConfig, RunConfigError, load_run_config, updated_metadata
 from client.run_config.rules import check_points_fit
 from client.run_config.serde import to_serde
+from client.run_config.trainability import training_problems
 from client.run_owner import RunChanges, apply_changes, owner_instructions, restart_progress, switched_to_hub
 from client.run_owner import create_run as create_run_on_chain
 from coordinator_program.state.borsh_args import (
@@ -61,13 +62,28 @@ def _check_run_id(run_id: str) -> None:
         raise CommandError(f"run_id must be {RUN_ID_MAX_LEN} bytes or less, got {length}")
 
 
-def _read_config(path: Path | None) -> RunConfig | None:
+def _read_config(path: Path | None, force: bool) -> RunConfig | None:
+    """The run config at ``path``, checked as the program checks it and, unless ``force``, trainable by a client."""
     if path is None:
         return None
     try:
-        return load_run_config(path)
+        run_config = load_run_config(path)
     except RunConfigError as exc:
         raise CommandError(str(exc)) from exc
+    problems = training_problems(run_config.model)
+    if problems and not force:
+        reasons = "; ".join(problems)
+        raise CommandError(
+            f"{path}: no client of this project could train this run: {reasons} (--force sends it anyway)"
+        )
+    return run_config
+
+
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="send the config even when no client of this project could train it (its data or checkpoint form)",
+)
 
 
 # -- create-run -------------------------------------------------------------------------------------------------
@@ -99,6 +115,7 @@ def _read_config(path: Path | None) -> RunConfig | None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="a state.toml to check before anything is sent, and to send once the run exists",
 )
+@force_option
 def create_run(
     chain: ChainTarget,
     wallet: WalletSource,
@@ -108,6 +125,7 @@ def create_run(
     treasurer_collateral_mint: Pubkey | None,
     join_authority: Pubkey | None,
     config_path: Path | None,
+    force: bool,
 ) -> None:
     """Create a run, halted in Uninitialized, owned by the wallet (or by the treasurer with a collateral mint)."""
     _check_run_id(run_id)
@@ -115,7 +133,7 @@ def create_run(
         raise CommandError(
             "The treasurer_index is set, but treasurer_collateral_mint is not: pass --treasurer-collateral-mint"
         )
-    run_config = _read_config(config_path)
+    run_config = _read_config(config_path, force)
     owner = wallet.load()
 
     async def create(backend: ChainBackend) -> None:
@@ -196,6 +214,7 @@ def _show(codec: Any, value: Any) -> str:
     show_envvar=True,
     help="require this client version from now on (the run must be halted)",
 )
+@force_option
 def update_config(
     chain: ChainTarget,
     wallet: WalletSource,
@@ -209,9 +228,10 @@ def update_config(
     num_parameters: int | None,
     vocab_size: int | None,
     client_version: str | None,
+    force: bool,
 ) -> None:
     """Change a run's config, model, progress, metadata or client version."""
-    run_config = _read_config(config_path)
+    run_config = _read_config(config_path, force)
     owner = wallet.load()
 
     async def update(backend: ChainBackend) -> None:

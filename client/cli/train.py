@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ from client.chain.open import ChainTarget
 from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
 from client.cli.p2p_options import p2p_client_options, p2p_limit_options
 from client.cli.runner import CommandError, run_on_chain
+from client.data.errors import DataError
 from client.participant.chain_link import CoordinatorLink
+from client.participant.checkpoint_repo import check_hub_repo_id, is_local_repo
 from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.participant.logs import LogFormat, configure_logging, emit
 from client.participant.pipeline import DesyncError, parameter_hash
@@ -43,10 +46,23 @@ def _peer(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
 
 
 def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
     try:
-        return None if value is None else valid_repo_id(value)
+        valid_repo_id(value)
+        if is_local_repo(value):
+            return value
+        check_hub_repo_id(value)
     except HubRepoError as exc:
         raise click.BadParameter(str(exc)) from exc
+    if not os.environ.get("HF_TOKEN"):
+        raise click.BadParameter(f"uploading to the Hub repo {value!r} needs a token: set HF_TOKEN")
+    return value
+
+
+def default_data_cache() -> Path:
+    """``$XDG_CACHE_HOME/psyche-sim/http-data`` (``~/.cache/...`` without it)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "psyche-sim" / "http-data"
 
 
 @click.command("train")
@@ -66,6 +82,14 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="token files for a run whose data location is Local  [default: the location's own path]",
 )
+@click.option(
+    "--data-cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DATA_CACHE_DIR",
+    show_envvar=True,
+    help="keep the Http data read so far here, so a restarted client does not download it again  "
+    "[default: $XDG_CACHE_HOME/psyche-sim/http-data]",
+)
 @click.option("--p2p-host", default="127.0.0.1", show_default=True, help="address to serve gossip and blobs on")
 @click.option("--p2p-port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port")
 @click.option(
@@ -83,9 +107,9 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option(
     "--hub-repo",
     callback=_hub_repo,
-    help="a local directory standing in for a Hugging Face repository (at most 64 bytes, as the on-chain "
-    "HubRepo.repo_id): upload each checkpoint there as a new revision and announce it with `checkpoint`; "
-    "needs --checkpoint-dir",
+    help="upload each Cooldown checkpoint to this Hugging Face repo (namespace/name; needs HF_TOKEN) or local "
+    "directory (an existing one, or a path starting with /, ./ or ../) as a new revision and announce it with "
+    "`checkpoint`; at most 64 bytes (the on-chain HubRepo.repo_id); needs --checkpoint-dir",
 )
 @click.option(
     "--delete-old-steps",
@@ -121,6 +145,7 @@ def train(
     authorizer: Pubkey | None,
     device: str,
     data_dir: Path | None,
+    data_cache_dir: Path | None,
     p2p_host: str,
     p2p_port: int,
     bootstrap_peers: tuple[str, ...],
@@ -142,6 +167,7 @@ def train(
     options = ClientOptions(
         device=device,
         data_dir=data_dir,
+        data_cache_dir=data_cache_dir or default_data_cache(),
         checkpoint_dir=checkpoint_dir,
         hub_repo=hub_repo,
         keep_steps=keep_steps if delete_old_steps else None,
@@ -160,7 +186,7 @@ def train(
         client = TrainingClient(link, options)
         try:
             reason = await client.run(stop)
-        except (DesyncError, TrainError) as exc:
+        except (DesyncError, TrainError, DataError) as exc:
             raise CommandError(str(exc)) from exc
         # The weights it leaves with, so a testnet can check that every client that trained to the end agrees.
         weights = parameter_hash(client.setup.trainer.model) if client.setup is not None else None

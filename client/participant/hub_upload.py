@@ -1,4 +1,5 @@
-"""Cooldown uploads (spec client-training.md §4.8): publish a checkpoint to the hub repo, then announce it on chain.
+"""Cooldown uploads (spec client-training.md §4.8): publish a checkpoint to the hub repo (a local directory or a
+Hugging Face repository, :mod:`client.participant.checkpoint_repo`), then announce it on chain.
 
 An upload runs beside the round pipeline (the copy in a worker thread), so the next epoch's Warmup does not wait
 for it; the client's shutdown waits for the uploads still running, which then still send their ``checkpoint``.
@@ -13,7 +14,8 @@ from pathlib import Path
 
 from client.chain.backend import ChainError
 from client.participant.chain_link import CoordinatorLink
-from client.participant.local_hub import publish_revision
+from client.participant.checkpoint_repo import upload_checkpoint
+from client.participant.local_hub import HubRepoError
 from client.participant.logs import emit
 
 __all__ = ["HubUploads"]
@@ -41,8 +43,9 @@ class HubUploads:
 
     async def _upload(self, checkpoint: Path, step: int) -> None:
         try:
-            revision = await asyncio.to_thread(publish_revision, Path(self.repo_id), checkpoint)
-        except OSError as exc:
+            # A Hub repo's token is huggingface_hub's own: HF_TOKEN, or the login it cached.
+            revision = await asyncio.to_thread(upload_checkpoint, self.repo_id, checkpoint, step, None)
+        except (OSError, HubRepoError) as exc:
             log.warning("upload of step %d to %s failed: %s", step, self.repo_id, exc)
             return
         emit(

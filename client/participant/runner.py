@@ -84,8 +84,9 @@ class ClientOptions:
 
     device: str = "auto"
     data_dir: Path | None = None
+    data_cache_dir: Path | None = None  # where Http data is kept, so a restart does not download it again
     checkpoint_dir: Path | None = None
-    hub_repo: str | None = None  # a local hub repository (needs checkpoint_dir): upload each checkpoint there
+    hub_repo: str | None = None  # a Hub repo id or local directory (needs checkpoint_dir): upload checkpoints there
     keep_steps: int | None = None  # with checkpoint_dir: delete all but the newest this many (None keeps them all)
     p2p_host: str = "127.0.0.1"
     p2p_port: int = 0
@@ -389,7 +390,12 @@ class TrainingClient:
     async def _load_setup(self, coordinator: Coordinator) -> TrainingSetup:
         device = pick_device(self.options.device)
         return await asyncio.to_thread(
-            load_training_setup, coordinator.model, self.link.run_id, device, self.options.data_dir
+            load_training_setup,
+            coordinator.model,
+            self.link.run_id,
+            device,
+            self.options.data_dir,
+            self.options.data_cache_dir,
         )
 
     async def _warmup(self, coordinator: Coordinator) -> None:
@@ -460,6 +466,14 @@ class TrainingClient:
             claim = CommitteeClaim(Committee(proof.committee), int(proof.position), int(proof.index))
             publish = self.publish if self.adversary is None else self.adversary.publish
             for item in trained:
+                emit(
+                    "trained_batch",
+                    f"trained batch {item.batch} of step {step}",
+                    step=step,
+                    batch_start=item.batch.start,
+                    batch_end=item.batch.end,
+                    tokens_sha256=item.tokens_sha256,
+                )
                 await publish(current, claim, item.batch, item.payload)
             self._work.done = True
 

@@ -35,6 +35,7 @@ class ClientSpec:
     run_id: str
     device: str
     bootstrap_peers: Sequence[str] = ()
+    data_cache_dir: Path | None = None  # its own, so it keeps what it downloaded over a restart
     cpu_threads: int | None = None  # torch's CPU threads (OMP_NUM_THREADS) unless the user's environment sets them
 
     def environment(self) -> dict[str, str]:
@@ -75,6 +76,8 @@ class ClientSpec:
         ]
         for peer in self.bootstrap_peers:
             args += ["--bootstrap-peer", peer]
+        if self.data_cache_dir is not None:
+            args += ["--data-cache-dir", str(self.data_cache_dir)]
         return args
 
 

@@ -88,6 +88,7 @@ def client_specs(run: TestnetRun, chain: ChainEndpoints, options: TestnetOptions
             device=options.device,
             bootstrap_peers=tuple(f"127.0.0.1:{port}" for other, port in enumerate(ports) if other != index),
             cpu_threads=threads,
+            data_cache_dir=options.work_dir / "data-cache" / client_name(index),
         )
         for index, wallet in enumerate(run.clients)
     ]

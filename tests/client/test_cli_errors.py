@@ -176,9 +176,9 @@ def test_bad_flags_are_usage_errors(world: World) -> None:
             ["train", "-r", "plain", "--checkpoint-dir", "c", "--hub-repo", "h" * 65],
             "is 65 bytes; the on-chain HubRepo.repo_id holds at most 64",
         ),
-        (["train", "-r", "plain", "--hub-repo", "hub"], "--hub-repo uploads the checkpoints of --checkpoint-dir"),
+        (["train", "-r", "plain", "--hub-repo", "./hub"], "--hub-repo uploads the checkpoints of --checkpoint-dir"),
         (
-            ["train", "-r", "plain", "--checkpoint-dir", "c", "--hub-repo", "hub", "--keep-steps", "0"],
+            ["train", "-r", "plain", "--checkpoint-dir", "c", "--hub-repo", "./hub", "--keep-steps", "0"],
             "--keep-steps 0 would delete a checkpoint that --hub-repo is uploading",
         ),
     ]
