@@ -31,6 +31,7 @@ from client.chain.retry import (
     classify_read_error,
     classify_send_error,
     describe_failure,
+    refusal_not_retried,
 )
 
 __all__ = ["RpcBackend"]
@@ -41,15 +42,26 @@ T = TypeVar("T")
 class RpcBackend:
     """A :class:`client.chain.backend.ChainBackend` over one or more JSON-RPC endpoints (primary first)."""
 
-    def __init__(self, urls: Sequence[str], backoff: Backoff = REFERENCE_BACKOFF, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        urls: Sequence[str],
+        backoff: Backoff = REFERENCE_BACKOFF,
+        timeout_s: float = 10.0,
+        one_shot: bool = False,
+    ) -> None:
+        """``one_shot``: a command that answers and exits, for which a refused connection is not retried
+        (:func:`~client.chain.retry.refusal_not_retried`)."""
         if not urls:
             raise ValueError("RpcBackend needs at least one endpoint")
         self.urls = list(urls)
         self._clients = [AsyncClient(url, commitment=Confirmed, timeout=timeout_s) for url in self.urls]
         self._backoff = backoff
+        policy = refusal_not_retried if one_shot else _as_is
+        self._classify_read = policy(classify_read_error)
+        self._classify_send = policy(classify_send_error)
 
     async def _read(self, call: Callable[[AsyncClient], Awaitable[T]]) -> T:
-        return await call_with_fallback(self._clients, call, classify_read_error, self._backoff)
+        return await call_with_fallback(self._clients, call, self._classify_read, self._backoff)
 
     async def get_account(self, key: Pubkey) -> Account | None:
         return (await self._read(lambda client: client.get_account_info(key))).value
@@ -94,7 +106,7 @@ class RpcBackend:
             return sent.value
 
         try:
-            signature = await call_with_fallback(self._clients, attempt, classify_send_error, self._backoff)
+            signature = await call_with_fallback(self._clients, attempt, self._classify_send, self._backoff)
         except RPCException as exc:
             raise _send_failure(exc) from exc
         return SentTransaction(signature, await self._logs(signature))
@@ -113,13 +125,17 @@ class RpcBackend:
             return signature
 
         try:
-            return await call_with_fallback(self._clients, attempt, classify_send_error, self._backoff)
+            return await call_with_fallback(self._clients, attempt, self._classify_send, self._backoff)
         except RPCException as exc:
             raise _send_failure(exc) from exc
 
     async def close(self) -> None:
         for client in self._clients:
             await client.close()
+
+
+def _as_is(classify: Callable[[BaseException], Verdict]) -> Callable[[BaseException], Verdict]:
+    return classify
 
 
 def _send_failure(exc: RPCException) -> ChainError:

@@ -23,12 +23,16 @@ class CommandError(click.ClickException):
 
 
 def run_on_chain(
-    chain: ChainTarget, action: Callable[[ChainBackend], Awaitable[None]], hints: Hints | None = None
+    chain: ChainTarget,
+    action: Callable[[ChainBackend], Awaitable[None]],
+    hints: Hints | None = None,
+    one_shot: bool = True,
 ) -> None:
-    """Run ``action`` against ``chain``; ``hints`` explain program errors in this command's terms."""
+    """Run ``action`` against ``chain``; ``hints`` explain program errors in this command's terms. ``one_shot``
+    (every command but ``train``): a refused connection is reported at once, not retried."""
 
     async def main() -> None:
-        async with open_backend(chain) as backend:
+        async with open_backend(chain, one_shot=one_shot) as backend:
             await action(backend)
 
     try:

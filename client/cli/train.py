@@ -146,11 +146,17 @@ def train(
         bootstrap_peers=bootstrap_peers,
     )
 
+    stopped_by: list[int] = []  # the signal that stopped the client, if one did
+
+    def stop_on(signum: int, stop: asyncio.Event) -> None:
+        stopped_by.append(signum)
+        stop.set()
+
     async def follow(backend: ChainBackend) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
+            loop.add_signal_handler(signum, stop_on, signum, stop)
         link = CoordinatorLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url)
         client = TrainingClient(link, options)
         try:
@@ -168,4 +174,6 @@ def train(
             parameter_hash=weights,
         )
 
-    run_on_chain(chain, follow)
+    run_on_chain(chain, follow, one_shot=False)
+    if stopped_by:  # left cleanly, with the shell's status for the signal (Ctrl-C: 130, as every command)
+        raise SystemExit(128 + stopped_by[0])
