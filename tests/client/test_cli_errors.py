@@ -60,6 +60,15 @@ def test_a_wallet_file_that_does_not_exist_is_named(world: World, tmp_path: Path
     assert f"Error: cannot read keypair file {tmp_path / 'nope.json'}: No such file or directory" in stderr
 
 
+def test_a_binary_wallet_file_is_a_clear_error_not_a_traceback(world: World, tmp_path: Path) -> None:
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(bytes(range(256)))
+    stderr = world.cli.fails("set-paused", "-r", "plain", wallet=binary)
+    expected = f"{binary}: not a keypair: byte 128 is not UTF-8 text (a solana-keygen file is a JSON array of 64 "
+    expected += "integers)"
+    assert stderr == f"Error: {expected}\n"
+
+
 def test_raw_wallet_private_key_takes_precedence_over_the_file(world: World) -> None:
     raw_owner = {"RAW_WALLET_PRIVATE_KEY": world.owner.read_text()}
     argv = ["set-future-epoch-rates", "-r", "paid", "--earning-rate-total-shared", "1"]
