@@ -7,6 +7,8 @@ call goes through :func:`client.chain.retry.call_with_fallback` over the configu
 
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -22,7 +24,7 @@ from solders.rpc.errors import SendTransactionPreflightFailureMessage
 from solders.signature import Signature
 from solders.transaction import Transaction
 
-from client.chain.backend import ChainError, SentTransaction, TransactionFailed
+from client.chain.backend import ChainError, ChainUnavailable, SentTransaction, TransactionFailed
 from client.chain.retry import (
     REFERENCE_BACKOFF,
     Backoff,
@@ -37,6 +39,10 @@ from client.chain.retry import (
 __all__ = ["RpcBackend"]
 
 T = TypeVar("T")
+
+BLOCKHASH_POLL_S = 0.1
+FRESH_BLOCKHASH_WAIT_S = 10.0  # 25 slots of 400 ms: a chain whose blockhash stays the same this long makes no blocks
+_SENT_REMEMBERED = 256
 
 
 class RpcBackend:
@@ -59,6 +65,7 @@ class RpcBackend:
         policy = refusal_not_retried if one_shot else _as_is
         self._classify_read = policy(classify_read_error)
         self._classify_send = policy(classify_send_error)
+        self._sent: OrderedDict[Signature, None] = OrderedDict()  # our latest transactions, to never send one twice
 
     async def _read(self, call: Callable[[AsyncClient], Awaitable[T]]) -> T:
         return await call_with_fallback(self._clients, call, self._classify_read, self._backoff)
@@ -93,9 +100,23 @@ class RpcBackend:
         async def attempt(client: AsyncClient) -> Signature:
             latest = (await client.get_latest_blockhash(Confirmed)).value
             tx = Transaction.new_signed_with_payer(list(instructions), payer.pubkey(), unique, latest.blockhash)
+            waited = 0.0
+            while tx.signatures[0] in self._sent:
+                # The same instructions again under the same blockhash (a second `tick`, say) would be the same
+                # transaction, which the chain refuses as already processed: wait for the next block's blockhash.
+                if waited >= FRESH_BLOCKHASH_WAIT_S:
+                    raise ChainUnavailable(
+                        f"the chain's blockhash has not changed for {FRESH_BLOCKHASH_WAIT_S:.0f} s, so this "
+                        "transaction cannot be sent again: is the validator producing blocks?"
+                    )
+                await asyncio.sleep(BLOCKHASH_POLL_S)
+                waited += BLOCKHASH_POLL_S
+                latest = (await client.get_latest_blockhash(Confirmed)).value
+                tx = Transaction.new_signed_with_payer(list(instructions), payer.pubkey(), unique, latest.blockhash)
             sent = await client.send_raw_transaction(
                 bytes(tx), TxOpts(skip_confirmation=True, preflight_commitment=Confirmed)
             )
+            self._remember(sent.value)
             await client.confirm_transaction(
                 sent.value, Confirmed, last_valid_block_height=latest.last_valid_block_height
             )
@@ -110,6 +131,11 @@ class RpcBackend:
         except RPCException as exc:
             raise _send_failure(exc) from exc
         return SentTransaction(signature, await self._logs(signature))
+
+    def _remember(self, signature: Signature) -> None:
+        self._sent[signature] = None
+        if len(self._sent) > _SENT_REMEMBERED:
+            self._sent.popitem(last=False)
 
     async def _logs(self, signature: Signature) -> list[str]:
         response = await self._read(
