@@ -125,7 +125,21 @@ def test_pausing_a_halted_run_and_ticking_it_say_it_is_halted(world: World) -> N
     assert "Hint: the run is already halted" in world.cli.fails("set-paused", "-r", "plain", wallet=world.owner)
     stderr = world.cli.fails("tick", "-r", "plain", "--count", "1", wallet=world.owner)
     assert stderr.startswith("Error: CoordinatorErrorHalted (error 6015 from the coordinator program)")
-    assert "resume it with `set-paused --resume`" in stderr
+    assert "Hint: the run has not started: its owner starts it with `set-paused --resume`" in stderr
+
+
+def test_resuming_a_run_with_no_steps_left_says_why_it_cannot(world: World) -> None:
+    """Resuming would finish the run at once and the tick after it fails as Halted: the hint must not say there is
+    nothing to pause (the set-paused hint for Halted) but what to change."""
+    cli, owner = world.cli, world.owner
+    cli.ok("create-run", "-r", "no-steps", "-c", "test", "--config-path", str(world.config), wallet=owner)
+    total_steps = cli.json("json-dump-run", "-r", "no-steps")["coordinator_account"]["setup"]["config"]["total_steps"]
+    cli.ok("set-paused", "-r", "no-steps", "--resume", wallet=owner)
+    cli.ok("set-paused", "-r", "no-steps", wallet=owner)
+    cli.ok("update-config", "-r", "no-steps", "--restart-from-step", str(total_steps), wallet=owner)
+    stderr = cli.fails("set-paused", "-r", "no-steps", "--resume", wallet=owner).splitlines()
+    assert stderr[0].startswith("Error: CoordinatorErrorHalted (error 6015 from the coordinator program)")
+    assert stderr[1].startswith("Hint: the run has no steps left (its step has reached config.total_steps)")
 
 
 def test_only_a_client_of_the_epoch_can_checkpoint(world: World) -> None:
