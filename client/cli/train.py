@@ -13,6 +13,7 @@ from client.chain.backend import ChainBackend
 from client.chain.open import ChainTarget
 from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
 from client.cli.runner import CommandError, run_on_chain
+from client.join_authorization import NotAuthorizedToJoin
 from client.participant.chain_link import CoordinatorLink
 from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.participant.logs import LogFormat, configure_logging, emit
@@ -51,7 +52,12 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @chain_options
 @wallet_option
 @run_id_option
-@click.option("--authorizer", type=PUBKEY, help="the grantee of the join authorization to use  [default: everyone]")
+@click.option(
+    "--authorizer",
+    type=PUBKEY,
+    help="the grantee of the join authorization to use (a delegate names its master key)  [default: the one for "
+    "everyone, else the wallet's own]",
+)
 @click.option(
     "--device",
     default="auto",
@@ -161,7 +167,7 @@ def train(
         client = TrainingClient(link, options)
         try:
             reason = await client.run(stop)
-        except (DesyncError, TrainError) as exc:
+        except (DesyncError, TrainError, NotAuthorizedToJoin) as exc:
             raise CommandError(str(exc)) from exc
         # The weights it leaves with, so a testnet can check that every client that trained to the end agrees.
         weights = parameter_hash(client.setup.trainer.model) if client.setup is not None else None

@@ -240,6 +240,7 @@ class TrainingClient:
             await self.link.join()
             emit("joined", f"joined run {self.link.run_id} for epoch {int(coordinator.progress.epoch)}")
         except TransactionFailed as exc:
+            await self.link.authorization()  # NotAuthorizedToJoin when the authorization was withdrawn meanwhile
             log.warning("join_run failed: %s", exc)
 
     async def _maybe_tick(self, account: CoordinatorAccount) -> None:
