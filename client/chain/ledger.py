@@ -12,12 +12,13 @@ ledger whose last block is later than the clock resumes at that block's time.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from client.chain.backend import ChainUnavailable
-from client.chain.clock_offset import CLOCK_OFFSET_ENV, clock_offset_from_env
+from client.chain.clock_offset import CLOCK_OFFSET_ENV
 from emulator import Bank
 from emulator.constants import DEFAULT_SLOT_MS
 from validator.genesis import PROGRAMS
@@ -26,6 +27,17 @@ from validator.ledger_sqlite import SqliteLedgerStore
 from validator.resume import resumed_clock
 
 __all__ = ["CLOCK_OFFSET_ENV", "open_ledger_bank", "clock_offset_from_env"]
+
+
+def clock_offset_from_env() -> int:
+    """Seconds ``PSYCHE_EMBEDDED_CLOCK_OFFSET_S`` adds to the embedded chain's clock (0 when unset)."""
+    text = os.environ.get(CLOCK_OFFSET_ENV, "").strip()
+    if not text:
+        return 0
+    try:
+        return int(text)
+    except ValueError:
+        raise ChainUnavailable(f"{CLOCK_OFFSET_ENV} must be a whole number of seconds, got {text!r}") from None
 
 
 @contextmanager

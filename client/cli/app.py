@@ -134,7 +134,7 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "Claim the wallet's earned and unclaimed points as collateral (as much as the vault holds).",
     ),
     "keygen": LazyCommand(
-        "client.cli.local_chain:keygen",
+        "client.cli.keygen:keygen",
         "Make and read solana-keygen keypair files.",
     ),
     "airdrop": LazyCommand(

@@ -6,20 +6,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-import click
-
 from client.amounts import AmountError
 from client.chain.backend import ChainBackend, ChainError, ChainUnavailable, TransactionFailed
 from client.chain.open import ChainTarget, open_backend
+from client.cli.command_error import CommandError
 from client.cli.failures import Hints, describe_failure
 from client.run_accounts import AccountLookupError
 from client.run_config import RunConfigError
 
 __all__ = ["CommandError", "run_on_chain"]
-
-
-class CommandError(click.ClickException):
-    """A command cannot do what was asked; the message says why (click prints ``Error: ...``, exit status 1)."""
 
 
 def run_on_chain(

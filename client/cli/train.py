@@ -112,7 +112,7 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     type=click.Choice([f.value for f in LogFormat]),
     default=LogFormat.Console.value,
     show_default=True,
-    help="console lines, or JSON lines with the reference's event names",
+    help="console lines, JSON lines with the reference's event names, or none (only --write-log gets the log)",
 )
 @click.option(
     "--write-log", type=click.Path(dir_okay=False, path_type=Path), help="also write JSON lines to this file"
@@ -135,6 +135,8 @@ def train(
     write_log: Path | None,
 ) -> None:
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
+    if log_format == LogFormat.Off.value and write_log is None:
+        raise click.UsageError("--logs none keeps the log only in --write-log; give that too")
     if hub_repo is not None and checkpoint_dir is None:
         raise click.UsageError("--hub-repo uploads the checkpoints of --checkpoint-dir; give that too")
     if hub_repo is not None and delete_old_steps and keep_steps == 0:

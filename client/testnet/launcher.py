@@ -23,7 +23,7 @@ from client.testnet.chain import ChainEndpoints, running_chain
 from client.testnet.client_logs import read_final_weights, weights_identical
 from client.testnet.clients import ClientProcesses, ClientSpec, kill_choice
 from client.testnet.display import Display
-from client.testnet.losses import LatestLoss, LossPoint, final_loss, read_losses, write_loss_plot
+from client.testnet.losses import LatestLoss, LossPoint, final_loss, loss_unit, read_losses, write_loss_plot
 from client.testnet.setup import RewardSettings, TestnetRun, prepare_run
 from client.testnet.summary import ClientSummary, EndReason, Summary
 from client.testnet.watch import RunSnapshot, snapshot
@@ -269,7 +269,13 @@ def _finish(
         ],
         weights_identical=weights_identical(finals.values()),
     )
-    write_loss_plot(curves, options.log_dir / "loss.png")
+    plot = write_loss_plot(curves, options.log_dir / "loss.png", loss_unit(run.data_dir))
     (options.log_dir / "summary.json").write_text(summary.json_line() + "\n")
     display.summary(summary)
+    display.event(
+        "outputs",
+        f"Loss plot: {plot}  (client logs client-N.jsonl, summary.json and testnet.jsonl are in {options.log_dir})",
+        loss_plot=str(plot),
+        log_dir=str(options.log_dir),
+    )
     return summary

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 TRAINING_STACK = ("torch", "matplotlib", "client.train", "client.participant", "client.simulate")
-CHAIN_BACKENDS = ("solana", "httpx", "emulator", "validator")
+CHAIN_BACKENDS = ("solana", "httpx", "emulator", "validator", "coordinator_program")
 
 # Runs the console script's main() with the given arguments, then reports which of the named modules got imported.
 _MAIN_THEN_MODULES = """
@@ -50,9 +50,9 @@ def test_help_imports_neither_the_training_stack_nor_a_chain_backend(tmp_path: P
     assert _imported_by(tmp_path, TRAINING_STACK + CHAIN_BACKENDS, "--help") == []
 
 
-def test_keygen_imports_no_training_stack(tmp_path: Path) -> None:
-    assert _imported_by(tmp_path, TRAINING_STACK, "keygen", "new", "-o", "key.json") == []
-    assert (tmp_path / "key.json").exists()
+def test_keygen_imports_neither_the_training_stack_nor_a_chain_backend(tmp_path: Path) -> None:
+    assert _imported_by(tmp_path, TRAINING_STACK + CHAIN_BACKENDS, "keygen", "new", "-o", "key.json") == []
+    assert _imported_by(tmp_path, TRAINING_STACK + CHAIN_BACKENDS, "keygen", "pubkey", "key.json") == []
 
 
 @pytest.mark.parametrize("command", ["json-dump-run", "json-dump-user"])
