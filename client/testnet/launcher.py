@@ -142,7 +142,7 @@ async def _claim_for_clients(
         claimed[index] = outcome.claimed_now
         display.event(
             "rewards_claimed",
-            f"{name} claimed {outcome.claimed_now:,} reward tokens for {outcome.earned:,} points",
+            f"{name} claimed {outcome.claimed_now:,} base units of the reward token for {outcome.earned:,} points",
             client=name,
             claimed=outcome.claimed_now,
             earned=outcome.earned,
