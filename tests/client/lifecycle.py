@@ -16,17 +16,32 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from client.chain.clock_offset import CLOCK_OFFSET_ENV
 from client.keypairs import read_keypair_file
 from client.run_config.small_run import small_run
 from client.run_config.toml_text import toml_text
 from tests.client.cli_harness import CliChain
 from tests.client.run_clients import join, witness
 
-__all__ = ["RUN_ID", "Run", "write_run_config", "owner_life_cycle"]
+__all__ = ["RUN_ID", "Run", "warped_clock", "write_run_config", "owner_life_cycle"]
 
 RUN_ID = "life-cycle"
 EPOCH_RATE = 10_000_000  # 10 tokens of a 6-decimal mint
 PHASE_S = 2  # longer than every 1-second phase, whatever fraction of a second has already passed
+
+
+def warped_clock(env: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """A way to let time pass on the embedded chain: each call moves its clock that many seconds further ahead."""
+    offset = 0
+
+    def advance(seconds: int) -> None:
+        nonlocal offset
+        offset += seconds
+        env.setenv(CLOCK_OFFSET_ENV, str(offset))
+
+    return advance
 
 
 def write_run_config(path: Path, cooldown: int = 1) -> Path:

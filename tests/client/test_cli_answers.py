@@ -17,13 +17,12 @@ import pytest
 from click.testing import Result
 from solders.pubkey import Pubkey
 
-from client.chain.clock_offset import CLOCK_OFFSET_ENV
 from client.chain.open import ChainTarget
 from client.keypairs import read_keypair_file
 from client.run_config.small_run import small_run
 from client.run_config.toml_text import toml_text
 from tests.client.cli_harness import CliChain
-from tests.client.lifecycle import Run
+from tests.client.lifecycle import Run, warped_clock
 from tests.client.run_clients import join, witness
 
 RUN_ID = "answers"
@@ -41,13 +40,7 @@ class FinishedRun:
 def finished(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FinishedRun]:
     workdir = tmp_path_factory.mktemp("answers")
     with pytest.MonkeyPatch.context() as env:
-        offset = 0
-
-        def advance(seconds: int) -> None:
-            nonlocal offset
-            offset += seconds
-            env.setenv(CLOCK_OFFSET_ENV, str(offset))
-
+        advance = warped_clock(env)
         cli = CliChain(ChainTarget(ledger=workdir / "ledger"), workdir)
         owner, _ = cli.funded("owner")
         clients = [cli.funded("client-a", "1"), cli.funded("client-b", "1")]
