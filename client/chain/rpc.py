@@ -65,7 +65,7 @@ class RpcBackend:
         policy = refusal_not_retried if one_shot else _as_is
         self._classify_read = policy(classify_read_error)
         self._classify_send = policy(classify_send_error)
-        self._sent: OrderedDict[Signature, None] = OrderedDict()  # our latest transactions, to never send one twice
+        self._sent: OrderedDict[Signature, None] = OrderedDict()  # our latest transactions (see send)
 
     async def _read(self, call: Callable[[AsyncClient], Awaitable[T]]) -> T:
         return await call_with_fallback(self._clients, call, self._classify_read, self._backoff)
@@ -96,12 +96,15 @@ class RpcBackend:
         self, instructions: Sequence[Instruction], payer: Keypair, signers: Sequence[Keypair] = ()
     ) -> SentTransaction:
         unique = list({bytes(k.pubkey()): k for k in (payer, *signers)}.values())
+        # Transactions of earlier sends: this one must differ from them. A retry of this send may repeat its own
+        # transaction (which the chain then reports as already processed) but never sends a second copy of it.
+        earlier = frozenset(self._sent)
 
         async def attempt(client: AsyncClient) -> Signature:
             latest = (await client.get_latest_blockhash(Confirmed)).value
             tx = Transaction.new_signed_with_payer(list(instructions), payer.pubkey(), unique, latest.blockhash)
             waited = 0.0
-            while tx.signatures[0] in self._sent:
+            while tx.signatures[0] in earlier:
                 # The same instructions again under the same blockhash (a second `tick`, say) would be the same
                 # transaction, which the chain refuses as already processed: wait for the next block's blockhash.
                 if waited >= FRESH_BLOCKHASH_WAIT_S:
