@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from client.chain.backend import ChainBackend
+from coordinator_program.mode import ProgramMode
 
 __all__ = [
     "EMBEDDED",
@@ -87,6 +88,7 @@ class ChainTarget:
     ledger: Path = DEFAULT_LEDGER
     backup_rpcs: Sequence[str] = field(default_factory=tuple)
     ws_rpc: str | None = None
+    mode: ProgramMode = ProgramMode.FAITHFUL  # the embedded chain's coordinator; a validator chooses its own
 
     @property
     def websocket_url(self) -> str | None:
@@ -116,7 +118,7 @@ async def open_backend(target: ChainTarget, one_shot: bool = False) -> AsyncIter
         from client.chain.embedded import EmbeddedBackend
         from client.chain.ledger import clock_offset_from_env, open_ledger_bank
 
-        with open_ledger_bank(target.ledger, clock_offset_from_env()) as bank:
+        with open_ledger_bank(target.ledger, clock_offset_from_env(), target.mode) as bank:
             embedded = EmbeddedBackend(bank)
             try:
                 yield embedded
