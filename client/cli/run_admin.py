@@ -37,6 +37,7 @@ from client.run_config.serde import to_serde
 from client.run_config.trainability import training_problems
 from client.run_owner import RunChanges, apply_changes, owner_instructions, restart_progress, switched_to_hub
 from client.run_owner import create_run as create_run_on_chain
+from coordinator_program.core.types import RunState
 from coordinator_program.state.borsh_args import (
     COORDINATOR_CONFIG,
     COORDINATOR_PROGRESS,
@@ -53,6 +54,12 @@ CREATE_HINTS = {"AccountAlreadyInUse": "a run with this id (or this treasurer in
 CLOSE_HINTS = {"ConstraintRaw": f"{UNAUTHORIZED} (a treasurer run belongs to its Run account: it cannot be closed)"}
 PAUSE_HINTS = OWNER_HINTS | {
     "CoordinatorErrorHalted": "the run is already halted (Uninitialized, Paused or Finished): nothing to pause"
+}
+# Resuming a run whose step has reached total_steps finishes it, and the tick that follows fails as Halted.
+RESUME_HINTS = OWNER_HINTS | {
+    "CoordinatorErrorHalted": "the run has no steps left (its step has reached config.total_steps), so resuming "
+    "would finish it at once, which the coordinator refuses: raise total_steps (`update-config --config-path`) "
+    "or restart from an earlier step (`update-config --restart-from-step`) first"
 }
 
 
@@ -299,11 +306,18 @@ def set_paused(
     owner = wallet.load()
 
     async def set_state(backend: ChainBackend) -> None:
+        if not pause:
+            # A Finished run fails every resume (CannotResume, or a sanity check first), whatever one changes.
+            run = await fetch_run(backend, run_id, treasurer_index)
+            if RunState(run.account.state.coordinator.run_state) is RunState.Finished:
+                raise CommandError(
+                    f"run {run_id} is Finished: it has trained all its steps and cannot be resumed (nothing was sent)"
+                )
         sent = await apply_changes(backend, owner, run_id, treasurer_index, RunChanges(paused=pause))
         echo(f"Set pause state to {str(pause).lower()} on run {run_id} with transaction {sent.signature}")
         echo_logs(sent.logs)
 
-    run_on_chain(chain, set_state, PAUSE_HINTS)
+    run_on_chain(chain, set_state, PAUSE_HINTS if pause else RESUME_HINTS)
 
 
 # -- set-future-epoch-rates -------------------------------------------------------------------------------------

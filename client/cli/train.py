@@ -17,6 +17,7 @@ from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_optio
 from client.cli.p2p_options import p2p_client_options, p2p_limit_options
 from client.cli.runner import CommandError, run_on_chain
 from client.data.errors import DataError
+from client.join_authorization import NotAuthorizedToJoin
 from client.participant.chain_link import CoordinatorLink
 from client.participant.checkpoint_repo import check_hub_repo_id, is_local_repo
 from client.participant.local_hub import HubRepoError, valid_repo_id
@@ -69,7 +70,12 @@ def default_data_cache() -> Path:
 @chain_options
 @wallet_option
 @run_id_option
-@click.option("--authorizer", type=PUBKEY, help="the grantee of the join authorization to use  [default: everyone]")
+@click.option(
+    "--authorizer",
+    type=PUBKEY,
+    help="the grantee of the join authorization to use (a delegate names its master key)  [default: the one for "
+    "everyone, else the wallet's own]",
+)
 @click.option(
     "--device",
     default="auto",
@@ -132,7 +138,7 @@ def default_data_cache() -> Path:
     type=click.Choice([f.value for f in LogFormat]),
     default=LogFormat.Console.value,
     show_default=True,
-    help="console lines, or JSON lines with the reference's event names",
+    help="console lines, JSON lines with the reference's event names, or none (only --write-log gets the log)",
 )
 @click.option(
     "--write-log", type=click.Path(dir_okay=False, path_type=Path), help="also write JSON lines to this file"
@@ -158,6 +164,8 @@ def train(
     **p2p_limits: Any,
 ) -> None:
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
+    if log_format == LogFormat.Off.value and write_log is None:
+        raise click.UsageError("--logs none keeps the log only in --write-log; give that too")
     if hub_repo is not None and checkpoint_dir is None:
         raise click.UsageError("--hub-repo uploads the checkpoints of --checkpoint-dir; give that too")
     if hub_repo is not None and delete_old_steps and keep_steps == 0:
@@ -177,16 +185,22 @@ def train(
         **p2p_client_options(p2p_limits),
     )
 
+    stopped_by: list[int] = []  # the signal that stopped the client, if one did
+
+    def stop_on(signum: int, stop: asyncio.Event) -> None:
+        stopped_by.append(signum)
+        stop.set()
+
     async def follow(backend: ChainBackend) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
+            loop.add_signal_handler(signum, stop_on, signum, stop)
         link = CoordinatorLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url)
         client = TrainingClient(link, options)
         try:
             reason = await client.run(stop)
-        except (DesyncError, TrainError, DataError) as exc:
+        except (DesyncError, TrainError, DataError, NotAuthorizedToJoin) as exc:
             raise CommandError(str(exc)) from exc
         # The weights it leaves with, so a testnet can check that every client that trained to the end agrees.
         weights = parameter_hash(client.setup.trainer.model) if client.setup is not None else None
@@ -199,4 +213,6 @@ def train(
             parameter_hash=weights,
         )
 
-    run_on_chain(chain, follow)
+    run_on_chain(chain, follow, one_shot=False)
+    if stopped_by:  # left cleanly, with the shell's status for the signal (Ctrl-C: 130, as every command)
+        raise SystemExit(128 + stopped_by[0])

@@ -20,12 +20,12 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.sysvar import CLOCK
 
-from authorizer.join import JOIN_RUN_AUTHORIZATION_SCOPE
-from authorizer.state.authorization import PERMISSIONLESS_GRANTEE, find_authorization
 from client.chain.account_watch import AccountWatch
 from client.chain.backend import ChainBackend, SentTransaction
 from client.instructions import coordinator as coordinator_ix
-from client.run_accounts import AccountLookupError, fetch_run
+from client.instructions.authorizer import join_authorization_address
+from client.join_authorization import NotAuthorizedToJoin, candidate_grantees, choose_grantee, join_refusal
+from client.run_accounts import AccountLookupError, fetch_authorization, fetch_run
 from coordinator_program.core.types import (
     Checkpoint,
     CheckpointTag,
@@ -68,14 +68,16 @@ class CoordinatorLink:
         authorizer: Pubkey | None = None,
         websocket_url: str | None = None,
     ) -> None:
-        """``authorizer``: the grantee of the join authorization to use (default: the permissionless one);
+        """``authorizer``: the grantee of the join authorization to use (default: the permissionless one, else the
+        wallet's own);
         ``websocket_url``: the validator's PubSub, to follow the coordinator on (None: read it every time)."""
         self.backend = backend
         self.run_id = run_id
         self.wallet = wallet
-        self._grantee = PERMISSIONLESS_GRANTEE if authorizer is None else authorizer
+        self._authorizer = authorizer
         self._keys: coordinator_ix.RunKeys | None = None
         self._authorization: Pubkey | None = None
+        self._join_authority: Pubkey | None = None
         self._websocket_url = websocket_url
         self._watch: AccountWatch | None = None
         self._newest: CoordinatorAccount | None = None
@@ -89,15 +91,28 @@ class CoordinatorLink:
         following it when there is a websocket to follow it on."""
         run = await fetch_run(self.backend, self.run_id)
         self._keys = run.keys
-        self._authorization = find_authorization(
-            run.instance.join_authority, self._grantee, JOIN_RUN_AUTHORIZATION_SCOPE
-        )[0]
+        self._join_authority = run.instance.join_authority
+        self._authorization = await self.authorization()
         if self._websocket_url is not None and self._watch is None:
             key = run.keys.account
             self._watch = AccountWatch(self._websocket_url, key, lambda: self.backend.get_account(key))
             self._watch.start()
         self._newest = run.account
         return run.account
+
+    async def authorization(self) -> Pubkey:
+        """The address of the join authorization that lets this wallet join (``--authorizer``'s, else the
+        permissionless one, else the wallet's own); :class:`NotAuthorizedToJoin` says why none does."""
+        join_authority = self._join_authority
+        if join_authority is None:
+            raise RuntimeError("connect() first")
+        candidates = candidate_grantees(self._authorizer, self.me)
+        addresses = {grantee: join_authorization_address(join_authority, grantee) for grantee in candidates}
+        records = {grantee: await fetch_authorization(self.backend, address) for grantee, address in addresses.items()}
+        chosen = choose_grantee(join_authority, self.me, records, candidates)
+        if chosen is None:
+            raise NotAuthorizedToJoin(join_refusal(self.run_id, join_authority, self.me, self._authorizer, records))
+        return addresses[chosen]
 
     @property
     def subscribed(self) -> bool:

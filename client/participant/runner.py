@@ -49,6 +49,7 @@ from client.participant.model_sharing import (
     max_parameters_blob_bytes,
     parameters_blob,
 )
+from client.participant.peerless import peerless_hint
 from client.participant.pipeline import DesyncError, RoundPipeline, TrainedBatch, parameter_hash
 from client.participant.result_checks import ResultRules
 from client.participant.result_exchange import ResultExchange
@@ -267,6 +268,7 @@ class TrainingClient:
             await self.link.join()
             emit("joined", f"joined run {self.link.run_id} for epoch {int(coordinator.progress.epoch)}")
         except TransactionFailed as exc:
+            await self.link.authorization()  # NotAuthorizedToJoin when the authorization was withdrawn meanwhile
             log.warning("join_run failed: %s", exc)
 
     async def _maybe_tick(self, account: CoordinatorAccount) -> None:
@@ -423,8 +425,12 @@ class TrainingClient:
     async def _start_training(self, coordinator: Coordinator) -> None:
         """Entering RoundTrain: health checks, apply round h-2, rotate, start training our batches (§1.5)."""
         setup = await self._ensure_model(coordinator)
+        hint = self._peerless_hint(coordinator)
         if setup is None or self.pipeline is None:
-            raise DesyncError("training started before this client had the model")
+            missing = "training started before this client had the model"
+            raise DesyncError(missing if hint is None else f"{missing}: {hint}")
+        if hint is not None:
+            emit("no_peers", hint, epoch=int(coordinator.progress.epoch), step=int(coordinator.progress.step))
         await self._finish_work()
         step = int(coordinator.progress.step)
         self.node.blobs.drop_tags(lambda tag: tag.startswith("distro-result_") and int(tag.split("_")[1]) < step - 2)
@@ -622,6 +628,12 @@ class TrainingClient:
             self._gossip.last_sent = now
             for broadcast in self._gossip.live:
                 await self.node.gossip(dataclasses.replace(broadcast, nonce=broadcast.nonce + 1).encode())
+
+    def _peerless_hint(self, coordinator: Coordinator) -> str | None:
+        """Why we hear nobody, when the epoch has other clients and we know none of them (peerless_hint)."""
+        others = sum(bytes(c.id.signer) != bytes(self.me) for c in coordinator.epoch_state.clients)
+        known = len(self.node.peers.urls(exclude=self.me))
+        return peerless_hint(self.link.run_id, known, others, self.options.bootstrap_peers)
 
     def _missing_peers(self, coordinator: Coordinator) -> bool:
         """Some client of the epoch (or our own announcement) is not yet known: announce again."""

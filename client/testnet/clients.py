@@ -70,7 +70,7 @@ class ClientSpec:
             "--p2p-port",
             str(self.p2p_port),
             "--logs",
-            "json",
+            "none",  # the JSON log goes to log_file only; the .out file keeps what else the process prints
             "--write-log",
             str(self.log_file),
         ]

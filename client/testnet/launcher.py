@@ -23,7 +23,7 @@ from client.testnet.chain import ChainEndpoints, running_chain
 from client.testnet.client_logs import read_events, read_final_weights, weights_identical
 from client.testnet.clients import ClientProcesses, ClientSpec, kill_choice
 from client.testnet.display import Display
-from client.testnet.losses import LatestLoss, LossPoint, final_loss, read_losses, write_loss_plot
+from client.testnet.losses import LatestLoss, LossPoint, final_loss, loss_unit, read_losses, write_loss_plot
 from client.testnet.setup import RewardSettings, TestnetRun, prepare_run
 from client.testnet.summary import ClientSummary, EndReason, Summary
 from client.testnet.watch import RunSnapshot, snapshot
@@ -145,7 +145,7 @@ async def _claim_for_clients(
         claimed[index] = outcome.claimed_now
         display.event(
             "rewards_claimed",
-            f"{name} claimed {outcome.claimed_now:,} reward tokens for {outcome.earned:,} points",
+            f"{name} claimed {outcome.claimed_now:,} base units of the reward token for {outcome.earned:,} points",
             client=name,
             claimed=outcome.claimed_now,
             earned=outcome.earned,
@@ -273,7 +273,13 @@ def _finish(
         ],
         weights_identical=weights_identical(finals.values()),
     )
-    write_loss_plot(curves, options.log_dir / "loss.png")
+    plot = write_loss_plot(curves, options.log_dir / "loss.png", loss_unit(run.data_dir))
     (options.log_dir / "summary.json").write_text(summary.json_line() + "\n")
     display.summary(summary)
+    display.event(
+        "outputs",
+        f"Loss plot: {plot}  (client logs client-N.jsonl, summary.json and testnet.jsonl are in {options.log_dir})",
+        loss_plot=str(plot),
+        log_dir=str(options.log_dir),
+    )
     return summary

@@ -104,7 +104,7 @@ owner set-paused --run-id "$RUN_ID" --resume
 echo "ready: run $RUN_ID on $RPC_URL (validator log: $WORK_DIR/validator.log); on client machine N, with its key:"
 for n in $(seq "$NUM_CLIENTS"); do
     echo "  scripts/multi-machine/client-host.sh --rpc $RPC_URL --run-id $RUN_ID --keypair client-$n.json" \
-        "--p2p-host <ITS_ADDRESS> --p2p-port 4000 [--bootstrap-peer <ANOTHER_CLIENT>:4000]"
+        "--p2p-host <ITS_ADDRESS> --p2p-port 4000 --bootstrap-peer <ANOTHER_CLIENT>:4000"
 done
 echo "Ctrl-C stops the validator."
 wait "$VALIDATOR_PID"
