@@ -11,6 +11,7 @@ from solders.pubkey import Pubkey
 
 from client.chain.backend import ChainBackend
 from client.chain.open import ChainTarget
+from client.chain.outage import DEFAULT_OUTAGE_TIMEOUT_S, OutagePolicy
 from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
 from client.cli.runner import CommandError, run_on_chain
 from client.participant.chain_link import CoordinatorLink
@@ -101,6 +102,15 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     help="how many checkpoint directories --delete-old-steps keeps",
 )
 @click.option(
+    "--rpc-outage-timeout",
+    "outage_timeout_s",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_OUTAGE_TIMEOUT_S,
+    show_default=True,
+    help="seconds to keep retrying (the reference's backoff, over every --rpc endpoint, again and again) when the "
+    "chain stops answering, e.g. while a validator restarts, before giving up; training resumes where it was",
+)
+@click.option(
     "--logs",
     "log_format",
     type=click.Choice([f.value for f in LogFormat]),
@@ -125,6 +135,7 @@ def train(
     hub_repo: str | None,
     delete_old_steps: bool,
     keep_steps: int,
+    outage_timeout_s: float,
     log_format: str,
     write_log: Path | None,
 ) -> None:
@@ -151,7 +162,8 @@ def train(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        link = CoordinatorLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url)
+        outage = OutagePolicy(timeout_s=outage_timeout_s)
+        link = CoordinatorLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url, outage=outage)
         client = TrainingClient(link, options)
         try:
             reason = await client.run(stop)
