@@ -21,7 +21,10 @@ from client.participant.pipeline import DesyncError, parameter_hash
 from client.participant.runner import ClientOptions, TrainingClient
 from client.train import TrainError
 
-__all__ = ["train"]
+__all__ = ["DEFAULT_CHECKPOINT_DIR", "train"]
+
+DEFAULT_CHECKPOINT_DIR = "checkpoints"
+"""Under the working directory: where every client keeps its last epochs' weights unless told otherwise."""
 
 
 def _device(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -77,14 +80,18 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option(
     "--checkpoint-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="write <dir>/<run_id>-step<N>/model.safetensors at every Cooldown",
+    default=Path(DEFAULT_CHECKPOINT_DIR),
+    show_default=True,
+    help="keep each epoch's weights in <dir>/<run_id>-step<N>/ (model.safetensors and its sha256, config.json) at "
+    "every Cooldown; a restarted client resumes from there and offers them to its peers, so a run every client "
+    "left (a pause, a crash) continues from its last epoch",
 )
 @click.option(
     "--hub-repo",
     callback=_hub_repo,
     help="a local directory standing in for a Hugging Face repository (at most 64 bytes, as the on-chain "
-    "HubRepo.repo_id): upload each checkpoint there as a new revision and announce it with `checkpoint`; "
-    "needs --checkpoint-dir",
+    "HubRepo.repo_id): upload each checkpoint there as a new revision and announce it with `checkpoint` once the "
+    "chain takes it (after the run's first epoch, for a Dummy checkpoint)",
 )
 @click.option(
     "--delete-old-steps",
@@ -96,10 +103,10 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 )
 @click.option(
     "--keep-steps",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=1),
     default=3,
     show_default=True,
-    help="how many checkpoint directories --delete-old-steps keeps",
+    help="how many checkpoint directories --delete-old-steps keeps (at least the last epoch's, to resume from)",
 )
 @click.option(
     "--rpc-outage-timeout",
@@ -131,7 +138,7 @@ def train(
     p2p_host: str,
     p2p_port: int,
     bootstrap_peers: tuple[str, ...],
-    checkpoint_dir: Path | None,
+    checkpoint_dir: Path,
     hub_repo: str | None,
     delete_old_steps: bool,
     keep_steps: int,
@@ -140,10 +147,6 @@ def train(
     write_log: Path | None,
 ) -> None:
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
-    if hub_repo is not None and checkpoint_dir is None:
-        raise click.UsageError("--hub-repo uploads the checkpoints of --checkpoint-dir; give that too")
-    if hub_repo is not None and delete_old_steps and keep_steps == 0:
-        raise click.UsageError("--keep-steps 0 would delete a checkpoint that --hub-repo is uploading")
     signer = wallet.load()
     configure_logging(LogFormat(log_format), write_log)
     options = ClientOptions(

@@ -23,7 +23,13 @@ from solders.pubkey import Pubkey
 from client.chain.backend import TransactionFailed
 from client.p2p import BlobUnavailable, P2PNode, SignedMessage
 from client.participant.chain_link import CoordinatorLink
-from client.participant.checkpoints import delete_old_checkpoints, write_checkpoint
+from client.participant.checkpoints import (
+    CheckpointCorrupt,
+    SavedCheckpoint,
+    delete_old_checkpoints,
+    read_checkpoint,
+    write_checkpoint,
+)
 from client.participant.hub_upload import HubUploads
 from client.participant.logs import emit
 from client.participant.merkle import EMPTY_ROOT
@@ -37,6 +43,7 @@ from client.participant.messages import (
     finished_commitment_hash,
     result_commitment_hash,
 )
+from client.participant.model_recovery import DEFAULT_OFFER_WAIT_S, may_load_run_checkpoint, pointing_hint
 from client.participant.model_setup import TrainingSetup, load_training_setup, pick_device
 from client.participant.model_sharing import ModelOffer, choose_offer, load_parameters, parameters_blob
 from client.participant.pipeline import DesyncError, RoundPipeline, TrainedBatch, parameter_hash
@@ -51,7 +58,7 @@ from client.participant.witnessing import (
     witness_proof,
 )
 from coordinator_program.core import coordinator_cold_start_warmup_bounds
-from coordinator_program.core.types import CheckpointTag, Committee, Coordinator, MerkleRoot, RunState
+from coordinator_program.core.types import Committee, Coordinator, MerkleRoot, RunState
 from coordinator_program.state.clients_state import find_client, pending_client_ids
 from coordinator_program.state.coordinator_account import CoordinatorAccount
 
@@ -73,9 +80,10 @@ class ClientOptions:
 
     device: str = "auto"
     data_dir: Path | None = None
-    checkpoint_dir: Path | None = None
+    checkpoint_dir: Path | None = None  # keep each epoch's weights there, and restart from them (None: nowhere)
     hub_repo: str | None = None  # a local hub repository (needs checkpoint_dir): upload each checkpoint there
     keep_steps: int | None = None  # with checkpoint_dir: delete all but the newest this many (None keeps them all)
+    offer_wait: float = DEFAULT_OFFER_WAIT_S  # from epoch 1, how long peers may take to offer before a Hub load
     p2p_host: str = "127.0.0.1"
     p2p_port: int = 0
     bootstrap_peers: tuple[str, ...] = ()
@@ -149,6 +157,7 @@ class TrainingClient:
         self._offers: dict[int, dict[Pubkey, ModelOffer]] = {}
         self._warmup_epochs: set[int] = set()
         self._weights_epoch: int | None = None
+        self._model_wait_since: dict[int, float] = {}
         self._my_offer: ModelOffer | None = None
         self._uploads = None if options.hub_repo is None else HubUploads(options.hub_repo, link)
         self._last_offer = 0.0
@@ -314,37 +323,46 @@ class TrainingClient:
 
     # -- warmup ---------------------------------------------------------------------------
     async def _ensure_model(self, coordinator: Coordinator) -> TrainingSetup | None:
-        """The model, loaded once per process: built from the run's seed in epoch 0, from peers later (§4.7).
+        """The model: from the run's checkpoint in epoch 0; later from our own checkpoint of the last epoch, from
+        peers (§4.7), or from the run's checkpoint, in that order (:mod:`client.participant.model_recovery`).
 
         None while a joiner still waits for the epoch's clients to offer the current weights.
         """
         epoch = int(coordinator.progress.epoch)
         if self.setup is not None and self._weights_epoch == epoch:
             return self.setup
-        shared: bytes | None = None
-        description = ""
-        kind = CheckpointTag(coordinator.model.llm.checkpoint.kind)
-        if epoch > 0 and kind in (CheckpointTag.P2P, CheckpointTag.Dummy):
+        saved = await self._own_checkpoint(coordinator) if epoch > 0 else None
+        shared: bytes | None = saved.blob if saved is not None else None
+        description = f"checkpoint {saved.directory} (sha256 {saved.digest[:16]}…)" if saved is not None else ""
+        if epoch > 0 and saved is None:
             clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients} - {self.me}
             chosen = choose_offer(self._offers.get(epoch, {}), clients)
-            if chosen is None:
-                return None
-            digest, sources = chosen
-            try:
-                shared = await self.node.fetch_blob(digest, sources, "model-share")
-            except BlobUnavailable as exc:
-                log.warning("shared model: %s", exc)
-                return None
-            description = f"P2P({digest[:16]}… from {len(sources)} peers)"
+            if chosen is not None:
+                digest, sources = chosen
+                try:
+                    shared = await self.node.fetch_blob(digest, sources, "model-share")
+                except BlobUnavailable as exc:
+                    log.warning("shared model: %s", exc)
+                    return None
+                description = f"P2P({digest[:16]}… from {len(sources)} peers)"
+            else:
+                waited = time.monotonic() - self._model_wait_since.setdefault(epoch, time.monotonic())
+                if not may_load_run_checkpoint(coordinator.model.llm.checkpoint, waited, self.options.offer_wait):
+                    return None
+                self.setup = None  # the run's checkpoint, not whatever this process held before
         device = pick_device(self.options.device)
         setup = self.setup
         if setup is None:
+            local = saved.directory if saved is not None else None
             setup = await asyncio.to_thread(
-                load_training_setup, coordinator.model, self.link.run_id, device, self.options.data_dir
+                load_training_setup, coordinator.model, self.link.run_id, device, self.options.data_dir, local
             )
         if shared is not None:
             await asyncio.to_thread(load_parameters, setup.trainer.model, shared)
             setup.checkpoint = description
+        if saved is not None:  # seed the others: offer our checkpoint as the epoch's starting weights
+            self.node.blobs.drop_tags(lambda tag: tag == "model-share")
+            self._my_offer = ModelOffer(epoch, self.node.blobs.put(saved.blob, "model-share"))
         self.setup = setup
         self._weights_epoch = epoch
         self.pipeline = RoundPipeline(self.me, setup, self.rng)
@@ -357,6 +375,18 @@ class TrainingClient:
             tp=1,
         )
         return setup
+
+    async def _own_checkpoint(self, coordinator: Coordinator) -> SavedCheckpoint | None:
+        """Our checkpoint of the last completed step (the epoch's starting weights), if we wrote one and it is
+        intact; a corrupt one is reported and left alone."""
+        if self.options.checkpoint_dir is None:
+            return None
+        step = int(coordinator.progress.step) - 1
+        try:
+            return await asyncio.to_thread(read_checkpoint, self.options.checkpoint_dir, self.link.run_id, step)
+        except CheckpointCorrupt as exc:
+            log.warning("not resuming from our checkpoint of step %d: %s", step, exc)
+            return None
 
     async def _warmup(self, coordinator: Coordinator) -> None:
         """Load the model, say Finished(warmup) to everyone, and once everyone did, send the warmup witness."""
@@ -384,7 +414,12 @@ class TrainingClient:
         """Entering RoundTrain: health checks, apply round h-2, rotate, start training our batches (§1.5)."""
         setup = await self._ensure_model(coordinator)
         if setup is None or self.pipeline is None:
-            raise DesyncError("training started before this client had the model")
+            step = int(coordinator.progress.step) - 1
+            raise DesyncError(
+                f"training started before this client had the model: no client of epoch "
+                f"{int(coordinator.progress.epoch)} offered the weights of step {step}, and this client holds no "
+                f"checkpoint of it; {pointing_hint(self.link.run_id, step, self.options.checkpoint_dir)}"
+            )
         await self._finish_work()
         step = int(coordinator.progress.step)
         self.node.blobs.drop_tags(lambda tag: tag.startswith("distro-result_") and int(tag.split("_")[1]) < step - 2)
@@ -484,24 +519,24 @@ class TrainingClient:
         )
 
     async def _start_cooldown(self, coordinator: Coordinator) -> None:
+        """Keep the epoch's weights: on disk (the checkpoint a restart resumes from, uploaded if asked) and as the
+        blob offered to the next epoch's joiners; both are the same bytes, so their hash is the same too."""
         await self._finish_work()
-        if self.options.checkpoint_dir is not None and self.setup is not None:
-            step = int(coordinator.progress.step) - 1
-            model, files = self.setup.trainer.model, self.setup.checkpoint_files
-            path = await asyncio.to_thread(
-                write_checkpoint, model, self.options.checkpoint_dir, self.link.run_id, step, files
-            )
+        if self.setup is None:
+            return
+        step, run_id = int(coordinator.progress.step) - 1, self.link.run_id
+        blob = await asyncio.to_thread(parameters_blob, self.setup.trainer.model, run_id=run_id, step=str(step))
+        if self.options.checkpoint_dir is not None:
+            root, files = self.options.checkpoint_dir, self.setup.checkpoint_files
+            path = await asyncio.to_thread(write_checkpoint, blob, root, run_id, step, files)
             emit("checkpoint", f"wrote checkpoint {path}", path=str(path), step=step)
             if self._uploads is not None:
                 self._uploads.start(path.parent, step)
             if self.options.keep_steps is not None:
-                root, run_id, keep = self.options.checkpoint_dir, self.link.run_id, self.options.keep_steps
-                await asyncio.to_thread(delete_old_checkpoints, root, run_id, keep)
-        if self.setup is not None:
-            blob = await asyncio.to_thread(parameters_blob, self.setup.trainer.model)
-            self.node.blobs.drop_tags(lambda tag: tag == "model-share")
-            self._my_offer = ModelOffer(int(coordinator.progress.epoch) + 1, self.node.blobs.put(blob, "model-share"))
-            self._weights_epoch = int(coordinator.progress.epoch) + 1
+                await asyncio.to_thread(delete_old_checkpoints, root, run_id, self.options.keep_steps)
+        self.node.blobs.drop_tags(lambda tag: tag == "model-share")
+        self._my_offer = ModelOffer(int(coordinator.progress.epoch) + 1, self.node.blobs.put(blob, "model-share"))
+        self._weights_epoch = int(coordinator.progress.epoch) + 1
 
     async def _offer_model(self, coordinator: Coordinator) -> None:
         """In Warmup, tell joiners (again, every rebroadcast interval) where the epoch's starting weights are."""

@@ -84,6 +84,7 @@ def client_specs(run: TestnetRun, chain: ChainEndpoints, options: TestnetOptions
             ws_url=chain.ws_url,
             run_id=run.run_id,
             device=options.device,
+            checkpoint_dir=options.work_dir / "checkpoints" / client_name(index),
             bootstrap_peers=tuple(f"127.0.0.1:{port}" for other, port in enumerate(ports) if other != index),
             cpu_threads=threads,
         )

@@ -1,0 +1,47 @@
+"""Where a client that (re)starts after epoch 0 takes its weights from, so that no epoch of training is lost.
+
+From epoch 1 on the run's weights are the previous epoch's result, held by its clients (a ``P2P`` checkpoint) and
+on their disks (:func:`client.participant.checkpoints.read_checkpoint`), perhaps also uploaded to a hub. After a
+pause, or once every client has left, the coordinator points the run back at its ``Hub`` checkpoint, which holds
+whatever was last uploaded (the initial weights if nothing was). A (re)started client therefore takes, in order:
+
+1. its own checkpoint of the last completed step (``progress.step - 1``), verified by hash, and offers it to the
+   others (it seeds them);
+2. else the weights the epoch's other clients offer (§4.7);
+3. else the run's checkpoint: a Hub upload once no peer has offered anything for ``offer_wait_s`` (a peer that
+   holds the latest weights is preferred to a hub that may hold older ones); a ``P2P``/``Dummy`` checkpoint or
+   one with no repository names nothing to load, so the client keeps waiting for a peer.
+
+When nobody holds the weights, the run owner points the run at a checkpoint directory (:func:`pointing_hint`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from coordinator_program.core.types import Checkpoint, CheckpointTag
+
+__all__ = ["DEFAULT_OFFER_WAIT_S", "may_load_run_checkpoint", "pointing_hint"]
+
+DEFAULT_OFFER_WAIT_S = 5.0
+
+
+def may_load_run_checkpoint(checkpoint: Checkpoint, waited_s: float, offer_wait_s: float) -> bool:
+    """Whether a client with no weights of its own, offered none by peers for ``waited_s``, loads the run's
+    checkpoint now: only a ``Hub`` with a repository names weights to load, and only after ``offer_wait_s``."""
+    repo = checkpoint.variant()
+    if CheckpointTag(checkpoint.kind) is not CheckpointTag.Hub or repo is None or not repo.repo_id.value:
+        return False
+    return waited_s >= offer_wait_s
+
+
+def pointing_hint(run_id: str, step: int, checkpoint_dir: Path | None) -> str:
+    """What to do when no client of the epoch holds the weights of ``step``: the ``update-config`` that points
+    the run at a checkpoint directory (any client's ``<checkpoint-dir>/<run_id>-step<step>`` is one)."""
+    example = (checkpoint_dir or Path("checkpoints")) / f"{run_id}-step{step}"
+    return (
+        f"if no client holds them any more, the run owner points the run at a checkpoint: copy a "
+        f"<checkpoint-dir>/{run_id}-step{step} directory (e.g. {example}) where every client can read it, set "
+        f'`[model.LLM.checkpoint.Hub] repo_id = "<that directory>"` in the run\'s state.toml, and run '
+        f"`psyche-solana-client update-config --run-id {run_id} --config-path state.toml` while the run is paused"
+    )
