@@ -26,6 +26,7 @@ class ChainEndpoints:
     rpc_url: str
     ws_url: str
     description: str
+    process: ValidatorProcess | None = None  # the psyche-validator child, for a chaos run that restarts it
 
 
 def check_chain_choice(choice: str) -> str:
@@ -55,7 +56,7 @@ async def running_chain(choice: str, work_dir: Path) -> AsyncIterator[ChainEndpo
     elif choice == PROCESS:
         process = ValidatorProcess(ledger, "--reset").start()
         try:
-            yield ChainEndpoints(process.url, process.ws_url, f"psyche-validator process, ledger {ledger}")
+            yield ChainEndpoints(process.url, process.ws_url, f"psyche-validator process, ledger {ledger}", process)
         finally:
             process.stop()
     else:
