@@ -35,13 +35,14 @@ def may_load_run_checkpoint(checkpoint: Checkpoint, waited_s: float, offer_wait_
     return waited_s >= offer_wait_s
 
 
-def pointing_hint(run_id: str, step: int, checkpoint_dir: Path | None) -> str:
-    """What to do when no client of the epoch holds the weights of ``step``: the ``update-config`` that points
-    the run at a checkpoint directory (any client's ``<checkpoint-dir>/<run_id>-step<step>`` is one)."""
-    example = (checkpoint_dir or Path("checkpoints")) / f"{run_id}-step{step}"
+def pointing_hint(run_id: str, step: int | None = None, checkpoint_dir: Path | None = None) -> str:
+    """How the run owner points run ``run_id`` at weights nobody holds any more: the ``update-config`` to run, with
+    a checkpoint directory (any client's ``<checkpoint-dir>/<run_id>-step<step>`` is one) as its Hub repo."""
+    name = f"{run_id}-step{'<N>' if step is None else step}"
+    example = (checkpoint_dir or Path("checkpoints")) / name
     return (
-        f"if no client holds them any more, the run owner points the run at a checkpoint: copy a "
-        f"<checkpoint-dir>/{run_id}-step{step} directory (e.g. {example}) where every client can read it, set "
-        f'`[model.LLM.checkpoint.Hub] repo_id = "<that directory>"` in the run\'s state.toml, and run '
-        f"`psyche-solana-client update-config --run-id {run_id} --config-path state.toml` while the run is paused"
+        f"point the run at a checkpoint: put a client's <checkpoint-dir>/{name} directory (e.g. {example}) where "
+        f'every client can read it, set `[model.LLM.checkpoint.Hub] repo_id = "<that directory>"` in the run\'s '
+        f"state.toml, and run `psyche-solana-client update-config --run-id {run_id} --config-path state.toml` "
+        "while the run is paused, then resume it"
     )

@@ -418,7 +418,8 @@ class TrainingClient:
             raise DesyncError(
                 f"training started before this client had the model: no client of epoch "
                 f"{int(coordinator.progress.epoch)} offered the weights of step {step}, and this client holds no "
-                f"checkpoint of it; {pointing_hint(self.link.run_id, step, self.options.checkpoint_dir)}"
+                f"checkpoint of it; if no client holds them any more, the run owner can "
+                f"{pointing_hint(self.link.run_id, step, self.options.checkpoint_dir)}"
             )
         await self._finish_work()
         step = int(coordinator.progress.step)

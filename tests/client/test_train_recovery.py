@@ -16,11 +16,17 @@ from pathlib import Path
 
 import pytest
 
+from client.chain.backend import TransactionFailed
+from client.chain.embedded import EmbeddedBackend
+from client.cli.failures import describe_failure
+from client.cli.run_admin import _resume_hints
 from client.participant.checkpoints import read_checkpoint
 from client.participant.model_setup import DUMMY_MODEL_CONFIG
 from client.participant.pipeline import parameter_hash
 from client.participant.runner import ExitReason, TrainingClient
-from coordinator_program.core.types import CheckpointTag, RunState
+from client.run_owner import RunChanges, apply_changes
+from client.simulate.chain import TREASURER_RUN_INDEX
+from coordinator_program.core.types import Checkpoint, CheckpointTag, HubRepo, Model, RunState
 from tests.client.participant.train_harness import RUN_ID, TrainRun, listening_to_events, run_toml
 
 pytestmark = pytest.mark.integration  # loopback HTTP servers, one per client
@@ -158,3 +164,56 @@ def test_three_clients_paused_after_epoch_1_all_exit_and_restarted_continue_from
         assert resumed.parameter_hash == paused_weights[0]  # epoch 1's weights, bit for bit
     assert {r.step for c in restarted for r in c.rounds} == set(range(step + 1, 40))
     assert RunState(run.account().state.coordinator.run_state) is RunState.Finished
+
+
+def _pointed_at(model: Model, repo_id: str) -> Model:
+    """``model`` with its checkpoint set to ``Hub(repo_id)``: what the owner's edited state.toml sends."""
+    pointed = Model.from_buffer_copy(model)
+    repo = HubRepo()
+    repo.repo_id.value = repo_id
+    checkpoint = Checkpoint()
+    checkpoint.set_variant(CheckpointTag.Hub, repo)
+    pointed.llm.checkpoint = checkpoint
+    return pointed
+
+
+def test_a_dummy_run_nobody_holds_says_how_to_point_it_at_a_checkpoint_and_resumes_from_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paused after its first epoch, a Dummy run's checkpoint is P2P(""), which the resume's sanity check refuses;
+    the error names the update-config that points the run at a client's checkpoint directory, and a client that
+    holds nothing at all (a fresh machine) resumes from there, from the very weights the pause left off with."""
+    monkeypatch.chdir(tmp_path)
+    run = TrainRun(run_toml(epoch_time=600, total_steps=6, init_min_clients=1, min_clients=1))
+    first = run.client(0, checkpoint_dir=Path("ckpt"))
+    fresh = run.client(0, offer_wait=0.5)  # no checkpoint dir: it can only load what the run points at
+    recorder = _Recorder([first])
+
+    async def scenario() -> tuple[str, ExitReason]:
+        clock = asyncio.create_task(run.clock())
+        try:
+            assert await _train_until_paused(run, [first], 1) == [ExitReason.Paused]
+            with pytest.raises(TransactionFailed) as refused:
+                await run.pause(paused=False)
+            step = int(str(recorder.named("checkpoint")[0]["step"]))
+            model = run.account().state.coordinator.model
+            backend = EmbeddedBackend(run.chain.bank)
+            pointed = RunChanges(model=_pointed_at(model, f"ckpt/{RUN_ID}-step{step}"))
+            await apply_changes(backend, run.chain.owner, RUN_ID, TREASURER_RUN_INDEX, pointed)
+            await asyncio.sleep(run.second_s)  # a new blockhash: the same resume again is a new transaction
+            await run.pause(paused=False)
+            return describe_failure(refused.value, _resume_hints(RUN_ID)), await fresh.run()
+        finally:
+            clock.cancel()
+
+    with listening_to_events(recorder):
+        message, finished = asyncio.run(asyncio.wait_for(scenario(), 90))
+
+    assert "ModelSanityCheckFailed" in message
+    assert f"psyche-solana-client update-config --run-id {RUN_ID} --config-path state.toml" in message
+    assert "[model.LLM.checkpoint.Hub] repo_id" in message
+    assert finished is ExitReason.Finished
+    step = int(str(recorder.named("checkpoint")[0]["step"]))
+    assert recorder.named("loaded_model")[-1]["checkpoint"] == f"Hub(ckpt/{RUN_ID}-step{step}) with its weights"
+    assert fresh.rounds[0].step == step + 1
+    assert fresh.rounds[0].parameter_hash == recorder.checkpointed[0]
