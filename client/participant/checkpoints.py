@@ -33,6 +33,7 @@ __all__ = [
     "read_checkpoint",
     "write_checkpoint",
     "checkpoint_dir_for",
+    "checkpoint_steps",
     "delete_old_checkpoints",
     "parameters_blob",
     "read_parameters_blob",
@@ -49,11 +50,22 @@ class CheckpointCorrupt(ValueError):
 
 @dataclass(frozen=True)
 class SavedCheckpoint:
-    """A checkpoint read back from disk: its directory, the weights' bytes, and their sha256 (hex), verified."""
+    """A checkpoint read back from disk: its step and directory, the weights' bytes, their sha256 (hex), verified."""
 
+    step: int
     directory: Path
     blob: bytes
     digest: str
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """The ``__metadata__`` the weights were written with (run id, step, coordinator account); {} if none."""
+        try:
+            length = int.from_bytes(self.blob[:8], "little")
+            metadata = json.loads(self.blob[8 : 8 + length]).get("__metadata__", {})
+        except (ValueError, AttributeError):
+            return {}
+        return {str(key): str(value) for key, value in metadata.items()} if isinstance(metadata, dict) else {}
 
 
 def checkpoint_dir_for(root: Path, run_id: str, step: int) -> Path:
@@ -150,17 +162,24 @@ def read_checkpoint(root: Path, run_id: str, step: int) -> SavedCheckpoint | Non
     digest = blob_hash(blob)
     if digest != recorded:
         raise CheckpointCorrupt(f"{directory / WEIGHTS_FILE} hashes to {digest}, but {HASH_FILE} says {recorded}")
-    return SavedCheckpoint(directory, blob, digest)
+    return SavedCheckpoint(step, directory, blob, digest)
+
+
+def checkpoint_steps(root: Path, run_id: str) -> dict[int, Path]:
+    """The checkpoint directories of ``run_id`` in ``root`` by step (none if ``root`` does not exist)."""
+    prefix = f"{run_id}-step"
+    if not root.is_dir():
+        return {}
+    return {
+        int(path.name.removeprefix(prefix)): path
+        for path in root.iterdir()
+        if path.is_dir() and path.name.startswith(prefix) and path.name.removeprefix(prefix).isdigit()
+    }
 
 
 def delete_old_checkpoints(root: Path, run_id: str, keep: int) -> list[Path]:
     """Remove all but the newest ``keep`` checkpoint directories of ``run_id`` (``--keep-steps``); the removed."""
-    prefix = f"{run_id}-step"
-    steps = sorted(
-        (int(path.name.removeprefix(prefix)), path)
-        for path in root.iterdir()
-        if path.is_dir() and path.name.startswith(prefix) and path.name.removeprefix(prefix).isdigit()
-    )
+    steps = sorted(checkpoint_steps(root, run_id).items())
     old = [path for _, path in steps[: max(len(steps) - keep, 0)]]
     for path in old:
         shutil.rmtree(path, ignore_errors=True)

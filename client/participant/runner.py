@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import assert_never
 
 from solders.pubkey import Pubkey
 
@@ -26,6 +27,7 @@ from client.participant.chain_link import CoordinatorLink
 from client.participant.checkpoints import (
     CheckpointCorrupt,
     SavedCheckpoint,
+    checkpoint_steps,
     delete_old_checkpoints,
     read_checkpoint,
     write_checkpoint,
@@ -43,7 +45,7 @@ from client.participant.messages import (
     finished_commitment_hash,
     result_commitment_hash,
 )
-from client.participant.model_recovery import DEFAULT_OFFER_WAIT_S, may_load_run_checkpoint, pointing_hint
+from client.participant.model_recovery import DEFAULT_OFFER_WAIT_S, WeightsSource, pointing_hint, weights_source
 from client.participant.model_setup import TrainingSetup, load_training_setup, pick_device
 from client.participant.model_sharing import ModelOffer, choose_offer, load_parameters, parameters_blob
 from client.participant.pipeline import DesyncError, RoundPipeline, TrainedBatch, parameter_hash
@@ -331,25 +333,43 @@ class TrainingClient:
         epoch = int(coordinator.progress.epoch)
         if self.setup is not None and self._weights_epoch == epoch:
             return self.setup
-        saved = await self._own_checkpoint(coordinator) if epoch > 0 else None
-        shared: bytes | None = saved.blob if saved is not None else None
-        description = f"checkpoint {saved.directory} (sha256 {saved.digest[:16]}…)" if saved is not None else ""
-        if epoch > 0 and saved is None:
+        saved: SavedCheckpoint | None = None
+        shared: bytes | None = None
+        description = ""
+        if epoch > 0:
+            saved = await self._own_checkpoint(coordinator)
             clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients} - {self.me}
-            chosen = choose_offer(self._offers.get(epoch, {}), clients)
-            if chosen is not None:
-                digest, sources = chosen
-                try:
-                    shared = await self.node.fetch_blob(digest, sources, "model-share")
-                except BlobUnavailable as exc:
-                    log.warning("shared model: %s", exc)
+            offers = self._offers.get(epoch, {})
+            chosen = choose_offer(offers, clients)
+            waited = time.monotonic() - self._model_wait_since.setdefault(epoch, time.monotonic())
+            source = weights_source(
+                int(coordinator.progress.step) - 1,
+                None if saved is None else saved.step,
+                None if chosen is None else offers[chosen[1][0]].step,
+                waited,
+                self.options.offer_wait,
+                coordinator.model.llm.checkpoint,
+            )
+            match source:
+                case WeightsSource.Wait:
                     return None
-                description = f"P2P({digest[:16]}… from {len(sources)} peers)"
-            else:
-                waited = time.monotonic() - self._model_wait_since.setdefault(epoch, time.monotonic())
-                if not may_load_run_checkpoint(coordinator.model.llm.checkpoint, waited, self.options.offer_wait):
-                    return None
-                self.setup = None  # the run's checkpoint, not whatever this process held before
+                case WeightsSource.Own:
+                    assert saved is not None
+                    shared = saved.blob
+                    description = f"checkpoint {saved.directory} (sha256 {saved.digest[:16]}…)"
+                case WeightsSource.Peers:
+                    assert chosen is not None
+                    saved, (digest, sources) = None, chosen
+                    try:
+                        shared = await self.node.fetch_blob(digest, sources, "model-share")
+                    except BlobUnavailable as exc:
+                        log.warning("shared model: %s", exc)
+                        return None
+                    description = f"P2P({digest[:16]}… from {len(sources)} peers)"
+                case WeightsSource.Run:
+                    saved, self.setup = None, None  # the run's checkpoint, not whatever this process held before
+                case _:
+                    assert_never(source)
         device = pick_device(self.options.device)
         setup = self.setup
         if setup is None:
@@ -362,7 +382,7 @@ class TrainingClient:
             setup.checkpoint = description
         if saved is not None:  # seed the others: offer our checkpoint as the epoch's starting weights
             self.node.blobs.drop_tags(lambda tag: tag == "model-share")
-            self._my_offer = ModelOffer(epoch, self.node.blobs.put(saved.blob, "model-share"))
+            self._my_offer = ModelOffer(epoch, self.node.blobs.put(saved.blob, "model-share"), step=saved.step)
         self.setup = setup
         self._weights_epoch = epoch
         self.pipeline = RoundPipeline(self.me, setup, self.rng)
@@ -377,16 +397,23 @@ class TrainingClient:
         return setup
 
     async def _own_checkpoint(self, coordinator: Coordinator) -> SavedCheckpoint | None:
-        """Our checkpoint of the last completed step (the epoch's starting weights), if we wrote one and it is
-        intact; a corrupt one is reported and left alone."""
-        if self.options.checkpoint_dir is None:
+        """Our newest checkpoint up to the last completed step (ideally that step's: the epoch's starting weights),
+        if we wrote one and it is intact; a corrupt one is reported and passed over."""
+        root = self.options.checkpoint_dir
+        if root is None:
             return None
-        step = int(coordinator.progress.step) - 1
-        try:
-            return await asyncio.to_thread(read_checkpoint, self.options.checkpoint_dir, self.link.run_id, step)
-        except CheckpointCorrupt as exc:
-            log.warning("not resuming from our checkpoint of step %d: %s", step, exc)
-            return None
+        latest = int(coordinator.progress.step) - 1
+        account = str(self.link.keys.account)
+        for step in sorted((s for s in checkpoint_steps(root, self.link.run_id) if s <= latest), reverse=True):
+            try:
+                saved = await asyncio.to_thread(read_checkpoint, root, self.link.run_id, step)
+            except CheckpointCorrupt as exc:
+                log.warning("not resuming from our checkpoint of step %d: %s", step, exc)
+                continue
+            if saved is not None and saved.metadata.get("coordinator") == account:
+                return saved
+            log.warning("not resuming from %s: it belongs to another run of the same id", root)
+        return None
 
     async def _warmup(self, coordinator: Coordinator) -> None:
         """Load the model, say Finished(warmup) to everyone, and once everyone did, send the warmup witness."""
@@ -526,7 +553,9 @@ class TrainingClient:
         if self.setup is None:
             return
         step, run_id = int(coordinator.progress.step) - 1, self.link.run_id
-        blob = await asyncio.to_thread(parameters_blob, self.setup.trainer.model, run_id=run_id, step=str(step))
+        account = str(self.link.keys.account)  # names this run, where a run id can be reused by a new run
+        model = self.setup.trainer.model
+        blob = await asyncio.to_thread(parameters_blob, model, run_id=run_id, step=str(step), coordinator=account)
         if self.options.checkpoint_dir is not None:
             root, files = self.options.checkpoint_dir, self.setup.checkpoint_files
             path = await asyncio.to_thread(write_checkpoint, blob, root, run_id, step, files)
@@ -536,7 +565,8 @@ class TrainingClient:
             if self.options.keep_steps is not None:
                 await asyncio.to_thread(delete_old_checkpoints, root, run_id, self.options.keep_steps)
         self.node.blobs.drop_tags(lambda tag: tag == "model-share")
-        self._my_offer = ModelOffer(int(coordinator.progress.epoch) + 1, self.node.blobs.put(blob, "model-share"))
+        digest = self.node.blobs.put(blob, "model-share")
+        self._my_offer = ModelOffer(int(coordinator.progress.epoch) + 1, digest, step=step)
         self._weights_epoch = int(coordinator.progress.epoch) + 1
 
     async def _offer_model(self, coordinator: Coordinator) -> None:

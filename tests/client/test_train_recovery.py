@@ -81,13 +81,13 @@ def test_a_client_restarted_after_a_pause_resumes_from_its_checkpoint_and_its_up
     that Cooldown is announced once the checkpoint left Dummy (so the owner can resume at all: a Dummy run's
     P2P("") fails the resume's sanity check), and the restarted client continues from its own checkpoint."""
     monkeypatch.chdir(tmp_path)  # the hub repo id is a path, and must fit the 64 bytes of HubRepo.repo_id
-    run = TrainRun(run_toml(epoch_time=600, total_steps=8, init_min_clients=1, min_clients=1))
+    run = TrainRun(run_toml(epoch_time=600, total_steps=9, init_min_clients=1, min_clients=1))
     first = run.client(0, checkpoint_dir=Path("ckpt"), hub_repo="hub")
     restarted = run.client(0, checkpoint_dir=Path("ckpt"))
     recorder = _Recorder([first])
 
     with listening_to_events(recorder):
-        paused, finished = asyncio.run(asyncio.wait_for(_pause_resume_restart(run, [first], [restarted], 2), 90))
+        paused, finished = asyncio.run(asyncio.wait_for(_pause_resume_restart(run, [first], [restarted], 3), 90))
 
     assert (paused, finished) == ([ExitReason.Paused], [ExitReason.Finished])
     written = recorder.named("checkpoint")[0]  # the pause's; the last is the Cooldown that finished the run
@@ -103,7 +103,8 @@ def test_a_client_restarted_after_a_pause_resumes_from_its_checkpoint_and_its_up
     resumed = restarted.rounds[0]
     assert (resumed.epoch, resumed.step) == (1, step + 1)
     assert resumed.parameter_hash == recorder.checkpointed[0]  # the very weights the pause left off with
-    assert [r.step for r in first.rounds + restarted.rounds] == list(range(1, 8))  # every step trained once
+    assert recorder.checkpointed[0] != first.rounds[0].parameter_hash  # which training had changed
+    assert [r.step for r in first.rounds + restarted.rounds] == list(range(1, 9))  # every step trained once
     assert RunState(run.account().state.coordinator.run_state) is RunState.Finished
 
 
@@ -162,6 +163,7 @@ def test_three_clients_paused_after_epoch_1_all_exit_and_restarted_continue_from
         resumed = client.rounds[0]
         assert (resumed.epoch, resumed.step) == (last_epoch + 1, step + 1)
         assert resumed.parameter_hash == paused_weights[0]  # epoch 1's weights, bit for bit
+    assert paused_weights[0] != first[0].rounds[0].parameter_hash
     assert {r.step for c in restarted for r in c.rounds} == set(range(step + 1, 40))
     assert RunState(run.account().state.coordinator.run_state) is RunState.Finished
 
@@ -184,7 +186,7 @@ def test_a_dummy_run_nobody_holds_says_how_to_point_it_at_a_checkpoint_and_resum
     the error names the update-config that points the run at a client's checkpoint directory, and a client that
     holds nothing at all (a fresh machine) resumes from there, from the very weights the pause left off with."""
     monkeypatch.chdir(tmp_path)
-    run = TrainRun(run_toml(epoch_time=600, total_steps=6, init_min_clients=1, min_clients=1))
+    run = TrainRun(run_toml(epoch_time=600, total_steps=7, init_min_clients=1, min_clients=1))
     first = run.client(0, checkpoint_dir=Path("ckpt"))
     fresh = run.client(0, offer_wait=0.5)  # no checkpoint dir: it can only load what the run points at
     recorder = _Recorder([first])
@@ -192,7 +194,7 @@ def test_a_dummy_run_nobody_holds_says_how_to_point_it_at_a_checkpoint_and_resum
     async def scenario() -> tuple[str, ExitReason]:
         clock = asyncio.create_task(run.clock())
         try:
-            assert await _train_until_paused(run, [first], 1) == [ExitReason.Paused]
+            assert await _train_until_paused(run, [first], 3) == [ExitReason.Paused]
             with pytest.raises(TransactionFailed) as refused:
                 await run.pause(paused=False)
             step = int(str(recorder.named("checkpoint")[0]["step"]))
@@ -217,3 +219,43 @@ def test_a_dummy_run_nobody_holds_says_how_to_point_it_at_a_checkpoint_and_resum
     assert recorder.named("loaded_model")[-1]["checkpoint"] == f"Hub(ckpt/{RUN_ID}-step{step}) with its weights"
     assert fresh.rounds[0].step == step + 1
     assert fresh.rounds[0].parameter_hash == recorder.checkpointed[0]
+    assert recorder.checkpointed[0] != first.rounds[0].parameter_hash  # training had changed them
+
+
+def test_a_client_killed_mid_epoch_restarts_from_the_last_epoch_it_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The only client of a Dummy run is killed in epoch 1: that epoch's rounds are lost with it, but epoch 0's
+    weights are on its disk. Restarted, it waits the epoch out, and in the next one resumes from them (no peer
+    offers newer weights), where it used to wait forever for a peer and fail."""
+    monkeypatch.chdir(tmp_path)
+    run = TrainRun(run_toml(epoch_time=8, total_steps=16, init_min_clients=1, min_clients=1, deadline=3))
+    first = run.client(0, checkpoint_dir=Path("ckpt"))
+    restarted = run.client(0, checkpoint_dir=Path("ckpt"), offer_wait=0.5)
+    recorder = _Recorder([first])
+
+    async def scenario() -> ExitReason:
+        clock = asyncio.create_task(run.clock())
+        task = asyncio.create_task(first.run())
+        try:
+            while sum(r.epoch == 1 for r in first.rounds) < 2:
+                assert not task.done(), task.result()
+                await asyncio.sleep(0.05)
+            task.cancel()  # a kill: no goodbye
+            await asyncio.gather(task, return_exceptions=True)
+            return await restarted.run()
+        finally:
+            clock.cancel()
+
+    with listening_to_events(recorder):
+        finished = asyncio.run(asyncio.wait_for(scenario(), 90))
+
+    assert finished is ExitReason.Finished
+    kept = int(str(recorder.named("checkpoint")[0]["step"]))
+    saved = read_checkpoint(Path("ckpt"), RUN_ID, kept)
+    assert saved is not None
+    reloaded = [e for e in recorder.named("loaded_model") if str(e["checkpoint"]).startswith("checkpoint ")]
+    assert reloaded[0]["checkpoint"] == f"checkpoint ckpt/{RUN_ID}-step{kept} (sha256 {saved.digest[:16]}…)"
+    resumed = restarted.rounds[0]
+    assert resumed.epoch >= 2 and resumed.step > max(r.step for r in first.rounds)
+    assert resumed.parameter_hash == recorder.checkpointed[0] != first.rounds[0].parameter_hash
