@@ -15,23 +15,15 @@ import pytest
 from client.chain.open import ChainTarget
 from client.participant.logs import EVENT_LOGGER
 from tests.client.cli_harness import CliChain
-from tests.client.participant.train_harness import run_toml
 
 pytestmark = pytest.mark.integration  # loopback HTTP servers, one per client
 
 RUN_ID = "cli-train"
-EVERYONE = "11111111111111111111111111111111"
 
 
 def test_train_follows_a_run_to_the_end_with_json_logs(tmp_path: Path) -> None:
     cli = CliChain(ChainTarget(ledger=tmp_path / "ledger"), tmp_path)
-    owner, _ = cli.funded("owner")
-    client, _ = cli.funded("client", "1")
-    config = tmp_path / "state.toml"
-    config.write_text(run_toml(epoch_time=600, total_steps=4, init_min_clients=1, min_clients=1))
-    cli.ok("create-run", "-r", RUN_ID, "-c", "test", "--config-path", str(config), wallet=owner)
-    cli.ok("join-authorization-create", "--authorizer", EVERYONE, wallet=owner)
-    cli.ok("set-paused", "-r", RUN_ID, "--resume", wallet=owner)
+    client, _ = cli.one_client_run(RUN_ID, total_steps=4)
     log_file = tmp_path / "client.jsonl"
 
     try:

@@ -21,14 +21,12 @@ import pytest
 from client.chain.open import ChainTarget
 from client.json_dump import node_id
 from tests.client.cli_harness import CliChain
-from tests.client.participant.train_harness import run_toml
 from validator.process import ValidatorProcess
 
 pytestmark = pytest.mark.integration  # a validator process, a train process and its P2P server
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_ID = "outage"
-EVERYONE = "11111111111111111111111111111111"
 WAIT_S = 90  # a guard against a hung client, not a timing assertion
 
 
@@ -53,14 +51,7 @@ def _losses(events: list[dict[str, Any]]) -> list[int]:
 
 
 def test_train_waits_through_a_validator_restart_and_keeps_training(tmp_path: Path) -> None:
-    embedded = CliChain(ChainTarget(ledger=tmp_path / "ledger"), tmp_path)
-    owner, _ = embedded.funded("owner")
-    client, client_key = embedded.funded("client", "1")
-    config = tmp_path / "state.toml"
-    config.write_text(run_toml(epoch_time=600, total_steps=1000, init_min_clients=1, min_clients=1))
-    embedded.ok("create-run", "-r", RUN_ID, "-c", "test", "--config-path", str(config), wallet=owner)
-    embedded.ok("join-authorization-create", "--authorizer", EVERYONE, wallet=owner)
-    embedded.ok("set-paused", "-r", RUN_ID, "--resume", wallet=owner)
+    client, client_key = CliChain(ChainTarget(ledger=tmp_path / "ledger"), tmp_path).one_client_run(RUN_ID, 1000)
     validator = ValidatorProcess(tmp_path / "ledger").start()
     log_file = tmp_path / "client.jsonl"
     command = [sys.executable, "-m", "client.cli", "train", "--rpc", validator.url, "-r", RUN_ID]

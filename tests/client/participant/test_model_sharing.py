@@ -16,9 +16,9 @@ from client.train import build_model
 
 
 def test_offers_round_trip_and_other_messages_are_not_offers() -> None:
-    offer = ModelOffer(3, "ab" * 32)
+    offer = ModelOffer(3, "ab" * 32, step=41)
     parsed = ModelOffer.parse(offer.encode(random.Random(1)))
-    assert parsed is not None and (parsed.epoch, parsed.blob_hash) == (3, "ab" * 32)
+    assert parsed is not None and (parsed.epoch, parsed.blob_hash, parsed.step) == (3, "ab" * 32, 41)
     assert ModelOffer.parse(b'{"step": 1}') is None
     assert ModelOffer.parse(b"not json") is None
 
