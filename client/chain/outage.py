@@ -6,6 +6,9 @@ the user is waiting for an answer, but a validator restart or a network blip of 
 training client that has hours of work in it, while the chain still lists it as Healthy. A long-running command
 (``train``) therefore repeats that whole sweep until the chain answers again or ``timeout_s`` has passed since
 it stopped answering (``--rpc-outage-timeout``), telling the user what it is waiting for as it goes.
+
+An outage is a sweep that ended in :class:`ChainUnavailable`, or in a transport failure (a refused or reset
+connection, a timeout) raised as it is, as a one-shot policy that does not retry refused connections may do.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+import httpx
+from solana.exceptions import SolanaRpcException
+
 from client.chain.backend import ChainUnavailable
 
-__all__ = ["DEFAULT_OUTAGE_TIMEOUT_S", "OutagePolicy", "OutageReport", "through_outage"]
+__all__ = ["DEFAULT_OUTAGE_TIMEOUT_S", "OutagePolicy", "OutageReport", "as_outage", "through_outage"]
 
 T = TypeVar("T")
 
@@ -42,6 +48,20 @@ class OutageReport(Protocol):
     def recovered(self, what: str, waited_s: float) -> None: ...
 
 
+def as_outage(exc: BaseException) -> ChainUnavailable | None:
+    """``exc`` as an outage of the chain (the chain was not reached at all), or None when it is something else.
+
+    >>> as_outage(ConnectionRefusedError("refused")) is not None, as_outage(ValueError("bad")) is None
+    (True, True)
+    """
+    if isinstance(exc, ChainUnavailable):
+        return exc
+    cause = exc.__cause__ if isinstance(exc, SolanaRpcException) else exc
+    if isinstance(cause, (httpx.TransportError, ConnectionError, TimeoutError)):
+        return ChainUnavailable(f"{type(cause).__name__}: {cause}")
+    return None
+
+
 async def through_outage(
     call: Callable[[], Awaitable[T]],
     what: str,
@@ -61,7 +81,10 @@ async def through_outage(
         sweep_began = clock()
         try:
             result = await call()
-        except ChainUnavailable as exc:
+        except Exception as raised:
+            exc = as_outage(raised)
+            if exc is None:
+                raise
             now = clock()
             started = sweep_began if started is None else started
             waited = now - started
@@ -69,7 +92,7 @@ async def through_outage(
                 raise ChainUnavailable(
                     f"{exc} (still unreachable after {waited:.0f} s of retries; --rpc-outage-timeout is "
                     f"{policy.timeout_s:.0f} s)"
-                ) from exc
+                ) from raised
             if reported_at is None or now - reported_at >= policy.report_every_s:
                 reported_at = now
                 report.waiting(what, waited, policy.timeout_s, exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
 from client.chain.backend import ChainUnavailable
@@ -74,3 +75,26 @@ def test_a_chain_that_answers_costs_no_report() -> None:
     assert _through(chain, OutagePolicy(), report) == "answer"
 
     assert (chain.sweeps, report.waits, report.recoveries) == (1, [], [])
+
+
+def test_a_refused_connection_raised_as_it_is_is_an_outage_too_and_other_errors_are_not() -> None:
+    attempts: list[int] = []
+
+    async def refused_twice() -> str:
+        attempts.append(1)
+        if len(attempts) <= 2:
+            raise httpx.ConnectError("All connection attempts failed")
+        return "answer"
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    report = _Recorder()
+    assert asyncio.run(through_outage(refused_twice, "reading", OutagePolicy(), report, sleep=no_sleep)) == "answer"
+    assert len(attempts) == 3 and len(report.waits) == 1 and len(report.recoveries) == 1
+
+    async def malformed() -> str:
+        raise ValueError("not a transport failure")
+
+    with pytest.raises(ValueError):
+        asyncio.run(through_outage(malformed, "reading", OutagePolicy(), report, sleep=no_sleep))
