@@ -222,6 +222,7 @@ def test_a_dummy_run_nobody_holds_says_how_to_point_it_at_a_checkpoint_and_resum
     assert recorder.checkpointed[0] != first.rounds[0].parameter_hash  # training had changed them
 
 
+@pytest.mark.slow  # the test budget: the pause tests above cover restarting from a checkpoint directory
 def test_a_client_killed_mid_epoch_restarts_from_the_last_epoch_it_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
