@@ -22,7 +22,7 @@ from client.cli.failures import describe_failure
 from client.cli.run_admin import _resume_hints
 from client.participant.checkpoints import read_checkpoint
 from client.participant.model_setup import DUMMY_MODEL_CONFIG
-from client.participant.pipeline import parameter_hash
+from client.participant.pipeline import DesyncError, parameter_hash
 from client.participant.runner import ExitReason, TrainingClient
 from client.run_owner import RunChanges, apply_changes
 from client.simulate.chain import TREASURER_RUN_INDEX
@@ -227,15 +227,17 @@ def test_a_client_killed_mid_epoch_restarts_from_the_last_epoch_it_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The only client of a Dummy run is killed in epoch 1: that epoch's rounds are lost with it, but epoch 0's
-    weights are on its disk. Restarted, it waits the epoch out, and in the next one resumes from them (no peer
-    offers newer weights), where it used to wait forever for a peer and fail."""
+    weights are on its disk. A fresh machine cannot get them from anyone and says what the owner can do; the
+    client restarted where it kept them waits the epoch out and in the next one resumes from them (no peer offers
+    newer weights), where it used to wait forever for a peer and fail."""
     monkeypatch.chdir(tmp_path)
     run = TrainRun(run_toml(epoch_time=8, total_steps=16, init_min_clients=1, min_clients=1, deadline=3))
     first = run.client(0, checkpoint_dir=Path("ckpt"))
+    fresh = run.client(0, offer_wait=0.5)
     restarted = run.client(0, checkpoint_dir=Path("ckpt"), offer_wait=0.5)
     recorder = _Recorder([first])
 
-    async def scenario() -> ExitReason:
+    async def scenario() -> tuple[str, ExitReason]:
         clock = asyncio.create_task(run.clock())
         task = asyncio.create_task(first.run())
         try:
@@ -244,13 +246,17 @@ def test_a_client_killed_mid_epoch_restarts_from_the_last_epoch_it_kept(
                 await asyncio.sleep(0.05)
             task.cancel()  # a kill: no goodbye
             await asyncio.gather(task, return_exceptions=True)
-            return await restarted.run()
+            with pytest.raises(DesyncError) as stuck:
+                await fresh.run()
+            return str(stuck.value), await restarted.run()
         finally:
             clock.cancel()
 
     with listening_to_events(recorder):
-        finished = asyncio.run(asyncio.wait_for(scenario(), 90))
+        error, finished = asyncio.run(asyncio.wait_for(scenario(), 120))
 
+    assert "holds no checkpoint of it" in error
+    assert f"psyche-solana-client update-config --run-id {RUN_ID} --config-path state.toml" in error
     assert finished is ExitReason.Finished
     kept = int(str(recorder.named("checkpoint")[0]["step"]))
     saved = read_checkpoint(Path("ckpt"), RUN_ID, kept)
