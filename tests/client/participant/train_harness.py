@@ -131,10 +131,11 @@ class TrainRun:
     def account(self) -> CoordinatorAccount:
         return self.chain.read()
 
-    async def pause(self) -> None:
-        """The run owner pauses the run: at once while waiting or warming up, else at the end of the epoch."""
+    async def pause(self, paused: bool = True) -> None:
+        """The run owner pauses the run (at once while waiting or warming up, else at the end of the epoch), or
+        with ``paused=False`` resumes it."""
         backend = EmbeddedBackend(self.chain.bank)
-        await apply_changes(backend, self.chain.owner, RUN_ID, TREASURER_RUN_INDEX, RunChanges(paused=True))
+        await apply_changes(backend, self.chain.owner, RUN_ID, TREASURER_RUN_INDEX, RunChanges(paused=paused))
 
     async def clock(self) -> None:
         """Move chain time one second per ``second_s``, with four slots a second (forever; cancel it).
