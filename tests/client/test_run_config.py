@@ -37,6 +37,7 @@ from coordinator_program.core.types import (
 from coordinator_program.errors import ProgramError
 from coordinator_program.state.borsh_args import COORDINATOR_CONFIG, MODEL
 from coordinator_program.state.coordinator_account import RunMetadata
+from emulator.anchor.borsh import encode
 from tests.coordinator_program.program.chain import CoordinatorChain, custom_error
 
 REPO = Path(__file__).resolve().parents[2]
@@ -140,7 +141,7 @@ def test_serde_shape_round_trips_the_file(path: Path) -> None:
     assert to_serde(COORDINATOR_CONFIG, run_config.config) == document["config"]
     model = to_serde(MODEL, run_config.model)
     assert from_serde(MODEL, model, "model", "json").llm.max_seq_len == run_config.model.llm.max_seq_len
-    assert MODEL.encode(from_serde(MODEL, model, "model", "json")) == MODEL.encode(run_config.model)
+    assert encode(MODEL, from_serde(MODEL, model, "model", "json")) == encode(MODEL, run_config.model)
 
 
 def test_every_model_form_of_the_spec_parses() -> None:
