@@ -38,7 +38,8 @@ from coordinator_program.errors import ProgramError
 from coordinator_program.state.borsh_args import COORDINATOR_CONFIG, MODEL
 from coordinator_program.state.coordinator_account import RunMetadata
 from emulator.anchor.borsh import encode
-from tests.coordinator_program.program.chain import CoordinatorChain, custom_error
+from emulator.errors import custom_error_code
+from tests.coordinator_program.program.chain import CoordinatorChain
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG_FILES = sorted((REPO / "config").glob("*/state.toml"))
@@ -455,7 +456,7 @@ def test_config_rule_names_field_and_rule_and_the_program_agrees(
     config = from_serde(COORDINATOR_CONFIG, document["config"], "config", "test")
     assert config_error(config) is error
     model = from_serde(MODEL, document["model"], "model", "test")
-    assert custom_error(chain.update(config=config, model=model)) == ProgramError.ConfigSanityCheckFailed
+    assert custom_error_code(chain.update(config=config, model=model).err) == ProgramError.ConfigSanityCheckFailed
 
 
 MODEL_RULES = [
@@ -499,7 +500,7 @@ def test_model_rule_names_field_and_rule_and_the_program_agrees(
     document = tomli.loads(text)
     config = from_serde(COORDINATOR_CONFIG, document["config"], "config", "test")
     model = from_serde(MODEL, document["model"], "model", "test")
-    assert custom_error(chain.update(config=config, model=model)) == ProgramError.ModelSanityCheckFailed
+    assert custom_error_code(chain.update(config=config, model=model).err) == ProgramError.ModelSanityCheckFailed
 
 
 def test_cold_start_rule(chain: CoordinatorChain) -> None:
@@ -511,7 +512,7 @@ def test_cold_start_rule(chain: CoordinatorChain) -> None:
     document = tomli.loads(text)
     config = from_serde(COORDINATOR_CONFIG, document["config"], "config", "test")
     model = from_serde(MODEL, document["model"], "model", "test")
-    assert custom_error(chain.update(config=config, model=model)) == ProgramError.ConfigSanityCheckFailed
+    assert custom_error_code(chain.update(config=config, model=model).err) == ProgramError.ConfigSanityCheckFailed
     assert parse_run_config(edited("cold_start_warmup_steps = 0", "cold_start_warmup_steps = 11"))
 
 
