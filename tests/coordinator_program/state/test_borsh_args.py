@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import struct
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from coordinator_program.state.borsh_args import (
     InitCoordinatorParams,
     SetPausedArgs,
     decode_instruction_args,
+    instruction_arg_types,
 )
 from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE, CoordinatorAccount, load
 from emulator.anchor.borsh import (
@@ -280,3 +282,48 @@ def test_arbitrary_bytes_decode_or_raise_a_borsh_error(data: bytes) -> None:
             BorshEndOfData, BorshInvalidEnumTag, BorshInvalidOption, BorshInvalidBool, BorshInvalidUtf8
         ):
             decode_instruction_args(codec, data)
+
+
+# --- the ctypes types are the Anchor codec's types ------------------------------------------------------------------
+
+
+def test_a_committee_is_written_from_the_int_its_ctypes_field_holds() -> None:
+    proof = CommitteeProof(committee=Committee.Trainer, position=5, index=6)
+    assert isinstance(proof.committee, int) and not isinstance(proof.committee, Committee)
+    assert encode(COMMITTEE_PROOF, proof)[0] == 2
+    with pytest.raises(BorshEncodeError, match="Committee"):
+        encode(CEnum(Committee), 3)
+
+
+def test_an_enum_whose_values_are_not_its_variant_indices_is_refused() -> None:
+    class Sparse(IntEnum):
+        A = 0
+        B = 2
+
+    with pytest.raises(TypeError, match="variant index"):
+        CEnum(Sparse)
+
+
+def test_a_value_of_the_wrong_type_is_an_encode_error_naming_the_struct() -> None:
+    with pytest.raises(BorshEncodeError, match="CoordinatorConfig"):
+        encode(COORDINATOR_CONFIG, COORDINATOR_PROGRESS.struct_type())
+
+
+def test_a_corrupted_union_tag_in_memory_is_an_encode_error(fixture_account: CoordinatorAccount) -> None:
+    checkpoint = fixture_account.state.coordinator.model.llm.checkpoint
+    checkpoint.tag = 99
+    with pytest.raises(BorshEncodeError, match="invalid tag 99"):
+        encode(CHECKPOINT, checkpoint)
+
+
+def test_the_argument_types_feed_the_anchor_dispatcher_and_idl() -> None:
+    """An instruction's declared arguments are its argument struct's fields, in order."""
+    assert list(instruction_arg_types("witness")) == [
+        "proof",
+        "participant_bloom",
+        "broadcast_bloom",
+        "broadcast_merkle",
+        "metadata",
+    ]
+    assert MODEL.idl() == {"defined": "Model"}
+    assert borsh_type(INSTRUCTION_ARGS["free_coordinator"]).idl() == {"defined": "FreeCoordinatorParams"}
