@@ -105,7 +105,7 @@ class _Decoder:
             return self.array(codec, value, field)
         if isinstance(codec, COption):
             option = codec.option_type()
-            option.set(None if value is None else self.decode(codec.inner, value, field))
+            option.set(None if value is None else self.decode(codec.item, value, field))
             return option
         if isinstance(codec, CEnum):
             return self.unit_enum(codec, value, field)
@@ -239,7 +239,7 @@ def to_serde(codec: BorshType[Any], value: Any) -> Any:
     if isinstance(codec, CArray):
         return [to_serde(codec.item, item) for item in value]
     if isinstance(codec, COption):
-        return to_serde(codec.inner, value.value) if value.is_some() else None
+        return to_serde(codec.item, value.value) if value.is_some() else None
     if isinstance(codec, CEnum):
         return codec.cls(value).name
     if isinstance(codec, CStruct):

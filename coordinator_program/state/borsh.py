@@ -19,7 +19,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from enum import IntEnum
 from typing import Any
 
-from coordinator_program.core.types import FixedString, FixedVec, Option, TaggedUnion
+from coordinator_program.core.types import FixedString, FixedVec, TaggedUnion
+from coordinator_program.core.types import Option as OptionField
 from emulator.anchor.borsh import (
     BOOL,
     F32,
@@ -29,13 +30,15 @@ from emulator.anchor.borsh import (
     U16,
     U32,
     U64,
+    Array,
     BorshEncodeError,
     BorshType,
     DefinedType,
     FieldlessEnumType,
     IdlTypeJson,
+    Option,
     Reader,
-    fields_idl,
+    StructBase,
     read_option_tag,
     read_variant,
     write_fields,
@@ -66,15 +69,14 @@ def _derived(ctype: Any) -> BorshType[Any]:
     raise TypeError(f"no Borsh type derivable for {ctype!r}; give one explicitly")
 
 
-class CArray(BorshType[Any]):
-    """``[T; N]``: the ``N`` items, into a ctypes array."""
+class CArray(Array[Any]):
+    """``[T; N]``: the ``N`` items, into a ctypes array (whose ``N`` is the array type's length)."""
 
-    __slots__ = ("array_type", "item", "length")
+    __slots__ = ("array_type",)
 
     def __init__(self, array_type: Any, item: BorshType[Any]) -> None:
+        super().__init__(item, array_type._length_)
         self.array_type = array_type
-        self.item = item
-        self.length: int = array_type._length_
 
     def write(self, value: Any, out: bytearray) -> None:
         if len(value) != self.length:
@@ -92,16 +94,6 @@ class CArray(BorshType[Any]):
         for index in range(self.length):
             array[index] = self.item.read(reader)
         return array
-
-    def idl(self) -> IdlTypeJson:
-        return {"array": [self.item.idl(), self.length]}
-
-    @property
-    def min_size(self) -> int:
-        return self.length * self.item.min_size
-
-    def children(self) -> Iterator[BorshType[Any]]:
-        yield self.item
 
 
 class CFixedString(BorshType[FixedString]):
@@ -131,38 +123,28 @@ class CFixedString(BorshType[FixedString]):
         yield U8
 
 
-class COption(BorshType[Option]):
-    """An ``Option<T>`` field: Borsh tag and value, into the in-memory ``Option`` structure."""
+class COption(Option[Any]):
+    """An ``Option<T>`` field: Borsh tag and value, into the in-memory ``Option`` structure (``option_type``)."""
 
-    __slots__ = ("option_type", "inner")
+    __slots__ = ("option_type",)
 
-    def __init__(self, option_type: type[Option], inner: BorshType[Any]) -> None:
+    def __init__(self, option_type: type[OptionField], item: BorshType[Any]) -> None:
+        super().__init__(item)
         self.option_type = option_type
-        self.inner = inner
 
-    def write(self, value: Option, out: bytearray) -> None:
+    def write(self, value: Any, out: bytearray) -> None:
         if not isinstance(value, self.option_type):
             raise BorshEncodeError(f"needs a {self.option_type.__name__}, got {type(value).__name__}")
         if value.is_some():
             out.append(1)
-            self.inner.write(value.value, out)
+            self.item.write(value.value, out)
         else:
             out.append(0)
 
-    def read(self, reader: Reader) -> Option:
+    def read(self, reader: Reader) -> Any:
         option = self.option_type()
-        option.set(self.inner.read(reader) if read_option_tag(reader) else None)
+        option.set(self.item.read(reader) if read_option_tag(reader) else None)
         return option
-
-    def idl(self) -> IdlTypeJson:
-        return {"option": self.inner.idl()}
-
-    @property
-    def min_size(self) -> int:
-        return 1
-
-    def children(self) -> Iterator[BorshType[Any]]:
-        yield self.inner
 
 
 class CEnum(FieldlessEnumType[IntEnum]):
@@ -180,11 +162,11 @@ class CEnum(FieldlessEnumType[IntEnum]):
             raise BorshEncodeError(f"{self.name} needs a {self.cls.__name__} member, got {value!r}")
 
 
-class CStruct(DefinedType[Any]):
+class CStruct(StructBase[Any]):
     """A struct into its ctypes structure. ``order`` is the Borsh (declared) order, by default the memory order;
     fields without an entry in ``types`` get the type their ctypes type implies."""
 
-    __slots__ = ("struct_type", "fields")
+    __slots__ = ("struct_type",)
 
     def __init__(
         self,
@@ -211,16 +193,6 @@ class CStruct(DefinedType[Any]):
         for name, type_ in self.fields:
             setattr(instance, name, type_.read(reader))
         return instance
-
-    def definition(self) -> dict[str, Any]:
-        return {"kind": "struct", "fields": fields_idl(self.fields)}
-
-    @property
-    def min_size(self) -> int:
-        return sum(type_.min_size for _, type_ in self.fields)
-
-    def children(self) -> Iterator[BorshType[Any]]:
-        return (type_ for _, type_ in self.fields)
 
 
 class CFixedVec(DefinedType[FixedVec]):

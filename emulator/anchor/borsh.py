@@ -540,10 +540,26 @@ def fields_idl(fields: Sequence[tuple[str, BorshType[Any]]]) -> list[dict[str, A
     return [{"name": camel_case(name), "type": type_.idl()} for name, type_ in fields]
 
 
-class StructType(DefinedType[T]):
-    """A frozen dataclass as a Borsh struct: its fields in declaration order."""
+class StructBase(DefinedType[T]):
+    """A Borsh struct: its named fields, in Borsh order; a subclass says how a value is built and read."""
 
     __slots__ = ("fields",)
+
+    fields: Sequence[tuple[str, BorshType[Any]]]
+
+    def definition(self) -> dict[str, Any]:
+        return {"kind": "struct", "fields": fields_idl(self.fields)}
+
+    @property
+    def min_size(self) -> int:
+        return sum(type_.min_size for _, type_ in self.fields)
+
+    def children(self) -> Iterator[BorshType[Any]]:
+        return (type_ for _, type_ in self.fields)
+
+
+class StructType(StructBase[T]):
+    """A frozen dataclass as a Borsh struct: its fields in declaration order."""
 
     def __init__(self, cls: type[T]) -> None:
         super().__init__(cls)
@@ -556,16 +572,6 @@ class StructType(DefinedType[T]):
 
     def read(self, reader: Reader) -> T:
         return self.cls(*[type_.read(reader) for _, type_ in self.fields])
-
-    def definition(self) -> dict[str, Any]:
-        return {"kind": "struct", "fields": fields_idl(self.fields)}
-
-    @property
-    def min_size(self) -> int:
-        return sum(type_.min_size for _, type_ in self.fields)
-
-    def children(self) -> Iterator[BorshType[Any]]:
-        return (type_ for _, type_ in self.fields)
 
 
 class FieldlessEnumType(DefinedType[T]):

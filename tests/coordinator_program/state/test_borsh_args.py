@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from solders.pubkey import Pubkey
 
 from coordinator_program.core.types import Committee, CommitteeProof, NodeIdentity
-from coordinator_program.state.borsh import CArray, CEnum, CFixedString, CFixedVec, COption, CStruct, CTaggedUnion
+from coordinator_program.state.borsh import CArray, CEnum, CFixedString, CFixedVec, CStruct, CTaggedUnion
 from coordinator_program.state.borsh_args import (
     CHECKPOINT,
     COMMITTEE_PROOF,
@@ -79,9 +79,7 @@ def borsh_bytes(codec: BorshType[Any]) -> st.SearchStrategy[bytes]:
         return st.text(max_size=40).map(lambda text: struct.pack("<I", len(text.encode())) + text.encode())
     if codec is PUBKEY:
         return st.binary(min_size=32, max_size=32)
-    if isinstance(codec, COption):
-        return st.just(b"\0") | borsh_bytes(codec.inner).map(lambda inner: b"\1" + inner)
-    if isinstance(codec, Option):
+    if isinstance(codec, Option):  # COption too
         return st.just(b"\0") | borsh_bytes(codec.item).map(lambda inner: b"\1" + inner)
     if isinstance(codec, CEnum):
         return st.sampled_from([bytes([member]) for member in codec.members])
