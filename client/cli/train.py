@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
+from typing import Any
 
 import click
 from solders.pubkey import Pubkey
@@ -12,6 +13,7 @@ from solders.pubkey import Pubkey
 from client.chain.backend import ChainBackend
 from client.chain.open import ChainTarget
 from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
+from client.cli.p2p_options import p2p_client_options, p2p_limit_options
 from client.cli.runner import CommandError, run_on_chain
 from client.participant.chain_link import CoordinatorLink
 from client.participant.local_hub import HubRepoError, valid_repo_id
@@ -111,6 +113,7 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option(
     "--write-log", type=click.Path(dir_okay=False, path_type=Path), help="also write JSON lines to this file"
 )
+@p2p_limit_options
 def train(
     chain: ChainTarget,
     wallet: WalletSource,
@@ -127,6 +130,7 @@ def train(
     keep_steps: int,
     log_format: str,
     write_log: Path | None,
+    **p2p_limits: Any,
 ) -> None:
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
     if hub_repo is not None and checkpoint_dir is None:
@@ -144,6 +148,7 @@ def train(
         p2p_host=p2p_host,
         p2p_port=p2p_port,
         bootstrap_peers=bootstrap_peers,
+        **p2p_client_options(p2p_limits),
     )
 
     async def follow(backend: ChainBackend) -> None:

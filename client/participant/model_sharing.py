@@ -20,7 +20,7 @@ from solders.pubkey import Pubkey
 
 from client.participant.checkpoints import parameters_blob, read_parameters_blob
 
-__all__ = ["ModelOffer", "choose_offer", "load_parameters", "parameters_blob"]
+__all__ = ["ModelOffer", "choose_offer", "load_parameters", "max_parameters_blob_bytes", "parameters_blob"]
 
 OFFER_KIND = "model_offer"
 
@@ -65,6 +65,18 @@ def choose_offer(offers: Mapping[Pubkey, ModelOffer], clients: set[Pubkey]) -> t
         return None
     digest, _ = Counter(offer.blob_hash for offer in valid.values()).most_common(1)[0]
     return digest, [sender for sender, offer in valid.items() if offer.blob_hash == digest]
+
+
+HEADER_BYTES_PER_TENSOR = 512  # a safetensors header entry: the name, dtype, shape and offsets, generously
+
+
+def max_parameters_blob_bytes(model: torch.nn.Module) -> int:
+    """The largest shared-model blob a peer may send for ``model``: its float32 weights plus a safetensors header.
+
+    A joiner builds the model from the run's config before downloading its weights, so the limit follows from it.
+    """
+    params = list(model.parameters())
+    return sum(4 * p.numel() for p in params) + HEADER_BYTES_PER_TENSOR * (len(params) + 1)
 
 
 @torch.no_grad()

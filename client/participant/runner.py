@@ -22,8 +22,11 @@ from solders.pubkey import Pubkey
 
 from client.chain.backend import TransactionFailed
 from client.p2p import BlobUnavailable, P2PNode, SignedMessage
+from client.p2p.limits import DownloadLimits
+from client.participant.adversary import Adversary, adversary_named
 from client.participant.chain_link import CoordinatorLink
 from client.participant.checkpoints import delete_old_checkpoints, write_checkpoint
+from client.participant.early_messages import EarlyMessages
 from client.participant.hub_upload import HubUploads
 from client.participant.logs import emit
 from client.participant.merkle import EMPTY_ROOT
@@ -32,14 +35,23 @@ from client.participant.messages import (
     Commitment,
     CommitteeClaim,
     Finished,
+    Holding,
     MalformedBroadcast,
     TrainingResult,
     finished_commitment_hash,
     result_commitment_hash,
 )
 from client.participant.model_setup import TrainingSetup, load_training_setup, pick_device
-from client.participant.model_sharing import ModelOffer, choose_offer, load_parameters, parameters_blob
+from client.participant.model_sharing import (
+    ModelOffer,
+    choose_offer,
+    load_parameters,
+    max_parameters_blob_bytes,
+    parameters_blob,
+)
 from client.participant.pipeline import DesyncError, RoundPipeline, TrainedBatch, parameter_hash
+from client.participant.result_checks import ResultRules
+from client.participant.result_exchange import ResultExchange
 from client.participant.round_state import RoundState
 from client.participant.steps import Action, ActiveStep, next_move
 from client.participant.ticking import should_tick
@@ -50,7 +62,7 @@ from client.participant.witnessing import (
     witness_metadata,
     witness_proof,
 )
-from coordinator_program.core import coordinator_cold_start_warmup_bounds
+from coordinator_program.core import BatchId, coordinator_cold_start_warmup_bounds
 from coordinator_program.core.types import CheckpointTag, Committee, Coordinator, MerkleRoot, RunState
 from coordinator_program.state.clients_state import find_client, pending_client_ids
 from coordinator_program.state.coordinator_account import CoordinatorAccount
@@ -58,7 +70,6 @@ from coordinator_program.state.coordinator_account import CoordinatorAccount
 __all__ = ["ClientOptions", "ExitReason", "RoundRecord", "TrainingClient"]
 
 log = logging.getLogger(__name__)
-EARLY_MESSAGES_KEPT = 1024
 
 
 class ExitReason(Enum):
@@ -82,8 +93,12 @@ class ClientOptions:
     poll_interval: float = 0.5
     rebroadcast_interval: float = 10.0
     download_retry_delays: tuple[float, ...] = (2.0, 4.0, 8.0)
-    apply_wait: float = 30.0
+    download_limits: DownloadLimits = DownloadLimits()
+    apply_wait: float = 30.0  # the longest wait for a round's downloads, and for fetching a consensus result, at apply
+    early_messages_per_peer: int = 16
+    early_steps_ahead: int = 2
     seed: int | None = None
+    adversary: str | None = None  # tests and benchmarks only: a named misbehaviour (client.participant.adversary)
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,13 @@ class _Gossip:
     last_sent: float = 0.0
 
 
+def _report_skipped(event: str, batches: tuple[BatchId, ...], step: int, why: str) -> None:
+    """Log the batches of ``step`` whose results are not applied, and why."""
+    if batches:
+        names = [str(batch) for batch in batches]
+        emit(event, f"skipped the results for batches {names} of step {step}: {why}", batch_ids=names)
+
+
 class TrainingClient:
     """One participant of one run."""
 
@@ -127,17 +149,21 @@ class TrainingClient:
         self.me: Pubkey = link.me
         self.rng = random.Random(options.seed)
         self.node = P2PNode(
-            link.wallet, self._is_participant, self._on_message, retry_delays=options.download_retry_delays
+            link.wallet,
+            self._is_participant,
+            self._on_message,
+            retry_delays=options.download_retry_delays,
+            limits=options.download_limits,
         )
+        early = EarlyMessages(options.early_messages_per_peer, options.early_steps_ahead)
+        self.exchange = ResultExchange(self.node, self.me, early, options.apply_wait)
+        self.adversary: Adversary | None = adversary_named(options.adversary, self)
         self.rounds: list[RoundRecord] = []
         self.account: CoordinatorAccount | None = None
         self.setup: TrainingSetup | None = None
         self.pipeline: RoundPipeline | None = None
         self._step = ActiveStep.Warmup
         self._work: _RoundWork | None = None
-        self._downloads: dict[int, list[asyncio.Task[None]]] = {}
-        self._early: list[tuple[Pubkey, Broadcast]] = []
-        self._seen: set[tuple[bytes, int, bytes, bool]] = set()
         self._warmup_finished: dict[int, set[Pubkey]] = {}
         self._warmup_witnessed: set[int] = set()
         self._finished_sent: set[int] = set()
@@ -160,6 +186,8 @@ class TrainingClient:
         self.account = await self.link.connect()
         url = await self.node.start(self.options.p2p_host, self.options.p2p_port)
         emit("p2p_started", f"serving blobs and gossip at {url}", url=url)
+        if self.adversary is not None:
+            await self.adversary.started()
         try:
             while not stop.is_set():
                 self.account = await self.link.read()
@@ -193,12 +221,10 @@ class TrainingClient:
     async def _shutdown(self) -> None:
         if self._uploads is not None:
             await self._uploads.wait()  # an interrupted client still finishes its uploads and their checkpoint (§4.8)
-        tasks = [task for tasks in self._downloads.values() for task in tasks]
+        await self.exchange.close()
         if self._work is not None:
-            tasks.append(self._work.task)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            self._work.task.cancel()
+            await asyncio.gather(self._work.task, return_exceptions=True)
         await self.node.stop()
 
     # -- the coordinator ----------------------------------------------------------------
@@ -330,24 +356,26 @@ class TrainingClient:
             if chosen is None:
                 return None
             digest, sources = chosen
+            setup = self.setup or await self._load_setup(coordinator)  # its size bounds the download
             try:
-                shared = await self.node.fetch_blob(digest, sources, "model-share")
+                limit = max_parameters_blob_bytes(setup.trainer.model)
+                shared = await self.node.fetch_blob(digest, sources, "model-share", limit)
             except BlobUnavailable as exc:
                 log.warning("shared model: %s", exc)
                 return None
             description = f"P2P({digest[:16]}… from {len(sources)} peers)"
-        device = pick_device(self.options.device)
-        setup = self.setup
-        if setup is None:
-            setup = await asyncio.to_thread(
-                load_training_setup, coordinator.model, self.link.run_id, device, self.options.data_dir
-            )
+        else:
+            setup = self.setup or await self._load_setup(coordinator)
+        device = setup.trainer.device
         if shared is not None:
             await asyncio.to_thread(load_parameters, setup.trainer.model, shared)
             setup.checkpoint = description
         self.setup = setup
         self._weights_epoch = epoch
         self.pipeline = RoundPipeline(self.me, setup, self.rng)
+        if setup.trainer.distro is not None:
+            total_steps = int(coordinator.config.total_steps)
+            self.exchange.rules = ResultRules.for_trainer(setup.trainer.distro, setup.trainer.schedule, total_steps)
         emit(
             "loaded_model",
             f"loaded model {setup.checkpoint} ({setup.trainer.model.num_parameters():,} parameters) on {device}",
@@ -357,6 +385,12 @@ class TrainingClient:
             tp=1,
         )
         return setup
+
+    async def _load_setup(self, coordinator: Coordinator) -> TrainingSetup:
+        device = pick_device(self.options.device)
+        return await asyncio.to_thread(
+            load_training_setup, coordinator.model, self.link.run_id, device, self.options.data_dir
+        )
 
     async def _warmup(self, coordinator: Coordinator) -> None:
         """Load the model, say Finished(warmup) to everyone, and once everyone did, send the warmup witness."""
@@ -392,21 +426,14 @@ class TrainingClient:
         await self._health_checks(coordinator)
         previous = self.pipeline.previous
         if previous is not None:
-            await self._settle_downloads(previous.height)
+            await self.exchange.settle(previous.height, self.options.apply_wait)
+            chosen = self.pipeline.consensus(coordinator)
+            if chosen is not None:
+                await self.exchange.fetch_chosen(previous, chosen)
         plan = self.pipeline.plan_apply(coordinator)
-        if plan.untrained:
-            emit(
-                "untrained_batches",
-                f"untrained batches {[str(b) for b in plan.untrained]} of step {step - 2}",
-                batch_ids=[str(b) for b in plan.untrained],
-            )
-        if plan.warming_up:
-            emit(
-                "warming_up_batches",
-                f"skipped the results for batches {[str(b) for b in plan.warming_up]} of step {step - 2}: "
-                "their trainers are still warming up",
-                batch_ids=[str(b) for b in plan.warming_up],
-            )
+        _report_skipped("untrained_batches", plan.untrained, step - 2, "no result reached the witnesses' quorum")
+        _report_skipped("warming_up_batches", plan.warming_up, step - 2, "their trainers are still warming up")
+        _report_skipped("unavailable_batches", plan.unavailable, step - 2, "nobody served the agreed result in time")
         current = self.pipeline.rotate(coordinator)
         self._replay_early(current)
         batches = self.pipeline.own_batches()
@@ -431,14 +458,20 @@ class TrainingClient:
             index = self._my_index(coordinator)
             proof = current.selection.get_committee(index)
             claim = CommitteeClaim(Committee(proof.committee), int(proof.position), int(proof.index))
+            publish = self.publish if self.adversary is None else self.adversary.publish
             for item in trained:
-                digest = self.node.blobs.put(item.payload, f"distro-result_{step}")
-                result = TrainingResult(item.batch, digest, self.node.url)
-                await self._announce(step, claim, result_commitment_hash(step, item.batch, item.payload), result)
-                current.record_payload(item.batch, self.me, item.payload)
+                await publish(current, claim, item.batch, item.payload)
             self._work.done = True
 
         self._work = _RoundWork(current.height, asyncio.create_task(work()))
+
+    async def publish(self, current: RoundState, claim: CommitteeClaim, batch: BatchId, payload: bytes) -> None:
+        """Serve our result for ``batch`` of the current round, announce it, and record it like a peer's."""
+        step = current.step
+        digest = self.node.blobs.put(payload, f"distro-result_{step}")
+        result = TrainingResult(batch, digest, self.node.url)
+        await self._announce(step, claim, result_commitment_hash(step, batch, payload), result)
+        current.record_payload(batch, self.me, payload)
 
     async def _finish_work(self) -> None:
         """Wait for the round's training to end (it raises here if it failed)."""
@@ -446,15 +479,6 @@ class TrainingClient:
             await self._work.task
         if self._work is not None and self._work.task.done() and not self._work.task.cancelled():
             self._work.task.result()
-
-    async def _settle_downloads(self, height: int) -> None:
-        """Give the downloads of round ``height`` time to finish before its results are applied."""
-        tasks = self._downloads.pop(height, [])
-        if tasks:
-            await asyncio.wait(tasks, timeout=self.options.apply_wait)
-        for other in [h for h in self._downloads if h < height]:
-            for task in self._downloads.pop(other):
-                task.cancel()
 
     async def _start_witness(self, coordinator: Coordinator) -> None:
         """RoundTrain is over: finish training, log the round, and witness now if elected and not yet done."""
@@ -573,6 +597,8 @@ class TrainingClient:
     # -- every poll -----------------------------------------------------------------------
     async def _housekeeping(self, coordinator: Coordinator) -> None:
         now = time.monotonic()
+        if self.adversary is not None:
+            await self.adversary.each_poll(coordinator)
         if now - self._last_announce >= max(1.0, self.options.poll_interval) and self._missing_peers(coordinator):
             self._last_announce = now
             await self.node.bootstrap(self.options.bootstrap_peers)
@@ -616,7 +642,7 @@ class TrainingClient:
         """Sign, record locally like a peer's, and gossip one announcement."""
         commitment = Commitment.sign(self.link.wallet, data_hash)
         broadcast = Broadcast(step, claim, commitment, self.rng.getrandbits(32), data)
-        self._seen.add((bytes(self.me), step, data_hash, self._is_warmup(broadcast)))
+        self.exchange.remember(self.me, broadcast, self._is_warmup(broadcast))
         self._route(self.me, broadcast)
         self._gossip.live.append(broadcast)
         await self.node.gossip(broadcast.encode())
@@ -626,54 +652,39 @@ class TrainingClient:
     def _is_warmup(broadcast: Broadcast) -> bool:
         return isinstance(broadcast.data, Finished) and broadcast.data.warmup
 
-    async def _on_message(self, message: SignedMessage) -> None:
+    async def _on_message(self, message: SignedMessage) -> bool:
+        """A verified gossip message; True if it was taken, so the node relays it (each one once)."""
         offer = ModelOffer.parse(message.data)
         if offer is not None:
             self._offers.setdefault(offer.epoch, {})[message.sender] = offer
-            return
+            return True
         try:
+            holding = Holding.parse(message.data)
+            if holding is not None:
+                rounds = (self.pipeline.current, self.pipeline.previous) if self.pipeline is not None else ()
+                return self.exchange.take_vouch(message.sender, holding, rounds)
             broadcast = Broadcast.decode(message.data, message.sender)
         except MalformedBroadcast as exc:
             log.warning("dropped gossip: %s", exc)
-            return
-        key = (bytes(message.sender), broadcast.step, broadcast.commitment.data_hash, self._is_warmup(broadcast))
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        self._route(message.sender, broadcast)
+            return False
+        warmup = self._is_warmup(broadcast)
+        if self.exchange.is_known(message.sender, broadcast, warmup):
+            return False
+        taken = self._route(message.sender, broadcast)
+        if taken:
+            self.exchange.remember(message.sender, broadcast, warmup)
+        return taken
 
-    def _route(self, sender: Pubkey, broadcast: Broadcast) -> None:
-        """Record an announcement in the round it belongs to; keep it for later if that round has not begun."""
+    def _route(self, sender: Pubkey, broadcast: Broadcast) -> bool:
+        """Record an announcement in the round it belongs to, or keep it for later; True if taken."""
         if self._is_warmup(broadcast):
             self._warmup_finished.setdefault(broadcast.step, set()).add(sender)
-            return
+            return True
         pipeline = self.pipeline
-        current = pipeline.current if pipeline is not None else None
-        previous = pipeline.previous if pipeline is not None else None
-        target = next((r for r in (current, previous) if r is not None and r.step == broadcast.step), None)
-        if target is None:
-            if (current is None or broadcast.step > current.step) and len(self._early) < EARLY_MESSAGES_KEPT:
-                self._early.append((sender, broadcast))
-            return
-        rejection = target.accept(sender, broadcast)
-        if rejection is not None:
-            log.debug("announcement of %s for step %d not recorded: %s", sender, broadcast.step, rejection.value)
-            return
-        if isinstance(broadcast.data, TrainingResult) and sender != self.me:
-            task = asyncio.create_task(self._download(target, sender, broadcast.data))
-            self._downloads.setdefault(target.height, []).append(task)
+        rounds = (pipeline.current, pipeline.previous) if pipeline is not None else ()
+        step = int(self.account.state.coordinator.progress.step) if self.account is not None else 0
+        return self.exchange.route(sender, broadcast, rounds, step)
 
     def _replay_early(self, current: RoundState) -> None:
-        early, self._early = self._early, []
-        for sender, broadcast in early:
-            if broadcast.step >= current.step:
-                self._route(sender, broadcast)
-
-    async def _download(self, round_state: RoundState, sender: Pubkey, result: TrainingResult) -> None:
-        try:
-            payload = await self.node.fetch_blob(result.blob_hash, [sender], f"distro-result_{round_state.step}")
-        except BlobUnavailable as exc:
-            log.warning("result of %s for batch %s: %s", sender, result.batch_id, exc)
-            return
-        if not round_state.record_payload(result.batch_id, sender, payload):
-            log.warning("result of %s for batch %s does not match its commitment: dropped", sender, result.batch_id)
+        for sender, broadcast in self.exchange.replay_early(current):
+            self._route(sender, broadcast)

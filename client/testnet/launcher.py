@@ -20,7 +20,7 @@ from client.chain.rpc import RpcBackend
 from client.rewards import claim_rewards
 from client.run_accounts import fetch_run
 from client.testnet.chain import ChainEndpoints, running_chain
-from client.testnet.client_logs import read_final_weights, weights_identical
+from client.testnet.client_logs import read_events, read_final_weights, weights_identical
 from client.testnet.clients import ClientProcesses, ClientSpec, kill_choice
 from client.testnet.display import Display
 from client.testnet.losses import LatestLoss, LossPoint, final_loss, read_losses, write_loss_plot
@@ -266,6 +266,7 @@ def _finish(
                 final_step=final.step if (final := finals[index]) is not None else None,
                 weights_hash=final.parameter_hash if final is not None else None,
                 claimed=claimed.get(index),
+                equivocations=len(read_events(clients.specs[index].log_file, "equivocation")),
             )
             for index, wallet in enumerate(run.clients)
         ],

@@ -33,6 +33,7 @@ class ClientSummary:
     final_step: int | None = None
     weights_hash: str | None = None
     claimed: int | None = None  # reward tokens (base units) claimed for it at the end; None when not claimed
+    equivocations: int = 0  # equivocation evidence this client logged (a trainer signed two results for one batch)
 
 
 @dataclass(frozen=True)
@@ -73,5 +74,6 @@ class Summary:
                 + f"  kills survived {client.kills_survived}  "
                 f"final loss {client_loss}  exit code {client.exit_code}"
                 + (f"  weights {client.weights_hash[:12]} at step {client.final_step}" if client.weights_hash else "")
+                + (f"  equivocations seen {client.equivocations}" if client.equivocations else "")
             )
         return "\n".join(lines)

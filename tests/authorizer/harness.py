@@ -20,14 +20,15 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.transaction import Transaction
 
-from authorizer.idl import IDL_PATH
-from authorizer.program import PROGRAM_ID, PROGRAM_SPEC
+from authorizer.program import LEGACY_IDL_PATH, PROGRAM_ID, PROGRAM_SPEC
 from authorizer.state.authorization import Authorization, find_authorization
 from emulator import Bank, TransactionResult
 from emulator.constants import LAMPORTS_PER_SIGNATURE, LAMPORTS_PER_SOL, SYSTEM_PROGRAM_ID
 
 PROGRAM = Program(
-    Idl.from_json(IDL_PATH.read_text()), PROGRAM_ID, Provider(AsyncClient("http://127.0.0.1:9"), Wallet(Keypair()))
+    Idl.from_json(LEGACY_IDL_PATH.read_text()),
+    PROGRAM_ID,
+    Provider(AsyncClient("http://127.0.0.1:9"), Wallet(Keypair())),
 )
 PAYER_AIRDROP = 5 * LAMPORTS_PER_SOL
 

@@ -14,10 +14,9 @@ from solders.pubkey import Pubkey
 from emulator.constants import TOKEN_PROGRAM_ID
 from emulator.errors import InstructionFailure
 from emulator.native.spl_token import NATIVE_MINT_ID, AccountState, Mint, Multisig, TokenAccount, amount_to_ui_amount
+from emulator.native.spl_token.state import NATIVE_MINT_DECIMALS
 
 __all__ = ["parsed_token_data", "ui_token_amount"]
-
-NATIVE_MINT_DECIMALS = 9
 
 
 def ui_token_amount(amount: int, decimals: int) -> dict[str, object]:

@@ -56,6 +56,7 @@ def test_two_clients_train_a_run_to_finished(tmp_path: Path) -> None:
         assert client["claimed"] == client["points"]  # one reward token per point, claimed at the end
         assert isinstance(client["final_loss"], float)
         assert client["final_step"] == 3 and client["weights_hash"] == clients["client-1"]["weights_hash"]
+        assert client["equivocations"] == 0  # honest trainers sign one result per batch
     assert summary["weights_identical"] is True
     claims = {e["client"]: e["claimed"] for e in events if e["event"] == "rewards_claimed"}
     assert claims == {name: clients[name]["points"] for name in wallets}
