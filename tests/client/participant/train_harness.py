@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomli_w
 from solders.keypair import Keypair
 
 from client.chain.embedded import EmbeddedBackend
@@ -24,7 +25,6 @@ from client.participant.logs import EVENT_LOGGER
 from client.participant.runner import ClientOptions, ExitReason, TrainingClient
 from client.run_config import parse_run_config
 from client.run_config.small_run import constant_lr, small_run
-from client.run_config.toml_text import toml_text
 from client.run_owner import RunChanges, apply_changes
 from client.simulate.chain import TREASURER_RUN_INDEX, SimulationChain, derived_keypair
 from client.simulate.record import TransactionTally
@@ -85,7 +85,7 @@ def run_toml(
     }
     if distro is not None:
         llm["optimizer"] = {"Distro": dict(distro)}
-    return toml_text(small_run(config=config, llm=llm))
+    return tomli_w.dumps(small_run(config=config, llm=llm))
 
 
 @dataclass
