@@ -396,7 +396,8 @@ def part_loss(setup: LossSetup, distro: Recipe, adamw_lr: float, data_dir: Path,
     )
     print(
         f"    global batch {setup.batch} sequences = {tokens_per_step} tokens/step; DisTrO: {setup.clients} clients x"
-        f" {setup.per_client}, {distro.optimizer}, lr {distro.lr:g} -> {distro.lr * distro.final_lr_ratio:g} (cosine),"
+        f" {setup.per_client}, {distro.optimizer}, lr {distro.lr:g} -> {distro.lr * distro.final_lr_ratio:g}"
+        " (cosine; constant if equal),"
         f" {distro.warmup_steps} warm-up steps, results applied 2 steps late (pending ones applied before evaluating)"
     )
     print(
