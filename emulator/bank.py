@@ -70,13 +70,18 @@ class Bank:
         ledger: LedgerStore | None = None,
         clock: ManualClock | None = None,
         rent: Rent = DEFAULT_RENT,
+        sigverify: bool = True,
     ) -> None:
+        """``sigverify=False`` accepts transactions without checking their ed25519 signatures, as LiteSVM's
+        ``with_sigverify(false)`` does: for simulations whose parties are all in-process. The status cache still
+        refuses a signature it has seen. A bank that takes transactions from outside keeps the default."""
         from emulator.native import DEFAULT_PROGRAMS
 
         self._lock = threading.RLock()
         self._ledger: LedgerStore = ledger if ledger is not None else InMemoryLedgerStore()
         self._clock = clock if clock is not None else ManualClock()
         self._rent = rent
+        self._sigverify = sigverify
         self._programs: dict[Pubkey, ProgramSpec] = {}
         self._builtin_ids: set[Pubkey] = set()
         self._accounts: dict[Pubkey, Account] = dict(self._ledger.accounts())
@@ -85,6 +90,8 @@ class Bank:
         )
         self._valid_blockhashes: dict[Hash, BlockInfo] = {block.blockhash: block for block in self._blocks}
         self._processed: dict[Signature, Hash] = {}
+        # The status cache by blockhash, so a block that expires drops its signatures without a scan of them all.
+        self._processed_by_blockhash: dict[Hash, list[Signature]] = {}
         self._resumed = bool(self._blocks)
         if not self._blocks:
             now = self._clock.now()
@@ -250,7 +257,8 @@ class Bank:
         if len(self._blocks) == self._blocks.maxlen:
             expired = self._blocks[0].blockhash
             del self._valid_blockhashes[expired]
-            self._processed = {sig: bh for sig, bh in self._processed.items() if bh != expired}
+            for signature in self._processed_by_blockhash.pop(expired, ()):
+                del self._processed[signature]
         self._blocks.append(block)
         self._valid_blockhashes[blockhash] = block
         self._ledger.record_block(block)
@@ -266,7 +274,7 @@ class Bank:
         """Execute and, if it got past the fee checks, commit a transaction. Never raises for a failure."""
         with self._lock:
             self._sync_wall_clock()
-            return self._process(tx, commit=True, verify_signatures=True, check_blockhash=True)
+            return self._process(tx, commit=True, verify_signatures=self._sigverify, check_blockhash=True)
 
     def simulate_transaction(
         self,
@@ -299,7 +307,8 @@ class Bank:
         self, tx: AnyTransaction, *, commit: bool, verify_signatures: bool, check_blockhash: bool
     ) -> TransactionResult:
         signature = tx.signatures[0] if tx.signatures else Signature.default()
-        rejection = self._check_transaction(tx, verify_signatures, check_blockhash)
+        # A sent transaction always meets the status cache; a simulation only when it verifies signatures.
+        rejection = self._check_transaction(tx, verify_signatures, check_blockhash, commit or verify_signatures)
         if rejection is not None:
             return TransactionResult(signature, rejection, [], 0, 0)
         message = resolve_message(tx.message)
@@ -319,7 +328,7 @@ class Bank:
         return self._execute(tx, message, budget, fee, signature, commit)
 
     def _check_transaction(
-        self, tx: AnyTransaction, verify_signatures: bool, check_blockhash: bool
+        self, tx: AnyTransaction, verify_signatures: bool, check_blockhash: bool, check_status_cache: bool
     ) -> TransactionErrorType | None:
         try:
             tx.sanitize()
@@ -332,7 +341,7 @@ class Bank:
             return TransactionErrorFieldless.SignatureFailure
         if check_blockhash and tx.message.recent_blockhash not in self._valid_blockhashes:
             return TransactionErrorFieldless.BlockhashNotFound
-        if verify_signatures and self._already_processed(tx.signatures[0]):
+        if check_status_cache and self._already_processed(tx.signatures[0]):
             return TransactionErrorFieldless.AlreadyProcessed
         return None
 
@@ -459,6 +468,7 @@ class Bank:
             else:
                 self._accounts[key] = account
         self._processed[signature] = message.recent_blockhash
+        self._processed_by_blockhash.setdefault(message.recent_blockhash, []).append(signature)
         keys = message.account_keys
         post_balances = [self._accounts[key].lamports if key in self._accounts else 0 for key in keys]
         block = self._blocks[-1]

@@ -108,7 +108,7 @@ class RunDriver:
     def __init__(self, settings: SimulationSettings) -> None:
         self.settings = settings
         self.record = RunRecord()
-        self.chain = SimulationChain(settings.seed, self.record.transactions)
+        self.chain = SimulationChain(settings.seed, self.record.transactions, sigverify=False)
         self.clients = make_clients(settings)
         self._by_signer = {client.signer: client for client in self.clients}
         self._queue: EventQueue[Event] = EventQueue()

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import ctypes
 import struct
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Generic, TypeVar
 
@@ -303,14 +305,30 @@ def _derived(ctype: Any) -> Codec[Any]:
     raise TypeError(f"no Borsh codec derivable for {ctype!r}; give one explicitly")
 
 
+def _copies_as_bytes(array_type: Any, item: Codec[Any]) -> bool:
+    """Whether Borsh ``[T; N]`` of ``item`` is byte for byte the ctypes array's memory: integers of the ctypes item's
+    size on a little-endian machine (floats are read one by one, as NaN must be refused)."""
+    return (
+        isinstance(item, Scalar)
+        and item.fmt in "BHIQbhiq"
+        and item.size == ctypes.sizeof(array_type._type_)
+        and sys.byteorder == "little"
+    )
+
+
 class CArray(Codec[Any]):
-    """``[T; N]``: the ``N`` items, into a ctypes array."""
+    """``[T; N]``: the ``N`` items, into a ctypes array. An array of integers (a bloom's 24 words, a Merkle root) is
+    copied in one piece, which is what decoding a witness mostly costs."""
 
     def __init__(self, array_type: Any, item: Codec[Any]) -> None:
         self.array_type = array_type
         self.item = item
+        self._as_bytes = _copies_as_bytes(array_type, item)
 
     def encode_into(self, value: Any, out: bytearray) -> None:
+        if self._as_bytes and isinstance(value, self.array_type):
+            out += bytes(value)
+            return
         if self.item is U8:
             out += bytes(value)
             return
@@ -318,8 +336,8 @@ class CArray(Codec[Any]):
             self.item.encode_into(element, out)
 
     def decode_from(self, reader: Reader) -> Any:
-        if self.item is U8:
-            return self.array_type.from_buffer_copy(reader.take(self.array_type._length_))
+        if self._as_bytes:
+            return self.array_type.from_buffer_copy(reader.take(ctypes.sizeof(self.array_type)))
         array = self.array_type()
         for index in range(self.array_type._length_):
             array[index] = self.item.decode_from(reader)
@@ -345,6 +363,7 @@ class CFixedVec(Codec[FixedVec]):
     def __init__(self, vec_type: type[FixedVec], item: Codec[Any]) -> None:
         self.vec_type = vec_type
         self.item = item
+        self.layout = _vec_layout(vec_type, item)
 
     def encode_into(self, value: FixedVec, out: bytearray) -> None:
         for element in value.data:
@@ -352,6 +371,9 @@ class CFixedVec(Codec[FixedVec]):
         U64.encode_into(value.len, out)
 
     def decode_from(self, reader: Reader) -> FixedVec:
+        if self.layout is not None:
+            result: FixedVec = self.layout.decode(self.vec_type, reader)
+            return result
         vec = self.vec_type()
         for index in range(self.vec_type.CAPACITY):
             vec.data[index] = self.item.decode_from(reader)
@@ -396,16 +418,84 @@ class CStruct(Codec[Any]):
             raise TypeError(f"Borsh schema of {struct_type.__name__} does not match its fields")
         self.struct_type = struct_type
         self.fields = tuple((name, codecs.get(name) or _derived(memory_fields[name])) for name in names)
+        self.layout = _struct_layout(struct_type, self.fields)
 
     def encode_into(self, value: Any, out: bytearray) -> None:
         for name, codec in self.fields:
             codec.encode_into(getattr(value, name), out)
 
     def decode_from(self, reader: Reader) -> Any:
+        if self.layout is not None:
+            return self.layout.decode(self.struct_type, reader)
         instance = self.struct_type()
         for name, codec in self.fields:
             setattr(instance, name, codec.decode_from(reader))
         return instance
+
+
+@dataclass(frozen=True)
+class ByteLayout:
+    """A value whose Borsh bytes are its ctypes memory from offset 0 (no reordering, no padding in between, no byte
+    that needs a check but floats): decoding is one copy, then a NaN check of each float at ``floats``."""
+
+    size: int
+    floats: tuple[tuple[int, struct.Struct], ...]
+
+    def decode(self, ctype: Any, reader: Reader) -> Any:
+        raw = reader.take(self.size)
+        for offset, number in self.floats:
+            if number.unpack_from(raw, offset)[0] != number.unpack_from(raw, offset)[0]:
+                raise BorshInvalidFloat(f"NaN is not a valid Borsh {number.format[-1]} float")
+        if self.size == ctypes.sizeof(ctype):
+            return ctype.from_buffer_copy(raw)
+        instance = ctype()  # trailing padding stays zero
+        ctypes.memmove(ctypes.addressof(instance), raw, self.size)
+        return instance
+
+    def shifted(self, by: int) -> tuple[tuple[int, struct.Struct], ...]:
+        return tuple((offset + by, number) for offset, number in self.floats)
+
+
+def _field_layout(codec: Codec[Any], ctype: Any) -> ByteLayout | None:
+    """``codec``'s :class:`ByteLayout` when decoding it into a field of ``ctype`` copies the whole field."""
+    size = ctypes.sizeof(ctype)
+    if isinstance(codec, Scalar) and codec.size == size:
+        is_float = codec.fmt in "fd"
+        if is_float != (ctype in (ctypes.c_float, ctypes.c_double)) or sys.byteorder != "little":
+            return None
+        return ByteLayout(size, ((0, struct.Struct("<" + codec.fmt)),) if is_float else ())
+    if isinstance(codec, CArray) and codec.array_type is ctype and codec._as_bytes:
+        return ByteLayout(size, ())
+    if isinstance(codec, CFixedString) and codec.string_type is ctype:
+        return ByteLayout(size, ())
+    if isinstance(codec, (CStruct, CFixedVec)) and codec.layout is not None and codec.layout.size == size:
+        return codec.layout
+    return None
+
+
+def _vec_layout(vec_type: type[FixedVec], item: Codec[Any]) -> ByteLayout | None:
+    """A ``FixedVec``'s :class:`ByteLayout`: its items have one and ``len`` follows them without padding."""
+    item_layout = _field_layout(item, vec_type.ITEM)
+    data_size = ctypes.sizeof(vec_type.ITEM) * vec_type.CAPACITY
+    if item_layout is None or vec_type.len.offset != data_size:  # type: ignore[attr-defined]
+        return None
+    item_size = ctypes.sizeof(vec_type.ITEM)
+    floats = tuple(check for index in range(vec_type.CAPACITY) for check in item_layout.shifted(index * item_size))
+    return ByteLayout(data_size + U64.size, floats)
+
+
+def _struct_layout(struct_type: Any, fields: Sequence[tuple[str, Codec[Any]]]) -> ByteLayout | None:
+    """The struct's :class:`ByteLayout` if every field has one and sits at its Borsh offset in memory."""
+    memory_types = dict(struct_type._fields_)
+    offset = 0
+    floats: list[tuple[int, struct.Struct]] = []
+    for name, codec in fields:
+        layout = _field_layout(codec, memory_types[name])
+        if layout is None or getattr(struct_type, name).offset != offset:
+            return None
+        floats += layout.shifted(offset)
+        offset += layout.size
+    return ByteLayout(offset, tuple(floats))
 
 
 class CTaggedUnion(Codec[TaggedUnion]):

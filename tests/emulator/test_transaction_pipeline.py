@@ -100,6 +100,26 @@ def test_a_bad_signature_is_rejected_without_a_fee(bank: Bank) -> None:
     assert bank.get_balance(payer.pubkey()) == balance
 
 
+def test_a_bank_without_sigverify_accepts_unsigned_transactions_once() -> None:
+    """LiteSVM's ``sigverify(false)``: for in-process simulations. The status cache still refuses a repeat."""
+    bank = Bank(sigverify=False)
+    payer = funded(bank)
+    forged = Transaction.populate(pay(bank, payer).message, [Signature(bytes(range(64)))])
+    assert err_of(bank, forged) is None
+    assert err_of(bank, forged) == '"AlreadyProcessed"'
+
+
+def test_the_status_cache_forgets_a_signature_when_its_blockhash_expires(bank: Bank) -> None:
+    payer = funded(bank)
+    tx = pay(bank, payer)
+    assert err_of(bank, tx) is None
+    for _ in range(150):
+        bank.expire_blockhash()
+    assert err_of(bank, tx) == '"AlreadyProcessed"'
+    bank.expire_blockhash()
+    assert err_of(bank, tx) == '"BlockhashNotFound"'
+
+
 def test_fee_payer_checks(bank: Bank) -> None:
     poor = Keypair()
     bank.set_account(poor.pubkey(), Account(1_000, b"", Pubkey.default(), False, 0))
