@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass, field
 from typing import assert_never
 
+from client.participant.polling import pending_clients, state_deadline, tick_changes_state
 from client.simulate.behaviour import SimulatedClient, make_clients
 from client.simulate.blooms import ParticipantBlooms
 from client.simulate.chain import SimulationChain
@@ -51,7 +52,6 @@ from client.simulate.events import (
     TickDue,
     TrainingFinished,
 )
-from client.simulate.polling import pending_clients, state_deadline, tick_changes_state
 from client.simulate.record import EpochEnd, EpochRecord, RoundRecord, RunRecord, WitnessDeadlineFacts
 from client.simulate.scheduler import ChainClock, EventQueue
 from client.simulate.settings import SimulationSettings
