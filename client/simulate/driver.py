@@ -103,7 +103,8 @@ class SimulationRun:
 
 
 class RunDriver:
-    """Drives one simulated run from creation to the end of the simulated duration (or to Finished)."""
+    """Drives one simulated run from creation to the end of the simulated duration, or to Finished: a finished run
+    changes no more, so the simulation (its report and timeline) stops there."""
 
     def __init__(self, settings: SimulationSettings) -> None:
         self.settings = settings
@@ -550,7 +551,11 @@ class RunDriver:
 
     # -- the end ------------------------------------------------------------------------------
     def _close(self) -> None:
-        self.record.ended_s = float(self.settings.duration_s)
+        """Where the simulation stopped: at Finished (nothing can happen after it), else at the end of the window."""
+        if self._finished and self._phase is not None:
+            self.record.ended_s = self._seconds(self._phase.started)
+        else:
+            self.record.ended_s = float(self.settings.duration_s)
         if self._phase is not None and self._phase.state is RunState.WaitingForMembers:
             self._tick_changes_state()  # records how many clients were waiting at the end
 
