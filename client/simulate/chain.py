@@ -280,10 +280,10 @@ class SimulationChain:
     # -- reading ------------------------------------------------------------------------------
     def read(self) -> CoordinatorAccount:
         """A detached copy of the coordinator account, checked as readers check it."""
-        account = self.bank.get_account(self.coordinator_account)
-        if account is None:
+        data = self.bank.get_account_data(self.coordinator_account)
+        if data is None:
             raise ChainSetupError("the coordinator account does not exist")
-        return load(bytearray(account.data))
+        return load(data)
 
     def transaction(self, instructions: list[Instruction], payer: Pubkey, signers: Sequence[Keypair]) -> Transaction:
         """A transaction for the current blockhash: signed by ``signers`` if the bank verifies signatures, else with

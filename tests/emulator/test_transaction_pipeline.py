@@ -120,6 +120,16 @@ def test_the_status_cache_forgets_a_signature_when_its_blockhash_expires(bank: B
     assert err_of(bank, tx) == '"BlockhashNotFound"'
 
 
+def test_account_data_is_a_copy_of_the_accounts_bytes(bank: Bank) -> None:
+    key = Pubkey.new_unique()
+    bank.set_account(key, Account(SOL, b"abc", Pubkey.default(), False, 0))
+    data = bank.get_account_data(key)
+    assert data == bytearray(b"abc") == bytearray(bank.get_account(key).data)
+    data[0] = 0
+    assert bank.get_account(key).data == b"abc"
+    assert bank.get_account_data(Pubkey.new_unique()) is None
+
+
 def test_fee_payer_checks(bank: Bank) -> None:
     poor = Keypair()
     bank.set_account(poor.pubkey(), Account(1_000, b"", Pubkey.default(), False, 0))
