@@ -96,9 +96,7 @@ def main() -> None:
         print(f"{clients:>8} {wall:>8.2f} {cpu:>8.2f} {rounds:>7} {txs:>7} {txs / wall:>7.0f} {rate_256:>15,.0f}")
     long_s = round(args.days * DAY)
     if args.extrapolate:
-        print(
-            f"{args.days:g} d with 256 clients: ~{long_s / rate_256:.0f} s wall (extrapolated from 256 clients)"
-        )
+        print(f"{args.days:g} d with 256 clients: ~{long_s / rate_256:.0f} s wall (extrapolated from 256 clients)")
         return
     wall, cpu, report = simulate(256, long_s)
     outputs, drawing = write_timed(report)
