@@ -17,6 +17,7 @@ from coordinator_program.core.arith import U64_MAX, checked_u64
 from coordinator_program.core.queries import run_state_of
 from coordinator_program.core.types import RunState
 from coordinator_program.errors import panic, program_error_for
+from coordinator_program.mode import mode_of
 from coordinator_program.state.clients_state import pending_client_ids
 from coordinator_program.state.coordinator_account import CoordinatorAccount, CoordinatorInstanceState
 from coordinator_program.state.points import credit_epoch_end, start_epoch_rates
@@ -81,5 +82,6 @@ def tick(ctx: InvokeContext, state: CoordinatorInstanceState) -> None:
             case core.EpochEnd(success=success):
                 ctx.log(f"Epoch end, sucecsss: {str(success).lower()}")
                 epoch_state = coordinator.epoch_state
-                credit_epoch_end(clients_state, epoch_state.clients, epoch_state.exited_clients)
+                saturating = mode_of(ctx).saturates_points
+                credit_epoch_end(clients_state, epoch_state.clients, epoch_state.exited_clients, saturating=saturating)
         ctx.log(f"Post-tick run state: {run_state_of(coordinator).display_name}")

@@ -26,12 +26,22 @@ from coordinator_program.logic import (
     warmup_witness,
     witness,
 )
+from coordinator_program.mode import ModeContext, ProgramMode
 from coordinator_program.program_id import PROGRAM_ID
 from coordinator_program.state.coordinator_instance import CoordinatorInstance
+from emulator.account import AccountInfo
 from emulator.anchor import ProgramInterface, entrypoint, idl_json
-from emulator.program import ProgramSpec
+from emulator.program import InvokeContext, ProgramSpec
 
-__all__ = ["PROGRAM_ID", "INTERFACE", "PROGRAM_SPEC", "process_instruction", "idl_document"]
+__all__ = [
+    "PROGRAM_ID",
+    "INTERFACE",
+    "PROGRAM_SPEC",
+    "HARDENED_PROGRAM_SPEC",
+    "program_spec",
+    "process_instruction",
+    "idl_document",
+]
 
 INTERFACE = ProgramInterface(
     "psyche_solana_coordinator",
@@ -54,8 +64,21 @@ INTERFACE = ProgramInterface(
     errors=ProgramError,
 )
 
-process_instruction = entrypoint(INTERFACE)
-PROGRAM_SPEC = ProgramSpec(PROGRAM_ID, process_instruction, "psyche_solana_coordinator")
+_dispatch = entrypoint(INTERFACE)
+
+
+def program_spec(mode: ProgramMode) -> ProgramSpec:
+    """The coordinator to register with a runtime, faithful to the reference or hardened (see :mod:`.mode`)."""
+
+    def process_instruction(ctx: InvokeContext, infos: list[AccountInfo], data: bytes) -> None:
+        _dispatch(ModeContext(ctx, mode), infos, data)
+
+    return ProgramSpec(PROGRAM_ID, process_instruction, "psyche_solana_coordinator")
+
+
+PROGRAM_SPEC = program_spec(ProgramMode.FAITHFUL)
+HARDENED_PROGRAM_SPEC = program_spec(ProgramMode.HARDENED)
+process_instruction = PROGRAM_SPEC.entrypoint
 
 
 def idl_document() -> str:

@@ -16,13 +16,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from coordinator_program.mode import ProgramMode
 from emulator.bank import GENESIS_HASH
 from emulator.constants import DEFAULT_SLOT_MS
 from validator.accounts_file import AccountFileError, load_account_file
 from validator.finality import Commitment, Finality
+from validator.genesis_mode import LedgerModeMismatch
 from validator.ledger_dir import FAUCET_KEYPAIR_FILE, LedgerInUse
 from validator.node import Validator, ValidatorConfig
+from validator.pubsub.limits import (
+    DEFAULT_MAX_ACTIVE_SUBSCRIPTIONS,
+    DEFAULT_MAX_CONNECTION_SUBSCRIPTIONS,
+    SubscriptionLimits,
+)
 from validator.rpc.context import API_VERSION
+from validator.rpc.limits import DEFAULT_MAX_BATCH_REQUESTS, DEFAULT_MAX_RESPONSE_BYTES, RpcLimits
+from validator.server import MAX_REQUEST_BODY_SIZE
 
 __all__ = ["main", "parse_args"]
 
@@ -87,6 +96,52 @@ def _parser() -> argparse.ArgumentParser:
         help="load an account from a JSON file written by `solana account --output json`; ADDRESS '-' keeps the "
         "file's pubkey. Applied to a fresh ledger only. May be repeated",
     )
+    limits = parser.add_argument_group(
+        "limits",
+        f"what one client may ask of the node. Agave's own limits always apply: request bodies of at most "
+        f"{MAX_REQUEST_BODY_SIZE} bytes (50 KiB, else HTTP 413) and at most 100 keys per getMultipleAccounts",
+    )
+    limits.add_argument(
+        "--rpc-max-batch-requests",
+        metavar="N",
+        type=int,
+        default=DEFAULT_MAX_BATCH_REQUESTS,
+        help="calls in one JSON-RPC batch; a longer batch is answered with one -32600 error (default: %(default)s; "
+        "anchorpy's fetch_multiple sends 3)",
+    )
+    limits.add_argument(
+        "--rpc-max-response-bytes",
+        metavar="BYTES",
+        type=int,
+        default=DEFAULT_MAX_RESPONSE_BYTES,
+        help="bytes of the answer to one request (one call or a whole batch); a call whose answer does not fit "
+        "gets a -32600 error instead, and account data past the limit is never encoded (default: %(default)s, "
+        "64 MiB: a 10 MiB account is 14 MB in base64)",
+    )
+    limits.add_argument(
+        "--rpc-pubsub-max-active-subscriptions",
+        metavar="N",
+        type=int,
+        default=DEFAULT_MAX_ACTIVE_SUBSCRIPTIONS,
+        help="live PubSub subscriptions on the whole node; past it a subscribe call gets a -32603 error, as on "
+        "Agave (default: %(default)s)",
+    )
+    limits.add_argument(
+        "--rpc-pubsub-max-connection-subscriptions",
+        metavar="N",
+        type=int,
+        default=DEFAULT_MAX_CONNECTION_SUBSCRIPTIONS,
+        help="live PubSub subscriptions of one websocket; past it a subscribe call gets a -32603 error "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--hardened",
+        action="store_true",
+        help="run the hardened coordinator instead of the reference-faithful one: warmup_witness checks the "
+        "sender's index and membership (error 6011) and epoch-end points saturate at u64::MAX instead of "
+        "panicking (see coordinator_program/QUIRKS.md). Fixed when the ledger is created: a ledger is refused "
+        "in the other mode",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print the banner but no live status line")
     return parser
 
@@ -99,6 +154,14 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[ValidatorConfig, bool
         parser.error(f"--rpc-port {args.rpc_port} leaves no room for the PubSub port after it")
     if args.slot_ms <= 0:
         parser.error("--slot-ms must be positive")
+    for flag in (
+        "rpc_max_batch_requests",
+        "rpc_max_response_bytes",
+        "rpc_pubsub_max_active_subscriptions",
+        "rpc_pubsub_max_connection_subscriptions",
+    ):
+        if getattr(args, flag) <= 0:
+            parser.error(f"--{flag.replace('_', '-')} must be positive")
     try:
         accounts = tuple(load_account_file(address, Path(file)) for address, file in args.account)
     except AccountFileError as exc:
@@ -111,6 +174,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[ValidatorConfig, bool
         slot_ms=args.slot_ms,
         finality=Finality(args.finality),
         accounts=accounts,
+        mode=ProgramMode.HARDENED if args.hardened else ProgramMode.FAITHFUL,
+        rpc_limits=RpcLimits(args.rpc_max_batch_requests, args.rpc_max_response_bytes),
+        subscription_limits=SubscriptionLimits(
+            args.rpc_pubsub_max_active_subscriptions, args.rpc_pubsub_max_connection_subscriptions
+        ),
     )
     return config, args.quiet
 
@@ -122,6 +190,7 @@ def banner(validator: Validator) -> str:
         f"Genesis Hash: {GENESIS_HASH}",
         f"Version: {API_VERSION} (psyche-sim)",
         f"Finality: {validator.config.finality.value}",
+        f"Coordinator: {validator.config.mode.value}",
         f"Faucet: {validator.bank.faucet} (keypair: {validator.config.ledger / FAUCET_KEYPAIR_FILE})",
         f"JSON RPC URL: {validator.rpc_url}",
         f"WebSocket PubSub URL: {validator.websocket_url}",
@@ -179,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config, quiet = parse_args(argv)
     try:
         asyncio.run(serve(config, quiet))
-    except (LedgerInUse, OSError) as exc:
+    except (LedgerInUse, LedgerModeMismatch, OSError) as exc:
         print(f"psyche-validator: {exc}", file=sys.stderr)
         return 1
     return 0

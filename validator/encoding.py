@@ -12,6 +12,8 @@ import struct
 import zlib
 from enum import Enum
 
+from validator.response_budget import base64_length, charge_response_bytes
+
 __all__ = [
     "AccountEncoding",
     "BinaryEncoding",
@@ -107,7 +109,13 @@ class AccountEncoding(Enum):
 
 
 def encode_account_data(data: bytes, encoding: AccountEncoding) -> list[str]:
-    """``[encoded, encoding-name]``, the only account-data form solders parses."""
+    """``[encoded, encoding-name]``, the only account-data form solders parses.
+
+    Base64 data is charged to the response budget of the request being answered before it is built (base58 is
+    at most 128 bytes, see :mod:`validator.rpc.account_json`).
+    """
+    if encoding is not AccountEncoding.BASE58:
+        charge_response_bytes(base64_length(len(data)))
     match encoding:
         case AccountEncoding.BASE58:
             return [b58encode(data), "base58"]

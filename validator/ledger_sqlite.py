@@ -85,6 +85,9 @@ CREATE TABLE IF NOT EXISTS address_signatures (
 ) WITHOUT ROWID;
 """
 
+# What was chosen once, at genesis, and binds every later opening (the coordinator's mode).
+_GENESIS_SCHEMA = "CREATE TABLE IF NOT EXISTS genesis (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+
 _RECORD_COLUMNS = (
     "signature, slot, block_time, wire, err, logs, units, fee, return_program, return_data, "
     "pre_balances, post_balances, account_keys"
@@ -169,6 +172,7 @@ class SqliteLedgerStore:
         if version not in (0, SCHEMA_VERSION):
             raise LedgerSchemaError(f"{path} holds ledger schema {version}; this validator reads {SCHEMA_VERSION}")
         self._db.executescript(_SCHEMA)
+        self._db.executescript(_GENESIS_SCHEMA)
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._blocks_since_prune = 0
         self._checkpointer = _BackgroundCheckpointer(path, CHECKPOINT_INTERVAL_S)
@@ -316,6 +320,18 @@ class SqliteLedgerStore:
     def _seq_of(self, signature: Signature) -> int | None:
         row = self._db.execute("SELECT seq FROM transactions WHERE signature = ?", (bytes(signature),)).fetchone()
         return int(row[0]) if row is not None else None
+
+    def genesis_setting(self, key: str) -> str | None:
+        """A choice recorded at genesis (:meth:`record_genesis_setting`), None if never recorded."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM genesis WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row is not None else None
+
+    def record_genesis_setting(self, key: str, value: str) -> None:
+        """Record a genesis choice; one already recorded is never replaced."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("INSERT OR IGNORE INTO genesis VALUES (?, ?)", (key, value))
 
     def transaction_count(self) -> int:
         """Transactions committed since genesis (the sequence number of the newest)."""

@@ -17,17 +17,21 @@ from pathlib import Path
 
 from solders.pubkey import Pubkey
 
+from coordinator_program.mode import ProgramMode
 from emulator import Bank
 from emulator.constants import DEFAULT_SLOT_MS
 from validator.accounts_file import AccountOverride
 from validator.finality import Finality, FinalityPolicy
-from validator.genesis import PROGRAMS, apply_account_overrides
+from validator.genesis import apply_account_overrides
+from validator.genesis_mode import LedgerModeMismatch, genesis_programs
 from validator.ledger_dir import LedgerDirectory
 from validator.ledger_sqlite import SqliteLedgerStore
 from validator.notifications import NotifyingLedgerStore
 from validator.pubsub import PubSubServer
+from validator.pubsub.limits import DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionLimits
 from validator.resume import resumed_clock
 from validator.rpc.context import RpcContext
+from validator.rpc.limits import DEFAULT_RPC_LIMITS, RpcLimits
 from validator.server import RpcServer
 
 __all__ = ["Validator", "ValidatorConfig"]
@@ -44,6 +48,9 @@ class ValidatorConfig:
     slot_ms: int = DEFAULT_SLOT_MS
     finality: Finality = Finality.INSTANT
     accounts: Sequence[AccountOverride] = ()
+    mode: ProgramMode = ProgramMode.FAITHFUL
+    rpc_limits: RpcLimits = DEFAULT_RPC_LIMITS
+    subscription_limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS
 
 
 class Validator:
@@ -54,15 +61,21 @@ class Validator:
         self.directory = LedgerDirectory(config.ledger)
         self.directory.open(reset=config.reset)
         self.store = SqliteLedgerStore(self.directory.database)  # synchronous=NORMAL: survives a killed process
+        try:
+            programs = genesis_programs(self.store, config.mode)
+        except LedgerModeMismatch:
+            self.store.close()
+            self.directory.close()
+            raise
         self.resumed = bool(self.store.recent_blocks(1))
         self.feed = NotifyingLedgerStore(self.store)
-        self.bank = Bank(PROGRAMS, ledger=self.feed, clock=resumed_clock(self.store, config.slot_ms))
+        self.bank = Bank(programs, ledger=self.feed, clock=resumed_clock(self.store, config.slot_ms))
         self.ignored_accounts = bool(config.accounts) and self.resumed
         if not self.resumed:
             apply_account_overrides(self.bank, config.accounts)
         self.finality = FinalityPolicy(config.finality)
-        self._rpc = RpcServer(RpcContext(self.bank, self.store, self.finality))
-        self._pubsub = PubSubServer(self.bank, self.feed, self.finality.lag_slots)
+        self._rpc = RpcServer(RpcContext(self.bank, self.store, self.finality), config.rpc_limits)
+        self._pubsub = PubSubServer(self.bank, self.feed, self.finality.lag_slots, limits=config.subscription_limits)
         self._ticker: asyncio.Task[None] | None = None
 
     @property

@@ -5,27 +5,52 @@ solana-py turns any other status into an exception that loses the error object. 
 faults get another status, with Agave's plain-text bodies: 413 past the 50 kB body limit, 415 for
 a body that is not ``application/json``, 400 for one that is not UTF-8. Bodies are not inflated by
 aiohttp (anchorpy labels plain bodies ``gzip``); :func:`validator.encoding.request_body` does it.
+
+Requests are answered on a small pool of worker threads (the bank is thread-safe), not on the event
+loop: a request that encodes megabytes of account data then delays only itself, while the loop keeps
+accepting and answering other connections and PubSub keeps delivering. Each answer is bounded by
+:class:`~validator.rpc.limits.RpcLimits`, so the memory in flight is at most ``RPC_WORKERS`` times
+``--rpc-max-response-bytes``.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from aiohttp import web
 
 from validator.encoding import BodyTooLarge, request_body
 from validator.rpc.context import RpcContext
-from validator.rpc.dispatch import handle_body
+from validator.rpc.dispatch import answer_body
+from validator.rpc.limits import DEFAULT_RPC_LIMITS, RpcLimits
 
-__all__ = ["MAX_REQUEST_BODY_SIZE", "RpcServer", "build_app"]
+__all__ = ["MAX_REQUEST_BODY_SIZE", "RPC_WORKERS", "RpcServer", "build_app"]
 
 MAX_REQUEST_BODY_SIZE = 50 * 1024  # Agave's MAX_REQUEST_BODY_SIZE
-_CONTEXT_KEY = web.AppKey("rpc_context", RpcContext)
+RPC_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class _Answerer:
+    """Answers request bodies on the worker threads."""
+
+    ctx: RpcContext
+    limits: RpcLimits
+    workers: ThreadPoolExecutor
+
+    async def answer(self, text: str) -> list[bytes] | None:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.workers, answer_body, self.ctx, text, self.limits)
+
+
+_ANSWERER_KEY = web.AppKey("rpc_answerer", _Answerer)
 _TOO_LARGE = "request body size exceeds allowed maximum"
 _NOT_JSON = "Supplied content type is not allowed. Content-Type: application/json is required"
 
 
-async def _handle_rpc(request: web.Request) -> web.Response:
+async def _handle_rpc(request: web.Request) -> web.StreamResponse:
     if request.content_type != "application/json":
         return web.Response(status=415, text=_NOT_JSON)
     if request.content_length is not None and request.content_length > MAX_REQUEST_BODY_SIZE:
@@ -39,30 +64,40 @@ async def _handle_rpc(request: web.Request) -> web.Response:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         return web.Response(status=400, text=f"utf-8 encoding error at byte {exc.start} in request body")
-    response = handle_body(request.app[_CONTEXT_KEY], text)
-    if response is None:  # only notifications: nothing to answer
+    chunks = await request.app[_ANSWERER_KEY].answer(text)
+    if chunks is None:  # only notifications: nothing to answer
         return web.Response(status=200)
-    return web.Response(text=json.dumps(response, separators=(",", ":")), content_type="application/json")
+    if len(chunks) == 1:
+        return web.Response(body=chunks[0], content_type="application/json")
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    response.content_length = sum(len(chunk) for chunk in chunks)
+    await response.prepare(request)
+    chunks.reverse()
+    while chunks:  # each chunk is released once written
+        await response.write(chunks.pop())
+    await response.write_eof()
+    return response
 
 
 async def _handle_health(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-def build_app(ctx: RpcContext) -> web.Application:
+def build_app(ctx: RpcContext, limits: RpcLimits, workers: ThreadPoolExecutor) -> web.Application:
     """The aiohttp application; run it with ``AppRunner(app, auto_decompress=False)`` (see :class:`RpcServer`)."""
     app = web.Application(client_max_size=MAX_REQUEST_BODY_SIZE)
-    app[_CONTEXT_KEY] = ctx
+    app[_ANSWERER_KEY] = _Answerer(ctx, limits, workers)
     app.router.add_get("/health", _handle_health)
     app.router.add_post("/{path:.*}", _handle_rpc)
     return app
 
 
 class RpcServer:
-    """The JSON-RPC HTTP server on one host and port."""
+    """The JSON-RPC HTTP server on one host and port, answering within ``limits``."""
 
-    def __init__(self, ctx: RpcContext) -> None:
-        self._runner = web.AppRunner(build_app(ctx), auto_decompress=False, access_log=None)
+    def __init__(self, ctx: RpcContext, limits: RpcLimits = DEFAULT_RPC_LIMITS) -> None:
+        self._workers = ThreadPoolExecutor(RPC_WORKERS, thread_name_prefix="rpc")
+        self._runner = web.AppRunner(build_app(ctx, limits, self._workers), auto_decompress=False, access_log=None)
 
     async def start(self, host: str, port: int) -> None:
         await self._runner.setup()
@@ -75,3 +110,4 @@ class RpcServer:
 
     async def stop(self) -> None:
         await self._runner.cleanup()
+        self._workers.shutdown(wait=True, cancel_futures=True)

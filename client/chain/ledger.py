@@ -18,9 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from client.chain.backend import ChainUnavailable
+from coordinator_program.mode import ProgramMode
 from emulator import Bank
 from emulator.constants import DEFAULT_SLOT_MS
-from validator.genesis import PROGRAMS
+from validator.genesis_mode import LedgerModeMismatch, genesis_programs
 from validator.ledger_dir import LedgerDirectory, LedgerInUse
 from validator.ledger_sqlite import SqliteLedgerStore
 from validator.resume import resumed_clock
@@ -42,8 +43,10 @@ def clock_offset_from_env() -> int:
 
 
 @contextmanager
-def open_ledger_bank(directory: Path, clock_offset_s: int = 0) -> Iterator[Bank]:
-    """The bank of the ledger in ``directory`` (created on first use), locked and closed around the block.
+def open_ledger_bank(
+    directory: Path, clock_offset_s: int = 0, mode: ProgramMode = ProgramMode.FAITHFUL
+) -> Iterator[Bank]:
+    """The bank of the ledger in ``directory`` (created on first use, in ``mode``), locked and closed around the block.
 
     :class:`ChainUnavailable` says why the ledger cannot be opened (the caller names the directory).
     """
@@ -59,7 +62,11 @@ def open_ledger_bank(directory: Path, clock_offset_s: int = 0) -> Iterator[Bank]
     try:
         store = SqliteLedgerStore(ledger.database)
         try:
-            yield Bank(PROGRAMS, ledger=store, clock=resumed_clock(store, DEFAULT_SLOT_MS, clock_offset_s))
+            try:
+                programs = genesis_programs(store, mode)
+            except LedgerModeMismatch as exc:
+                raise ChainUnavailable(str(exc)) from exc
+            yield Bank(programs, ledger=store, clock=resumed_clock(store, DEFAULT_SLOT_MS, clock_offset_s))
         finally:
             store.close()
     finally:

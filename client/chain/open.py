@@ -21,6 +21,7 @@ from client.chain.backend import ChainBackend
 from client.chain.embedded import EmbeddedBackend
 from client.chain.ledger import clock_offset_from_env, open_ledger_bank
 from client.chain.rpc import RpcBackend
+from coordinator_program.mode import ProgramMode
 
 __all__ = [
     "EMBEDDED",
@@ -90,6 +91,7 @@ class ChainTarget:
     ledger: Path = DEFAULT_LEDGER
     backup_rpcs: Sequence[str] = field(default_factory=tuple)
     ws_rpc: str | None = None
+    mode: ProgramMode = ProgramMode.FAITHFUL  # the embedded chain's coordinator; a validator chooses its own
 
     @property
     def websocket_url(self) -> str | None:
@@ -111,7 +113,7 @@ async def open_backend(target: ChainTarget) -> AsyncIterator[ChainBackend]:
     """The backend for ``target``, released when the block ends."""
     url = resolve_rpc(target.rpc)
     if url is None:
-        with open_ledger_bank(target.ledger, clock_offset_from_env()) as bank:
+        with open_ledger_bank(target.ledger, clock_offset_from_env(), target.mode) as bank:
             embedded = EmbeddedBackend(bank)
             try:
                 yield embedded

@@ -20,6 +20,7 @@ from solders.pubkey import Pubkey
 from client.chain.open import DEFAULT_LEDGER, EMBEDDED, BadChainTarget, ChainTarget, resolve_rpc
 from client.cli.runner import CommandError
 from client.keypairs import RAW_WALLET_ENV, KeypairError, load_wallet
+from coordinator_program.mode import ProgramMode
 
 __all__ = [
     "PUBKEY",
@@ -82,11 +83,17 @@ def _apply(command: Command, options: list[Callable[[Command], Command]]) -> Com
 
 
 def chain_options(command: Command) -> Command:
-    """``--rpc``, ``--ws-rpc`` and ``--ledger``; the command receives ``chain: ChainTarget``."""
+    """``--rpc``, ``--ws-rpc``, ``--ledger`` and ``--hardened``; the command receives ``chain: ChainTarget``."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, rpc: str, ws_rpc: str | None, ledger: Path, **kwargs: Any) -> Any:
-        return command(*args, chain=ChainTarget(rpc=rpc, ledger=ledger, ws_rpc=ws_rpc), **kwargs)
+    def wrapper(*args: Any, rpc: str, ws_rpc: str | None, ledger: Path, hardened: bool, **kwargs: Any) -> Any:
+        if hardened and resolve_rpc(rpc) is not None:
+            raise click.UsageError(
+                "--hardened chooses the embedded chain's coordinator; a validator's is chosen by "
+                "`psyche-validator --hardened`"
+            )
+        mode = ProgramMode.HARDENED if hardened else ProgramMode.FAITHFUL
+        return command(*args, chain=ChainTarget(rpc=rpc, ledger=ledger, ws_rpc=ws_rpc, mode=mode), **kwargs)
 
     return _apply(
         wrapper,
@@ -119,6 +126,12 @@ def chain_options(command: Command) -> Command:
                 show_envvar=True,
                 help=f"ledger directory of the '{EMBEDDED}' chain (created on first use; `psyche-validator "
                 "--ledger` can serve it later)",
+            ),
+            click.option(
+                "--hardened",
+                is_flag=True,
+                help=f"the '{EMBEDDED}' chain runs the hardened coordinator (warmup_witness checks membership, "
+                "epoch-end points saturate; see coordinator_program/QUIRKS.md). Fixed when the ledger is created",
             ),
         ],
     )

@@ -32,6 +32,7 @@ from client.cli.runner import CommandError, run_on_chain
 from client.instructions import coordinator as coordinator_ix
 from client.run_accounts import fetch_run
 from client.run_config import RunConfig, RunConfigError, load_run_config, updated_metadata
+from client.run_config.rules import check_points_fit
 from client.run_config.serde import to_serde
 from client.run_owner import RunChanges, apply_changes, owner_instructions, restart_progress, switched_to_hub
 from client.run_owner import create_run as create_run_on_chain
@@ -235,6 +236,12 @@ def update_config(
                 coordinator.config if config is None else config,
                 coordinator.model if model is None else model,
             )
+        if config is not None:
+            rates = run.account.state.clients_state
+            highest_rate = max(
+                rates.current_epoch_rates.earning_rate_total_shared, rates.future_epoch_rates.earning_rate_total_shared
+            )
+            check_points_fit(highest_rate, config.total_steps, str(config_path), "config.total_steps")
         changes = RunChanges(metadata, config, model, progress, client_version=client_version or None)
         if changes.is_empty:
             raise CommandError("this invocation would not update anything, bailing.")
@@ -321,6 +328,10 @@ def set_future_epoch_rates(
         if run.treasurer is None:
             raise CommandError("Setting future epoch rates requires a treasurer.")
         decimals = run.treasurer.decimals
+        if earning_rate_total_shared is not None:
+            total_steps = run.account.state.coordinator.config.total_steps
+            earning = native_amount(earning_rate_total_shared, decimals)
+            check_points_fit(earning, total_steps, "command line", "--earning-rate-total-shared")
         changes = RunChanges(
             earning_rate=None
             if earning_rate_total_shared is None

@@ -13,6 +13,7 @@ from typing import assert_never
 
 from client.run_config.errors import RunConfigError
 from coordinator_program.core import ConfigError, cold_start_warmup_steps_fit, config_error, model_error
+from coordinator_program.core.arith import U64_MAX
 from coordinator_program.core.types import (
     LLM,
     SOLANA_MAX_NUM_CLIENTS,
@@ -25,7 +26,7 @@ from coordinator_program.core.types import (
     OptimizerDefinitionTag,
 )
 
-__all__ = ["config_problem", "model_problem", "cold_start_problem", "check_run_config"]
+__all__ = ["config_problem", "model_problem", "cold_start_problem", "check_run_config", "check_points_fit"]
 
 _POSITIVE = "must be greater than 0"
 _NOT_EMPTY = "must not be empty"
@@ -170,3 +171,26 @@ def check_run_config(config: CoordinatorConfig, model: Model, source: str) -> No
     problem = config_problem(config) or model_problem(model) or cold_start_problem(config, model)
     if problem is not None:
         raise RunConfigError(source, *problem)
+
+
+def check_points_fit(earning_rate_total_shared: int, total_steps: int, source: str, field: str) -> None:
+    """Raise :class:`RunConfigError` on ``field`` when ``earning_rate_total_shared × total_steps`` exceeds u64::MAX.
+
+    The product bounds the points one client can earn over the run (a lone Healthy finisher earns the whole rate
+    at each epoch end). Past u64::MAX the reference's epoch-end tick panics and wedges the run in Cooldown, so the
+    CLI refuses such a rate or step count before sending anything.
+
+    >>> check_points_fit(2**63 - 1, 2, "command line", "--earning-rate-total-shared")
+    >>> check_points_fit(2**63, 2, "command line", "--earning-rate-total-shared")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    client.run_config.errors.RunConfigError: command line: --earning-rate-total-shared: earning_rate_total_shared ...
+    """
+    total = earning_rate_total_shared * total_steps
+    if total > U64_MAX:
+        raise RunConfigError(
+            source,
+            field,
+            f"earning_rate_total_shared ({earning_rate_total_shared}) × total_steps ({total_steps}) = {total} "
+            f"exceeds u64::MAX ({U64_MAX}): a client's points could overflow at an epoch end and wedge the run "
+            "in Cooldown",
+        )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from client.chain.open import websocket_url_for
+from coordinator_program.mode import ProgramMode
 from validator.node import Validator, ValidatorConfig
 from validator.ports import free_port_pair
 from validator.process import ValidatorProcess
@@ -40,20 +41,26 @@ def check_chain_choice(choice: str) -> str:
 
 
 @asynccontextmanager
-async def running_chain(choice: str, work_dir: Path) -> AsyncIterator[ChainEndpoints]:
-    """Start (or name) the chain for ``choice``: ``embedded``, ``process`` or an http(s) URL; stop it on exit."""
+async def running_chain(
+    choice: str, work_dir: Path, mode: ProgramMode = ProgramMode.FAITHFUL
+) -> AsyncIterator[ChainEndpoints]:
+    """Start (or name) the chain for ``choice``: ``embedded``, ``process`` or an http(s) URL; stop it on exit.
+
+    A chain it starts runs the coordinator in ``mode``; a validator named by URL chose its own.
+    """
     check_chain_choice(choice)
     work_dir.mkdir(parents=True, exist_ok=True)  # a validator process writes its output next to the ledger
     ledger = work_dir / "ledger"
     if choice == EMBEDDED:
-        validator = Validator(ValidatorConfig(ledger=ledger, reset=True, rpc_port=free_port_pair()))
+        validator = Validator(ValidatorConfig(ledger=ledger, reset=True, rpc_port=free_port_pair(), mode=mode))
         await validator.start()
         try:
             yield ChainEndpoints(validator.rpc_url, validator.websocket_url, f"embedded validator, ledger {ledger}")
         finally:
             await validator.stop()
     elif choice == PROCESS:
-        process = ValidatorProcess(ledger, "--reset").start()
+        hardened = ("--hardened",) if mode is ProgramMode.HARDENED else ()
+        process = ValidatorProcess(ledger, "--reset", *hardened).start()
         try:
             yield ChainEndpoints(process.url, process.ws_url, f"psyche-validator process, ledger {ledger}")
         finally:

@@ -15,10 +15,11 @@ from pathlib import Path
 import click
 
 from client.run_config import RunConfigError, load_run_config
-from client.testnet.chain import check_chain_choice
+from client.testnet.chain import EMBEDDED, PROCESS, check_chain_choice
 from client.testnet.display import Display
 from client.testnet.launcher import TestnetOptions, run_testnet
 from client.testnet.summary import EndReason, Summary
+from coordinator_program.mode import ProgramMode
 
 __all__ = ["cli", "main"]
 
@@ -92,6 +93,12 @@ def cli() -> None:
     help="embedded (in this process), process (a psyche-validator child) or the URL of a running one",
 )
 @click.option(
+    "--hardened",
+    is_flag=True,
+    help="the chain the testnet starts runs the hardened coordinator (warmup_witness checks membership, epoch-end "
+    "points saturate; see coordinator_program/QUIRKS.md); not with a --validator URL, whose validator chose its own",
+)
+@click.option(
     "--random-kill-num", type=click.IntRange(0), default=0, show_default=True, help="clients to kill each interval"
 )
 @click.option(
@@ -126,6 +133,7 @@ def start(
     headless: bool,
     headless_exit_after_secs: float | None,
     validator: str,
+    hardened: bool,
     random_kill_num: int,
     allowed_to_kill: tuple[int, ...] | None,
     kill_interval_secs: float,
@@ -139,6 +147,8 @@ def start(
     if allowed_to_kill is not None and not all(1 <= n <= num_clients for n in allowed_to_kill):
         raise click.BadParameter(f"client numbers run from 1 to {num_clients}", param_hint="--allowed-to-kill")
     _check_enough_clients(_state_file(config_path), num_clients)
+    if hardened and validator not in (EMBEDDED, PROCESS):
+        raise click.BadParameter("a validator given by URL chose its coordinator at genesis", param_hint="--hardened")
     # The ledger and keypairs go with the logs when there is a log directory, else in a fresh temporary one.
     work_dir = write_log / "chain" if write_log is not None else Path(tempfile.mkdtemp(prefix="psyche-testnet-"))
     options = TestnetOptions(
@@ -147,6 +157,7 @@ def start(
         work_dir=work_dir,
         log_dir=write_log if write_log is not None else work_dir,
         validator=validator,
+        mode=ProgramMode.HARDENED if hardened else ProgramMode.FAITHFUL,
         headless=headless,
         exit_after_s=headless_exit_after_secs,
         random_kill_num=random_kill_num,

@@ -27,6 +27,7 @@ from client.testnet.losses import LatestLoss, LossPoint, final_loss, read_losses
 from client.testnet.setup import RewardSettings, TestnetRun, prepare_run
 from client.testnet.summary import ClientSummary, EndReason, Summary
 from client.testnet.watch import RunSnapshot, snapshot
+from coordinator_program.mode import ProgramMode
 from validator.ports import free_ports
 
 __all__ = ["TestnetOptions", "run_testnet", "client_name"]
@@ -44,6 +45,7 @@ class TestnetOptions:
     work_dir: Path  # ledger and keypairs
     log_dir: Path  # client logs, testnet.jsonl, summary.json, loss.png
     validator: str = "embedded"
+    mode: ProgramMode = ProgramMode.FAITHFUL  # the coordinator of a chain the testnet starts
     headless: bool = False
     exit_after_s: float | None = None
     random_kill_num: int = 0
@@ -93,7 +95,7 @@ def client_specs(run: TestnetRun, chain: ChainEndpoints, options: TestnetOptions
 
 async def run_testnet(options: TestnetOptions, display: Display, stop: asyncio.Event) -> Summary:
     """Run the session to its end and return its summary (also shown, and written with the loss plot)."""
-    async with running_chain(options.validator, options.work_dir) as chain:
+    async with running_chain(options.validator, options.work_dir, options.mode) as chain:
         backend = RpcBackend([chain.rpc_url])
         try:
             config, count = options.config_path, options.num_clients

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from coordinator_program.core.errors import CoordinatorPanic
 
-__all__ = ["U16_MAX", "U32_MAX", "U64_MAX", "checked_u16", "checked_u32", "checked_u64"]
+__all__ = ["U16_MAX", "U32_MAX", "U64_MAX", "checked_u16", "checked_u32", "checked_u64", "saturating_u64"]
 
 U16_MAX = (1 << 16) - 1
 U32_MAX = (1 << 32) - 1
@@ -38,3 +38,12 @@ def checked_u32(value: int, what: str) -> int:
 def checked_u64(value: int, what: str) -> int:
     """``value`` if it fits a u64, else a panic."""
     return _checked(value, U64_MAX, what)
+
+
+def saturating_u64(value: int) -> int:
+    """A non-negative ``value`` clamped to u64::MAX (Rust's ``saturating_add`` on the sum).
+
+    >>> saturating_u64(U64_MAX + 5) == U64_MAX
+    True
+    """
+    return min(value, U64_MAX)

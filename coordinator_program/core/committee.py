@@ -25,6 +25,7 @@ __all__ = [
     "SOLANA_MAX_NUM_WITNESSES",
     "WitnessProofLike",
     "CommitteeSelection",
+    "is_client_at",
 ]
 
 COMMITTEE_SALT = b"committee"
@@ -46,6 +47,15 @@ class WitnessProofLike(Protocol):
 
     @property
     def witness(self) -> int: ...
+
+
+def is_client_at(signer: bytes, index: int, client_signers: Sequence[bytes]) -> bool:
+    """``client_signers[index] == signer``, false past the end (identity equality compares the signer key only).
+
+    >>> is_client_at(b"a", 1, [b"b", b"a"]), is_client_at(b"a", 2, [b"b", b"a"])
+    (True, False)
+    """
+    return index < len(client_signers) and client_signers[index] == signer
 
 
 @dataclass(frozen=True)
@@ -126,19 +136,14 @@ class CommitteeSelection:
         position = self._position(proof.index, WITNESS_SALT)
         return proof.position == position and proof.witness == int(self.is_witness_position(position))
 
-    @staticmethod
-    def _is_client_at(signer: bytes, index: int, client_signers: Sequence[bytes]) -> bool:
-        # Identity equality in the reference compares the signer key only.
-        return index < len(client_signers) and client_signers[index] == signer
-
     def verify_committee_for_client(
         self, signer: bytes, proof: CommitteeProof, client_signers: Sequence[bytes]
     ) -> bool:
         """``client_signers[proof.index] == signer`` and the committee proof holds (the index check comes first)."""
-        return self._is_client_at(signer, proof.index, client_signers) and self.verify_committee(proof)
+        return is_client_at(signer, proof.index, client_signers) and self.verify_committee(proof)
 
     def verify_witness_for_client(
         self, signer: bytes, proof: WitnessProofLike, client_signers: Sequence[bytes]
     ) -> bool:
         """``client_signers[proof.index] == signer`` and the witness proof holds (the index check comes first)."""
-        return self._is_client_at(signer, proof.index, client_signers) and self.verify_witness(proof)
+        return is_client_at(signer, proof.index, client_signers) and self.verify_witness(proof)

@@ -7,6 +7,7 @@ may send one, and W of them start training immediately.
 from __future__ import annotations
 
 from coordinator_program.core.atomic import restoring_on_panic
+from coordinator_program.core.committee import is_client_at
 from coordinator_program.core.errors import CoordinatorError, CoordinatorFailure, CoordinatorPanic
 from coordinator_program.core.queries import (
     client_signers,
@@ -69,11 +70,14 @@ def witness(coordinator: Coordinator, signer: bytes, witness: Witness, now: int)
 
 
 @restoring_on_panic
-def warmup_witness(coordinator: Coordinator, signer: bytes, witness: Witness, now: int, seed: int) -> None:
+def warmup_witness(
+    coordinator: Coordinator, signer: bytes, witness: Witness, now: int, seed: int, *, check_membership: bool = False
+) -> None:
     """Record a Warmup witness; W of them start the epoch's first round at once with ``seed``.
 
-    Nobody's membership is checked and the proof's index is stored as sent. A late one in RoundTrain succeeds
-    without effect.
+    As in the reference, nobody's membership is checked and the proof's index is stored as sent (quirk #12).
+    ``check_membership`` (the hardened program) requires ``clients[proof.index]`` to be the sender, as ``witness``
+    does, and fails with InvalidWitness otherwise. A late one in RoundTrain succeeds without effect either way.
     """
     if halted(coordinator):
         raise CoordinatorFailure(CoordinatorError.Halted)
@@ -82,6 +86,8 @@ def warmup_witness(coordinator: Coordinator, signer: bytes, witness: Witness, no
         return
     if state is not RunState.Warmup:
         raise CoordinatorFailure(CoordinatorError.InvalidRunState)
+    if check_membership and not is_client_at(signer, witness.proof.index, client_signers(coordinator)):
+        raise CoordinatorFailure(CoordinatorError.InvalidWitness)
     target = witness_nodes_target(coordinator)
     round_ = current_round(coordinator)
     if round_ is None:

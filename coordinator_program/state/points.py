@@ -8,7 +8,7 @@ never paid). Slashing credits Ejected exits, a state nothing ever sets.
 
 from __future__ import annotations
 
-from coordinator_program.core.arith import checked_u64
+from coordinator_program.core.arith import checked_u64, saturating_u64
 from coordinator_program.core.types import ClientState, FixedVec
 from coordinator_program.state.coordinator_account import ClientsState
 
@@ -39,13 +39,20 @@ def epoch_share(earning_rate_total_shared: int, finishers: int) -> int:
     return earning_rate_total_shared // finishers
 
 
-def credit_epoch_end(clients_state: ClientsState, finished: FixedVec, exited: FixedVec) -> None:
+def credit_epoch_end(clients_state: ClientsState, finished: FixedVec, exited: FixedVec, *, saturating: bool) -> None:
     """Credit the epoch that just ended.
+
+    A total past u64::MAX panics, as the reference's checked add does (the tick fails and the run stays in
+    Cooldown); with ``saturating`` (the hardened program) it stays at u64::MAX instead.
 
     A two-pointer merge walks the registry in order against the finishing clients and the exited clients, as the
     reference does; it assumes both lists follow registration order, so an exited client out of that order is
     missed (harmless: only the never-set Ejected state is slashed).
     """
+
+    def add(total: int, what: str) -> int:
+        return saturating_u64(total) if saturating else checked_u64(total, what)
+
     rates = clients_state.current_epoch_rates
     finished_index = exited_index = 0
     for client in clients_state.clients:
@@ -53,9 +60,9 @@ def credit_epoch_end(clients_state: ClientsState, finished: FixedVec, exited: Fi
         if finished_index < len(finished) and signer == bytes(finished[finished_index].id.signer):
             if finished[finished_index].state == ClientState.Healthy:
                 share = epoch_share(rates.earning_rate_total_shared, len(finished))
-                client.earned = checked_u64(client.earned + share, "earned")
+                client.earned = add(client.earned + share, "earned")
             finished_index += 1
         if exited_index < len(exited) and signer == bytes(exited[exited_index].id.signer):
             if exited[exited_index].state == ClientState.Ejected:
-                client.slashed = checked_u64(client.slashed + rates.slashing_rate_per_client, "slashed")
+                client.slashed = add(client.slashed + rates.slashing_rate_per_client, "slashed")
             exited_index += 1

@@ -53,6 +53,11 @@ def test_help_explains_every_flag() -> None:
         "--finality",
         "--account",
         "--quiet",
+        "--hardened",
+        "--rpc-max-batch-requests",
+        "--rpc-max-response-bytes",
+        "--rpc-pubsub-max-active-subscriptions",
+        "--rpc-pubsub-max-connection-subscriptions",
     ):
         assert flag in result.stdout
 

@@ -14,6 +14,7 @@ from solders.signature import Signature
 
 from emulator.results import TransactionRecord
 from validator.pubsub.dispatcher import NotificationDispatcher
+from validator.pubsub.limits import DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionLimits
 from validator.pubsub.params import SignatureParams, SubscriptionKind, parse_subscribe, parse_unsubscribe
 from validator.pubsub.protocol import RejectedCall, Request, encode, error_reply, parse_message, result_reply
 from validator.pubsub.subscriptions import Outbox, Subscription, SubscriptionRegistry
@@ -31,11 +32,16 @@ class RequestHandler:
     """Turns calls into registry changes and replies; one instance serves every connection."""
 
     def __init__(
-        self, registry: SubscriptionRegistry, dispatcher: NotificationDispatcher, find_transaction: FindTransaction
+        self,
+        registry: SubscriptionRegistry,
+        dispatcher: NotificationDispatcher,
+        find_transaction: FindTransaction,
+        limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
     ) -> None:
         self._registry = registry
         self._dispatcher = dispatcher
         self._find_transaction = find_transaction
+        self._limits = limits
 
     def handle(self, raw: str | bytes, outbox: Outbox) -> None:
         """Answer one websocket message on ``outbox``."""
@@ -69,7 +75,11 @@ class RequestHandler:
     def _execute(self, request: Request, outbox: Outbox, new_subscriptions: list[Subscription]) -> object:
         kind = _SUBSCRIBE_METHODS.get(request.method)
         if kind is not None:
-            subscription = self._registry.add(parse_subscribe(kind, request.params), outbox)
+            params = parse_subscribe(kind, request.params)
+            refusal = self._limits.refusal(self._registry.count_of(outbox), len(self._registry))
+            if refusal is not None:
+                raise refusal
+            subscription = self._registry.add(params, outbox)
             new_subscriptions.append(subscription)
             return subscription.id
         if request.method in _UNSUBSCRIBE_METHODS:

@@ -24,6 +24,7 @@ from validator.notifications import NotifyingLedgerStore
 from validator.pubsub.connection import ClientConnection
 from validator.pubsub.dispatcher import NotificationDispatcher
 from validator.pubsub.handler import RequestHandler
+from validator.pubsub.limits import DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionLimits
 from validator.pubsub.params import SubscriptionKind
 from validator.pubsub.subscriptions import SubscriptionRegistry
 
@@ -52,15 +53,22 @@ class PubSubServer:
         lag_slots: Callable[[str], int],
         *,
         max_queued_messages: int = DEFAULT_MAX_QUEUED_MESSAGES,
+        limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
     ) -> None:
         self._bank = bank
         self._feed = feed
         self._lag_slots = lag_slots
         self._max_queued = max_queued_messages
+        self._limits = limits
         self._registry = SubscriptionRegistry()
         self._server: Server | None = None
         self._bridge: _LoopBridge | None = None
         self._handler: RequestHandler | None = None
+
+    @property
+    def subscription_count(self) -> int:
+        """Live subscriptions of every connection (zero once every socket has closed)."""
+        return len(self._registry)
 
     @property
     def port(self) -> int:
@@ -79,7 +87,7 @@ class PubSubServer:
         self._feed.add_listener(self._bridge)
         # A block produced before the listener was in place would otherwise go unseen until the next one.
         dispatcher.on_block(self._bank.latest_block())
-        self._handler = RequestHandler(self._registry, dispatcher, self._feed.transaction)
+        self._handler = RequestHandler(self._registry, dispatcher, self._feed.transaction, self._limits)
         # No permessage-deflate (clients work either way): deflating a 160 kB coordinator notification once per
         # client cost ~7x the whole delivery in a 10-client benchmark, to save bytes on what is usually loopback.
         self._server = await serve(self._serve_connection, host, port, max_size=MAX_REQUEST_BYTES, compression=None)

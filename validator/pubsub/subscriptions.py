@@ -1,7 +1,8 @@
 """The live subscriptions of every connection, indexed by what they follow.
 
 Ids are node-wide integers handed out in order. A subscription belongs to the connection that
-made it: only that connection can cancel it, and closing the connection drops all of its ones.
+made it: only that connection can cancel it, and closing the connection drops all of its ones
+(and the maps shrink back, so a socket that held many gives their memory back when it closes).
 Lives on the event loop; the bank's thread only reads :meth:`SubscriptionRegistry.count`.
 """
 
@@ -64,6 +65,7 @@ class SubscriptionRegistry:
     def __init__(self) -> None:
         self._next_id = 0
         self._by_id: _Index = {}
+        self._by_outbox: dict[Outbox, _Index] = {}
         self._counts: dict[SubscriptionKind, int] = dict.fromkeys(SubscriptionKind, 0)
         # A signature subscription leaves its index once its notification is scheduled (it fires once)
         # but stays in ``_by_id`` until it is delivered.
@@ -73,6 +75,7 @@ class SubscriptionRegistry:
         subscription = Subscription(self._next_id, params, outbox)
         self._next_id += 1
         self._by_id[subscription.id] = subscription
+        self._by_outbox.setdefault(outbox, {})[subscription.id] = subscription
         self._counts[params.kind] += 1
         self._indexes[params.kind].setdefault(_key_of(params), {})[subscription.id] = subscription
         return subscription
@@ -83,14 +86,30 @@ class SubscriptionRegistry:
         if subscription is None or subscription.outbox is not outbox:
             return False
         del self._by_id[subscription_id]
+        owned = self._by_outbox[outbox]
+        del owned[subscription_id]
+        if not owned:
+            del self._by_outbox[outbox]
         self._counts[subscription.params.kind] -= 1
         self._unindex(subscription)
         return True
 
     def remove_all(self, outbox: Outbox) -> None:
         """Drop every subscription of a closed connection."""
-        for subscription in [s for s in self._by_id.values() if s.outbox is outbox]:
-            self.remove(subscription.id, outbox)
+        owned = list(self._by_outbox.get(outbox, {}))
+        for subscription_id in owned:
+            self.remove(subscription_id, outbox)
+        if owned:  # a dict never shrinks its table on deletes; copies are sized to what is left
+            self._by_id = dict(self._by_id)
+            self._indexes = {kind: dict(by_key) for kind, by_key in self._indexes.items()}
+
+    def __len__(self) -> int:
+        """Live subscriptions of every connection."""
+        return len(self._by_id)
+
+    def count_of(self, outbox: Outbox) -> int:
+        """Live subscriptions of one connection."""
+        return len(self._by_outbox.get(outbox, ()))
 
     def get(self, subscription_id: int) -> Subscription | None:
         return self._by_id.get(subscription_id)
