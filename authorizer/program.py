@@ -15,6 +15,7 @@ from authorizer.logic.authorization_grantor_update import AUTHORIZATION_GRANTOR_
 from authorizer.program_id import PROGRAM_ID
 from authorizer.state.authorization import Authorization
 from emulator.anchor import ProgramInterface, entrypoint
+from emulator.anchor.idl_files import idl_paths, write_idl_files
 from emulator.program import ProgramSpec
 
 INTERFACE = ProgramInterface(
@@ -28,8 +29,15 @@ INTERFACE = ProgramInterface(
     ),
     accounts=(Authorization,),
     errors=AuthorizerError,
+    description="Psyche Solana Authorizer",
 )
 
 PROGRAM_SPEC = ProgramSpec(PROGRAM_ID, entrypoint(INTERFACE), "psyche_solana_authorizer")
 
-__all__ = ["PROGRAM_ID", "INTERFACE", "PROGRAM_SPEC"]
+IDL_PATH, LEGACY_IDL_PATH = idl_paths(__file__)
+
+__all__ = ["PROGRAM_ID", "INTERFACE", "PROGRAM_SPEC", "IDL_PATH", "LEGACY_IDL_PATH"]
+
+
+if __name__ == "__main__":
+    write_idl_files(INTERFACE, PROGRAM_ID, IDL_PATH.parent)

@@ -19,14 +19,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import tomli_w
+
 from client.run_config import parse_run_config
 from client.run_config.small_run import constant_lr, small_run
-from client.run_config.toml_text import toml_text
 from client.simulate import SimulationReport, SimulationSettings, build_report, run_simulation
 from client.simulate.command import write_outputs
 from client.simulate.timeline import write_timeline
 
-BENCH_CONFIG = toml_text(
+BENCH_CONFIG = tomli_w.dumps(
     small_run(
         config={
             "warmup_time": 60,

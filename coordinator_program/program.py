@@ -1,15 +1,16 @@
-"""The coordinator program: its id, its declared interface, the runtime registration and the legacy IDL.
+"""The coordinator program: its id, its declared interface, the runtime registration and its IDLs.
 
 The entry point is Anchor's dispatch over the instructions of ``logic/`` (8-byte discriminator, Borsh args,
-account privileges); everything else is in the handlers. ``idl.json`` next to this file is :func:`idl_document`
-written out (``python -m coordinator_program.program > coordinator_program/idl.json``). The zero-copy
-``CoordinatorAccount`` is not in the IDL: it is raw ``repr(C)`` memory, read with
-:mod:`coordinator_program.state.coordinator_account`, not with an IDL coder.
+account privileges); everything else is in the handlers. ``idl.json`` (Anchor 0.30) and ``idl.legacy.json``
+(anchorpy 0.21) next to this file are written from :data:`INTERFACE` by ``python -m coordinator_program.program``.
+The zero-copy ``CoordinatorAccount`` is raw ``repr(C)`` memory, read with
+:mod:`coordinator_program.state.coordinator_account`; the 0.30 IDL lists it with its version and nonce around
+the instance state, which it gives as bytes.
 """
 
 from __future__ import annotations
 
-import sys
+import ctypes
 
 from coordinator_program.errors import ProgramError
 from coordinator_program.logic import (
@@ -28,10 +29,15 @@ from coordinator_program.logic import (
 )
 from coordinator_program.mode import ModeContext, ProgramMode
 from coordinator_program.program_id import PROGRAM_ID
+from coordinator_program.state.coordinator_account import CoordinatorAccount
 from coordinator_program.state.coordinator_instance import CoordinatorInstance
 from emulator.account import AccountInfo
-from emulator.anchor import ProgramInterface, entrypoint, idl_json
+from emulator.anchor import ProgramInterface, entrypoint
+from emulator.anchor.idl_files import idl_paths, write_idl_files
+from emulator.anchor.interface import ZeroCopyAccount
 from emulator.program import InvokeContext, ProgramSpec
+
+IDL_PATH, LEGACY_IDL_PATH = idl_paths(__file__)
 
 __all__ = [
     "PROGRAM_ID",
@@ -39,9 +45,26 @@ __all__ = [
     "PROGRAM_SPEC",
     "HARDENED_PROGRAM_SPEC",
     "program_spec",
+    "IDL_PATH",
+    "LEGACY_IDL_PATH",
     "process_instruction",
-    "idl_document",
+    "NAMED_VARIANT_PAYLOADS",
 ]
+
+# The reference declares these enum variants with named fields (``AdamW { betas, .. }``,
+# ``NumberedFiles { url_template, .. }``, ``Gcp { bucket_name, .. }``); the legacy IDL wraps each in a struct.
+NAMED_VARIANT_PAYLOADS = frozenset({"AdamW", "Distro", "NumberedFiles", "GcpLocation"})
+
+
+def _coordinator_account_layout() -> ZeroCopyAccount:
+    """``CoordinatorAccount`` after its discriminator: ``version: u64``, the state as its bytes, ``nonce: u64``."""
+    fields = {name: getattr(CoordinatorAccount, name) for name in ("version", "state", "nonce")}
+    state_size = fields["nonce"].offset - fields["state"].offset
+    assert fields["state"].offset == fields["version"].offset + ctypes.sizeof(ctypes.c_uint64)
+    return ZeroCopyAccount(
+        "CoordinatorAccount", (("version", "u64"), ("state", {"array": ["u8", state_size]}), ("nonce", "u64"))
+    )
+
 
 INTERFACE = ProgramInterface(
     "psyche_solana_coordinator",
@@ -62,6 +85,9 @@ INTERFACE = ProgramInterface(
     ),
     accounts=(CoordinatorInstance,),
     errors=ProgramError,
+    description="Psyche Solana Coordinator",
+    zero_copy_accounts=(_coordinator_account_layout(),),
+    named_variant_payloads=NAMED_VARIANT_PAYLOADS,
 )
 
 _dispatch = entrypoint(INTERFACE)
@@ -81,10 +107,5 @@ HARDENED_PROGRAM_SPEC = program_spec(ProgramMode.HARDENED)
 process_instruction = PROGRAM_SPEC.entrypoint
 
 
-def idl_document() -> str:
-    """The legacy IDL JSON of the program, as checked in at ``coordinator_program/idl.json``."""
-    return idl_json(INTERFACE, PROGRAM_ID)
-
-
 if __name__ == "__main__":
-    sys.stdout.write(idl_document())
+    write_idl_files(INTERFACE, PROGRAM_ID, IDL_PATH.parent)

@@ -41,6 +41,7 @@ from emulator.constants import (
     NATIVE_LOADER_ID,
     SLOTS_PER_EPOCH,
     SYSTEM_PROGRAM_ID,
+    TOKEN_PROGRAM_ID,
 )
 from emulator.errors import ProgramError, instruction_error, rent_error
 from emulator.invoke import ComputeMeter, TransactionContext, run_frame
@@ -49,8 +50,9 @@ from emulator.logs import LogCollector
 from emulator.message import AnyTransaction, ResolvedMessage, resolve_message
 from emulator.program import ProgramSpec
 from emulator.rent_state import RentState, rent_state_of, rent_transition_allowed
-from emulator.results import TransactionRecord, TransactionResult
+from emulator.results import InnerInstruction, TransactionRecord, TransactionResult
 from emulator.sysvars import DEFAULT_RENT, clock_bytes, rent_bytes, sysvar_account
+from emulator.token_balances import TokenBalance, token_balances
 
 CLOCK_SYSVAR_ID = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
 RENT_SYSVAR_ID = Pubkey.from_string("SysvarRent111111111111111111111111111111111")
@@ -76,6 +78,7 @@ class Bank:
         ``with_sigverify(false)`` does: for simulations whose parties are all in-process. The status cache still
         refuses a signature it has seen. A bank that takes transactions from outside keeps the default."""
         from emulator.native import DEFAULT_PROGRAMS
+        from emulator.native.genesis_accounts import GENESIS_ACCOUNTS
 
         self._lock = threading.RLock()
         self._ledger: LedgerStore = ledger if ledger is not None else InMemoryLedgerStore()
@@ -99,6 +102,9 @@ class Bank:
         genesis_writes: dict[Pubkey, Account | None] = {}
         for spec in [*DEFAULT_PROGRAMS, *(programs or ())]:
             genesis_writes.update(self._register(spec))
+        for key, account in GENESIS_ACCOUNTS:
+            if key not in self._accounts:
+                genesis_writes[key] = account.copy()
         if FAUCET_KEYPAIR.pubkey() not in self._accounts:
             genesis_writes[FAUCET_KEYPAIR.pubkey()] = Account(FAUCET_LAMPORTS)
         genesis_writes[RENT_SYSVAR_ID] = sysvar_account(rent_bytes(rent), rent)
@@ -393,6 +399,7 @@ class Bank:
                 stored = accounts.get(key)
                 working[key] = stored.copy() if stored is not None else Account(0)
         pre_balances = [working[key].lamports for key in keys]
+        pre_token_balances = token_balances(keys, accounts.get)
         payer = working[keys[0]]
         payer.lamports -= fee
         logs = LogCollector()
@@ -408,8 +415,10 @@ class Bank:
             if err is None:
                 err = self._check_rent_states(message, working, pre_states)
             return_data = context.return_data
+            inner = _inner_instructions(keys, context.invoked)
         else:
             return_data = None
+            inner = []
         if err is None:
             writable = {key for key, is_writable in zip(keys, message.is_writable, strict=True) if is_writable}
             writes = {key: (acc if acc.lamports else None) for key, acc in working.items() if key in writable}
@@ -420,9 +429,9 @@ class Bank:
         post_accounts = (
             [] if commit else [(key, acc.to_solders() if acc.lamports else None) for key, acc in working.items()]
         )
-        result = TransactionResult(signature, err, logs.lines, meter.used, fee, return_data, post_accounts)
+        result = TransactionResult(signature, err, logs.lines, meter.used, fee, return_data, post_accounts, inner)
         if commit:
-            self._commit(tx, message, signature, result, writes, pre_balances)
+            self._commit(tx, message, signature, result, writes, pre_balances, pre_token_balances)
         return result
 
     def _load_programs(self, message: ResolvedMessage) -> TransactionErrorType | None:
@@ -440,6 +449,7 @@ class Bank:
     ) -> TransactionErrorType | None:
         keys = message.account_keys
         for index, ix in enumerate(message.instructions):
+            context.instruction_index = index
             spec = self._programs[keys[ix.program_index]]
             infos = [
                 AccountInfo(keys[i], message.is_signer[i], message.is_writable[i], working[keys[i]])
@@ -471,6 +481,7 @@ class Bank:
         result: TransactionResult,
         writes: dict[Pubkey, Account | None],
         pre_balances: list[int],
+        pre_token_balances: list[TokenBalance],
     ) -> None:
         for key, account in writes.items():
             if account is None:
@@ -486,14 +497,31 @@ class Bank:
         record = TransactionRecord(
             signature,
             block.slot,
-            self._clock.now().unix_timestamp,
+            block.unix_timestamp,  # a transaction's blockTime is its block's, as getBlock reports it
             versioned,
             result,
             pre_balances,
             post_balances,
             keys,
+            pre_token_balances,
+            token_balances(keys, self._accounts.get) if pre_token_balances or TOKEN_PROGRAM_ID in keys else [],
         )
         self._ledger.commit(writes, record)
 
     def epoch_of(self, slot: int) -> int:
         return slot // SLOTS_PER_EPOCH
+
+
+def _inner_instructions(
+    keys: Sequence[Pubkey], invoked: list[tuple[int, Pubkey, list[Pubkey], bytes, int]]
+) -> list[InnerInstruction]:
+    """The CPIs a transaction made, with keys as indices into its message (a CPI may only use those keys)."""
+    if not invoked:
+        return []
+    index_of: dict[Pubkey, int] = {}
+    for i, key in enumerate(keys):
+        index_of.setdefault(key, i)
+    return [
+        InnerInstruction(top, index_of[program], bytes(index_of[key] for key in accounts), data, height)
+        for top, program, accounts, data, height in invoked
+    ]

@@ -81,6 +81,10 @@ class TransactionContext:
         self.logs = logs
         self.return_data: tuple[Pubkey, bytes] | None = None
         self.program_stack: list[Pubkey] = []
+        # Every CPI as it was invoked, for ``meta.innerInstructions``: (top-level index, callee, account keys,
+        # data, stack height). One append per CPI; the bank turns keys into indices only when there are any.
+        self.instruction_index = 0
+        self.invoked: list[tuple[int, Pubkey, list[Pubkey], bytes, int]] = []
 
 
 class Frame:
@@ -160,7 +164,10 @@ class Frame:
             raise InstructionFailure(InstructionErrorFieldless.AccountNotExecutable)
         self.verify()
         tx.return_data = None
-        run_frame(tx, spec, callee_infos, bytes(instruction.data))
+        data = bytes(instruction.data)
+        keys = [info.key for info in callee_infos]
+        tx.invoked.append((tx.instruction_index, callee_id, keys, data, len(tx.program_stack) + 1))
+        run_frame(tx, spec, callee_infos, data)
         self._pre = {key: _PreAccount.of(info.account) for key, info in self._unique.items()}
 
     # -- checks -------------------------------------------------------------------------

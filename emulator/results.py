@@ -10,6 +10,23 @@ from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 from solders.transaction_status import TransactionErrorType
 
+from emulator.token_balances import TokenBalance
+
+
+@dataclass(frozen=True, slots=True)
+class InnerInstruction:
+    """An instruction a program invoked (CPI): which top-level instruction it ran under, and its stack height.
+
+    Accounts and the program are indices into the message's account keys, as Agave's
+    ``meta.innerInstructions`` reports them.
+    """
+
+    index: int
+    program_id_index: int
+    accounts: bytes
+    data: bytes
+    stack_height: int
+
 
 @dataclass(frozen=True, slots=True)
 class TransactionResult:
@@ -22,6 +39,7 @@ class TransactionResult:
     fee: int
     return_data: tuple[Pubkey, bytes] | None = None
     post_accounts: list[tuple[Pubkey, SoldersAccount | None]] = field(default_factory=list)
+    inner_instructions: list[InnerInstruction] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -40,3 +58,5 @@ class TransactionRecord:
     pre_balances: list[int]
     post_balances: list[int]
     account_keys: list[Pubkey]
+    pre_token_balances: list[TokenBalance] = field(default_factory=list)
+    post_token_balances: list[TokenBalance] = field(default_factory=list)

@@ -22,6 +22,7 @@ from emulator.constants import DEFAULT_SLOT_MS
 from validator.accounts_file import AccountFileError, load_account_file
 from validator.finality import Commitment, Finality
 from validator.genesis_mode import LedgerModeMismatch
+from validator.identity import IDENTITY_KEYPAIR
 from validator.ledger_dir import FAUCET_KEYPAIR_FILE, LedgerInUse
 from validator.node import Validator, ValidatorConfig
 from validator.pubsub.limits import (
@@ -187,6 +188,7 @@ def banner(validator: Validator) -> str:
     lines = [
         f"Ledger location: {validator.config.ledger}",
         f"{'Resumed' if validator.resumed else 'Created'} ledger at slot {validator.bank.slot}",
+        f"Identity: {IDENTITY_KEYPAIR.pubkey()}",
         f"Genesis Hash: {GENESIS_HASH}",
         f"Version: {API_VERSION} (psyche-sim)",
         f"Finality: {validator.config.finality.value}",

@@ -34,16 +34,19 @@ from emulator.account import Account
 from emulator.errors import transaction_error_json
 from emulator.ledger import BlockInfo
 from emulator.results import TransactionRecord, TransactionResult
+from validator.ledger_meta_json import (
+    inner_instructions_from_json,
+    inner_instructions_json,
+    token_balances_from_json,
+    token_balances_json,
+)
 
 __all__ = ["SignatureInfo", "SqliteLedgerStore", "Synchronous", "transaction_error_from_json"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CHECKPOINT_INTERVAL_S = 1.0
-# Blocks older than this many slots behind the newest are pruned; a bank needs only the last 151.
-BLOCKS_KEPT = 1024
-_PRUNE_EVERY = 256
 _U64 = 1 << 64
 _I64_MAX = (1 << 63) - 1
 
@@ -76,8 +79,11 @@ CREATE TABLE IF NOT EXISTS transactions (
     return_data BLOB,
     pre_balances TEXT NOT NULL,
     post_balances TEXT NOT NULL,
-    account_keys BLOB NOT NULL
+    account_keys BLOB NOT NULL,
+    inner_instructions TEXT,
+    token_balances TEXT
 );
+CREATE INDEX IF NOT EXISTS transactions_by_slot ON transactions (slot);
 CREATE TABLE IF NOT EXISTS address_signatures (
     address BLOB NOT NULL,
     seq INTEGER NOT NULL,
@@ -90,8 +96,15 @@ _GENESIS_SCHEMA = "CREATE TABLE IF NOT EXISTS genesis (key TEXT PRIMARY KEY, val
 
 _RECORD_COLUMNS = (
     "signature, slot, block_time, wire, err, logs, units, fee, return_program, return_data, "
-    "pre_balances, post_balances, account_keys"
+    "pre_balances, post_balances, account_keys, inner_instructions, token_balances"
 )
+# Schema 1 ledgers lack what getTransaction's meta gained in schema 2; their old rows read back as null.
+_MIGRATIONS = {
+    1: (
+        "ALTER TABLE transactions ADD COLUMN inner_instructions TEXT",
+        "ALTER TABLE transactions ADD COLUMN token_balances TEXT",
+    )
+}
 
 
 class Synchronous(Enum):
@@ -169,12 +182,13 @@ class SqliteLedgerStore:
         self._db.execute(f"PRAGMA synchronous={synchronous.value}")
         self._db.execute("PRAGMA wal_autocheckpoint=0")
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
+        if version not in (0, *_MIGRATIONS, SCHEMA_VERSION):
             raise LedgerSchemaError(f"{path} holds ledger schema {version}; this validator reads {SCHEMA_VERSION}")
+        for statement in _MIGRATIONS.get(version, ()):
+            self._db.execute(statement)
         self._db.executescript(_SCHEMA)
         self._db.executescript(_GENESIS_SCHEMA)
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        self._blocks_since_prune = 0
         self._checkpointer = _BackgroundCheckpointer(path, CHECKPOINT_INTERVAL_S)
 
     def close(self) -> None:
@@ -214,7 +228,7 @@ class SqliteLedgerStore:
             (bytes(result.return_data[0]), result.return_data[1]) if result.return_data else (None, None)
         )
         cursor = self._db.execute(
-            f"INSERT INTO transactions ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO transactions ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 bytes(record.signature),
                 record.slot,
@@ -229,6 +243,8 @@ class SqliteLedgerStore:
                 json.dumps(record.pre_balances),
                 json.dumps(record.post_balances),
                 b"".join(bytes(key) for key in record.account_keys),
+                inner_instructions_json(result.inner_instructions),
+                token_balances_json(record.pre_token_balances, record.post_token_balances),
             ),
         )
         seq = cursor.lastrowid
@@ -242,10 +258,6 @@ class SqliteLedgerStore:
                 "INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?)",
                 (block.slot, block.block_height, bytes(block.blockhash), block.unix_timestamp),
             )
-            self._blocks_since_prune += 1
-            if self._blocks_since_prune >= _PRUNE_EVERY:
-                self._blocks_since_prune = 0
-                self._db.execute("DELETE FROM blocks WHERE slot < ?", (block.slot - BLOCKS_KEPT,))
 
     def accounts(self) -> Iterable[tuple[Pubkey, Account]]:
         with self._lock:
@@ -333,6 +345,64 @@ class SqliteLedgerStore:
             self._db.execute("BEGIN")
             self._db.execute("INSERT OR IGNORE INTO genesis VALUES (?, ?)", (key, value))
 
+    # -- blocks, for getBlock and friends ----------------------------------------------
+    def block(self, slot: int) -> BlockInfo | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM blocks WHERE slot = ?", (slot,)).fetchone()
+        return BlockInfo(row[0], row[1], Hash.from_bytes(row[2]), row[3]) if row is not None else None
+
+    def parent_block(self, slot: int) -> BlockInfo | None:
+        """The newest block before ``slot`` (its parent: the slots between were skipped)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM blocks WHERE slot < ? ORDER BY slot DESC LIMIT 1", (slot,)
+            ).fetchone()
+        return BlockInfo(row[0], row[1], Hash.from_bytes(row[2]), row[3]) if row is not None else None
+
+    def block_slots(self, start: int, end: int, limit: int) -> list[int]:
+        """Slots of the blocks in ``[start, end]``, ascending, at most ``limit``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT slot FROM blocks WHERE slot BETWEEN ? AND ? ORDER BY slot LIMIT ?", (start, end, limit)
+            ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def first_block_slot(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT MIN(slot) FROM blocks").fetchone()
+        return int(row[0] or 0)
+
+    def transactions_in_slot(self, slot: int) -> list[TransactionRecord]:
+        """The block's transactions in the order they executed."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_RECORD_COLUMNS} FROM transactions WHERE slot = ? ORDER BY seq", (slot,)
+            ).fetchall()
+        return [_decode_record(row) for row in rows]
+
+    def transaction_counts(self, first_slot: int, last_slot: int) -> dict[int, int]:
+        """How many transactions each slot in ``[first_slot, last_slot]`` holds (slots with none are absent)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT slot, COUNT(*) FROM transactions WHERE slot BETWEEN ? AND ? GROUP BY slot",
+                (first_slot, last_slot),
+            ).fetchall()
+        return {int(slot): int(count) for slot, count in rows}
+
+    # -- account totals, for getSupply and getLargestAccounts --------------------------
+    def total_lamports(self) -> int:
+        with self._lock:
+            rows = self._db.execute("SELECT lamports FROM accounts").fetchall()
+        return sum(_from_i64(lamports) for (lamports,) in rows)
+
+    def largest_accounts(self, count: int) -> list[tuple[Pubkey, int]]:
+        """The ``count`` accounts holding the most lamports, richest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT pubkey, lamports FROM accounts WHERE lamports >= 0 ORDER BY lamports DESC LIMIT ?", (count,)
+            ).fetchall()
+        return [(Pubkey.from_bytes(key), int(lamports)) for key, lamports in rows]
+
     def transaction_count(self) -> int:
         """Transactions committed since genesis (the sequence number of the newest)."""
         with self._lock:
@@ -341,7 +411,23 @@ class SqliteLedgerStore:
 
 
 def _decode_record(row: tuple[object, ...]) -> TransactionRecord:
-    (signature, slot, block_time, wire, err, logs, units, fee, return_program, return_data, pre, post, keys) = row
+    (
+        signature,
+        slot,
+        block_time,
+        wire,
+        err,
+        logs,
+        units,
+        fee,
+        return_program,
+        return_data,
+        pre,
+        post,
+        keys,
+        inner,
+        tokens,
+    ) = row
     assert isinstance(signature, bytes) and isinstance(wire, bytes) and isinstance(keys, bytes)
     assert isinstance(logs, str) and isinstance(pre, str) and isinstance(post, str)
     assert isinstance(slot, int) and isinstance(block_time, int) and isinstance(units, int) and isinstance(fee, int)
@@ -357,6 +443,7 @@ def _decode_record(row: tuple[object, ...]) -> TransactionRecord:
         units,
         fee,
         returned,
+        inner_instructions=inner_instructions_from_json(inner) if isinstance(inner, str) else [],
     )
     account_keys = [Pubkey.from_bytes(keys[i : i + 32]) for i in range(0, len(keys), 32)]
     return TransactionRecord(
@@ -368,4 +455,5 @@ def _decode_record(row: tuple[object, ...]) -> TransactionRecord:
         json.loads(pre),
         json.loads(post),
         account_keys,
+        *(token_balances_from_json(tokens) if isinstance(tokens, str) else ([], [])),
     )

@@ -24,6 +24,7 @@ from validator.accounts_file import AccountOverride
 from validator.finality import Finality, FinalityPolicy
 from validator.genesis import apply_account_overrides
 from validator.genesis_mode import LedgerModeMismatch, genesis_programs
+from validator.identity import NodeInfo
 from validator.ledger_dir import LedgerDirectory
 from validator.ledger_sqlite import SqliteLedgerStore
 from validator.notifications import NotifyingLedgerStore
@@ -74,8 +75,11 @@ class Validator:
         if not self.resumed:
             apply_account_overrides(self.bank, config.accounts)
         self.finality = FinalityPolicy(config.finality)
-        self._rpc = RpcServer(RpcContext(self.bank, self.store, self.finality), config.rpc_limits)
-        self._pubsub = PubSubServer(self.bank, self.feed, self.finality.lag_slots, limits=config.subscription_limits)
+        node = NodeInfo(bind_address=config.bind_address, rpc_port=config.rpc_port, slot_ms=config.slot_ms)
+        self._rpc = RpcServer(RpcContext(self.bank, self.store, self.finality, node), config.rpc_limits)
+        self._pubsub = PubSubServer(
+            self.bank, self.feed, self.finality.lag_slots, limits=config.subscription_limits, blocks=self.store
+        )
         self._ticker: asyncio.Task[None] | None = None
 
     @property

@@ -8,11 +8,12 @@ participants are heard.
 
 from client.p2p.announcements import PeerAnnouncement, PeerDirectory
 from client.p2p.blobs import BlobStore, blob_hash
-from client.p2p.node import BlobUnavailable, P2PNode
+from client.p2p.node import BlobTooLarge, BlobUnavailable, P2PNode
 from client.p2p.signed import InvalidSignature, SignedMessage
 
 __all__ = [
     "BlobStore",
+    "BlobTooLarge",
     "BlobUnavailable",
     "InvalidSignature",
     "P2PNode",

@@ -1,7 +1,9 @@
 """Peer discovery: each client announces where it serves, signed with its key; peers keep the newest of each.
 
 Only participants are heard: the directory asks ``is_participant`` (the coordinator's client list)
-before it accepts an announcement, as the reference's allowlist admits only the run's clients.
+before it accepts an announcement, as the reference's allowlist admits only the run's clients. The announced
+endpoint must be a plain ``http(s)://HOST:PORT`` (:func:`client.p2p.endpoints.peer_endpoint`), so a participant
+cannot make honest clients send their gossip to an arbitrary URL.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from client.p2p.endpoints import InvalidEndpoint, peer_endpoint
 from client.p2p.signed import InvalidSignature, SignedMessage
 
 __all__ = ["PeerAnnouncement", "PeerDirectory"]
@@ -40,14 +43,10 @@ class PeerAnnouncement:
             payload = json.loads(message.data)
             if payload["kind"] != ANNOUNCEMENT_KIND:
                 raise ValueError(f"not an announcement: {payload['kind']!r}")
-            url, sequence = payload["url"], payload["sequence"]
-            if (
-                not isinstance(url, str)
-                or not url.startswith(("http://", "https://"))
-                or not isinstance(sequence, int)
-            ):
-                raise ValueError("bad url or sequence")
-        except (ValueError, KeyError, TypeError) as exc:
+            url, sequence = peer_endpoint(payload["url"]), payload["sequence"]
+            if not isinstance(sequence, int) or isinstance(sequence, bool) or not 0 <= sequence < 1 << 63:
+                raise ValueError(f"bad sequence {sequence!r}")
+        except (ValueError, KeyError, TypeError, InvalidEndpoint) as exc:
             raise InvalidSignature(f"malformed announcement from {message.sender}: {exc}") from exc
         return cls(message.sender, url, sequence)
 

@@ -2,14 +2,17 @@
 
 Routes: ``POST /gossip`` and ``POST /announce`` take a signed message; ``GET /peers`` lists the
 announcements this node knows; ``GET /blobs/<sha256>`` serves a blob. Gossip is flooded: a message
-seen for the first time is delivered to ``on_message`` and forwarded to up to ``fanout`` other peers,
-so every participant hears it even when nobody knows everybody. Messages from keys that are not
-participants are refused.
+seen for the first time is delivered to ``on_message`` and, if that says it is worth passing on, forwarded to
+up to ``fanout`` other peers, so every participant hears it even when nobody knows everybody. Messages from keys
+that are not participants are refused. Every request to a peer goes to an endpoint checked by
+:func:`client.p2p.endpoints.peer_endpoint`, follows no redirect, and reads its answer within
+:class:`client.p2p.limits.DownloadLimits`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -23,19 +26,27 @@ from solders.pubkey import Pubkey
 
 from client.p2p.announcements import PeerAnnouncement, PeerDirectory
 from client.p2p.blobs import BlobStore, blob_hash
+from client.p2p.limits import DownloadLimits, DownloadRefused, DownloadTooLarge, read_body
 from client.p2p.signed import InvalidSignature, SignedMessage
 
-__all__ = ["P2PNode", "BlobUnavailable"]
+__all__ = ["P2PNode", "BlobTooLarge", "BlobUnavailable"]
 
 log = logging.getLogger(__name__)
 
-MessageHandler = Callable[[SignedMessage], Awaitable[None]]
+MessageHandler = Callable[[SignedMessage], Awaitable[bool]]
+"""Takes a verified message; True if it is worth passing on to other peers."""
 SEEN_MESSAGES_KEPT = 4096
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=5)
+MAX_MESSAGE_BYTES = 64 * 1024  # a signed gossip message or announcement (the reference caps gossip at 4 kB)
+MAX_PEER_LIST_BYTES = 1024 * 1024
 
 
 class BlobUnavailable(RuntimeError):
     """No source served a blob with the expected hash, after every retry."""
+
+
+class BlobTooLarge(BlobUnavailable):
+    """No source served the blob within its size limit, and some offered more: it cannot be a valid blob."""
 
 
 class P2PNode:
@@ -47,7 +58,7 @@ class P2PNode:
         *,
         fanout: int = 8,
         retry_delays: Sequence[float] = (2.0, 4.0, 8.0),
-        blob_timeout: float = 600.0,
+        limits: DownloadLimits | None = None,
         rng: random.Random | None = None,
     ) -> None:
         """``retry_delays`` are the waits between download rounds (the reference's 2 s, 4 s, 8 s)."""
@@ -58,7 +69,7 @@ class P2PNode:
         self._on_message = on_message
         self._fanout = fanout
         self._retry_delays = tuple(retry_delays)
-        self._blob_timeout = aiohttp.ClientTimeout(total=blob_timeout)
+        self.limits = limits or DownloadLimits()
         self._rng = rng or random.Random()
         self._seen: OrderedDict[str, None] = OrderedDict()
         # Announcements are ordered by sequence; starting from the wall clock (ms) lets a restarted client's
@@ -71,7 +82,7 @@ class P2PNode:
     # -- lifecycle --------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0, advertise_host: str | None = None) -> str:
         """Serve on ``host:port`` (0 = any free port); returns the URL peers reach us at."""
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_MESSAGE_BYTES)
         app.add_routes(
             [
                 web.post("/gossip", self._handle_gossip),
@@ -148,8 +159,7 @@ class P2PNode:
         message = await self._verified(request)
         if isinstance(message, web.Response):
             return message
-        if self._remember(message):
-            await self._on_message(message)
+        if self._remember(message) and await self._on_message(message):
             await self._forward("/gossip", message, exclude=message.sender)
         return web.json_response({"ok": True})
 
@@ -184,34 +194,47 @@ class P2PNode:
             return web.json_response({"error": "unknown blob"}, status=404)
         return web.Response(body=data, content_type="application/octet-stream")
 
-    async def fetch_blob(self, digest: str, sources: Sequence[Pubkey], tag: str) -> bytes:
-        """Download a blob from the first source that serves it intact, trying every known peer after ``sources``.
+    async def fetch_blob(
+        self, digest: str, sources: Sequence[Pubkey], tag: str, max_bytes: int, retry: bool = True
+    ) -> bytes:
+        """Download a blob of at most ``max_bytes`` from the first source that serves it intact, trying every known
+        peer after ``sources``.
 
         Any holder can serve a blob, so after the announcer come the other peers, shuffled. A body whose
-        hash differs is discarded. After a full round fails we wait ``retry_delays`` and try again; the blob
-        is kept under ``tag`` once fetched.
+        hash differs, or that breaks the download limits, is discarded and the next holder asked. After a full
+        round fails we wait ``retry_delays`` and try again (unless ``retry`` is False); the blob is kept under
+        ``tag`` once fetched.
         """
         local = self.blobs.get(digest)
         if local is not None:
             return local
-        for delay in (*self._retry_delays, None):
+        too_large: DownloadTooLarge | None = None
+        for delay in (*(self._retry_delays if retry else ()), None):
             urls = self.peers.urls(exclude=self.keypair.pubkey())
             others = [url for key, url in urls.items() if key not in sources]
             self._rng.shuffle(others)
             for url in [urls[key] for key in sources if key in urls] + others:
-                data = await self._get_blob(url, digest)
+                try:
+                    data = await self._get_blob(url, digest, max_bytes)
+                except DownloadTooLarge as exc:
+                    too_large = exc
+                    continue
                 if data is not None and blob_hash(data) == digest:
                     self.blobs.put(data, tag)
                     return data
             if delay is not None:
                 await asyncio.sleep(delay)
+        if too_large is not None:
+            raise BlobTooLarge(f"blob {digest[:16]}… was only offered larger than {max_bytes:,} bytes ({too_large})")
         raise BlobUnavailable(f"blob {digest[:16]}… could not be downloaded from any peer")
 
     # -- HTTP client ------------------------------------------------------------------
     async def _post(self, url: str, route: str, body: bytes) -> None:
         assert self._session is not None, "start the node first"
         try:
-            async with self._session.post(url + route, data=body, timeout=REQUEST_TIMEOUT) as response:
+            async with self._session.post(
+                url + route, data=body, timeout=REQUEST_TIMEOUT, allow_redirects=False
+            ) as response:
                 if response.status >= 400:
                     log.debug("%s%s refused: %s", url, route, await response.text())
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
@@ -220,20 +243,26 @@ class P2PNode:
     async def _get_peer_list(self, url: str) -> list[bytes]:
         assert self._session is not None, "start the node first"
         try:
-            async with self._session.get(url + "/peers", timeout=REQUEST_TIMEOUT) as response:
-                if response.status != 200:
-                    return []
-                listed = await response.json()
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            async with self._session.get(url + "/peers", timeout=REQUEST_TIMEOUT, allow_redirects=False) as response:
+                listed = json.loads(await read_body(response, MAX_PEER_LIST_BYTES, self.limits))
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, DownloadRefused) as exc:
             log.debug("%s/peers unreachable: %s", url, exc)
             return []
         return [item.encode() for item in listed if isinstance(item, str)] if isinstance(listed, list) else []
 
-    async def _get_blob(self, url: str, digest: str) -> bytes | None:
+    async def _get_blob(self, url: str, digest: str, max_bytes: int) -> bytes | None:
         assert self._session is not None, "start the node first"
+        timeout = self.limits.client_timeout()
         try:
-            async with self._session.get(f"{url}/blobs/{digest}", timeout=self._blob_timeout) as response:
-                return await response.read() if response.status == 200 else None
+            async with self._session.get(f"{url}/blobs/{digest}", timeout=timeout, allow_redirects=False) as response:
+                if response.status != 200:
+                    return None  # this peer does not hold it (or will not say): the next one is asked
+                return await read_body(response, max_bytes, self.limits)
+        except DownloadRefused as exc:
+            log.warning("blob %s from %s abandoned: %s", digest[:16], url, exc)
+            if isinstance(exc, DownloadTooLarge):
+                raise
+            return None
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             log.debug("blob %s from %s failed: %s", digest[:16], url, exc)
             return None

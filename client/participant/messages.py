@@ -19,6 +19,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
+from client.p2p.endpoints import InvalidEndpoint, peer_endpoint
 from coordinator_program.core import BatchId
 from coordinator_program.core.types import Committee
 
@@ -28,6 +29,7 @@ __all__ = [
     "TrainingResult",
     "Finished",
     "Broadcast",
+    "Holding",
     "MalformedBroadcast",
     "result_commitment_hash",
     "finished_commitment_hash",
@@ -122,7 +124,8 @@ class Broadcast:
             if "training_result" in body:
                 result = body["training_result"]
                 start, end = result["batch_id"]
-                data = TrainingResult(BatchId(int(start), int(end)), str(result["blob_hash"]), str(result["url"]))
+                url = peer_endpoint(result["url"])
+                data = TrainingResult(BatchId(int(start), int(end)), str(result["blob_hash"]), url)
             else:
                 finished = body["finished"]
                 data = Finished(_unb64(finished["broadcast_merkle"]), bool(finished["warmup"]))
@@ -133,10 +136,51 @@ class Broadcast:
                 int(body["nonce"]),
                 data,
             )
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, InvalidEndpoint) as exc:
             raise MalformedBroadcast(f"malformed broadcast from {sender}: {exc}") from exc
         if not broadcast.commitment.verify(sender):
             raise MalformedBroadcast(f"commitment of {sender} does not verify")
+        return broadcast
+
+
+HOLDING_KIND = "holding"
+
+
+@dataclass(frozen=True)
+class Holding:
+    """The signer holds, and witnessed, the result ``trainer`` announced with ``broadcast`` (the trainer's own bytes).
+
+    A trainer may sign many commitments for one batch, and a client keeps only so many; an honest client that
+    blooms one of them vouches for it with this message, so every client learns every commitment an honest witness
+    blooms, however many others the trainer sent it first (receivers take one vouch per signer, step and batch).
+    """
+
+    trainer: Pubkey
+    broadcast: bytes
+
+    def encode(self) -> bytes:
+        body = {"kind": HOLDING_KIND, "trainer": str(self.trainer), "broadcast": _b64(self.broadcast)}
+        return json.dumps(body, sort_keys=True).encode()
+
+    @classmethod
+    def parse(cls, raw: bytes) -> Holding | None:
+        """The vouch in ``raw``; None when ``raw`` is another message, MalformedBroadcast when it is a broken vouch."""
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return None
+        if not isinstance(body, dict) or body.get("kind") != HOLDING_KIND:
+            return None
+        try:
+            return cls(Pubkey.from_string(body["trainer"]), _unb64(body["broadcast"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MalformedBroadcast(f"malformed vouch: {exc}") from exc
+
+    def announced(self) -> Broadcast:
+        """The trainer's announcement, its commitment checked against the trainer (MalformedBroadcast if not)."""
+        broadcast = Broadcast.decode(self.broadcast, self.trainer)
+        if not isinstance(broadcast.data, TrainingResult):
+            raise MalformedBroadcast("a vouch must carry a training result")
         return broadcast
 
 

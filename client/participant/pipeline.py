@@ -20,7 +20,7 @@ from solders.pubkey import Pubkey
 
 from client.participant.model_setup import TrainingSetup
 from client.participant.result_blob import decode_result, encode_result, read_trainer_nonce
-from client.participant.round_state import RoundState
+from client.participant.round_state import ReceivedResult, RoundState
 from client.train import DistroResult
 from client.train.compression import tensor_bytes
 from client.train.errors import IncompatibleResultError
@@ -54,6 +54,8 @@ class TrainedBatch:
     payload: bytes
     loss: float
     tokens: int
+    tokens_sha256: str
+    """sha256 of the batch's token ids as little-endian int64, row by row: what the data gave, for checking."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,9 @@ class ApplyPlan:
     """The accepted payloads of round ``height`` (in batch order) to apply at ``step``; empty when nothing is.
 
     ``untrained``: batches nobody's result reached consensus for; ``warming_up``: batches whose consensus result
-    came from a trainer still warming up (§4.5), skipped.
+    came from a trainer still warming up (§4.5), skipped; ``unavailable``: batches whose consensus result nobody
+    served this client in time (every honest client that lacks it skips it alike, instead of the reference's
+    fatal ApplyError).
     """
 
     height: int | None
@@ -70,6 +74,7 @@ class ApplyPlan:
     untrained: tuple[BatchId, ...]
     warming_up: tuple[BatchId, ...] = ()
     batches: tuple[BatchId, ...] = ()  # the batch of each payload, for what the log says of one that fails
+    unavailable: tuple[BatchId, ...] = ()
 
 
 def parameter_hash(model: torch.nn.Module) -> str:
@@ -112,31 +117,36 @@ class RoundPipeline:
         self._own_unquantized = []
 
     # -- on the event loop ------------------------------------------------------------
-    def plan_apply(self, coordinator: Coordinator) -> ApplyPlan:
-        """Which results to apply entering this RoundTrain: round h-2's, by the consensus of round h-1's witnesses.
-
-        Raises :class:`DesyncError` when the consensus picked a result we do not hold (§4.5: fatal).
-        """
-        step = int(coordinator.progress.step)
+    def consensus(self, coordinator: Coordinator) -> dict[BatchId, ReceivedResult | None] | None:
+        """Per batch of round h-2, the result round h-1's witnesses agree on; None when nothing is applied now."""
         target = self.previous
         if self.current is None or self.current.height == 0 or target is None:
-            return ApplyPlan(None, step, (), ())
+            return None
         attesting = previous_round(coordinator)
         witnesses = list(attesting.witnesses) if attesting is not None else []
         if not witnesses:
-            return ApplyPlan(target.height, step, (), tuple(target.assignments))
+            return dict.fromkeys(target.assignments)
         quorum = coordinator_witness_quorum(coordinator, len(witnesses))
-        chosen = target.consensus([w.broadcast_bloom for w in witnesses], quorum)
+        return target.consensus([w.broadcast_bloom for w in witnesses], quorum)
+
+    def plan_apply(self, coordinator: Coordinator) -> ApplyPlan:
+        """Which results to apply entering this RoundTrain: round h-2's, by the consensus of round h-1's witnesses."""
+        step = int(coordinator.progress.step)
+        chosen = self.consensus(coordinator)
+        if chosen is None or self.previous is None:
+            return ApplyPlan(None, step, (), ())
         payloads: list[bytes] = []
         untrained: list[BatchId] = []
         warming_up: list[BatchId] = []
         applied: list[BatchId] = []
+        unavailable: list[BatchId] = []
         for batch, received in chosen.items():
             if received is None:
                 untrained.append(batch)
                 continue
             if received.payload is None:
-                raise DesyncError(f"the consensus result for batch {batch} of step {target.step} was never downloaded")
+                unavailable.append(batch)
+                continue
             try:
                 warming = from_warming_up_trainer(received.payload, coordinator.model.llm)
             except IncompatibleResultError:
@@ -146,7 +156,15 @@ class RoundPipeline:
                 continue
             payloads.append(received.payload)
             applied.append(batch)
-        return ApplyPlan(target.height, step, tuple(payloads), tuple(untrained), tuple(warming_up), tuple(applied))
+        return ApplyPlan(
+            self.previous.height,
+            step,
+            tuple(payloads),
+            tuple(untrained),
+            tuple(warming_up),
+            tuple(applied),
+            tuple(unavailable),
+        )
 
     def rotate(self, coordinator: Coordinator) -> RoundState:
         """Start the round state of the coordinator's current round (no batches once the epoch's last step is set)."""
@@ -209,6 +227,9 @@ class RoundPipeline:
             assert output.result is not None
             own.append(output.result)
             payload = encode_result(output.result.for_transmission(self.setup.quantize_1bit), output.nonce)
-            trained.append(TrainedBatch(batch, payload, output.loss, tokens.numel()))
+            digest = hashlib.sha256(
+                tokens.cpu().to(torch.int64).contiguous().numpy().astype("<i8").tobytes()
+            ).hexdigest()
+            trained.append(TrainedBatch(batch, payload, output.loss, tokens.numel(), digest))
         self._own_unquantized = own
         return trained

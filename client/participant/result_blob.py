@@ -14,6 +14,8 @@ model comes from peers (§4.5).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -22,7 +24,7 @@ from client.train.compression import PackedTensor, ValueKind
 from client.train.distro import DistroResult
 from client.train.errors import IncompatibleResultError
 
-__all__ = ["encode_result", "decode_result", "read_trainer_nonce"]
+__all__ = ["TensorLayout", "encode_result", "decode_result", "framed_header", "read_trainer_nonce"]
 
 HEADER_LENGTH_BYTES = 4
 
@@ -30,21 +32,42 @@ HEADER_LENGTH_BYTES = 4
 def encode_result(result: DistroResult, trainer_nonce: int) -> bytes:
     """The blob of a (transmission-ready) result trained by a trainer at ``trainer_nonce``."""
     packed = result.pack()
+    layouts = [
+        TensorLayout(p.value_kind, p.value_shape, p.xshape, p.totalk, len(p.index_bytes), len(p.value_bytes))
+        for p in packed
+    ]
+    body = b"".join(p.index_bytes + p.value_bytes for p in packed)
+    return framed_header(layouts, trainer_nonce) + body
+
+
+@dataclass(frozen=True)
+class TensorLayout:
+    """What the header says of one tensor: its value kind and shape, encoded shape, and byte lengths."""
+
+    value_kind: ValueKind
+    value_shape: tuple[int, ...]
+    xshape: tuple[int, ...]
+    totalk: int
+    index_len: int
+    value_len: int
+
+
+def framed_header(layouts: Sequence[TensorLayout], trainer_nonce: int) -> bytes:
+    """The blob's length-prefixed JSON header (so a receiver can compute an honest blob's size without one)."""
     tensors = [
         {
-            "kind": p.value_kind.value,
-            "value_shape": list(p.value_shape),
-            "xshape": list(p.xshape),
-            "totalk": p.totalk,
-            "index_len": len(p.index_bytes),
-            "value_len": len(p.value_bytes),
+            "kind": t.value_kind.value,
+            "value_shape": list(t.value_shape),
+            "xshape": list(t.xshape),
+            "totalk": t.totalk,
+            "index_len": t.index_len,
+            "value_len": t.value_len,
         }
-        for p in packed
+        for t in layouts
     ]
     header = {"trainer_nonce": trainer_nonce, "tensors": tensors}
     raw_header = json.dumps(header, separators=(",", ":")).encode()
-    body = b"".join(p.index_bytes + p.value_bytes for p in packed)
-    return len(raw_header).to_bytes(HEADER_LENGTH_BYTES, "big") + raw_header + body
+    return len(raw_header).to_bytes(HEADER_LENGTH_BYTES, "big") + raw_header
 
 
 def _header(blob: bytes) -> tuple[dict[str, Any], int]:

@@ -17,13 +17,24 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import assert_never
 
 from solders.pubkey import Pubkey
 
 from client.chain.backend import TransactionFailed
 from client.p2p import BlobUnavailable, P2PNode, SignedMessage
+from client.p2p.limits import DownloadLimits
+from client.participant.adversary import Adversary, adversary_named
 from client.participant.chain_link import CoordinatorLink
-from client.participant.checkpoints import delete_old_checkpoints, write_checkpoint
+from client.participant.checkpoints import (
+    CheckpointCorrupt,
+    SavedCheckpoint,
+    checkpoint_steps,
+    delete_old_checkpoints,
+    read_checkpoint,
+    write_checkpoint,
+)
+from client.participant.early_messages import EarlyMessages
 from client.participant.hub_upload import HubUploads
 from client.participant.logs import emit
 from client.participant.merkle import EMPTY_ROOT
@@ -32,14 +43,25 @@ from client.participant.messages import (
     Commitment,
     CommitteeClaim,
     Finished,
+    Holding,
     MalformedBroadcast,
     TrainingResult,
     finished_commitment_hash,
     result_commitment_hash,
 )
+from client.participant.model_recovery import DEFAULT_OFFER_WAIT_S, WeightsSource, pointing_hint, weights_source
 from client.participant.model_setup import TrainingSetup, load_training_setup, pick_device
-from client.participant.model_sharing import ModelOffer, choose_offer, load_parameters, parameters_blob
+from client.participant.model_sharing import (
+    ModelOffer,
+    choose_offer,
+    load_parameters,
+    max_parameters_blob_bytes,
+    parameters_blob,
+)
+from client.participant.peerless import peerless_hint
 from client.participant.pipeline import DesyncError, RoundPipeline, TrainedBatch, parameter_hash
+from client.participant.result_checks import ResultRules
+from client.participant.result_exchange import ResultExchange
 from client.participant.round_state import RoundState
 from client.participant.steps import Action, ActiveStep, next_move
 from client.participant.ticking import should_tick
@@ -50,15 +72,14 @@ from client.participant.witnessing import (
     witness_metadata,
     witness_proof,
 )
-from coordinator_program.core import coordinator_cold_start_warmup_bounds
-from coordinator_program.core.types import CheckpointTag, Committee, Coordinator, MerkleRoot, RunState
+from coordinator_program.core import BatchId, coordinator_cold_start_warmup_bounds
+from coordinator_program.core.types import Committee, Coordinator, MerkleRoot, RunState
 from coordinator_program.state.clients_state import find_client, pending_client_ids
 from coordinator_program.state.coordinator_account import CoordinatorAccount
 
 __all__ = ["ClientOptions", "ExitReason", "RoundRecord", "TrainingClient"]
 
 log = logging.getLogger(__name__)
-EARLY_MESSAGES_KEPT = 1024
 
 
 class ExitReason(Enum):
@@ -73,17 +94,23 @@ class ClientOptions:
 
     device: str = "auto"
     data_dir: Path | None = None
-    checkpoint_dir: Path | None = None
-    hub_repo: str | None = None  # a local hub repository (needs checkpoint_dir): upload each checkpoint there
+    data_cache_dir: Path | None = None  # where Http data is kept, so a restart does not download it again
+    checkpoint_dir: Path | None = None  # keep each epoch's weights there, and restart from them (None: nowhere)
+    hub_repo: str | None = None  # a Hub repo id or local directory (needs checkpoint_dir): upload checkpoints there
     keep_steps: int | None = None  # with checkpoint_dir: delete all but the newest this many (None keeps them all)
+    offer_wait: float = DEFAULT_OFFER_WAIT_S  # from epoch 1, how long peers may take to offer before a Hub load
     p2p_host: str = "127.0.0.1"
     p2p_port: int = 0
     bootstrap_peers: tuple[str, ...] = ()
     poll_interval: float = 0.5
     rebroadcast_interval: float = 10.0
     download_retry_delays: tuple[float, ...] = (2.0, 4.0, 8.0)
-    apply_wait: float = 30.0
+    download_limits: DownloadLimits = DownloadLimits()
+    apply_wait: float = 30.0  # the longest wait for a round's downloads, and for fetching a consensus result, at apply
+    early_messages_per_peer: int = 16
+    early_steps_ahead: int = 2
     seed: int | None = None
+    adversary: str | None = None  # tests and benchmarks only: a named misbehaviour (client.participant.adversary)
 
 
 @dataclass(frozen=True)
@@ -118,6 +145,13 @@ class _Gossip:
     last_sent: float = 0.0
 
 
+def _report_skipped(event: str, batches: tuple[BatchId, ...], step: int, why: str) -> None:
+    """Log the batches of ``step`` whose results are not applied, and why."""
+    if batches:
+        names = [str(batch) for batch in batches]
+        emit(event, f"skipped the results for batches {names} of step {step}: {why}", batch_ids=names)
+
+
 class TrainingClient:
     """One participant of one run."""
 
@@ -127,17 +161,21 @@ class TrainingClient:
         self.me: Pubkey = link.me
         self.rng = random.Random(options.seed)
         self.node = P2PNode(
-            link.wallet, self._is_participant, self._on_message, retry_delays=options.download_retry_delays
+            link.wallet,
+            self._is_participant,
+            self._on_message,
+            retry_delays=options.download_retry_delays,
+            limits=options.download_limits,
         )
+        early = EarlyMessages(options.early_messages_per_peer, options.early_steps_ahead)
+        self.exchange = ResultExchange(self.node, self.me, early, options.apply_wait)
+        self.adversary: Adversary | None = adversary_named(options.adversary, self)
         self.rounds: list[RoundRecord] = []
         self.account: CoordinatorAccount | None = None
         self.setup: TrainingSetup | None = None
         self.pipeline: RoundPipeline | None = None
         self._step = ActiveStep.Warmup
         self._work: _RoundWork | None = None
-        self._downloads: dict[int, list[asyncio.Task[None]]] = {}
-        self._early: list[tuple[Pubkey, Broadcast]] = []
-        self._seen: set[tuple[bytes, int, bytes, bool]] = set()
         self._warmup_finished: dict[int, set[Pubkey]] = {}
         self._warmup_witnessed: set[int] = set()
         self._finished_sent: set[int] = set()
@@ -149,6 +187,7 @@ class TrainingClient:
         self._offers: dict[int, dict[Pubkey, ModelOffer]] = {}
         self._warmup_epochs: set[int] = set()
         self._weights_epoch: int | None = None
+        self._model_wait_since: dict[int, float] = {}
         self._my_offer: ModelOffer | None = None
         self._uploads = None if options.hub_repo is None else HubUploads(options.hub_repo, link)
         self._last_offer = 0.0
@@ -160,6 +199,8 @@ class TrainingClient:
         self.account = await self.link.connect()
         url = await self.node.start(self.options.p2p_host, self.options.p2p_port)
         emit("p2p_started", f"serving blobs and gossip at {url}", url=url)
+        if self.adversary is not None:
+            await self.adversary.started()
         try:
             while not stop.is_set():
                 self.account = await self.link.read()
@@ -193,12 +234,10 @@ class TrainingClient:
     async def _shutdown(self) -> None:
         if self._uploads is not None:
             await self._uploads.wait()  # an interrupted client still finishes its uploads and their checkpoint (§4.8)
-        tasks = [task for tasks in self._downloads.values() for task in tasks]
+        await self.exchange.close()
         if self._work is not None:
-            tasks.append(self._work.task)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            self._work.task.cancel()
+            await asyncio.gather(self._work.task, return_exceptions=True)
         await self.node.stop()
 
     # -- the coordinator ----------------------------------------------------------------
@@ -240,6 +279,7 @@ class TrainingClient:
             await self.link.join()
             emit("joined", f"joined run {self.link.run_id} for epoch {int(coordinator.progress.epoch)}")
         except TransactionFailed as exc:
+            await self.link.authorization()  # NotAuthorizedToJoin when the authorization was withdrawn meanwhile
             log.warning("join_run failed: %s", exc)
 
     async def _maybe_tick(self, account: CoordinatorAccount) -> None:
@@ -314,40 +354,70 @@ class TrainingClient:
 
     # -- warmup ---------------------------------------------------------------------------
     async def _ensure_model(self, coordinator: Coordinator) -> TrainingSetup | None:
-        """The model, loaded once per process: built from the run's seed in epoch 0, from peers later (§4.7).
+        """The model: from the run's checkpoint in epoch 0; later from our own checkpoint of the last epoch, from
+        peers (§4.7), or from the run's checkpoint, in that order (:mod:`client.participant.model_recovery`).
 
         None while a joiner still waits for the epoch's clients to offer the current weights.
         """
         epoch = int(coordinator.progress.epoch)
         if self.setup is not None and self._weights_epoch == epoch:
             return self.setup
+        saved: SavedCheckpoint | None = None
+        sized: TrainingSetup | None = None  # built early when its size must bound a download
         shared: bytes | None = None
         description = ""
-        kind = CheckpointTag(coordinator.model.llm.checkpoint.kind)
-        if epoch > 0 and kind in (CheckpointTag.P2P, CheckpointTag.Dummy):
+        if epoch > 0:
+            saved = await self._own_checkpoint(coordinator)
             clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients} - {self.me}
-            chosen = choose_offer(self._offers.get(epoch, {}), clients)
-            if chosen is None:
-                return None
-            digest, sources = chosen
-            try:
-                shared = await self.node.fetch_blob(digest, sources, "model-share")
-            except BlobUnavailable as exc:
-                log.warning("shared model: %s", exc)
-                return None
-            description = f"P2P({digest[:16]}… from {len(sources)} peers)"
-        device = pick_device(self.options.device)
-        setup = self.setup
-        if setup is None:
-            setup = await asyncio.to_thread(
-                load_training_setup, coordinator.model, self.link.run_id, device, self.options.data_dir
+            offers = self._offers.get(epoch, {})
+            chosen = choose_offer(offers, clients)
+            waited = time.monotonic() - self._model_wait_since.setdefault(epoch, time.monotonic())
+            source = weights_source(
+                int(coordinator.progress.step) - 1,
+                None if saved is None else saved.step,
+                None if chosen is None else offers[chosen[1][0]].step,
+                waited,
+                self.options.offer_wait,
+                coordinator.model.llm.checkpoint,
             )
+            match source:
+                case WeightsSource.Wait:
+                    return None
+                case WeightsSource.Own:
+                    assert saved is not None
+                    shared = saved.blob
+                    description = f"checkpoint {saved.directory} (sha256 {saved.digest[:16]}…)"
+                case WeightsSource.Peers:
+                    assert chosen is not None
+                    saved, (digest, sources) = None, chosen
+                    sized = self.setup or await self._load_setup(coordinator)  # its size bounds the download
+                    try:
+                        limit = max_parameters_blob_bytes(sized.trainer.model)
+                        shared = await self.node.fetch_blob(digest, sources, "model-share", limit)
+                    except BlobUnavailable as exc:
+                        log.warning("shared model: %s", exc)
+                        return None
+                    description = f"P2P({digest[:16]}… from {len(sources)} peers)"
+                case WeightsSource.Run:
+                    saved, self.setup = None, None  # the run's checkpoint, not whatever this process held before
+                case _:
+                    assert_never(source)
+        setup = self.setup or sized
+        if setup is None:
+            setup = await self._load_setup(coordinator, saved.directory if saved is not None else None)
+        device = setup.trainer.device
         if shared is not None:
             await asyncio.to_thread(load_parameters, setup.trainer.model, shared)
             setup.checkpoint = description
+        if saved is not None:  # seed the others: offer our checkpoint as the epoch's starting weights
+            self.node.blobs.drop_tags(lambda tag: tag == "model-share")
+            self._my_offer = ModelOffer(epoch, self.node.blobs.put(saved.blob, "model-share"), step=saved.step)
         self.setup = setup
         self._weights_epoch = epoch
         self.pipeline = RoundPipeline(self.me, setup, self.rng)
+        if setup.trainer.distro is not None:
+            total_steps = int(coordinator.config.total_steps)
+            self.exchange.rules = ResultRules.for_trainer(setup.trainer.distro, setup.trainer.schedule, total_steps)
         emit(
             "loaded_model",
             f"loaded model {setup.checkpoint} ({setup.trainer.model.num_parameters():,} parameters) on {device}",
@@ -357,6 +427,38 @@ class TrainingClient:
             tp=1,
         )
         return setup
+
+    async def _load_setup(self, coordinator: Coordinator, checkpoint: Path | None = None) -> TrainingSetup:
+        """Build the run's model, trainer and data (from ``checkpoint``, a local checkpoint directory, if given)."""
+        device = pick_device(self.options.device)
+        return await asyncio.to_thread(
+            load_training_setup,
+            coordinator.model,
+            self.link.run_id,
+            device,
+            self.options.data_dir,
+            self.options.data_cache_dir,
+            checkpoint,
+        )
+
+    async def _own_checkpoint(self, coordinator: Coordinator) -> SavedCheckpoint | None:
+        """Our newest checkpoint up to the last completed step (ideally that step's: the epoch's starting weights),
+        if we wrote one and it is intact; a corrupt one is reported and passed over."""
+        root = self.options.checkpoint_dir
+        if root is None:
+            return None
+        latest = int(coordinator.progress.step) - 1
+        account = str(self.link.keys.account)
+        for step in sorted((s for s in checkpoint_steps(root, self.link.run_id) if s <= latest), reverse=True):
+            try:
+                saved = await asyncio.to_thread(read_checkpoint, root, self.link.run_id, step)
+            except CheckpointCorrupt as exc:
+                log.warning("not resuming from our checkpoint of step %d: %s", step, exc)
+                continue
+            if saved is not None and saved.metadata.get("coordinator") == account:
+                return saved
+            log.warning("not resuming from %s: it belongs to another run of the same id", root)
+        return None
 
     async def _warmup(self, coordinator: Coordinator) -> None:
         """Load the model, say Finished(warmup) to everyone, and once everyone did, send the warmup witness."""
@@ -383,8 +485,18 @@ class TrainingClient:
     async def _start_training(self, coordinator: Coordinator) -> None:
         """Entering RoundTrain: health checks, apply round h-2, rotate, start training our batches (§1.5)."""
         setup = await self._ensure_model(coordinator)
+        hint = self._peerless_hint(coordinator)
         if setup is None or self.pipeline is None:
-            raise DesyncError("training started before this client had the model")
+            step = int(coordinator.progress.step) - 1
+            missing = (
+                f"training started before this client had the model: no client of epoch "
+                f"{int(coordinator.progress.epoch)} offered the weights of step {step}, and this client holds no "
+                f"checkpoint of it; if no client holds them any more, the run owner can "
+                f"{pointing_hint(self.link.run_id, step, self.options.checkpoint_dir)}"
+            )
+            raise DesyncError(missing if hint is None else f"{missing}. {hint}")
+        if hint is not None:
+            emit("no_peers", hint, epoch=int(coordinator.progress.epoch), step=int(coordinator.progress.step))
         await self._finish_work()
         step = int(coordinator.progress.step)
         self.node.blobs.drop_tags(lambda tag: tag.startswith("distro-result_") and int(tag.split("_")[1]) < step - 2)
@@ -392,21 +504,14 @@ class TrainingClient:
         await self._health_checks(coordinator)
         previous = self.pipeline.previous
         if previous is not None:
-            await self._settle_downloads(previous.height)
+            await self.exchange.settle(previous.height, self.options.apply_wait)
+            chosen = self.pipeline.consensus(coordinator)
+            if chosen is not None:
+                await self.exchange.fetch_chosen(previous, chosen)
         plan = self.pipeline.plan_apply(coordinator)
-        if plan.untrained:
-            emit(
-                "untrained_batches",
-                f"untrained batches {[str(b) for b in plan.untrained]} of step {step - 2}",
-                batch_ids=[str(b) for b in plan.untrained],
-            )
-        if plan.warming_up:
-            emit(
-                "warming_up_batches",
-                f"skipped the results for batches {[str(b) for b in plan.warming_up]} of step {step - 2}: "
-                "their trainers are still warming up",
-                batch_ids=[str(b) for b in plan.warming_up],
-            )
+        _report_skipped("untrained_batches", plan.untrained, step - 2, "no result reached the witnesses' quorum")
+        _report_skipped("warming_up_batches", plan.warming_up, step - 2, "their trainers are still warming up")
+        _report_skipped("unavailable_batches", plan.unavailable, step - 2, "nobody served the agreed result in time")
         current = self.pipeline.rotate(coordinator)
         self._replay_early(current)
         batches = self.pipeline.own_batches()
@@ -431,14 +536,28 @@ class TrainingClient:
             index = self._my_index(coordinator)
             proof = current.selection.get_committee(index)
             claim = CommitteeClaim(Committee(proof.committee), int(proof.position), int(proof.index))
+            publish = self.publish if self.adversary is None else self.adversary.publish
             for item in trained:
-                digest = self.node.blobs.put(item.payload, f"distro-result_{step}")
-                result = TrainingResult(item.batch, digest, self.node.url)
-                await self._announce(step, claim, result_commitment_hash(step, item.batch, item.payload), result)
-                current.record_payload(item.batch, self.me, item.payload)
+                emit(
+                    "trained_batch",
+                    f"trained batch {item.batch} of step {step}",
+                    step=step,
+                    batch_start=item.batch.start,
+                    batch_end=item.batch.end,
+                    tokens_sha256=item.tokens_sha256,
+                )
+                await publish(current, claim, item.batch, item.payload)
             self._work.done = True
 
         self._work = _RoundWork(current.height, asyncio.create_task(work()))
+
+    async def publish(self, current: RoundState, claim: CommitteeClaim, batch: BatchId, payload: bytes) -> None:
+        """Serve our result for ``batch`` of the current round, announce it, and record it like a peer's."""
+        step = current.step
+        digest = self.node.blobs.put(payload, f"distro-result_{step}")
+        result = TrainingResult(batch, digest, self.node.url)
+        await self._announce(step, claim, result_commitment_hash(step, batch, payload), result)
+        current.record_payload(batch, self.me, payload)
 
     async def _finish_work(self) -> None:
         """Wait for the round's training to end (it raises here if it failed)."""
@@ -446,15 +565,6 @@ class TrainingClient:
             await self._work.task
         if self._work is not None and self._work.task.done() and not self._work.task.cancelled():
             self._work.task.result()
-
-    async def _settle_downloads(self, height: int) -> None:
-        """Give the downloads of round ``height`` time to finish before its results are applied."""
-        tasks = self._downloads.pop(height, [])
-        if tasks:
-            await asyncio.wait(tasks, timeout=self.options.apply_wait)
-        for other in [h for h in self._downloads if h < height]:
-            for task in self._downloads.pop(other):
-                task.cancel()
 
     async def _start_witness(self, coordinator: Coordinator) -> None:
         """RoundTrain is over: finish training, log the round, and witness now if elected and not yet done."""
@@ -484,24 +594,27 @@ class TrainingClient:
         )
 
     async def _start_cooldown(self, coordinator: Coordinator) -> None:
+        """Keep the epoch's weights: on disk (the checkpoint a restart resumes from, uploaded if asked) and as the
+        blob offered to the next epoch's joiners; both are the same bytes, so their hash is the same too."""
         await self._finish_work()
-        if self.options.checkpoint_dir is not None and self.setup is not None:
-            step = int(coordinator.progress.step) - 1
-            model, files = self.setup.trainer.model, self.setup.checkpoint_files
-            path = await asyncio.to_thread(
-                write_checkpoint, model, self.options.checkpoint_dir, self.link.run_id, step, files
-            )
+        if self.setup is None:
+            return
+        step, run_id = int(coordinator.progress.step) - 1, self.link.run_id
+        account = str(self.link.keys.account)  # names this run, where a run id can be reused by a new run
+        model = self.setup.trainer.model
+        blob = await asyncio.to_thread(parameters_blob, model, run_id=run_id, step=str(step), coordinator=account)
+        if self.options.checkpoint_dir is not None:
+            root, files = self.options.checkpoint_dir, self.setup.checkpoint_files
+            path = await asyncio.to_thread(write_checkpoint, blob, root, run_id, step, files)
             emit("checkpoint", f"wrote checkpoint {path}", path=str(path), step=step)
             if self._uploads is not None:
                 self._uploads.start(path.parent, step)
             if self.options.keep_steps is not None:
-                root, run_id, keep = self.options.checkpoint_dir, self.link.run_id, self.options.keep_steps
-                await asyncio.to_thread(delete_old_checkpoints, root, run_id, keep)
-        if self.setup is not None:
-            blob = await asyncio.to_thread(parameters_blob, self.setup.trainer.model)
-            self.node.blobs.drop_tags(lambda tag: tag == "model-share")
-            self._my_offer = ModelOffer(int(coordinator.progress.epoch) + 1, self.node.blobs.put(blob, "model-share"))
-            self._weights_epoch = int(coordinator.progress.epoch) + 1
+                await asyncio.to_thread(delete_old_checkpoints, root, run_id, self.options.keep_steps)
+        self.node.blobs.drop_tags(lambda tag: tag == "model-share")
+        digest = self.node.blobs.put(blob, "model-share")
+        self._my_offer = ModelOffer(int(coordinator.progress.epoch) + 1, digest, step=step)
+        self._weights_epoch = int(coordinator.progress.epoch) + 1
 
     async def _offer_model(self, coordinator: Coordinator) -> None:
         """In Warmup, tell joiners (again, every rebroadcast interval) where the epoch's starting weights are."""
@@ -573,6 +686,8 @@ class TrainingClient:
     # -- every poll -----------------------------------------------------------------------
     async def _housekeeping(self, coordinator: Coordinator) -> None:
         now = time.monotonic()
+        if self.adversary is not None:
+            await self.adversary.each_poll(coordinator)
         if now - self._last_announce >= max(1.0, self.options.poll_interval) and self._missing_peers(coordinator):
             self._last_announce = now
             await self.node.bootstrap(self.options.bootstrap_peers)
@@ -582,6 +697,12 @@ class TrainingClient:
             self._gossip.last_sent = now
             for broadcast in self._gossip.live:
                 await self.node.gossip(dataclasses.replace(broadcast, nonce=broadcast.nonce + 1).encode())
+
+    def _peerless_hint(self, coordinator: Coordinator) -> str | None:
+        """Why we hear nobody, when the epoch has other clients and we know none of them (peerless_hint)."""
+        others = sum(bytes(c.id.signer) != bytes(self.me) for c in coordinator.epoch_state.clients)
+        known = len(self.node.peers.urls(exclude=self.me))
+        return peerless_hint(self.link.run_id, known, others, self.options.bootstrap_peers)
 
     def _missing_peers(self, coordinator: Coordinator) -> bool:
         """Some client of the epoch (or our own announcement) is not yet known: announce again."""
@@ -616,7 +737,7 @@ class TrainingClient:
         """Sign, record locally like a peer's, and gossip one announcement."""
         commitment = Commitment.sign(self.link.wallet, data_hash)
         broadcast = Broadcast(step, claim, commitment, self.rng.getrandbits(32), data)
-        self._seen.add((bytes(self.me), step, data_hash, self._is_warmup(broadcast)))
+        self.exchange.remember(self.me, broadcast, self._is_warmup(broadcast))
         self._route(self.me, broadcast)
         self._gossip.live.append(broadcast)
         await self.node.gossip(broadcast.encode())
@@ -626,54 +747,39 @@ class TrainingClient:
     def _is_warmup(broadcast: Broadcast) -> bool:
         return isinstance(broadcast.data, Finished) and broadcast.data.warmup
 
-    async def _on_message(self, message: SignedMessage) -> None:
+    async def _on_message(self, message: SignedMessage) -> bool:
+        """A verified gossip message; True if it was taken, so the node relays it (each one once)."""
         offer = ModelOffer.parse(message.data)
         if offer is not None:
             self._offers.setdefault(offer.epoch, {})[message.sender] = offer
-            return
+            return True
         try:
+            holding = Holding.parse(message.data)
+            if holding is not None:
+                rounds = (self.pipeline.current, self.pipeline.previous) if self.pipeline is not None else ()
+                return self.exchange.take_vouch(message.sender, holding, rounds)
             broadcast = Broadcast.decode(message.data, message.sender)
         except MalformedBroadcast as exc:
             log.warning("dropped gossip: %s", exc)
-            return
-        key = (bytes(message.sender), broadcast.step, broadcast.commitment.data_hash, self._is_warmup(broadcast))
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        self._route(message.sender, broadcast)
+            return False
+        warmup = self._is_warmup(broadcast)
+        if self.exchange.is_known(message.sender, broadcast, warmup):
+            return False
+        taken = self._route(message.sender, broadcast)
+        if taken:
+            self.exchange.remember(message.sender, broadcast, warmup)
+        return taken
 
-    def _route(self, sender: Pubkey, broadcast: Broadcast) -> None:
-        """Record an announcement in the round it belongs to; keep it for later if that round has not begun."""
+    def _route(self, sender: Pubkey, broadcast: Broadcast) -> bool:
+        """Record an announcement in the round it belongs to, or keep it for later; True if taken."""
         if self._is_warmup(broadcast):
             self._warmup_finished.setdefault(broadcast.step, set()).add(sender)
-            return
+            return True
         pipeline = self.pipeline
-        current = pipeline.current if pipeline is not None else None
-        previous = pipeline.previous if pipeline is not None else None
-        target = next((r for r in (current, previous) if r is not None and r.step == broadcast.step), None)
-        if target is None:
-            if (current is None or broadcast.step > current.step) and len(self._early) < EARLY_MESSAGES_KEPT:
-                self._early.append((sender, broadcast))
-            return
-        rejection = target.accept(sender, broadcast)
-        if rejection is not None:
-            log.debug("announcement of %s for step %d not recorded: %s", sender, broadcast.step, rejection.value)
-            return
-        if isinstance(broadcast.data, TrainingResult) and sender != self.me:
-            task = asyncio.create_task(self._download(target, sender, broadcast.data))
-            self._downloads.setdefault(target.height, []).append(task)
+        rounds = (pipeline.current, pipeline.previous) if pipeline is not None else ()
+        step = int(self.account.state.coordinator.progress.step) if self.account is not None else 0
+        return self.exchange.route(sender, broadcast, rounds, step)
 
     def _replay_early(self, current: RoundState) -> None:
-        early, self._early = self._early, []
-        for sender, broadcast in early:
-            if broadcast.step >= current.step:
-                self._route(sender, broadcast)
-
-    async def _download(self, round_state: RoundState, sender: Pubkey, result: TrainingResult) -> None:
-        try:
-            payload = await self.node.fetch_blob(result.blob_hash, [sender], f"distro-result_{round_state.step}")
-        except BlobUnavailable as exc:
-            log.warning("result of %s for batch %s: %s", sender, result.batch_id, exc)
-            return
-        if not round_state.record_payload(result.batch_id, sender, payload):
-            log.warning("result of %s for batch %s does not match its commitment: dropped", sender, result.batch_id)
+        for sender, broadcast in self.exchange.replay_early(current):
+            self._route(sender, broadcast)

@@ -84,6 +84,11 @@ class Distro:
         """The residuals, in parameter order (read-only use: tests, statistics, checkpoints)."""
         return tuple(self._deltas)
 
+    @property
+    def encoded_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """Each parameter's DCT-encoded shape (a result's ``xshape``), in parameter order."""
+        return tuple(self._xshapes)
+
     def zero_optim(self) -> None:
         """Forget the residuals (a cold-start epoch zeroes them at round height 0)."""
         for delta in self._deltas:

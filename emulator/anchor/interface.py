@@ -90,13 +90,25 @@ class Instruction:
 
 
 @dataclass(frozen=True, slots=True)
+class ZeroCopyAccount:
+    """An ``#[account(zero_copy)]`` account: raw ``repr(C)`` memory, not Borsh, listed in the 0.30 IDL with its
+    layout (fields after the discriminator, each an IDL 0.30 type expression, padding included)."""
+
+    name: str
+    fields: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ProgramInterface:
     """Everything a program exposes: what the legacy IDL lists, plus the handlers behind it.
 
     ``accounts`` are the struct classes stored in accounts (discriminator ``account:<Name>``);
     ``types`` lists extra user types the IDL must carry beyond those reachable from instructions,
     accounts and events (which are collected automatically); ``errors`` is the program's
-    :class:`ErrorCodeEnum`, numbered from 6000.
+    :class:`ErrorCodeEnum`, numbered from 6000. ``version`` and ``description`` are the crate's
+    (``Cargo.toml``), as the 0.30 IDL's ``metadata`` carries them; ``zero_copy_accounts`` are the
+    accounts that are not Borsh structs; ``named_variant_payloads`` names the structs that stand for an
+    enum variant's named fields (the reference's ``AdamW { betas, ... }``), which the 0.30 IDL inlines.
     """
 
     name: str
@@ -106,6 +118,9 @@ class ProgramInterface:
     types: tuple[type, ...] = ()
     events: tuple[type, ...] = ()
     errors: type[ErrorCodeEnum] | None = None
+    description: str = ""
+    zero_copy_accounts: tuple[ZeroCopyAccount, ...] = ()
+    named_variant_payloads: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         discriminators = [ix.discriminator for ix in self.instructions]
@@ -117,6 +132,16 @@ class ProgramInterface:
         user_types = [idl_name(cls) for cls in (*self.accounts, *self.types, *self.events)]
         if len(set(user_types)) != len(user_types):
             raise ValueError(f"program {self.name} declares a type name twice")
+
+    def instruction(self, name: str) -> Instruction:
+        """The instruction declared as ``name`` (snake case, as the Rust function); ``KeyError`` naming it if none.
+
+        What a client or a test reaches for to build one instruction of this program by its name.
+        """
+        for ix in self.instructions:
+            if ix.name == name:
+                return ix
+        raise KeyError(f"program {self.name} has no instruction {name!r}")
 
 
 def _check_name(name: str, what: str) -> None:

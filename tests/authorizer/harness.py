@@ -19,16 +19,16 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.transaction import Transaction
-from solders.transaction_status import InstructionErrorCustom, TransactionErrorInstructionError
 
-from authorizer.idl import IDL_PATH
-from authorizer.program import PROGRAM_ID, PROGRAM_SPEC
+from authorizer.program import LEGACY_IDL_PATH, PROGRAM_ID, PROGRAM_SPEC
 from authorizer.state.authorization import Authorization, find_authorization
 from emulator import Bank, TransactionResult
 from emulator.constants import LAMPORTS_PER_SIGNATURE, LAMPORTS_PER_SOL, SYSTEM_PROGRAM_ID
 
 PROGRAM = Program(
-    Idl.from_json(IDL_PATH.read_text()), PROGRAM_ID, Provider(AsyncClient("http://127.0.0.1:9"), Wallet(Keypair()))
+    Idl.from_json(LEGACY_IDL_PATH.read_text()),
+    PROGRAM_ID,
+    Provider(AsyncClient("http://127.0.0.1:9"), Wallet(Keypair())),
 )
 PAYER_AIRDROP = 5 * LAMPORTS_PER_SOL
 
@@ -54,14 +54,6 @@ def send(bank: Bank, instructions: Sequence[Instruction], signers: Sequence[Keyp
 
 def fee(signatures: int) -> int:
     return signatures * LAMPORTS_PER_SIGNATURE
-
-
-def custom_error(result: TransactionResult) -> int | None:
-    """The ``Custom(code)`` of a failed instruction, or None if it did not fail that way."""
-    err = result.err
-    if isinstance(err, TransactionErrorInstructionError) and isinstance(err.err, InstructionErrorCustom):
-        return int(err.err.code)
-    return None
 
 
 def address(grantor: Pubkey, grantee: Pubkey, scope: bytes) -> Pubkey:

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from solders.pubkey import Pubkey
 
-from authorizer.idl import IDL_PATH, generate_idl
-from authorizer.program import INTERFACE
+from authorizer.program import INTERFACE, LEGACY_IDL_PATH, PROGRAM_ID
 from authorizer.state.authorization import Authorization
 from emulator.anchor import account_bytes, account_discriminator
+from emulator.anchor.idl_files import LEGACY_IDL_FILE, idl_files
 from tests.authorizer.harness import PROGRAM, close_ix, create_ix, grantee_update_ix, grantor_update_ix
 
 # The spec's table (§0), computed there from sha256("global:<name>") / sha256("account:<Name>").
@@ -36,12 +36,12 @@ records = st.builds(
 )
 
 
-def test_checked_in_idl_is_the_generated_one() -> None:
-    assert IDL_PATH.read_text() == generate_idl()
+def test_checked_in_legacy_idl_is_the_generated_one() -> None:
+    assert LEGACY_IDL_PATH.read_text() == idl_files(INTERFACE, PROGRAM_ID)[LEGACY_IDL_FILE]
 
 
 def test_anchorpy_accepts_the_idl() -> None:
-    idl = Idl.from_json(IDL_PATH.read_text())
+    idl = Idl.from_json(LEGACY_IDL_PATH.read_text())
     assert [ix.name for ix in idl.instructions] == [
         "authorizationCreate",
         "authorizationGrantorUpdate",
@@ -49,11 +49,13 @@ def test_anchorpy_accepts_the_idl() -> None:
         "authorizationClose",
     ]
     assert [account.name for account in idl.accounts] == ["Authorization"]
-    assert json.loads(IDL_PATH.read_text())["metadata"] == {"address": "PsyAUmhpmiUouWsnJdNGFSX8vZ6rWjXjgDPHsgqPGyw"}
+    assert json.loads(LEGACY_IDL_PATH.read_text())["metadata"] == {
+        "address": "PsyAUmhpmiUouWsnJdNGFSX8vZ6rWjXjgDPHsgqPGyw"
+    }
 
 
 def test_errors_are_the_reference_codes_and_messages() -> None:
-    assert json.loads(IDL_PATH.read_text())["errors"] == [
+    assert json.loads(LEGACY_IDL_PATH.read_text())["errors"] == [
         {"code": 6000, "name": "AuthorizationActiveIsTrue", "msg": "AuthorizationActive is true"},
         {
             "code": 6001,

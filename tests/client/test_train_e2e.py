@@ -6,17 +6,17 @@ The chain is one in-process bank (each client has its own backend over it); clie
 from __future__ import annotations
 
 import asyncio
-import logging
 import statistics
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from client.participant.runner import ExitReason, TrainingClient
 from coordinator_program.core.types import RunState
-from tests.client.participant.train_harness import EARNING_RATE, RUN_ID, TrainRun, listening_to_events, run_toml
+from tests.client.participant.train_harness import EARNING_RATE, RUN_ID, TrainRun, run_toml
+from tests.client.participant.train_harness import EventLog as _Events
+from tests.client.participant.train_harness import capturing_events as _capturing_events
 
 pytestmark = pytest.mark.integration  # loopback HTTP servers, one per client
 
@@ -69,29 +69,6 @@ def test_clients_rejoin_every_epoch_and_leave_when_the_run_finishes(tmp_path: Pa
     checkpoints = sorted(tmp_path.glob("*/model.safetensors"))
     assert len(checkpoints) == len(epochs)  # one per Cooldown
     assert all(path.parent.name.startswith(f"{RUN_ID}-step") for path in checkpoints)
-
-
-class _Events(logging.Handler):
-    """The training clients' events: their names, and the fields of each."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.names: list[str] = []
-        self.fields: list[dict[str, object]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.names.append(str(getattr(record, "event", "")))
-        self.fields.append(dict(getattr(record, "fields", {})))
-
-    def named(self, name: str) -> list[dict[str, object]]:
-        return [fields for event, fields in zip(self.names, self.fields, strict=True) if event == name]
-
-
-@contextmanager
-def _capturing_events() -> Iterator[_Events]:
-    events = _Events()
-    with listening_to_events(events):
-        yield events
 
 
 async def _kill_and_rejoin(

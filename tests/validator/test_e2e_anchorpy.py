@@ -26,14 +26,14 @@ from spl.token.async_client import AsyncToken
 from spl.token.constants import ASSOCIATED_TOKEN_PROGRAM_ID, TOKEN_PROGRAM_ID
 from spl.token.instructions import get_associated_token_address
 
-from authorizer.idl import IDL_PATH as AUTHORIZER_IDL
+from authorizer.program import LEGACY_IDL_PATH as AUTHORIZER_IDL
 from authorizer.program import PROGRAM_ID as AUTHORIZER_ID
 from authorizer.state.authorization import find_authorization
 from coordinator_program.program import PROGRAM_ID as COORDINATOR_ID
 from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE
 from coordinator_program.state.coordinator_instance import find_coordinator_instance
 from emulator.constants import SYSTEM_PROGRAM_ID
-from treasurer.program import IDL_PATH as TREASURER_IDL
+from treasurer.program import LEGACY_IDL_PATH as TREASURER_IDL
 from treasurer.program import PROGRAM_ID as TREASURER_ID
 from treasurer.state import find_participant, find_run
 from validator.process import ValidatorProcess

@@ -18,6 +18,7 @@ from emulator.ledger import BlockInfo
 from emulator.results import TransactionRecord
 from validator.encoding import AccountEncoding
 from validator.finality import Commitment
+from validator.pubsub.block_updates import BlockSource, BlockUpdates
 from validator.pubsub.delivery import PendingNotifications
 from validator.pubsub.messages import (
     CLOSED_ACCOUNT,
@@ -42,12 +43,20 @@ AccountSnapshot = tuple[Pubkey, SoldersAccount | None]
 class NotificationDispatcher:
     """Matches events to subscriptions and sends or holds each notification; ``_slot`` is the newest block seen."""
 
-    def __init__(self, registry: SubscriptionRegistry, lag_slots: LagSlots, bank: Bank, start_slot: int) -> None:
+    def __init__(
+        self,
+        registry: SubscriptionRegistry,
+        lag_slots: LagSlots,
+        bank: Bank,
+        start_slot: int,
+        blocks: BlockSource | None = None,
+    ) -> None:
         self._registry = registry
         self._lag_slots = lag_slots
         self._bank = bank  # for the mints jsonParsed token accounts need
         self._slot = start_slot
         self._pending = PendingNotifications()
+        self._block_updates = BlockUpdates(registry, blocks, lag_slots) if blocks is not None else None
 
     def on_block(self, block: BlockInfo) -> None:
         """A new slot: slot notifications, then whatever became due. A block in a slot already seen is ignored."""
@@ -60,6 +69,9 @@ class NotificationDispatcher:
             result = to_json(slot_info(parent, root, block.slot))
             for subscription in slot_subscriptions:
                 self._deliver(subscription.id, notification(SubscriptionKind.SLOT, subscription.id, result))
+        if self._block_updates is not None:
+            for subscription, processed_slot, update in self._block_updates.on_block(parent, block):
+                self._schedule(subscription, processed_slot, update)
         for subscription_id, message in self._pending.pop_due(self._slot):
             self._deliver(subscription_id, message)
 

@@ -37,7 +37,9 @@ class RequestHandler:
         dispatcher: NotificationDispatcher,
         find_transaction: FindTransaction,
         limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
+        offers_blocks: bool = False,
     ) -> None:
+        self._offers_blocks = offers_blocks  # blockSubscribe needs a ledger that keeps blocks
         self._registry = registry
         self._dispatcher = dispatcher
         self._find_transaction = find_transaction
@@ -74,6 +76,8 @@ class RequestHandler:
 
     def _execute(self, request: Request, outbox: Outbox, new_subscriptions: list[Subscription]) -> object:
         kind = _SUBSCRIBE_METHODS.get(request.method)
+        if kind is SubscriptionKind.BLOCK and not self._offers_blocks:
+            raise RpcError.method_not_found()
         if kind is not None:
             params = parse_subscribe(kind, request.params)
             refusal = self._limits.refusal(self._registry.count_of(outbox), len(self._registry))

@@ -18,8 +18,10 @@ from solders.signature import Signature
 from validator.finality import Commitment
 from validator.rpc.account_json import AccountView
 from validator.rpc.accounts import MAX_GET_PROGRAM_ACCOUNT_FILTERS, AccountFilter, parse_filter
+from validator.rpc.block_json import BlockOptions
 from validator.rpc.errors import RpcError
 from validator.rpc.params import Params, expect_list, expect_str, expect_u64
+from validator.rpc.transaction_json import TransactionEncoding
 
 
 class SubscriptionKind(StrEnum):
@@ -30,6 +32,10 @@ class SubscriptionKind(StrEnum):
     LOGS = "logs"
     SIGNATURE = "signature"
     SLOT = "slot"
+    BLOCK = "block"
+    SLOTS_UPDATES = "slotsUpdates"
+    ROOT = "root"
+    VOTE = "vote"
 
     @property
     def subscribe_method(self) -> str:
@@ -85,13 +91,58 @@ class SlotParams:
     commitment: ClassVar[Commitment] = Commitment.PROCESSED
 
 
-SubscriptionParams = AccountParams | ProgramParams | LogsParams | SignatureParams | SlotParams
+@dataclass(frozen=True, slots=True)
+class BlockParams:
+    """A block once it reaches ``commitment`` (confirmed at least); ``mentions`` keeps only transactions
+    that name that account or program, and a block with none left is not sent."""
+
+    kind: ClassVar[SubscriptionKind] = SubscriptionKind.BLOCK
+    mentions: Pubkey | None
+    commitment: Commitment
+    options: BlockOptions
+
+
+@dataclass(frozen=True, slots=True)
+class SlotsUpdatesParams:
+    kind: ClassVar[SubscriptionKind] = SubscriptionKind.SLOTS_UPDATES
+    commitment: ClassVar[Commitment] = Commitment.PROCESSED
+
+
+@dataclass(frozen=True, slots=True)
+class RootParams:
+    kind: ClassVar[SubscriptionKind] = SubscriptionKind.ROOT
+    commitment: ClassVar[Commitment] = Commitment.PROCESSED
+
+
+@dataclass(frozen=True, slots=True)
+class VoteParams:
+    """Votes are gossiped by consensus, which a single node without a vote account does not take part in:
+    the subscription is accepted and never notified."""
+
+    kind: ClassVar[SubscriptionKind] = SubscriptionKind.VOTE
+    commitment: ClassVar[Commitment] = Commitment.PROCESSED
+
+
+SubscriptionParams = (
+    AccountParams
+    | ProgramParams
+    | LogsParams
+    | SignatureParams
+    | SlotParams
+    | BlockParams
+    | SlotsUpdatesParams
+    | RootParams
+    | VoteParams
+)
+_WITHOUT_PARAMS = frozenset(
+    {SubscriptionKind.SLOT, SubscriptionKind.SLOTS_UPDATES, SubscriptionKind.ROOT, SubscriptionKind.VOTE}
+)
 
 
 def parse_subscribe(kind: SubscriptionKind, raw_params: object) -> SubscriptionParams:
     """The typed params of ``<kind>Subscribe``; raises a -32602 :class:`RpcError`."""
     params = Params(raw_params)
-    params.limit(0 if kind is SubscriptionKind.SLOT else 2)
+    params.limit(0 if kind in _WITHOUT_PARAMS else 2)
     return _PARSERS[kind](params)
 
 
@@ -147,12 +198,33 @@ def _parse_slot(params: Params) -> SlotParams:
     return SlotParams()
 
 
+def _parse_block(params: Params) -> BlockParams:
+    block_filter = params.required(0)
+    config = params.config(1)
+    commitment = config.commitment()
+    if commitment < Commitment.CONFIRMED:
+        raise RpcError.invalid_params("Method does not support commitment below `confirmed`")
+    # blockSubscribe's own defaults: base64 transactions, rewards shown (``showRewards``).
+    options = BlockOptions.parse(config, default_encoding=TransactionEncoding.BASE64, rewards_key="showRewards")
+    if block_filter == "all":
+        return BlockParams(None, commitment, options)
+    if isinstance(block_filter, dict) and set(block_filter) == {"mentionsAccountOrProgram"}:
+        return BlockParams(_pubkey(block_filter["mentionsAccountOrProgram"]), commitment, options)
+    raise RpcError.invalid_params(
+        "Invalid params: unknown variant, expected one of `all`, `mentionsAccountOrProgram`."
+    )
+
+
 _PARSERS: dict[SubscriptionKind, Callable[[Params], SubscriptionParams]] = {
     SubscriptionKind.ACCOUNT: _parse_account,
     SubscriptionKind.PROGRAM: _parse_program,
     SubscriptionKind.LOGS: _parse_logs,
     SubscriptionKind.SIGNATURE: _parse_signature,
     SubscriptionKind.SLOT: _parse_slot,
+    SubscriptionKind.BLOCK: _parse_block,
+    SubscriptionKind.SLOTS_UPDATES: lambda params: SlotsUpdatesParams(),
+    SubscriptionKind.ROOT: lambda params: RootParams(),
+    SubscriptionKind.VOTE: lambda params: VoteParams(),
 }
 
 

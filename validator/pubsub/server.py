@@ -21,6 +21,7 @@ from emulator.account import Account
 from emulator.ledger import BlockInfo
 from emulator.results import TransactionRecord
 from validator.notifications import NotifyingLedgerStore
+from validator.pubsub.block_updates import BlockSource
 from validator.pubsub.connection import ClientConnection
 from validator.pubsub.dispatcher import NotificationDispatcher
 from validator.pubsub.handler import RequestHandler
@@ -43,7 +44,8 @@ class PubSubServer:
 
     ``lag_slots(commitment)`` is how many slots after a change was processed a subscription at
     that commitment ("processed", "confirmed", "finalized") may hear about it (0 for all with
-    instant finality). ``feed`` must be the ledger the bank was built over.
+    instant finality). ``feed`` must be the ledger the bank was built over. ``blocks`` is where
+    block subscriptions read finished blocks from; without it blockSubscribe is not offered.
     """
 
     def __init__(
@@ -54,8 +56,10 @@ class PubSubServer:
         *,
         max_queued_messages: int = DEFAULT_MAX_QUEUED_MESSAGES,
         limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
+        blocks: BlockSource | None = None,
     ) -> None:
         self._bank = bank
+        self._blocks = blocks
         self._feed = feed
         self._lag_slots = lag_slots
         self._max_queued = max_queued_messages
@@ -82,12 +86,18 @@ class PubSubServer:
             raise RuntimeError("the PubSub server is already running")
         self._registry = SubscriptionRegistry()
         latest = self._bank.latest_block()
-        dispatcher = NotificationDispatcher(self._registry, self._lag_slots, self._bank, latest.slot)
+        dispatcher = NotificationDispatcher(self._registry, self._lag_slots, self._bank, latest.slot, self._blocks)
         self._bridge = _LoopBridge(asyncio.get_running_loop(), self._registry, dispatcher)
         self._feed.add_listener(self._bridge)
         # A block produced before the listener was in place would otherwise go unseen until the next one.
         dispatcher.on_block(self._bank.latest_block())
-        self._handler = RequestHandler(self._registry, dispatcher, self._feed.transaction, self._limits)
+        self._handler = RequestHandler(
+            self._registry,
+            dispatcher,
+            self._feed.transaction,
+            self._limits,
+            offers_blocks=self._blocks is not None,
+        )
         # No permessage-deflate (clients work either way): deflating a 160 kB coordinator notification once per
         # client cost ~7x the whole delivery in a 10-client benchmark, to save bytes on what is usually loopback.
         self._server = await serve(self._serve_connection, host, port, max_size=MAX_REQUEST_BYTES, compression=None)

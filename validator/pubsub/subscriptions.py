@@ -17,12 +17,16 @@ from solders.signature import Signature
 
 from validator.pubsub.params import (
     AccountParams,
+    BlockParams,
     LogsParams,
     ProgramParams,
+    RootParams,
     SignatureParams,
     SlotParams,
+    SlotsUpdatesParams,
     SubscriptionKind,
     SubscriptionParams,
+    VoteParams,
 )
 
 
@@ -40,7 +44,7 @@ class Subscription:
 
 
 # What a subscription follows, within its kind: an account, a program, a mentioned key, a signature;
-# None for subscriptions to everything of their kind (all logs, slots).
+# None for subscriptions to everything of their kind (all logs, slots, all blocks).
 _Key = Pubkey | Signature | None
 _Index = dict[int, Subscription]
 
@@ -54,7 +58,9 @@ def _key_of(params: SubscriptionParams) -> _Key:
         return params.mentions
     if isinstance(params, SignatureParams):
         return params.signature
-    if isinstance(params, SlotParams):
+    if isinstance(params, BlockParams):
+        return params.mentions
+    if isinstance(params, SlotParams | SlotsUpdatesParams | RootParams | VoteParams):
         return None
     assert_never(params)
 
@@ -129,6 +135,10 @@ class SubscriptionRegistry:
         for key in account_keys:
             found.update(by_key.get(key, {}))
         return list(found.values())
+
+    def of_kind(self, kind: SubscriptionKind) -> list[Subscription]:
+        """Every live subscription of ``kind``, whatever it follows."""
+        return [subscription for index in self._indexes[kind].values() for subscription in index.values()]
 
     def claim_signature_subscribers(self, signature: Signature) -> list[Subscription]:
         """The subscriptions waiting for ``signature``; each is handed out once, then only awaits delivery."""

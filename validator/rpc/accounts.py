@@ -12,7 +12,7 @@ from validator.rpc.account_json import AccountView
 from validator.rpc.context import RpcContext
 from validator.rpc.errors import RpcError
 from validator.rpc.method import Method
-from validator.rpc.params import Params, expect_dict, expect_list, expect_str, expect_u64, parse_pubkey
+from validator.rpc.params import Params, expect_dict, expect_list, expect_str, expect_u64, parse_pubkey, parse_pubkeys
 
 __all__ = ["METHODS"]
 
@@ -34,10 +34,7 @@ def get_account_info(ctx: RpcContext, params: Params) -> object:
 
 
 def get_multiple_accounts(ctx: RpcContext, params: Params) -> object:
-    keys = expect_list(params.required(0))
-    if len(keys) > MAX_MULTIPLE_ACCOUNTS:
-        raise RpcError.invalid_params(f"Too many inputs provided; max {MAX_MULTIPLE_ACCOUNTS}")
-    pubkeys = [parse_pubkey(key) for key in keys]
+    pubkeys = parse_pubkeys(params.required(0), MAX_MULTIPLE_ACCOUNTS)
     config = params.config(1)
     view = AccountView.from_config(config)
     slot = ctx.slot_for(config)

@@ -6,11 +6,12 @@ Also the pieces every context-wrapped method shares: the slot a commitment sees 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from emulator import Bank, BlockInfo
 from emulator.constants import MAX_PROCESSING_AGE
 from validator.finality import Commitment, FinalityPolicy
+from validator.identity import NodeInfo
 from validator.ledger_sqlite import SqliteLedgerStore
 from validator.rpc.errors import RpcError
 from validator.rpc.params import Config
@@ -27,6 +28,7 @@ class RpcContext:
     bank: Bank
     store: SqliteLedgerStore
     finality: FinalityPolicy
+    node: NodeInfo = field(default_factory=NodeInfo)
 
     @property
     def processed_slot(self) -> int:

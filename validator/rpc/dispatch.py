@@ -12,7 +12,17 @@ import json
 import logging
 
 from validator.response_budget import ResponseTooLarge, response_budget
-from validator.rpc import accounts, cluster, history, tokens, transactions
+from validator.rpc import (
+    accounts,
+    blocks,
+    cluster,
+    economics,
+    history,
+    leaders,
+    performance,
+    tokens,
+    transactions,
+)
 from validator.rpc.context import RpcContext
 from validator.rpc.errors import RpcError
 from validator.rpc.limits import DEFAULT_RPC_LIMITS, RpcLimits, batch_too_large, response_too_large
@@ -25,7 +35,8 @@ log = logging.getLogger(__name__)
 
 METHODS: dict[str, Method] = {
     method.name: method
-    for method in (*accounts.METHODS, *cluster.METHODS, *history.METHODS, *tokens.METHODS, *transactions.METHODS)
+    for module in (accounts, blocks, cluster, economics, history, leaders, performance, tokens, transactions)
+    for method in module.METHODS
 }
 
 _NO_ID = object()

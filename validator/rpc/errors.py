@@ -33,8 +33,12 @@ class RpcErrorCode(IntEnum):
     METHOD_NOT_FOUND = -32601
     INVALID_PARAMS = -32602
     INTERNAL_ERROR = -32603
+    BLOCK_CLEANED_UP = -32001
     SEND_TRANSACTION_PREFLIGHT_FAILURE = -32002
     TRANSACTION_SIGNATURE_VERIFICATION_FAILURE = -32003
+    BLOCK_NOT_AVAILABLE = -32004
+    SLOT_SKIPPED = -32007
+    NO_SNAPSHOT = -32008
     UNSUPPORTED_TRANSACTION_VERSION = -32015
     MIN_CONTEXT_SLOT_NOT_REACHED = -32016
 
@@ -87,6 +91,27 @@ class RpcError(Exception):
             "Minimum context slot has not been reached",
             {"contextSlot": context_slot},
         )
+
+    @classmethod
+    def block_cleaned_up(cls, slot: int, first_available_block: int) -> RpcError:
+        return cls(
+            RpcErrorCode.BLOCK_CLEANED_UP,
+            f"Block {slot} cleaned up, does not exist on node. First available block: {first_available_block}",
+        )
+
+    @classmethod
+    def block_not_available(cls, slot: int) -> RpcError:
+        return cls(RpcErrorCode.BLOCK_NOT_AVAILABLE, f"Block not available for slot {slot}")
+
+    @classmethod
+    def slot_skipped(cls, slot: int) -> RpcError:
+        return cls(
+            RpcErrorCode.SLOT_SKIPPED, f"Slot {slot} was skipped, or missing due to ledger jump to recent snapshot"
+        )
+
+    @classmethod
+    def no_snapshot(cls) -> RpcError:
+        return cls(RpcErrorCode.NO_SNAPSHOT, "No snapshot")
 
     @classmethod
     def unsupported_transaction_version(cls, version: int) -> RpcError:

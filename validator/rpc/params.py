@@ -107,6 +107,14 @@ def parse_pubkey(value: object) -> Pubkey:
     return Pubkey.from_bytes(_parse_b58_key(value, 32, 44))
 
 
+def parse_pubkeys(value: object, limit: int) -> list[Pubkey]:
+    """A list of at most ``limit`` pubkeys (Agave's "Too many inputs provided" past it)."""
+    items = expect_list(value)
+    if len(items) > limit:
+        raise RpcError.invalid_params(f"Too many inputs provided; max {limit}")
+    return [parse_pubkey(item) for item in items]
+
+
 def parse_signature(value: object) -> Signature:
     return Signature.from_bytes(_parse_b58_key(value, 64, 88))
 

@@ -22,7 +22,7 @@ _DELEGATE_OFFSET = 72  # COption<Pubkey>: a u32 tag, 1 for Some, then the key
 _SOME_TAG = (1).to_bytes(4, "little")
 
 
-def _mint_decimals(ctx: RpcContext, mint: Pubkey) -> int:
+def mint_decimals_or_error(ctx: RpcContext, mint: Pubkey) -> int:
     """A mint's decimals, or the error Agave's get_mint_owner_and_additional_data gives."""
     decimals = mint_decimals(mint, lambda key: load_account_data(ctx.bank, key))
     if decimals is not None:
@@ -44,7 +44,7 @@ def get_token_account_balance(ctx: RpcContext, params: Params) -> object:
         token_account = TokenAccount.unpack(account.data)
     except InstructionFailure:
         raise RpcError.invalid_params("Invalid param: not a Token account") from None
-    decimals = _mint_decimals(ctx, token_account.mint)
+    decimals = mint_decimals_or_error(ctx, token_account.mint)
     return ctx.wrap(slot, ui_token_amount(token_account.amount, decimals))
 
 

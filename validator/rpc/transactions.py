@@ -20,13 +20,17 @@ from validator.rpc.context import RpcContext
 from validator.rpc.errors import RpcError, RpcErrorCode, transaction_error_message
 from validator.rpc.method import Method
 from validator.rpc.params import Config, Params, expect_list, expect_u64, parse_pubkey
+from validator.rpc.transaction_json import inner_instructions_json
 from validator.rpc.wire import decode_transaction, transaction_encoding
 
 __all__ = ["METHODS"]
 
 
 def simulation_value(
-    result: TransactionResult, accounts: list[object] | None = None, replacement: object = None
+    result: TransactionResult,
+    accounts: list[object] | None = None,
+    replacement: object = None,
+    inner_instructions: list[dict[str, object]] | None = None,
 ) -> dict[str, object]:
     """An RpcSimulateTransactionResult (also the ``data`` of a preflight failure)."""
     return_data = (
@@ -40,7 +44,7 @@ def simulation_value(
         "accounts": accounts,
         "unitsConsumed": result.compute_units_consumed,
         "returnData": return_data,
-        "innerInstructions": None,
+        "innerInstructions": inner_instructions,
         "replacementBlockhash": replacement,
     }
 
@@ -115,14 +119,17 @@ def simulate_transaction(ctx: RpcContext, params: Params) -> object:
     replace_blockhash = config.boolean("replaceRecentBlockhash")
     if sig_verify and replace_blockhash:
         raise RpcError.invalid_params("sigVerify may not be used with replaceRecentBlockhash")
-    config.boolean("innerInstructions")
+    with_inner = config.boolean("innerInstructions")
     slot = ctx.slot_for(config)
     if sig_verify and not all(tx.verify_with_results()):
         raise RpcError.signature_verification_failure()
     result = ctx.bank.simulate_transaction(tx, replace_recent_blockhash=replace_blockhash)
     replacement = ctx.blockhash_value(ctx.bank.latest_block()) if replace_blockhash else None
     accounts = _simulated_accounts(ctx, tx, result, config.get("accounts"))
-    return ctx.wrap(slot, simulation_value(result, accounts, replacement))
+    # Agave gives a simulation's CPIs in the parsed form, whatever the transaction's encoding.
+    keys = [str(key) for key in tx.message.account_keys]
+    inner = inner_instructions_json(keys, result.inner_instructions, parsed=True) if with_inner else None
+    return ctx.wrap(slot, simulation_value(result, accounts, replacement, inner))
 
 
 def request_airdrop(ctx: RpcContext, params: Params) -> object:

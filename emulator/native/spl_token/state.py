@@ -22,6 +22,7 @@ from emulator.errors import InstructionErrorFieldless, InstructionFailure
 MAX_SIGNERS = 11
 INCINERATOR_ID = Pubkey.from_string("1nc1nerator11111111111111111111111111111111")
 NATIVE_MINT_ID = Pubkey.from_string("So11111111111111111111111111111111111111112")
+NATIVE_MINT_DECIMALS = 9
 
 _TAG = struct.Struct("<I")
 _U64 = struct.Struct("<Q")

@@ -12,7 +12,8 @@ import pytest_asyncio
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from client.p2p import BlobUnavailable, P2PNode, PeerAnnouncement, SignedMessage, blob_hash
+from client.p2p import BlobUnavailable, InvalidSignature, P2PNode, PeerAnnouncement, SignedMessage, blob_hash
+from client.p2p.limits import DownloadLimits
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,10 +35,12 @@ async def swarm() -> AsyncIterator[Swarm]:
     nodes = []
     for index, key in enumerate(keys):
 
-        async def record(message: SignedMessage, inbox: list[SignedMessage] = heard[index]) -> None:
+        async def record(message: SignedMessage, inbox: list[SignedMessage] = heard[index]) -> bool:
             inbox.append(message)
+            return not message.data.startswith(b"junk")
 
-        nodes.append(P2PNode(key, participants.__contains__, record, retry_delays=(0.01,), blob_timeout=2))
+        limits = DownloadLimits(timeout=2, grace=0.3, min_bytes_per_sec=1000)
+        nodes.append(P2PNode(key, participants.__contains__, record, retry_delays=(0.01,), limits=limits))
     for index, node in enumerate(nodes):
         await node.start()
         await node.bootstrap([nodes[index - 1].url] if index else [])
@@ -92,7 +95,7 @@ async def test_a_newer_announcement_replaces_the_older(swarm: Swarm) -> None:
 
 async def test_a_blob_is_fetched_from_its_announcer_and_verified(swarm: Swarm) -> None:
     digest = swarm.nodes[0].blobs.put(b"weights", "distro-result_1")
-    data = await swarm.nodes[2].fetch_blob(digest, [swarm.keys[0].pubkey()], "downloaded_1")
+    data = await swarm.nodes[2].fetch_blob(digest, [swarm.keys[0].pubkey()], "downloaded_1", 1024)
     assert data == b"weights" and digest in swarm.nodes[2].blobs
 
 
@@ -100,9 +103,29 @@ async def test_a_corrupt_copy_is_skipped_for_an_intact_one(swarm: Swarm) -> None
     digest = blob_hash(b"weights")
     swarm.nodes[0].blobs._blobs[digest] = b"poisoned"  # the announcer serves bytes that do not match
     swarm.nodes[1].blobs.put(b"weights", "downloaded_1")
-    assert await swarm.nodes[2].fetch_blob(digest, [swarm.keys[0].pubkey()], "downloaded_1") == b"weights"
+    assert await swarm.nodes[2].fetch_blob(digest, [swarm.keys[0].pubkey()], "downloaded_1", 1024) == b"weights"
 
 
 async def test_a_blob_nobody_holds_is_unavailable_after_the_retries(swarm: Swarm) -> None:
     with pytest.raises(BlobUnavailable):
-        await swarm.nodes[2].fetch_blob(blob_hash(b"nowhere"), [swarm.keys[0].pubkey()], "x")
+        await swarm.nodes[2].fetch_blob(blob_hash(b"nowhere"), [swarm.keys[0].pubkey()], "x", 1024)
+
+
+async def test_gossip_the_receiver_does_not_take_is_not_relayed(swarm: Swarm) -> None:
+    """Node 2 hears node 0 only through node 1, which refuses junk: each message is relayed only if taken."""
+    swarm.nodes[0].peers._known.pop(swarm.keys[2].pubkey())  # node 0 reaches node 2 only through node 1
+    await swarm.nodes[0].gossip(b"junk for step 99")
+    await swarm.nodes[0].gossip(b"step 2 result")
+    assert [m.data for m in swarm.heard[1]] == [b"junk for step 99", b"step 2 result"]
+    assert [m.data for m in swarm.heard[2]] == [b"step 2 result"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://127.0.0.1:80", "http://127.0.0.1", "http://127.0.0.1:80/sink", "http://u:p@127.0.0.1:80", "http://a_b:80"],
+)
+async def test_an_announced_endpoint_that_is_not_scheme_host_port_is_refused(swarm: Swarm, url: str) -> None:
+    key = swarm.keys[0]
+    with pytest.raises(InvalidSignature, match="endpoint"):
+        swarm.nodes[1].peers.offer(PeerAnnouncement(key.pubkey(), url, 1 << 62).signed(key))
+    assert swarm.nodes[1].peers.urls()[key.pubkey()] == swarm.nodes[0].url

@@ -66,6 +66,13 @@ def test_a_changed_commitment_hash_is_refused() -> None:
         Broadcast.decode(json.dumps(body).encode(), TRAINER.pubkey())
 
 
+def test_a_result_naming_a_url_that_is_not_an_endpoint_is_refused() -> None:
+    body = json.loads(result_broadcast().encode())
+    body["training_result"]["url"] = "http://127.0.0.1:9000/somewhere-else"
+    with pytest.raises(MalformedBroadcast, match="only http"):
+        Broadcast.decode(json.dumps(body).encode(), TRAINER.pubkey())
+
+
 @pytest.mark.parametrize("raw", [b"", b"{}", b'{"step": "x"}', b"[1, 2]"])
 def test_garbage_is_refused(raw: bytes) -> None:
     with pytest.raises(MalformedBroadcast):

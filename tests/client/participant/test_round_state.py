@@ -6,41 +6,11 @@ import random
 
 import pytest
 from solders.keypair import Keypair
-from solders.pubkey import Pubkey
 
-from client.participant.messages import Broadcast, Commitment, CommitteeClaim, TrainingResult, result_commitment_hash
-from client.participant.round_state import Rejection, RoundState
-from coordinator_program.core import BatchId, Bloom, CommitteeSelection, assign_batches
+from client.participant.round_state import MAX_COMMITMENTS_PER_BATCH, Rejection
+from coordinator_program.core import BatchId, Bloom
 from coordinator_program.core.shuffle import sha256v
-from coordinator_program.core.types import Committee
-
-STEP = 3
-KEYS = [Keypair() for _ in range(3)]
-CLIENTS = [key.pubkey() for key in KEYS]
-
-
-def new_round() -> RoundState:
-    selection = CommitteeSelection.new(0, 2, 0, len(CLIENTS), seed=99)
-    assignments = assign_batches(CLIENTS, data_index=0, total_size=6, random_seed=99)
-    return RoundState.new(1, STEP, selection, CLIENTS, assignments, random.Random(0))
-
-
-def announce(round_: RoundState, key: Keypair, payload: bytes, **changes: object) -> Broadcast:
-    """The announcement ``key`` makes for its own batch (with ``changes`` to forge it)."""
-    index = CLIENTS.index(key.pubkey())
-    proof = round_.selection.get_committee(index)
-    batch = changes.pop("batch", next(b for b, owner in round_.assignments.items() if owner == key.pubkey()))
-    assert isinstance(batch, BatchId)
-    claim = CommitteeClaim(Committee(proof.committee), int(changes.pop("position", proof.position)), index)
-    step = int(changes.pop("step", STEP))  # type: ignore[call-overload]
-    data_hash = result_commitment_hash(step, batch, payload)
-    return Broadcast(
-        step, claim, Commitment.sign(key, data_hash), 1, TrainingResult(batch, f"hash-of-{payload!r}", "http://x")
-    )
-
-
-def own_batch(round_: RoundState, key: Pubkey) -> BatchId:
-    return next(b for b, owner in round_.assignments.items() if owner == key)
+from tests.client.participant.round_fixtures import CLIENTS, KEYS, STEP, announce, new_round, own_batch
 
 
 def test_every_client_trains_one_of_three_batches() -> None:
@@ -123,3 +93,58 @@ def test_consensus_takes_the_result_a_quorum_of_witnesses_saw(
         assert picked is not None and picked.commitment == announced[expected].commitment
     untrained = [b for b in round_.assignments if b != batch]
     assert all(chosen[b] is None for b in untrained)
+
+
+def test_the_consensus_does_not_depend_on_the_order_commitments_arrived() -> None:
+    """Two clients hear an equivocating trainer's two commitments in opposite orders; both reach a quorum of the
+    witnesses' blooms (a tie): both clients pick the same one (the smaller hash), where the reference's first-match
+    rule made each pick the one it heard first."""
+    rounds = [new_round(), new_round()]
+    batch = own_batch(rounds[0], CLIENTS[0])
+    announced = [announce(rounds[0], KEYS[0], payload) for payload in (b"first", b"second")]
+    for round_, order in zip(rounds, (announced, announced[::-1]), strict=True):
+        for broadcast in order:
+            assert round_.accept(CLIENTS[0], broadcast) is None
+    a, b = (x.commitment.data_hash for x in announced)
+    blooms = [witness_bloom(a, seed=1), witness_bloom(b, seed=2), witness_bloom(a, b, seed=3)]
+    picked = [round_.consensus(blooms, quorum=2)[batch] for round_ in rounds]
+    assert picked[0] is not None and picked[1] is not None
+    assert picked[0].commitment.data_hash == picked[1].commitment.data_hash == min(a, b)
+
+
+def test_more_votes_beat_a_smaller_hash() -> None:
+    round_ = new_round()
+    batch = own_batch(round_, CLIENTS[0])
+    announced = [announce(round_, KEYS[0], payload) for payload in (b"first", b"second")]
+    for broadcast in announced:
+        round_.accept(CLIENTS[0], broadcast)
+    larger, smaller = sorted((x.commitment.data_hash for x in announced), reverse=True)
+    blooms = [witness_bloom(larger, seed=1), witness_bloom(larger, smaller, seed=2), witness_bloom(smaller, seed=3)]
+    blooms.append(witness_bloom(larger, seed=4))
+    picked = round_.consensus(blooms, quorum=2)[batch]
+    assert picked is not None and picked.commitment.data_hash == larger
+
+
+def test_a_trainer_flooding_commitments_for_its_batch_is_capped() -> None:
+    round_ = new_round()
+    accepted = [
+        round_.accept(CLIENTS[0], announce(round_, KEYS[0], bytes([i]))) for i in range(MAX_COMMITMENTS_PER_BATCH + 3)
+    ]
+    assert accepted[:MAX_COMMITMENTS_PER_BATCH] == [None] * MAX_COMMITMENTS_PER_BATCH
+    assert accepted[MAX_COMMITMENTS_PER_BATCH:] == [Rejection.TooManyCommitments] * 3
+
+
+def test_a_given_up_batch_completes_the_round_but_enters_no_bloom() -> None:
+    """A batch whose one download was refused (or never came) no longer holds back Finished."""
+    round_ = new_round()
+    liar = own_batch(round_, CLIENTS[2])
+    for key in KEYS[:2]:
+        round_.accept(key.pubkey(), announce(round_, key, b"ok"))
+        round_.record_payload(own_batch(round_, key.pubkey()), key.pubkey(), b"ok")
+    broadcast = announce(round_, KEYS[2], b"lie")
+    round_.accept(CLIENTS[2], broadcast)
+    assert not round_.all_results_in
+    round_.give_up(liar)
+    assert round_.all_results_in
+    assert not round_.broadcast_bloom.contains(broadcast.commitment.data_hash)
+    assert not round_.participant_bloom.contains(sha256v(bytes(CLIENTS[2])))

@@ -9,31 +9,43 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import tomli_w
 from solders.keypair import Keypair
 
 from client.chain.embedded import EmbeddedBackend
+from client.p2p.limits import DownloadLimits
 from client.participant.chain_link import CoordinatorLink
 from client.participant.logs import EVENT_LOGGER
 from client.participant.runner import ClientOptions, ExitReason, TrainingClient
 from client.run_config import parse_run_config
 from client.run_config.small_run import constant_lr, small_run
-from client.run_config.toml_text import toml_text
 from client.run_owner import RunChanges, apply_changes
 from client.simulate.chain import TREASURER_RUN_INDEX, SimulationChain, derived_keypair
 from client.simulate.record import TransactionTally
 from coordinator_program.state.coordinator_account import CoordinatorAccount
 from validator.ports import free_ports
 
-__all__ = ["RUN_ID", "TrainRun", "run_toml", "listening_to_events"]
+__all__ = [
+    "RUN_ID",
+    "EventLog",
+    "TrainRun",
+    "capturing_events",
+    "listening_to_events",
+    "peak_rss_growth",
+    "run_toml",
+]
 
 RUN_ID = "train-e2e"
 EARNING_RATE = 900
 SLOTS_PER_SECOND = 4
 DUMMY_CHECKPOINT: Mapping[str, object] = {"Dummy": {"repo_id": ""}}
+PAGE_BYTES = 4096  # /proc/self/statm counts pages
 
 
 def run_toml(
@@ -46,11 +58,13 @@ def run_toml(
     cold_start_warmup_steps: int = 0,
     cooldown_time: int = 1,
     checkpoint: Mapping[str, object] = DUMMY_CHECKPOINT,
+    distro: Mapping[str, object] | None = None,
 ) -> str:
     """A run of the ~0.8M-parameter Dummy model on synthetic data, 12 sequences of 64 tokens per step.
 
     Warmup and RoundTrain end early (everyone witnessed); their ``deadline`` only matters when a client is gone.
-    The coordinator takes ``cold_start_warmup_steps`` up to (epoch_time - deadline) // deadline.
+    The coordinator takes ``cold_start_warmup_steps`` up to (epoch_time - deadline) // deadline. ``distro``
+    replaces the DisTrO settings (``small_run``'s: 1-bit, no clipping).
     """
     deadline = min(deadline, epoch_time - 1)
     config = {
@@ -69,7 +83,9 @@ def run_toml(
         "checkpoint": checkpoint,
         "lr_schedule": constant_lr(2.0e-3),
     }
-    return toml_text(small_run(config=config, llm=llm))
+    if distro is not None:
+        llm["optimizer"] = {"Distro": dict(distro)}
+    return tomli_w.dumps(small_run(config=config, llm=llm))
 
 
 @dataclass
@@ -107,6 +123,7 @@ class TrainRun:
             "rebroadcast_interval": 1.0,
             "download_retry_delays": (0.2, 0.4, 0.8),
             "apply_wait": 5.0,
+            "download_limits": DownloadLimits(timeout=5.0, grace=0.5, min_bytes_per_sec=1000.0),
             "seed": index,
         }
         return TrainingClient(link, ClientOptions(**(defaults | options)))  # type: ignore[arg-type]
@@ -114,10 +131,11 @@ class TrainRun:
     def account(self) -> CoordinatorAccount:
         return self.chain.read()
 
-    async def pause(self) -> None:
-        """The run owner pauses the run: at once while waiting or warming up, else at the end of the epoch."""
+    async def pause(self, paused: bool = True) -> None:
+        """The run owner pauses the run (at once while waiting or warming up, else at the end of the epoch), or
+        with ``paused=False`` resumes it."""
         backend = EmbeddedBackend(self.chain.bank)
-        await apply_changes(backend, self.chain.owner, RUN_ID, TREASURER_RUN_INDEX, RunChanges(paused=True))
+        await apply_changes(backend, self.chain.owner, RUN_ID, TREASURER_RUN_INDEX, RunChanges(paused=paused))
 
     async def clock(self) -> None:
         """Move chain time one second per ``second_s``, with four slots a second (forever; cancel it).
@@ -152,3 +170,50 @@ def listening_to_events(handler: logging.Handler) -> Iterator[None]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+class EventLog(logging.Handler):
+    """The training clients' events: their names, and the fields of each."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.names: list[str] = []
+        self.fields: list[dict[str, object]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.names.append(str(getattr(record, "event", "")))
+        self.fields.append(dict(getattr(record, "fields", {})))
+
+    def named(self, name: str) -> list[dict[str, object]]:
+        return [fields for event, fields in zip(self.names, self.fields, strict=True) if event == name]
+
+
+@contextmanager
+def capturing_events() -> Iterator[EventLog]:
+    """Every event the clients emit while inside."""
+    events = EventLog()
+    with listening_to_events(events):
+        yield events
+
+
+def _rss_bytes() -> int:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * PAGE_BYTES
+
+
+@contextmanager
+def peak_rss_growth() -> Iterator[list[int]]:
+    """Samples this process's resident set every 10 ms while inside; yields ``[peak growth in bytes]`` over its RSS
+    at entry (the list is updated in place)."""
+    start, peak, done = _rss_bytes(), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.01):
+            peak[0] = max(peak[0], _rss_bytes() - start)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        sampler.join()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from anchorpy import Context, Idl, Program, Provider, Wallet
 from anchorpy.coder.coder import Coder
@@ -11,34 +10,34 @@ from solana.rpc.async_api import AsyncClient
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-import coordinator_program
 from coordinator_program.errors import ProgramError
-from coordinator_program.program import INTERFACE, PROGRAM_ID, idl_document
+from coordinator_program.program import INTERFACE, LEGACY_IDL_PATH, PROGRAM_ID
 from emulator.anchor.discriminator import camel_case
+from emulator.anchor.idl_files import LEGACY_IDL_FILE, idl_files
 from tests.coordinator_program.program.chain import instruction_data
-
-IDL_PATH = Path(coordinator_program.__file__).parent / "idl.json"
 
 
 def test_checked_in_idl_is_generated_from_the_declaration() -> None:
-    assert IDL_PATH.read_text() == idl_document()
+    assert LEGACY_IDL_PATH.read_text() == idl_files(INTERFACE, PROGRAM_ID)[LEGACY_IDL_FILE]
 
 
 def test_anchorpy_reads_the_idl_and_builds_its_coders() -> None:
-    idl = Idl.from_json(IDL_PATH.read_text())
+    idl = Idl.from_json(LEGACY_IDL_PATH.read_text())
     assert [ix.name for ix in idl.instructions] == [camel_case(ix.name) for ix in INTERFACE.instructions]
     Coder(idl)
 
 
 def test_idl_lists_the_24_program_errors_in_order() -> None:
-    errors = json.loads(IDL_PATH.read_text())["errors"]
+    errors = json.loads(LEGACY_IDL_PATH.read_text())["errors"]
     assert [(e["code"], e["name"], e["msg"]) for e in errors] == [(int(e), e.name, e.message) for e in ProgramError]
     assert [e["code"] for e in errors] == list(range(6000, 6024))
 
 
 def test_anchorpy_builds_the_instructions_the_program_decodes() -> None:
     program = Program(
-        Idl.from_json(IDL_PATH.read_text()), PROGRAM_ID, Provider(AsyncClient("http://127.0.0.1:9"), Wallet(Keypair()))
+        Idl.from_json(LEGACY_IDL_PATH.read_text()),
+        PROGRAM_ID,
+        Provider(AsyncClient("http://127.0.0.1:9"), Wallet(Keypair())),
     )
     keys = {"authority": Pubkey.new_unique(), "coordinator_instance": Pubkey.new_unique()}
     ctx = Context(accounts=keys | {"coordinator_account": Pubkey.new_unique()})
