@@ -10,7 +10,7 @@ from typing import Any
 from coordinator_program import core
 from coordinator_program.account_groups import PERMISSIONLESS_ACCOUNTS, permissionless_accounts
 from coordinator_program.core.queries import run_state_of
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.instance_state import bump_nonce, core_errors, tick
 from coordinator_program.state.borsh_args import instruction_arg_types
 from coordinator_program.state.clients_state import registered_client
@@ -30,7 +30,7 @@ def checkpoint(ctx: InvokeContext, accounts: Accounts, repo: Any) -> None:
     clients = coordinator.epoch_state.clients
     index = next((i for i, client in enumerate(clients) if bytes(client.id.signer) == signer), None)
     if index is None:
-        raise AnchorError(ProgramError.SignerNotAClient)
+        raise AnchorError(CoordinatorProgramError.SignerNotAClient)
     with core_errors(ctx):
         core.checkpoint(coordinator, signer, index, repo)
         if core.halted(coordinator):
