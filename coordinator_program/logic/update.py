@@ -6,22 +6,28 @@ reference: a bad progress is reported as ModelSanityCheckFailed.
 
 from __future__ import annotations
 
-from typing import Any
-
 from coordinator_program.account_groups import OWNER_ACCOUNTS, owner_accounts
 from coordinator_program.core import cold_start_warmup_steps_fit, config_error, halted, model_error, progress_ok
 from coordinator_program.core.queries import run_state_of
-from coordinator_program.core.types import RunState
+from coordinator_program.core.types import CoordinatorConfig, CoordinatorProgress, Model, RunState
 from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.instance_state import bump_nonce, core_errors
 from coordinator_program.state.borsh_args import instruction_arg_types
+from coordinator_program.state.coordinator_account import RunMetadata
 from emulator.anchor import Accounts, AnchorError, Instruction
 from emulator.program import InvokeContext
 
 __all__ = ["INSTRUCTION"]
 
 
-def update(ctx: InvokeContext, accounts: Accounts, metadata: Any, config: Any, model: Any, progress: Any) -> None:
+def update(
+    ctx: InvokeContext,
+    accounts: Accounts,
+    metadata: RunMetadata | None,
+    config: CoordinatorConfig | None,
+    model: Model | None,
+    progress: CoordinatorProgress | None,
+) -> None:
     account = owner_accounts(ctx, accounts)
     bump_nonce(ctx, account)
     state = account.state
