@@ -18,6 +18,7 @@ from solders.pubkey import Pubkey
 from authorizer.program import PROGRAM_ID as AUTHORIZER_PROGRAM_ID
 from authorizer.state.authorization import Authorization
 from client.chain.backend import ChainBackend
+from client.errors import ClientError
 from client.instructions.coordinator import RunKeys
 from client.instructions.token import associated_token_address
 from client.instructions.treasurer import vault_address
@@ -50,7 +51,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-class AccountLookupError(LookupError):
+class AccountLookupError(ClientError, LookupError):
     """An account a command needs is missing or is not what it should be; the message says which and why."""
 
 

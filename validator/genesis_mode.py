@@ -11,6 +11,7 @@ from coordinator_program.mode import ProgramMode
 from coordinator_program.program import HARDENED_PROGRAM_SPEC, PROGRAM_SPEC
 from emulator import ProgramSpec
 from emulator.ledger_sqlite import SqliteLedgerStore
+from validator.errors import ValidatorError
 from validator.genesis import PROGRAMS
 
 __all__ = ["LedgerModeMismatch", "MODE_SETTING", "genesis_programs"]
@@ -18,7 +19,7 @@ __all__ = ["LedgerModeMismatch", "MODE_SETTING", "genesis_programs"]
 MODE_SETTING = "coordinator_mode"
 
 
-class LedgerModeMismatch(RuntimeError):
+class LedgerModeMismatch(ValidatorError, RuntimeError):
     """The ledger was created in the other mode than the one asked for."""
 
 

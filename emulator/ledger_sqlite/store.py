@@ -31,7 +31,7 @@ from solders.transaction import VersionedTransaction
 from solders.transaction_status import TransactionErrorType
 
 from emulator.account import Account
-from emulator.errors import transaction_error_json
+from emulator.errors import EmulatorError, transaction_error_json
 from emulator.ledger import BlockInfo
 from emulator.ledger_sqlite.meta_json import (
     inner_instructions_from_json,
@@ -124,7 +124,7 @@ class SignatureInfo:
     err_json: str | None  # the RPC JSON of the error, None on success
 
 
-class LedgerSchemaError(RuntimeError):
+class LedgerSchemaError(EmulatorError, RuntimeError):
     """The file holds a ledger written by an incompatible version."""
 
 
