@@ -31,7 +31,11 @@ LAYERS = {
 }
 # The product's one import of the simulator, being moved into client/participant by the training-client split.
 PENDING_UPWARD = {("client/participant/ticking.py", "client.simulate.polling")}
-TORCH_FREE = ("emulator", "authorizer", "coordinator_program", "treasurer", "validator", "centralized_server")
+TORCH_FREE = [
+    package
+    for package in ("emulator", "authorizer", "coordinator_program", "treasurer", "validator", "centralized_server")
+    if (REPOSITORY / package).is_dir()
+]
 
 
 def layer_of(module: str) -> str | None:
