@@ -50,7 +50,7 @@ from coordinator_program.core.types import (
     WitnessMetadata,
     WitnessProof,
 )
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.program import INTERFACE as COORDINATOR_INTERFACE
 from coordinator_program.program import PROGRAM_ID as COORDINATOR_PROGRAM_ID
 from coordinator_program.program import PROGRAM_SPEC as COORDINATOR_SPEC
@@ -98,7 +98,7 @@ def error_name(result: TransactionResult) -> str | None:
         return None
     if isinstance(err, TransactionErrorInstructionError) and isinstance(err.err, InstructionErrorCustom):
         code = int(err.err.code)
-        for enum in (ProgramError, ErrorCode):
+        for enum in (CoordinatorProgramError, ErrorCode):
             try:
                 return enum(code).name
             except ValueError:

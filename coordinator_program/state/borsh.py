@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from coordinator_program.core.types import FixedString, FixedVec, TaggedUnion
 from coordinator_program.core.types import Option as OptionField
@@ -51,6 +51,8 @@ from emulator.anchor.borsh import (
 )
 
 __all__ = ["CArray", "CEnum", "CFixedString", "CFixedVec", "COption", "CStruct", "CTaggedUnion"]
+
+_Union = TypeVar("_Union", bound=TaggedUnion)
 
 _SCALARS: dict[Any, BorshType[Any]] = {
     ctypes.c_uint8: U8,
@@ -267,7 +269,7 @@ class CFixedVec(DefinedType[FixedVec]):
         yield U64
 
 
-class CTaggedUnion(DefinedType[TaggedUnion]):
+class CTaggedUnion(DefinedType[_Union]):
     """A ``repr(C)`` enum with data: Borsh ``u8`` variant then the variant's fields, into a :class:`TaggedUnion`.
 
     ``variants`` gives the type of each variant's data (None for a unit variant), keyed by tag; the tags are the
@@ -276,7 +278,7 @@ class CTaggedUnion(DefinedType[TaggedUnion]):
 
     __slots__ = ("union_type", "variants")
 
-    def __init__(self, union_type: type[TaggedUnion], variants: Mapping[int, BorshType[Any] | None]) -> None:
+    def __init__(self, union_type: type[_Union], variants: Mapping[int, BorshType[Any] | None]) -> None:
         super().__init__(union_type)
         if (
             set(variants) != set(union_type.VARIANTS)
@@ -287,7 +289,7 @@ class CTaggedUnion(DefinedType[TaggedUnion]):
         self.union_type = union_type
         self.variants = {tag: variants[tag] for tag in range(len(variants))}
 
-    def write(self, value: TaggedUnion, out: bytearray) -> None:
+    def write(self, value: _Union, out: bytearray) -> None:
         if not isinstance(value, self.union_type):
             raise BorshEncodeError(f"{self.name} needs a {self.union_type.__name__}, got {type(value).__name__}")
         try:
@@ -299,7 +301,7 @@ class CTaggedUnion(DefinedType[TaggedUnion]):
         if type_ is not None:
             type_.write(value.variant(), out)
 
-    def read(self, reader: Reader) -> TaggedUnion:
+    def read(self, reader: Reader) -> _Union:
         tag = read_variant(reader, len(self.variants), self.name)
         type_ = self.variants[tag]
         instance = self.union_type()

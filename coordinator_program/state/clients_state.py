@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 
 from coordinator_program.core.types import NodeIdentity
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.state.coordinator_account import ClientsState, SolanaClient
 from emulator.anchor import AnchorError
 
@@ -48,7 +48,7 @@ def registered_client(clients_state: ClientsState, signer: bytes) -> SolanaClien
     """``find_signer``: the registered client of wallet ``signer``; SignerNotAClient if it never joined."""
     client = find_client(clients_state, signer)
     if client is None:
-        raise AnchorError(ProgramError.SignerNotAClient)
+        raise AnchorError(CoordinatorProgramError.SignerNotAClient)
     return client
 
 
@@ -66,9 +66,9 @@ def join_registry(clients_state: ClientsState, client_id: NodeIdentity, global_b
         return True
     clients = clients_state.clients
     if global_batch_size_end == len(clients) & 0xFFFF:  # the reference compares `len() as u16`
-        raise AnchorError(ProgramError.MoreClientsThanBatches)
+        raise AnchorError(CoordinatorProgramError.MoreClientsThanBatches)
     if clients.is_full():
-        raise AnchorError(ProgramError.ClientsFull)
+        raise AnchorError(CoordinatorProgramError.ClientsFull)
     client = SolanaClient()
     client.id = client_id
     client.active = clients_state.next_active
