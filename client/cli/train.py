@@ -19,7 +19,7 @@ from client.cli.p2p_options import p2p_client_options, p2p_limit_options
 from client.cli.runner import CommandError, run_on_chain
 from client.data.errors import DataError
 from client.join_authorization import NotAuthorizedToJoin
-from client.participant.chain_link import CoordinatorLink
+from client.participant.chain_link import ChainLink
 from client.participant.checkpoint_repo import check_hub_repo_id, is_local_repo
 from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.participant.logs import LogFormat, configure_logging, emit
@@ -212,7 +212,7 @@ def train(
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop_on, signum, stop)
         outage = OutagePolicy(timeout_s=outage_timeout_s)
-        link = CoordinatorLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url, outage=outage)
+        link = ChainLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url, outage=outage)
         client = TrainingClient(link, options)
         try:
             reason = await client.run(stop)

@@ -48,7 +48,7 @@ from coordinator_program.core.types import (
 )
 from coordinator_program.state.coordinator_account import CoordinatorAccount, load
 
-__all__ = ["ChainClock", "CoordinatorLink", "OutageEvents"]
+__all__ = ["ChainClock", "ChainLink", "OutageEvents"]
 
 T = TypeVar("T")
 
@@ -85,8 +85,11 @@ class OutageEvents:
         emit("rpc_recovered", f"the chain answers again after {waited_s:.1f} s; carrying on", waited_s=waited_s)
 
 
-class CoordinatorLink:
-    """One client's view of one run: ``read`` the coordinator, and the five messages it sends (join to checkpoint)."""
+class ChainLink:
+    """The coordinator as a program on chain: ``read`` its account, send the five messages as transactions.
+
+    Implements :class:`~client.participant.coordinator_link.CoordinatorLink` for the embedded chain and for RPC.
+    """
 
     def __init__(
         self,
@@ -120,6 +123,11 @@ class CoordinatorLink:
     @property
     def me(self) -> Pubkey:
         return self.wallet.pubkey()
+
+    @property
+    def run_address(self) -> str:
+        """The coordinator account's address: a run id can be reused by a new run, an account cannot."""
+        return str(self.keys.account)
 
     async def connect(self) -> CoordinatorAccount:
         """Find the run's accounts (AccountLookupError when it does not exist), read the coordinator, and start

@@ -20,7 +20,7 @@ from solders.keypair import Keypair
 
 from client.chain.embedded import EmbeddedBackend
 from client.p2p.limits import DownloadLimits
-from client.participant.chain_link import CoordinatorLink
+from client.participant.chain_link import ChainLink
 from client.participant.logs import EVENT_LOGGER
 from client.participant.runner import ClientOptions, ExitReason, TrainingClient
 from client.run_config import parse_run_config
@@ -114,7 +114,7 @@ class TrainRun:
         """Client ``index`` (funded); client 0 listens on the bootstrap port, the others bootstrap from it."""
         wallet = self.keypair(index)
         self.chain.fund(wallet.pubkey())
-        link = CoordinatorLink(EmbeddedBackend(self.chain.bank), RUN_ID, wallet)
+        link = ChainLink(EmbeddedBackend(self.chain.bank), RUN_ID, wallet)
         defaults: dict[str, object] = {
             "device": "cpu",
             "p2p_port": self._first_port if index == 0 else 0,
