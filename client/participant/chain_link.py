@@ -48,7 +48,7 @@ from coordinator_program.core.types import (
 )
 from coordinator_program.state.coordinator_account import CoordinatorAccount, load
 
-__all__ = ["ChainClock", "ChainLink", "OutageEvents"]
+__all__ = ["ChainClock", "ChainLink", "OutageEvents", "hub_checkpoint"]
 
 T = TypeVar("T")
 
@@ -65,6 +65,16 @@ class ChainClock:
         """Bincode ``Clock``: slot u64, epoch_start_timestamp i64, epoch u64, leader_schedule_epoch u64, unix i64."""
         slot, _, _, _, unix_timestamp = struct.unpack_from("<QqQQq", data)
         return cls(slot, unix_timestamp)
+
+
+def hub_checkpoint(repo_id: str, revision: str) -> Checkpoint:
+    """``Checkpoint::Hub{repo_id, revision}``, what a client announces after uploading an epoch's weights."""
+    repo = HubRepo()
+    repo.repo_id.value = repo_id
+    repo.revision.set(FixedString64.from_str(revision))
+    announced = Checkpoint()
+    announced.set_variant(CheckpointTag.Hub, repo)
+    return announced
 
 
 class OutageEvents:
@@ -247,9 +257,4 @@ class ChainLink:
 
     async def checkpoint(self, repo_id: str, revision: str) -> SentTransaction:
         """``checkpoint(Hub{repo_id, revision})``: where the epoch's uploaded weights are (P2P runs keep P2P)."""
-        repo = HubRepo()
-        repo.repo_id.value = repo_id
-        repo.revision.set(FixedString64.from_str(revision))
-        announced = Checkpoint()
-        announced.set_variant(CheckpointTag.Hub, repo)
-        return await self._send(coordinator_ix.checkpoint(self.me, self.keys, announced))
+        return await self._send(coordinator_ix.checkpoint(self.me, self.keys, hub_checkpoint(repo_id, revision)))

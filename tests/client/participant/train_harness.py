@@ -39,6 +39,7 @@ __all__ = [
     "listening_to_events",
     "peak_rss_growth",
     "run_toml",
+    "test_client_options",
 ]
 
 RUN_ID = "train-e2e"
@@ -88,6 +89,23 @@ def run_toml(
     return tomli_w.dumps(small_run(config=config, llm=llm))
 
 
+def test_client_options(index: int, first_port: int, **options: object) -> ClientOptions:
+    """Fast polling, short download deadlines and CPU; client 0 listens on ``first_port``, the others bootstrap
+    from it. ``options`` override any of them."""
+    defaults: dict[str, object] = {
+        "device": "cpu",
+        "p2p_port": first_port if index == 0 else 0,
+        "bootstrap_peers": () if index == 0 else (f"http://127.0.0.1:{first_port}",),
+        "poll_interval": 0.05,
+        "rebroadcast_interval": 1.0,
+        "download_retry_delays": (0.2, 0.4, 0.8),
+        "apply_wait": 5.0,
+        "download_limits": DownloadLimits(timeout=5.0, grace=0.5, min_bytes_per_sec=1000.0),
+        "seed": index,
+    }
+    return ClientOptions(**(defaults | options))  # type: ignore[arg-type]
+
+
 @dataclass
 class TrainRun:
     """A run on a fresh bank, and the clients that train it."""
@@ -115,18 +133,7 @@ class TrainRun:
         wallet = self.keypair(index)
         self.chain.fund(wallet.pubkey())
         link = ChainLink(EmbeddedBackend(self.chain.bank), RUN_ID, wallet)
-        defaults: dict[str, object] = {
-            "device": "cpu",
-            "p2p_port": self._first_port if index == 0 else 0,
-            "bootstrap_peers": () if index == 0 else (self.bootstrap,),
-            "poll_interval": 0.05,
-            "rebroadcast_interval": 1.0,
-            "download_retry_delays": (0.2, 0.4, 0.8),
-            "apply_wait": 5.0,
-            "download_limits": DownloadLimits(timeout=5.0, grace=0.5, min_bytes_per_sec=1000.0),
-            "seed": index,
-        }
-        return TrainingClient(link, ClientOptions(**(defaults | options)))  # type: ignore[arg-type]
+        return TrainingClient(link, test_client_options(index, self._first_port, **options))
 
     def account(self) -> CoordinatorAccount:
         return self.chain.read()
