@@ -18,8 +18,8 @@ from centralized_server.state_file import parse_state
 from client.participant.runner import TrainingClient
 from client.participant.server_link import ServerLink
 from client.simulate.chain import derived_keypair
-from validator.ports import free_ports
 from tests.client.participant.train_harness import test_client_options
+from validator.ports import free_ports
 
 __all__ = ["RUN_ID", "ServerRun", "until"]
 
