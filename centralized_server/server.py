@@ -114,6 +114,7 @@ class CentralizedServer:
         self._handlers: set[asyncio.Task[None]] = set()
         self._sequence = 0
         self._last_broadcast: bytes | None = None
+        self._state = RunState(coordinator.run_state), int(coordinator.progress.step)
 
     @property
     def run_id(self) -> str:
@@ -162,30 +163,34 @@ class CentralizedServer:
         start_after = self.settings.init_warmup_time
         if start_after is not None and now < start_after and int(self.coordinator.progress.epoch) == 0:
             return
-        before = RunState(self.coordinator.run_state), int(self.coordinator.progress.step)
         try:
             result = core.tick(self.coordinator, self.pending(), now, self.seed())
         except core.CoordinatorFailure as exc:
             if exc.error is not core.CoordinatorError.Halted:
                 emit("tick_failed", f"tick refused: {exc}", level=logging.WARNING, error=str(exc))
             return
-        after = RunState(self.coordinator.run_state), int(self.coordinator.progress.step)
-        if before != after:
-            emit(
-                "state_change",
-                f"run {self.run_id}: {before[0].name} -> {after[0].name}, epoch "
-                f"{int(self.coordinator.progress.epoch)} step {after[1]}, {len(self.coordinator.epoch_state.clients)}"
-                f" clients",
-                old_state=before[0].name,
-                new_state=after[0].name,
-                epoch=int(self.coordinator.progress.epoch),
-                step=after[1],
-                clients=len(self.coordinator.epoch_state.clients),
-            )
         if isinstance(result, core.EpochEnd) and result.success:
             self._epoch_ended()
         self._forget_unhealthy_exited()
         self.broadcast()
+
+    def _note_state_change(self) -> None:
+        """``state_change`` whenever the run state or step moved, whether a tick or a message moved it."""
+        coordinator = self.coordinator
+        now = RunState(coordinator.run_state), int(coordinator.progress.step)
+        before, self._state = self._state, now
+        if before == now:
+            return
+        epoch, clients = int(coordinator.progress.epoch), len(coordinator.epoch_state.clients)
+        emit(
+            "state_change",
+            f"run {self.run_id}: {before[0].name} -> {now[0].name}, epoch {epoch} step {now[1]}, {clients} clients",
+            old_state=before[0].name,
+            new_state=now[0].name,
+            epoch=epoch,
+            step=now[1],
+            clients=clients,
+        )
 
     def _epoch_ended(self) -> None:
         directory = self.settings.save_state_dir
@@ -206,6 +211,7 @@ class CentralizedServer:
 
     def broadcast(self) -> None:
         """Send the coordinator to every authenticated client, if it or the pending set changed since last time."""
+        self._note_state_change()
         update = self._update()
         content = update.coordinator + b"".join(update.pending)
         if content == self._last_broadcast:

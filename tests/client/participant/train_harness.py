@@ -166,9 +166,10 @@ class TrainRun:
 
 
 @contextmanager
-def listening_to_events(handler: logging.Handler) -> Iterator[None]:
-    """``handler`` receives the clients' events while inside, whatever level logging was left at."""
-    logger = logging.getLogger(EVENT_LOGGER)
+def listening_to_events(handler: logging.Handler, logger_name: str = EVENT_LOGGER) -> Iterator[None]:
+    """``handler`` receives the clients' events (or ``logger_name``'s) while inside, whatever level logging was
+    left at."""
+    logger = logging.getLogger(logger_name)
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -196,10 +197,10 @@ class EventLog(logging.Handler):
 
 
 @contextmanager
-def capturing_events() -> Iterator[EventLog]:
-    """Every event the clients emit while inside."""
+def capturing_events(logger_name: str = EVENT_LOGGER) -> Iterator[EventLog]:
+    """Every event the clients (or ``logger_name``) emit while inside."""
     events = EventLog()
-    with listening_to_events(events):
+    with listening_to_events(events, logger_name):
         yield events
 
 
