@@ -124,3 +124,7 @@ def centralized_train(
 def main() -> None:
     """``psyche-centralized-client``."""
     cli(prog_name="psyche-centralized-client")
+
+
+if __name__ == "__main__":
+    main()

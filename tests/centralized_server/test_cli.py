@@ -25,7 +25,7 @@ from validator.ports import free_ports
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-CLIENT = [sys.executable, "-c", "from client.cli.centralized import main; main()"]
+CLIENT = [sys.executable, "-m", "client.cli.centralized"]
 
 
 def test_validate_config_says_what_run_a_state_file_describes_or_why_it_is_refused(tmp_path: Path) -> None:
