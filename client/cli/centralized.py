@@ -22,8 +22,7 @@ import click
 
 from client.cli.command_error import CommandError
 from client.cli.options import WalletSource, chain_options
-from client.cli.train import client_options, stop_on_signals, train, train_until_done
-from client.participant.logs import LogFormat, configure_logging
+from client.cli.train import client_options, start_logging, stop_on_signals, train, train_until_done
 from client.participant.server_link import ServerLink, ServerLost
 
 __all__ = ["cli", "main"]
@@ -102,10 +101,8 @@ def centralized_train(
     write_log: Path | None,
     **training: Any,
 ) -> None:
-    if log_format == LogFormat.Off.value and write_log is None:
-        raise click.UsageError("--logs none keeps the log only in --write-log; give that too")
     signer = WalletSource(wallet_private_key_path).load()
-    configure_logging(LogFormat(log_format), write_log)
+    start_logging(log_format, write_log)
     options = client_options(**training)
     stopped_by: list[int] = []
 

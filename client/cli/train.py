@@ -28,7 +28,7 @@ from client.participant.pipeline import DesyncError, parameter_hash
 from client.participant.runner import ClientOptions, TrainingClient
 from client.train import TrainError
 
-__all__ = ["DEFAULT_CHECKPOINT_DIR", "client_options", "stop_on_signals", "train", "train_until_done"]
+__all__ = ["DEFAULT_CHECKPOINT_DIR", "client_options", "start_logging", "stop_on_signals", "train", "train_until_done"]
 
 DEFAULT_CHECKPOINT_DIR = "checkpoints"
 """Under the working directory: where every client keeps its last epochs' weights unless told otherwise."""
@@ -93,6 +93,13 @@ def client_options(
         bootstrap_peers=bootstrap_peers,
         **p2p_client_options(p2p_limits),
     )
+
+
+def start_logging(log_format: str, write_log: Path | None) -> None:
+    """``--logs`` and ``--write-log`` as every training command takes them (none alone would log nowhere)."""
+    if log_format == LogFormat.Off.value and write_log is None:
+        raise click.UsageError("--logs none keeps the log only in --write-log; give that too")
+    configure_logging(LogFormat(log_format), write_log)
 
 
 def stop_on_signals(stopped_by: list[int]) -> asyncio.Event:
@@ -230,39 +237,15 @@ def train(
     wallet: WalletSource,
     run_id: str,
     authorizer: Pubkey | None,
-    device: str,
-    data_dir: Path | None,
-    data_cache_dir: Path | None,
-    p2p_host: str,
-    p2p_port: int,
-    bootstrap_peers: tuple[str, ...],
-    checkpoint_dir: Path,
-    hub_repo: str | None,
-    delete_old_steps: bool,
-    keep_steps: int,
     outage_timeout_s: float,
     log_format: str,
     write_log: Path | None,
-    **p2p_limits: Any,
+    **training: Any,
 ) -> None:
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
-    if log_format == LogFormat.Off.value and write_log is None:
-        raise click.UsageError("--logs none keeps the log only in --write-log; give that too")
     signer = wallet.load()
-    configure_logging(LogFormat(log_format), write_log)
-    options = client_options(
-        device=device,
-        data_dir=data_dir,
-        data_cache_dir=data_cache_dir,
-        p2p_host=p2p_host,
-        p2p_port=p2p_port,
-        bootstrap_peers=bootstrap_peers,
-        checkpoint_dir=checkpoint_dir,
-        hub_repo=hub_repo,
-        delete_old_steps=delete_old_steps,
-        keep_steps=keep_steps,
-        **p2p_limits,
-    )
+    start_logging(log_format, write_log)
+    options = client_options(**training)
     stopped_by: list[int] = []  # the signal that stopped the client, if one did
 
     async def follow(backend: ChainBackend) -> None:

@@ -49,7 +49,6 @@ async def run_centralized_testnet(
         load_state(options.config_path, int(time.time())),
         ServerSettings(save_state_dir=options.log_dir / "server-state"),
     )
-    options.log_dir.mkdir(parents=True, exist_ok=True)
     handler = _server_log(options.log_dir / "server.jsonl")
     wallets = [Keypair() for _ in range(options.num_clients)]
     key_files = [write_keypair(w, options.work_dir / f"{client_name(i)}.json") for i, w in enumerate(wallets)]

@@ -9,7 +9,7 @@ reference's centralized names: ``--server-port``, ``--tui true|false`` (false is
 from __future__ import annotations
 
 import asyncio
-import signal
+import functools
 import tempfile
 import time
 from collections.abc import Sequence
@@ -20,10 +20,9 @@ import click
 
 from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.testnet.centralized import run_centralized_testnet
-from client.testnet.cli import check_start_options, start
-from client.testnet.display import Display
+from client.testnet.cli import check_start_options, run_session, start
 from client.testnet.launcher import TestnetOptions
-from client.testnet.summary import EndReason, Summary
+from client.testnet.summary import EndReason
 
 __all__ = ["cli", "main"]
 
@@ -123,22 +122,12 @@ def centralized_start(
         device=client_device,
         seed=seed,
     )
-    summary = asyncio.run(_start(options, server_port, first_client_checkpoint))
+    session = functools.partial(
+        run_centralized_testnet, server_port=server_port, first_client_hub_repo=first_client_checkpoint
+    )
+    summary = asyncio.run(run_session(options, session))
     if summary.reason is EndReason.ClientsExited:
         raise SystemExit(1)
-
-
-async def _start(options: TestnetOptions, server_port: int, hub_repo: str | None) -> Summary:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    options.log_dir.mkdir(parents=True, exist_ok=True)
-    display = Display(options.headless, options.log_dir / "testnet.jsonl")
-    try:
-        return await run_centralized_testnet(options, display, stop, server_port, hub_repo)
-    finally:
-        display.close()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import click
@@ -21,7 +21,7 @@ from client.testnet.launcher import TestnetOptions, run_testnet
 from client.testnet.summary import EndReason, Summary
 from coordinator_program.mode import ProgramMode
 
-__all__ = ["check_start_options", "cli", "main"]
+__all__ = ["check_start_options", "cli", "main", "run_session"]
 
 STATE_FILE = "state.toml"
 
@@ -185,19 +185,23 @@ def start(
         run_id=run_id,
         seed=seed,
     )
-    summary = asyncio.run(_start(options))
+    summary = asyncio.run(run_session(options, run_testnet))
     if summary.reason is EndReason.ClientsExited:
         raise SystemExit(1)
 
 
-async def _start(options: TestnetOptions) -> Summary:
+async def run_session(
+    options: TestnetOptions, session: Callable[[TestnetOptions, Display, asyncio.Event], Awaitable[Summary]]
+) -> Summary:
+    """Run a testnet ``session`` with its display, until it ends or Ctrl-C (SIGINT, SIGTERM) stops it."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    options.log_dir.mkdir(parents=True, exist_ok=True)
     display = Display(options.headless, options.log_dir / "testnet.jsonl")
     try:
-        return await run_testnet(options, display, stop)
+        return await session(options, display, stop)
     finally:
         display.close()
 
