@@ -47,8 +47,9 @@ def run(mode: str, config: Path, log_dir: Path, timeout_s: float) -> list[float]
     env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // 3))}
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout_s + 120, env=env)
     summary = json.loads([line for line in result.stdout.splitlines() if line.startswith("{")][-1])
-    if summary.get("reason") != "Finished":
-        raise SystemExit(f"the {mode} run did not finish (exit {result.returncode}): {result.stderr[-3000:]}")
+    if (reason := summary.get("reason")) != "Finished":
+        detail = result.stderr[-3000:]
+        raise SystemExit(f"the {mode} run ended {reason} (exit {result.returncode}), not Finished: {detail}")
     starts = state_starts(sorted(log_dir.rglob("client-*.jsonl")), "RoundTrain")
     steps = sorted(starts)[SKIPPED_ROUNDS:]
     return [starts[b] - starts[a] for a, b in zip(steps, steps[1:], strict=False) if b == a + 1]
@@ -57,7 +58,7 @@ def run(mode: str, config: Path, log_dir: Path, timeout_s: float) -> list[float]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", type=Path, default=CONFIG, help="a 3-client config directory")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds each run may take")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds each run may take")
     args = parser.parse_args()
     print(f"same 3-client run ({args.config.relative_to(REPO) if args.config.is_relative_to(REPO) else args.config})")
     print(f"{os.cpu_count()} CPUs; step = RoundTrain to RoundTrain, median (p10-p90) in s, first 2 rounds left out")
