@@ -37,6 +37,7 @@ from centralized_server.wire import (
     read_frame,
     write_frame,
 )
+from client.errors import ClientError
 from client.participant.chain_link import ChainClock, hub_checkpoint
 from coordinator_program.core.types import (
     CommitteeProof,
@@ -63,7 +64,7 @@ PENDING = 1
 """``clients_state.next_active`` of a built account: pending clients carry it as their ``active``."""
 
 
-class ServerLost(ConnectionError):
+class ServerLost(ClientError, ConnectionError):
     """The server closed the connection, refused us (its reason), or could not be reached."""
 
 
