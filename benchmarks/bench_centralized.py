@@ -46,7 +46,8 @@ def run(mode: str, config: Path, log_dir: Path, timeout_s: float) -> list[float]
     command += ["--headless-exit-after-secs", str(timeout_s)]
     env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // 3))}
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout_s + 120, env=env)
-    summary = json.loads([line for line in result.stdout.splitlines() if line.startswith("{")][-1])
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    summary = next((event for event in events if event.get("event") == "summary"), {})
     if (reason := summary.get("reason")) != "Finished":
         detail = result.stderr[-3000:]
         raise SystemExit(f"the {mode} run ended {reason} (exit {result.returncode}), not Finished: {detail}")
