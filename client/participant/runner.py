@@ -25,7 +25,6 @@ from client.chain.backend import TransactionFailed
 from client.p2p import BlobUnavailable, P2PNode, SignedMessage
 from client.p2p.limits import DownloadLimits
 from client.participant.adversary import Adversary, adversary_named
-from client.participant.chain_link import CoordinatorLink
 from client.participant.checkpoints import (
     CheckpointCorrupt,
     SavedCheckpoint,
@@ -34,6 +33,7 @@ from client.participant.checkpoints import (
     read_checkpoint,
     write_checkpoint,
 )
+from client.participant.coordinator_link import CoordinatorLink
 from client.participant.early_messages import EarlyMessages
 from client.participant.hub_upload import HubUploads
 from client.participant.logs import emit
@@ -448,7 +448,7 @@ class TrainingClient:
         if root is None:
             return None
         latest = int(coordinator.progress.step) - 1
-        account = str(self.link.keys.account)
+        account = self.link.run_address
         for step in sorted((s for s in checkpoint_steps(root, self.link.run_id) if s <= latest), reverse=True):
             try:
                 saved = await asyncio.to_thread(read_checkpoint, root, self.link.run_id, step)
@@ -600,7 +600,7 @@ class TrainingClient:
         if self.setup is None:
             return
         step, run_id = int(coordinator.progress.step) - 1, self.link.run_id
-        account = str(self.link.keys.account)  # names this run, where a run id can be reused by a new run
+        account = self.link.run_address  # names this run, where a run id can be reused by a new run
         model = self.setup.trainer.model
         blob = await asyncio.to_thread(parameters_blob, model, run_id=run_id, step=str(step), coordinator=account)
         if self.options.checkpoint_dir is not None:
