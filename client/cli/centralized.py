@@ -71,9 +71,7 @@ def cli() -> None:
     help="Connect to the server, join its run and train until it is Finished; Ctrl-C leaves it cleanly. "
     "The training flags are psyche-solana-client train's.",
 )
-@click.option(
-    "--server-addr", required=True, callback=_server_addr, help="HOST:PORT of the psyche-centralized-server"
-)
+@click.option("--server-addr", required=True, callback=_server_addr, help="HOST:PORT of the psyche-centralized-server")
 @click.option(
     "--iroh-discovery",
     type=click.Choice(["local", "n0"]),
