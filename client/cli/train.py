@@ -25,6 +25,7 @@ from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.participant.logs import LogFormat, configure_logging, emit
 from client.participant.pipeline import DesyncError, parameter_hash
 from client.participant.runner import ClientOptions, TrainingClient
+from client.progress import hub_progress, progress_wanted
 from client.train import TrainError
 
 __all__ = ["DEFAULT_CHECKPOINT_DIR", "train"]
@@ -161,6 +162,11 @@ def default_data_cache() -> Path:
 @click.option(
     "--write-log", type=click.Path(dir_okay=False, path_type=Path), help="also write JSON lines to this file"
 )
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="draw Hub download and upload bars on stderr (default: only on a terminal, and never with --logs json)",
+)
 @p2p_limit_options
 def train(
     chain: ChainTarget,
@@ -180,6 +186,7 @@ def train(
     outage_timeout_s: float,
     log_format: str,
     write_log: Path | None,
+    progress: bool | None,
     **p2p_limits: Any,
 ) -> None:
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
@@ -187,6 +194,7 @@ def train(
         raise click.UsageError("--logs none keeps the log only in --write-log; give that too")
     signer = wallet.load()
     configure_logging(LogFormat(log_format), write_log)
+    hub_progress(progress_wanted(progress, stderr_carries_json=log_format == LogFormat.Json.value))
     options = ClientOptions(
         device=device,
         data_dir=data_dir,
