@@ -12,7 +12,7 @@ sharing one directory (their weights are bit-identical) cannot spoil each other'
 The bytes are the ``safetensors`` library's, with one correction: the library writes ``__metadata__`` in a
 random order per call (safetensors/safetensors#584, open in 0.8.0), and the weights are hashed and compared
 between peers, so :func:`parameters_blob` rewrites the header with the metadata keys sorted. Same tensors and
-metadata, same bytes, on every client (``test_the_same_weights_make_the_same_bytes_in_every_process``).
+metadata, same bytes, on every client (``test_the_same_weights_make_the_same_bytes_every_time``).
 """
 
 from __future__ import annotations
