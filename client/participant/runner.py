@@ -5,6 +5,11 @@ One asyncio loop multiplexes (spec client-training.md §1.1): a poll of the coor
 state, the P2P node's gossip (announcements routed to the round they belong to, result blobs downloaded and
 checked against their commitment), the opportunistic Finished/witness of §5.2, the warmup witness, and the
 rebroadcast of our live announcements. Training and applying run in a worker thread.
+
+This module is the step machine and the glue between the rooms that do the work: the result exchange (gossip
+routing, downloads, evidence: :mod:`client.participant.result_exchange`), the model's acquisition and the offers
+that hand it on (:mod:`client.participant.model_acquisition`), and the checkpoints kept at Cooldown
+(:mod:`client.participant.checkpoint_keeper`).
 """
 
 from __future__ import annotations
@@ -17,23 +22,15 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import assert_never
 
 from solders.pubkey import Pubkey
 
 from client.chain.backend import TransactionFailed
-from client.p2p import BlobUnavailable, P2PNode, SignedMessage
+from client.p2p import P2PNode, SignedMessage
 from client.p2p.limits import DownloadLimits
 from client.participant.adversary import Adversary, adversary_named
 from client.participant.chain_link import CoordinatorLink
-from client.participant.checkpoints import (
-    CheckpointCorrupt,
-    SavedCheckpoint,
-    checkpoint_steps,
-    delete_old_checkpoints,
-    read_checkpoint,
-    write_checkpoint,
-)
+from client.participant.checkpoint_keeper import CheckpointKeeper
 from client.participant.early_messages import EarlyMessages
 from client.participant.hub_upload import HubUploads
 from client.participant.logs import emit
@@ -49,15 +46,10 @@ from client.participant.messages import (
     finished_commitment_hash,
     result_commitment_hash,
 )
-from client.participant.model_recovery import DEFAULT_OFFER_WAIT_S, WeightsSource, pointing_hint, weights_source
-from client.participant.model_setup import TrainingSetup, load_training_setup, pick_device
-from client.participant.model_sharing import (
-    ModelOffer,
-    choose_offer,
-    load_parameters,
-    max_parameters_blob_bytes,
-    parameters_blob,
-)
+from client.participant.model_acquisition import ModelAcquisition, SetupOptions
+from client.participant.model_recovery import DEFAULT_OFFER_WAIT_S, pointing_hint
+from client.participant.model_setup import TrainingSetup
+from client.participant.model_sharing import ModelOffer
 from client.participant.peerless import peerless_hint
 from client.participant.pipeline import DesyncError, RoundPipeline, TrainedBatch, parameter_hash
 from client.participant.result_checks import ResultRules
@@ -172,8 +164,23 @@ class TrainingClient:
         self.adversary: Adversary | None = adversary_named(options.adversary, self)
         self.rounds: list[RoundRecord] = []
         self.account: CoordinatorAccount | None = None
-        self.setup: TrainingSetup | None = None
         self.pipeline: RoundPipeline | None = None
+        uploads = None if options.hub_repo is None else HubUploads(options.hub_repo, link)
+        # The account names this run, where a run id can be reused by a new run.
+        self.checkpoints = CheckpointKeeper(
+            link.run_id, lambda: str(link.keys.account), options.checkpoint_dir, options.keep_steps, uploads
+        )
+        self.models = ModelAcquisition(
+            self.node,
+            self.me,
+            link.run_id,
+            SetupOptions(options.device, options.data_dir, options.data_cache_dir),
+            self.checkpoints,
+            self._model_loaded,
+            self.rng,
+            options.offer_wait,
+            options.rebroadcast_interval,
+        )
         self._step = ActiveStep.Warmup
         self._work: _RoundWork | None = None
         self._warmup_finished: dict[int, set[Pubkey]] = {}
@@ -184,13 +191,12 @@ class TrainingClient:
         self._last_join = 0.0
         self._last_announce = 0.0
         self._last_state: tuple[int, int, int] | None = None
-        self._offers: dict[int, dict[Pubkey, ModelOffer]] = {}
         self._warmup_epochs: set[int] = set()
-        self._weights_epoch: int | None = None
-        self._model_wait_since: dict[int, float] = {}
-        self._my_offer: ModelOffer | None = None
-        self._uploads = None if options.hub_repo is None else HubUploads(options.hub_repo, link)
-        self._last_offer = 0.0
+
+    @property
+    def setup(self) -> TrainingSetup | None:
+        """The model, trainer and data this client trains with; None until it has loaded the model."""
+        return self.models.setup
 
     # -- the loop ---------------------------------------------------------------------
     async def run(self, stop: asyncio.Event | None = None) -> ExitReason:
@@ -232,8 +238,7 @@ class TrainingClient:
         await asyncio.gather(*waits, return_exceptions=True)
 
     async def _shutdown(self) -> None:
-        if self._uploads is not None:
-            await self._uploads.wait()  # an interrupted client still finishes its uploads and their checkpoint (§4.8)
+        await self.checkpoints.close()
         await self.exchange.close()
         if self._work is not None:
             self._work.task.cancel()
@@ -353,117 +358,17 @@ class TrainingClient:
         return state is RunState.Cooldown
 
     # -- warmup ---------------------------------------------------------------------------
-    async def _ensure_model(self, coordinator: Coordinator) -> TrainingSetup | None:
-        """The model: from the run's checkpoint in epoch 0; later from our own checkpoint of the last epoch, from
-        peers (§4.7), or from the run's checkpoint, in that order (:mod:`client.participant.model_recovery`).
-
-        None while a joiner still waits for the epoch's clients to offer the current weights.
-        """
-        epoch = int(coordinator.progress.epoch)
-        if self.setup is not None and self._weights_epoch == epoch:
-            return self.setup
-        saved: SavedCheckpoint | None = None
-        sized: TrainingSetup | None = None  # built early when its size must bound a download
-        shared: bytes | None = None
-        description = ""
-        if epoch > 0:
-            saved = await self._own_checkpoint(coordinator)
-            clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients} - {self.me}
-            offers = self._offers.get(epoch, {})
-            chosen = choose_offer(offers, clients)
-            waited = time.monotonic() - self._model_wait_since.setdefault(epoch, time.monotonic())
-            source = weights_source(
-                int(coordinator.progress.step) - 1,
-                None if saved is None else saved.step,
-                None if chosen is None else offers[chosen[1][0]].step,
-                waited,
-                self.options.offer_wait,
-                coordinator.model.llm.checkpoint,
-            )
-            match source:
-                case WeightsSource.Wait:
-                    return None
-                case WeightsSource.Own:
-                    assert saved is not None
-                    shared = saved.blob
-                    description = f"checkpoint {saved.directory} (sha256 {saved.digest[:16]}…)"
-                case WeightsSource.Peers:
-                    assert chosen is not None
-                    saved, (digest, sources) = None, chosen
-                    sized = self.setup or await self._load_setup(coordinator)  # its size bounds the download
-                    try:
-                        limit = max_parameters_blob_bytes(sized.trainer.model)
-                        shared = await self.node.fetch_blob(digest, sources, "model-share", limit)
-                    except BlobUnavailable as exc:
-                        log.warning("shared model: %s", exc)
-                        return None
-                    description = f"P2P({digest[:16]}… from {len(sources)} peers)"
-                case WeightsSource.Run:
-                    saved, self.setup = None, None  # the run's checkpoint, not whatever this process held before
-                case _:
-                    assert_never(source)
-        setup = self.setup or sized
-        if setup is None:
-            setup = await self._load_setup(coordinator, saved.directory if saved is not None else None)
-        device = setup.trainer.device
-        if shared is not None:
-            await asyncio.to_thread(load_parameters, setup.trainer.model, shared)
-            setup.checkpoint = description
-        if saved is not None:  # seed the others: offer our checkpoint as the epoch's starting weights
-            self.node.blobs.drop_tags(lambda tag: tag == "model-share")
-            self._my_offer = ModelOffer(epoch, self.node.blobs.put(saved.blob, "model-share"), step=saved.step)
-        self.setup = setup
-        self._weights_epoch = epoch
+    def _model_loaded(self, setup: TrainingSetup, coordinator: Coordinator) -> None:
+        """New weights are loaded: the round pipeline starts afresh, and results are checked against this model."""
         self.pipeline = RoundPipeline(self.me, setup, self.rng)
         if setup.trainer.distro is not None:
             total_steps = int(coordinator.config.total_steps)
             self.exchange.rules = ResultRules.for_trainer(setup.trainer.distro, setup.trainer.schedule, total_steps)
-        emit(
-            "loaded_model",
-            f"loaded model {setup.checkpoint} ({setup.trainer.model.num_parameters():,} parameters) on {device}",
-            checkpoint=setup.checkpoint,
-            gpus=1 if device.type == "cuda" else 0,
-            dp=1,
-            tp=1,
-        )
-        return setup
-
-    async def _load_setup(self, coordinator: Coordinator, checkpoint: Path | None = None) -> TrainingSetup:
-        """Build the run's model, trainer and data (from ``checkpoint``, a local checkpoint directory, if given)."""
-        device = pick_device(self.options.device)
-        return await asyncio.to_thread(
-            load_training_setup,
-            coordinator.model,
-            self.link.run_id,
-            device,
-            self.options.data_dir,
-            self.options.data_cache_dir,
-            checkpoint,
-        )
-
-    async def _own_checkpoint(self, coordinator: Coordinator) -> SavedCheckpoint | None:
-        """Our newest checkpoint up to the last completed step (ideally that step's: the epoch's starting weights),
-        if we wrote one and it is intact; a corrupt one is reported and passed over."""
-        root = self.options.checkpoint_dir
-        if root is None:
-            return None
-        latest = int(coordinator.progress.step) - 1
-        account = str(self.link.keys.account)
-        for step in sorted((s for s in checkpoint_steps(root, self.link.run_id) if s <= latest), reverse=True):
-            try:
-                saved = await asyncio.to_thread(read_checkpoint, root, self.link.run_id, step)
-            except CheckpointCorrupt as exc:
-                log.warning("not resuming from our checkpoint of step %d: %s", step, exc)
-                continue
-            if saved is not None and saved.metadata.get("coordinator") == account:
-                return saved
-            log.warning("not resuming from %s: it belongs to another run of the same id", root)
-        return None
 
     async def _warmup(self, coordinator: Coordinator) -> None:
         """Load the model, say Finished(warmup) to everyone, and once everyone did, send the warmup witness."""
-        await self._offer_model(coordinator)
-        if await self._ensure_model(coordinator) is None:
+        await self.models.offer(coordinator)
+        if await self.models.ensure(coordinator) is None:
             return
         step = int(coordinator.progress.step)
         index = self._my_index(coordinator)
@@ -484,7 +389,7 @@ class TrainingClient:
     # -- rounds ---------------------------------------------------------------------------
     async def _start_training(self, coordinator: Coordinator) -> None:
         """Entering RoundTrain: health checks, apply round h-2, rotate, start training our batches (§1.5)."""
-        setup = await self._ensure_model(coordinator)
+        setup = await self.models.ensure(coordinator)
         hint = self._peerless_hint(coordinator)
         if setup is None or self.pipeline is None:
             step = int(coordinator.progress.step) - 1
@@ -599,32 +504,9 @@ class TrainingClient:
         await self._finish_work()
         if self.setup is None:
             return
-        step, run_id = int(coordinator.progress.step) - 1, self.link.run_id
-        account = str(self.link.keys.account)  # names this run, where a run id can be reused by a new run
-        model = self.setup.trainer.model
-        blob = await asyncio.to_thread(parameters_blob, model, run_id=run_id, step=str(step), coordinator=account)
-        if self.options.checkpoint_dir is not None:
-            root, files = self.options.checkpoint_dir, self.setup.checkpoint_files
-            path = await asyncio.to_thread(write_checkpoint, blob, root, run_id, step, files)
-            emit("checkpoint", f"wrote checkpoint {path}", path=str(path), step=step)
-            if self._uploads is not None:
-                self._uploads.start(path.parent, step)
-            if self.options.keep_steps is not None:
-                await asyncio.to_thread(delete_old_checkpoints, root, run_id, self.options.keep_steps)
-        self.node.blobs.drop_tags(lambda tag: tag == "model-share")
-        digest = self.node.blobs.put(blob, "model-share")
-        self._my_offer = ModelOffer(int(coordinator.progress.epoch) + 1, digest, step=step)
-        self._weights_epoch = int(coordinator.progress.epoch) + 1
-
-    async def _offer_model(self, coordinator: Coordinator) -> None:
-        """In Warmup, tell joiners (again, every rebroadcast interval) where the epoch's starting weights are."""
-        offer = self._my_offer
-        now = time.monotonic()
-        if offer is None or offer.epoch != int(coordinator.progress.epoch):
-            return
-        if now - self._last_offer >= self.options.rebroadcast_interval:
-            self._last_offer = now
-            await self.node.gossip(offer.encode(self.rng))
+        step = int(coordinator.progress.step) - 1
+        blob = await self.checkpoints.keep(self.setup.trainer.model, step, self.setup.checkpoint_files)
+        self.models.share(blob, int(coordinator.progress.epoch) + 1, step)
 
     async def _health_checks(self, coordinator: Coordinator) -> None:
         """If we witnessed the previous round, report the clients its witnesses did not see (§5.4)."""
@@ -751,7 +633,7 @@ class TrainingClient:
         """A verified gossip message; True if it was taken, so the node relays it (each one once)."""
         offer = ModelOffer.parse(message.data)
         if offer is not None:
-            self._offers.setdefault(offer.epoch, {})[message.sender] = offer
+            self.models.take_offer(message.sender, offer)
             return True
         try:
             holding = Holding.parse(message.data)
