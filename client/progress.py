@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 __all__ = ["ProgressTask", "hub_progress", "progress_bar", "progress_wanted"]
 
@@ -33,12 +33,12 @@ def progress_wanted(asked: bool | None, stderr_carries_json: bool = False) -> bo
 class ProgressTask:
     """One bar's handle: ``advance`` by units of work, optionally renaming the stage; does nothing when hidden."""
 
-    def __init__(self, progress: Progress | None = None, task_id: int = 0) -> None:
+    def __init__(self, progress: Progress | None = None, task_id: TaskID | None = None) -> None:
         self._progress = progress
         self._task_id = task_id
 
     def advance(self, units: float = 1, description: str | None = None) -> None:
-        if self._progress is None:
+        if self._progress is None or self._task_id is None:
             return
         if description is None:
             self._progress.advance(self._task_id, units)
@@ -62,7 +62,7 @@ def progress_bar(description: str, total: float | None, show: bool) -> Iterator[
 def hub_progress(show: bool) -> None:
     """Let huggingface_hub draw its download and upload bars (on stderr) only when ``show``; by default it draws
     them wherever stderr goes, a JSON log or a launcher's file included."""
-    from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
+    from huggingface_hub.utils.tqdm import disable_progress_bars, enable_progress_bars
 
     if show:
         enable_progress_bars()

@@ -43,7 +43,7 @@ def send(
 def token_balance(bank: Bank, address: object) -> float:
     account = bank.get_account(address)  # type: ignore[arg-type]
     assert account is not None
-    return TokenAccount.unpack(bytes(account.data)).amount / 10**DECIMALS
+    return int(TokenAccount.unpack(bytes(account.data)).amount) / 10.0**DECIMALS
 
 
 def run(show_logs: bool) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from huggingface_hub.utils import are_progress_bars_disabled, enable_progress_bars
+from huggingface_hub.utils.tqdm import are_progress_bars_disabled, enable_progress_bars
 
 from client.progress import hub_progress, progress_bar, progress_wanted
 
