@@ -6,8 +6,9 @@ state, the P2P node's gossip (announcements routed to the round they belong to, 
 checked against their commitment), the opportunistic Finished/witness of §5.2, the warmup witness, and the
 rebroadcast of our live announcements. Training and applying run in a worker thread.
 
-This module is the step machine and the glue between the rooms that do the work: the result exchange (gossip
-routing, downloads, evidence: :mod:`client.participant.result_exchange`), the model's acquisition and the offers
+This module is the step machine and the glue between the rooms that do the work: our announcements and the routing of
+everyone's (:mod:`client.participant.announcements`), the result exchange (downloads, dedup, evidence:
+:mod:`client.participant.result_exchange`), the model's acquisition and the offers
 that hand it on (:mod:`client.participant.model_acquisition`), and the checkpoints kept at Cooldown
 (:mod:`client.participant.checkpoint_keeper`).
 """
@@ -15,11 +16,10 @@ that hand it on (:mod:`client.participant.model_acquisition`), and the checkpoin
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from client.chain.backend import TransactionFailed
 from client.p2p import P2PNode, SignedMessage
 from client.p2p.limits import DownloadLimits
 from client.participant.adversary import Adversary, adversary_named
+from client.participant.announcements import Announcements
 from client.participant.chain_link import CoordinatorLink
 from client.participant.checkpoint_keeper import CheckpointKeeper
 from client.participant.early_messages import EarlyMessages
@@ -37,7 +38,6 @@ from client.participant.logs import emit
 from client.participant.merkle import EMPTY_ROOT
 from client.participant.messages import (
     Broadcast,
-    Commitment,
     CommitteeClaim,
     Finished,
     Holding,
@@ -129,14 +129,6 @@ class _RoundWork:
     done: bool = False
 
 
-@dataclass
-class _Gossip:
-    """Our announcements still worth repeating (peers that missed one get it again, with a fresh nonce)."""
-
-    live: list[Broadcast] = field(default_factory=list)
-    last_sent: float = 0.0
-
-
 def _report_skipped(event: str, batches: tuple[BatchId, ...], step: int, why: str) -> None:
     """Log the batches of ``step`` whose results are not applied, and why."""
     if batches:
@@ -183,11 +175,10 @@ class TrainingClient:
         )
         self._step = ActiveStep.Warmup
         self._work: _RoundWork | None = None
-        self._warmup_finished: dict[int, set[Pubkey]] = {}
         self._warmup_witnessed: set[int] = set()
         self._finished_sent: set[int] = set()
         self._witnessed: set[tuple[int, int]] = set()
-        self._gossip = _Gossip()
+        self.announcements = Announcements(self.node, link.wallet, self.me, self.exchange, self.rng, self._rounds)
         self._last_join = 0.0
         self._last_announce = 0.0
         self._last_state: tuple[int, int, int] | None = None
@@ -372,10 +363,11 @@ class TrainingClient:
             return
         step = int(coordinator.progress.step)
         index = self._my_index(coordinator)
-        if not any(b.step == step and isinstance(b.data, Finished) and b.data.warmup for b in self._gossip.live):
+        if not self.announcements.sent_warmup_finished(step):
             claim = CommitteeClaim(Committee.Trainer, index, index)
-            await self._announce(step, claim, finished_commitment_hash(EMPTY_ROOT), Finished(EMPTY_ROOT, True))
-        heard = self._warmup_finished.setdefault(step, set())
+            data = Finished(EMPTY_ROOT, True)
+            await self.announcements.announce(step, claim, finished_commitment_hash(EMPTY_ROOT), data)
+        heard = self.announcements.warmup_finished.setdefault(step, set())
         heard.add(self.me)
         clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients}
         if step in self._warmup_witnessed or not clients <= heard:
@@ -405,7 +397,7 @@ class TrainingClient:
         await self._finish_work()
         step = int(coordinator.progress.step)
         self.node.blobs.drop_tags(lambda tag: tag.startswith("distro-result_") and int(tag.split("_")[1]) < step - 2)
-        self._gossip.live = [b for b in self._gossip.live if b.step >= step - 1 and not self._is_warmup(b)]
+        self.announcements.keep_live_from(step - 1)
         await self._health_checks(coordinator)
         previous = self.pipeline.previous
         if previous is not None:
@@ -418,7 +410,7 @@ class TrainingClient:
         _report_skipped("warming_up_batches", plan.warming_up, step - 2, "their trainers are still warming up")
         _report_skipped("unavailable_batches", plan.unavailable, step - 2, "nobody served the agreed result in time")
         current = self.pipeline.rotate(coordinator)
-        self._replay_early(current)
+        self.announcements.replay_early(current)
         batches = self.pipeline.own_batches()
         bounds = coordinator_cold_start_warmup_bounds(coordinator)
         pipeline = self.pipeline
@@ -461,7 +453,7 @@ class TrainingClient:
         step = current.step
         digest = self.node.blobs.put(payload, f"distro-result_{step}")
         result = TrainingResult(batch, digest, self.node.url)
-        await self._announce(step, claim, result_commitment_hash(step, batch, payload), result)
+        await self.announcements.announce(step, claim, result_commitment_hash(step, batch, payload), result)
         current.record_payload(batch, self.me, payload)
 
     async def _finish_work(self) -> None:
@@ -575,10 +567,7 @@ class TrainingClient:
             await self.node.bootstrap(self.options.bootstrap_peers)
         if self._step in (ActiveStep.Training, ActiveStep.Witness):
             await self._opportunistic(coordinator)
-        if now - self._gossip.last_sent >= self.options.rebroadcast_interval and self._gossip.live:
-            self._gossip.last_sent = now
-            for broadcast in self._gossip.live:
-                await self.node.gossip(dataclasses.replace(broadcast, nonce=broadcast.nonce + 1).encode())
+        await self.announcements.rebroadcast(now, self.options.rebroadcast_interval)
 
     def _peerless_hint(self, coordinator: Coordinator) -> str | None:
         """Why we hear nobody, when the epoch has other clients and we know none of them (peerless_hint)."""
@@ -609,25 +598,17 @@ class TrainingClient:
             merkle = previous.broadcast_merkle() if previous is not None else EMPTY_ROOT
             claim_proof = current.selection.get_committee(self._my_index(coordinator))
             claim = CommitteeClaim(Committee(claim_proof.committee), int(claim_proof.position), int(claim_proof.index))
-            await self._announce(current.step, claim, finished_commitment_hash(merkle), Finished(merkle, False))
+            data = Finished(merkle, False)
+            await self.announcements.announce(current.step, claim, finished_commitment_hash(merkle), data)
         await self._send_witness(coordinator, current, fallback=False)
 
     # -- gossip ---------------------------------------------------------------------------
-    async def _announce(
-        self, step: int, claim: CommitteeClaim, data_hash: bytes, data: TrainingResult | Finished
-    ) -> Broadcast:
-        """Sign, record locally like a peer's, and gossip one announcement."""
-        commitment = Commitment.sign(self.link.wallet, data_hash)
-        broadcast = Broadcast(step, claim, commitment, self.rng.getrandbits(32), data)
-        self.exchange.remember(self.me, broadcast, self._is_warmup(broadcast))
-        self._route(self.me, broadcast)
-        self._gossip.live.append(broadcast)
-        await self.node.gossip(broadcast.encode())
-        return broadcast
-
-    @staticmethod
-    def _is_warmup(broadcast: Broadcast) -> bool:
-        return isinstance(broadcast.data, Finished) and broadcast.data.warmup
+    def _rounds(self) -> tuple[tuple[RoundState | None, ...], int]:
+        """The rounds an announcement may belong to, and the coordinator's step (the announcements' view)."""
+        pipeline = self.pipeline
+        rounds = (pipeline.current, pipeline.previous) if pipeline is not None else ()
+        step = int(self.account.state.coordinator.progress.step) if self.account is not None else 0
+        return rounds, step
 
     async def _on_message(self, message: SignedMessage) -> bool:
         """A verified gossip message; True if it was taken, so the node relays it (each one once)."""
@@ -644,24 +625,4 @@ class TrainingClient:
         except MalformedBroadcast as exc:
             log.warning("dropped gossip: %s", exc)
             return False
-        warmup = self._is_warmup(broadcast)
-        if self.exchange.is_known(message.sender, broadcast, warmup):
-            return False
-        taken = self._route(message.sender, broadcast)
-        if taken:
-            self.exchange.remember(message.sender, broadcast, warmup)
-        return taken
-
-    def _route(self, sender: Pubkey, broadcast: Broadcast) -> bool:
-        """Record an announcement in the round it belongs to, or keep it for later; True if taken."""
-        if self._is_warmup(broadcast):
-            self._warmup_finished.setdefault(broadcast.step, set()).add(sender)
-            return True
-        pipeline = self.pipeline
-        rounds = (pipeline.current, pipeline.previous) if pipeline is not None else ()
-        step = int(self.account.state.coordinator.progress.step) if self.account is not None else 0
-        return self.exchange.route(sender, broadcast, rounds, step)
-
-    def _replay_early(self, current: RoundState) -> None:
-        for sender, broadcast in self.exchange.replay_early(current):
-            self._route(sender, broadcast)
+        return self.announcements.take(message.sender, broadcast)
