@@ -18,9 +18,10 @@ from client.participant.checkpoint_repo import (
     is_local_repo,
     upload_checkpoint,
 )
-from client.participant.checkpoints import parameters_blob, write_checkpoint
+from client.participant.checkpoints import write_checkpoint
 from client.participant.local_hub import HubRepoError
 from client.participant.model_setup import DUMMY_MODEL_CONFIG
+from client.participant.model_sharing import parameters_blob
 from client.participant.pipeline import parameter_hash
 from client.train import build_model
 from tests.client.cli_harness import closed_port
@@ -92,7 +93,7 @@ def test_a_hub_checkpoint_loads_from_a_filled_cache_with_hf_hub_offline(tmp_path
     assert loaded.returncode == 0, loaded.stderr[-2000:]
     description, digest = loaded.stdout.splitlines()
     assert description == f"Hub(testorg/tiny@{COMMIT}) with its weights"
-    assert digest == parameter_hash(trained)  # the checkpoint stores float32: the very weights
+    assert digest == parameter_hash(trained)  # checkpoints keep float32: the loaded weights are exactly the trained
 
 
 def test_a_hub_checkpoint_missing_from_the_offline_cache_is_a_clear_error(
