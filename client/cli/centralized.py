@@ -97,10 +97,11 @@ def centralized_train(
     wallet_private_key_path: Path | None,
     log_format: str,
     write_log: Path | None,
+    progress: bool | None,
     **training: Any,
 ) -> None:
     signer = WalletSource(wallet_private_key_path).load()
-    start_logging(log_format, write_log)
+    start_logging(log_format, write_log, progress)
     options = client_options(**training)
     stopped_by: list[int] = []
 

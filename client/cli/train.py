@@ -26,6 +26,7 @@ from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.participant.logs import LogFormat, configure_logging, emit
 from client.participant.pipeline import DesyncError, parameter_hash
 from client.participant.runner import ClientOptions, TrainingClient
+from client.progress import hub_progress, progress_wanted
 from client.train import TrainError
 
 __all__ = ["DEFAULT_CHECKPOINT_DIR", "client_options", "start_logging", "stop_on_signals", "train", "train_until_done"]
@@ -95,11 +96,13 @@ def client_options(
     )
 
 
-def start_logging(log_format: str, write_log: Path | None) -> None:
-    """``--logs`` and ``--write-log`` as every training command takes them (none alone would log nowhere)."""
+def start_logging(log_format: str, write_log: Path | None, progress: bool | None) -> None:
+    """``--logs``, ``--write-log`` and ``--progress`` as every training command takes them (``--logs none`` alone
+    would log nowhere; progress bars never go where JSON logs do)."""
     if log_format == LogFormat.Off.value and write_log is None:
         raise click.UsageError("--logs none keeps the log only in --write-log; give that too")
     configure_logging(LogFormat(log_format), write_log)
+    hub_progress(progress_wanted(progress, stderr_carries_json=log_format == LogFormat.Json.value))
 
 
 def stop_on_signals(stopped_by: list[int]) -> asyncio.Event:
@@ -231,6 +234,11 @@ def default_data_cache() -> Path:
 @click.option(
     "--write-log", type=click.Path(dir_okay=False, path_type=Path), help="also write JSON lines to this file"
 )
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="draw Hub download and upload bars on stderr (default: only on a terminal, and never with --logs json)",
+)
 @p2p_limit_options
 def train(
     chain: ChainTarget,
@@ -240,11 +248,12 @@ def train(
     outage_timeout_s: float,
     log_format: str,
     write_log: Path | None,
+    progress: bool | None,
     **training: Any,
 ) -> None:
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
     signer = wallet.load()
-    start_logging(log_format, write_log)
+    start_logging(log_format, write_log, progress)
     options = client_options(**training)
     stopped_by: list[int] = []  # the signal that stopped the client, if one did
 

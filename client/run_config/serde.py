@@ -183,7 +183,7 @@ class _Decoder:
                 raise self.fail(f"{field}.{name}", "is missing")
         return instance
 
-    def tagged_union(self, codec: CTaggedUnion[Any], value: object, field: str) -> TaggedUnion:
+    def tagged_union(self, codec: CTaggedUnion[TaggedUnion], value: object, field: str) -> TaggedUnion:
         tags = {codec.union_type.TAGS(tag).name: tag for tag in codec.variants}
         names = list(tags)
         expected = f"one of {_one_of(names)}"

@@ -83,7 +83,7 @@ class Trainer:
         return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.autocast)
 
     def _micro_batches(self, batch: torch.Tensor) -> Iterator[torch.Tensor]:
-        yield from batch.to(self.device, torch.long).split(self.micro_batch_size)
+        yield from torch.split(batch.to(self.device, torch.long), self.micro_batch_size)
 
     def train(
         self,
@@ -117,7 +117,7 @@ class Trainer:
             with self._autocast():
                 logits = self.model(micro_batch)
             micro_loss = causal_lm_loss(logits, micro_batch) / loss_scale
-            micro_loss.backward()
+            torch.autograd.backward(micro_loss)
             loss += float(micro_loss.detach())
         result = None
         if cancelled:
