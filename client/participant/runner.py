@@ -24,6 +24,8 @@ from client.chain.backend import TransactionFailed
 from client.p2p import BlobUnavailable, P2PNode, SignedMessage
 from client.p2p.limits import DownloadLimits
 from client.participant.adversary import Adversary, adversary_named
+from client.participant.aggregator_agreement import check_aggregators
+from client.participant.byzantine import byzantine_named
 from client.participant.chain_link import CoordinatorLink
 from client.participant.checkpoints import delete_old_checkpoints, write_checkpoint
 from client.participant.early_messages import EarlyMessages
@@ -99,6 +101,7 @@ class ClientOptions:
     early_steps_ahead: int = 2
     seed: int | None = None
     adversary: str | None = None  # tests and benchmarks only: a named misbehaviour (client.participant.adversary)
+    byzantine: str | None = None  # research: ATTACK[:PARAM] on the results it publishes (client.participant.byzantine)
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,9 @@ class TrainingClient:
         )
         early = EarlyMessages(options.early_messages_per_peer, options.early_steps_ahead)
         self.exchange = ResultExchange(self.node, self.me, early, options.apply_wait)
-        self.adversary: Adversary | None = adversary_named(options.adversary, self)
+        self.adversary: Adversary | None = adversary_named(options.adversary, self) or byzantine_named(
+            options.byzantine, self
+        )
         self.rounds: list[RoundRecord] = []
         self.account: CoordinatorAccount | None = None
         self.setup: TrainingSetup | None = None
@@ -372,6 +377,9 @@ class TrainingClient:
             setup.checkpoint = description
         self.setup = setup
         self._weights_epoch = epoch
+        if setup.trainer.distro is not None and not self.node.aggregator:
+            self.node.aggregator = setup.trainer.distro.aggregator.spec_hash
+            await self.node.bootstrap(self.options.bootstrap_peers)  # tell every peer our rule
         self.pipeline = RoundPipeline(self.me, setup, self.rng)
         if setup.trainer.distro is not None:
             total_steps = int(coordinator.config.total_steps)
@@ -599,6 +607,9 @@ class TrainingClient:
         now = time.monotonic()
         if self.adversary is not None:
             await self.adversary.each_poll(coordinator)
+        if self.setup is not None and self.setup.trainer.distro is not None:
+            spec = self.setup.trainer.distro.aggregator.spec
+            check_aggregators(self.me, spec, self.node.aggregator, self.node.peers.aggregators())
         if now - self._last_announce >= max(1.0, self.options.poll_interval) and self._missing_peers(coordinator):
             self._last_announce = now
             await self.node.bootstrap(self.options.bootstrap_peers)

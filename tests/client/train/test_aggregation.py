@@ -107,7 +107,9 @@ def test_sign_vote_leaves_unselected_and_tied_coefficients_at_zero() -> None:
     assert votes == [0.0, 0.0, 1.0]
 
 
-@pytest.mark.parametrize(("vectors", "f", "q"), [(SEVEN, 2, 3), (SEVEN, 2, 5), (SEVEN, 0, 1), (ODD, 0, 3), (EVEN, 1, 2)])
+@pytest.mark.parametrize(
+    ("vectors", "f", "q"), [(SEVEN, 2, 3), (SEVEN, 2, 5), (SEVEN, 0, 1), (ODD, 0, 3), (EVEN, 1, 2)]
+)
 def test_multi_krum_averages_the_results_the_slow_reference_chooses(vectors: Vectors, f: int, q: int) -> None:
     stacks = _stacks(vectors)
     chosen = slow_krum_choice(vectors, f, q)
