@@ -30,7 +30,9 @@ def test_the_announcement_carries_the_aggregator_hash_under_the_signature() -> N
 
 def test_an_oversized_aggregator_hash_is_refused() -> None:
     keypair = Keypair()
-    body = json.dumps({"kind": "peer-announcement", "url": "http://127.0.0.1:1", "sequence": 1, "aggregator": "x" * 65})
+    body = json.dumps(
+        {"kind": "peer-announcement", "url": "http://127.0.0.1:1", "sequence": 1, "aggregator": "x" * 65}
+    )
     with pytest.raises(InvalidSignature, match="bad aggregator hash"):
         PeerAnnouncement.from_message(SignedMessage.sign(keypair, body.encode()))
 
