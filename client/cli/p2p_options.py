@@ -14,7 +14,7 @@ import click
 
 from client.p2p.limits import DownloadLimits
 from client.participant.adversary import ADVERSARIES
-from client.participant.byzantine import ATTACKS, InvalidAttack, attack_spec
+from client.participant.attack_names import ATTACK_NAMES, InvalidAttack, attack_spec
 
 __all__ = ["p2p_limit_options", "p2p_client_options"]
 
@@ -80,7 +80,7 @@ def p2p_limit_options(command: F) -> F:
             metavar="ATTACK[:PARAM]",
             callback=_byzantine,
             help="RESEARCH ONLY: follow the protocol but publish a crafted result each step, to measure what a run's "
-            f"aggregator withstands: {', '.join(ATTACKS)} (see the README's 'Byzantine peers')",
+            f"aggregator withstands: {', '.join(ATTACK_NAMES)} (see the README's 'Byzantine peers')",
         ),
     ]
     for option in reversed(options):

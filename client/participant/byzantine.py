@@ -31,13 +31,19 @@ a positive factor is honest.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 import torch
 
 from client.participant.adversary import ResultLie
+from client.participant.attack_names import (
+    LABEL_FLIP,
+    LABEL_FLIP_REFUSAL,
+    InvalidAttack,
+    attack_parameter,
+    attack_spec,
+)
 from client.participant.result_blob import decode_result
 from client.participant.result_checks import ROUNDING_SLACK, ResultRules
 from client.train import DistroResult
@@ -46,25 +52,11 @@ from client.train.compression import CompressedTensor, compress, decompress
 if TYPE_CHECKING:
     from client.participant.runner import TrainingClient
 
-__all__ = [
-    "ATTACKS",
-    "Byzantine",
-    "InvalidAttack",
-    "attack_spec",
-    "byzantine_named",
-    "crafted",
-]
+__all__ = ["ATTACKS", "Byzantine", "byzantine_named", "crafted", "dense"]
 
 CPU = torch.device("cpu")
-LABEL_FLIP_REFUSAL = (
-    "attack 'label-flip' does not apply: this client trains language models, whose labels are the input's own "
-    "next tokens"
-)
+
 Dense = list[torch.Tensor]
-
-
-class InvalidAttack(ValueError):
-    """A ``--byzantine`` value that names no attack, an attack that does not apply, or a bad parameter."""
 
 
 def dense(result: DistroResult) -> Dense:
@@ -96,7 +88,7 @@ class Byzantine(ResultLie):
 
     def __init__(self, client: TrainingClient, argument: str | None) -> None:
         super().__init__(client, argument)
-        self.scale = _number(self.name, argument, self.default_scale)
+        self.scale = attack_parameter(self.name, argument, self.default_scale)
         self.last: DistroResult | None = None
         self.generator = torch.Generator().manual_seed(client.options.seed)
 
@@ -123,18 +115,6 @@ class Byzantine(ResultLie):
                 if received.sender != self.client.me and received.payload is not None
             ]
         return [dense(decode_result(p)) for p in payloads] if payloads else [dense(own)]
-
-
-def _number(name: str, argument: str | None, default: float) -> float:
-    if argument is None or argument == "":
-        return default
-    try:
-        value = float(argument)
-    except ValueError:
-        raise InvalidAttack(f"attack {name!r}: the parameter must be a number, got {argument!r}") from None
-    if not math.isfinite(value):
-        raise InvalidAttack(f"attack {name!r}: the parameter must be finite, got {argument!r}")
-    return value
 
 
 def _mean(results: list[Dense]) -> Dense:
@@ -207,7 +187,7 @@ class FreeRide(Byzantine):
 class LabelFlip(Byzantine):
     """Flips the labels of a classification task; a language model has none (refused at start)."""
 
-    name = "label-flip"
+    name = LABEL_FLIP
 
     def __init__(self, client: TrainingClient, argument: str | None) -> None:
         raise InvalidAttack(LABEL_FLIP_REFUSAL)
@@ -226,17 +206,6 @@ ATTACKS: dict[str, type[Byzantine]] = {
         LabelFlip,
     )
 }
-
-
-def attack_spec(spec: str) -> tuple[str, str | None]:
-    """``ATTACK[:PARAM]`` -> (attack, param); :class:`InvalidAttack` for an unknown attack or a bad parameter."""
-    name, _, argument = spec.strip().partition(":")
-    if name not in ATTACKS:
-        raise InvalidAttack(f"unknown attack {name!r}; known: {', '.join(ATTACKS)}")
-    if name == LabelFlip.name:
-        raise InvalidAttack(LABEL_FLIP_REFUSAL)
-    _number(name, argument or None, 0.0)
-    return name, argument or None
 
 
 def byzantine_named(spec: str | None, client: TrainingClient) -> Byzantine | None:

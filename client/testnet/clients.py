@@ -36,6 +36,7 @@ class ClientSpec:
     device: str
     bootstrap_peers: Sequence[str] = ()
     cpu_threads: int | None = None  # torch's CPU threads (OMP_NUM_THREADS) unless the user's environment sets them
+    byzantine: str | None = None  # research: the ATTACK[:PARAM] this client runs (train --byzantine)
 
     def environment(self) -> dict[str, str]:
         """The launcher's environment, with this client's share of the CPU cores.
@@ -75,6 +76,8 @@ class ClientSpec:
         ]
         for peer in self.bootstrap_peers:
             args += ["--bootstrap-peer", peer]
+        if self.byzantine is not None:
+            args += ["--byzantine", self.byzantine]
         return args
 
 

@@ -57,6 +57,8 @@ class TestnetOptions:
     seed: int | None = None
     poll_interval_s: float = 0.5
     finish_grace_s: float = 30.0  # how long the clients get to leave a Finished run by themselves
+    byzantine_clients: tuple[int, ...] = ()  # 1-based client numbers that run ``attack`` (research)
+    attack: str = "sign-flip"  # ATTACK[:PARAM] of client.participant.byzantine
 
 
 def client_name(index: int) -> str:
@@ -88,6 +90,7 @@ def client_specs(run: TestnetRun, chain: ChainEndpoints, options: TestnetOptions
             device=options.device,
             bootstrap_peers=tuple(f"127.0.0.1:{port}" for other, port in enumerate(ports) if other != index),
             cpu_threads=threads,
+            byzantine=options.attack if index + 1 in options.byzantine_clients else None,
         )
         for index, wallet in enumerate(run.clients)
     ]
@@ -267,6 +270,7 @@ def _finish(
                 weights_hash=final.parameter_hash if final is not None else None,
                 claimed=claimed.get(index),
                 equivocations=len(read_events(clients.specs[index].log_file, "equivocation")),
+                byzantine=clients.specs[index].byzantine,
             )
             for index, wallet in enumerate(run.clients)
         ],

@@ -8,7 +8,8 @@ import pytest
 import torch
 from solders.keypair import Keypair
 
-from client.participant.byzantine import ATTACKS, InvalidAttack, attack_spec, crafted, dense
+from client.participant.attack_names import ATTACK_NAMES, InvalidAttack, attack_spec
+from client.participant.byzantine import ATTACKS, crafted, dense
 from client.participant.result_blob import encode_result
 from client.participant.result_checks import ROUNDING_SLACK, ExpectedTensor, ResultRules
 from client.train import DistroResult
@@ -181,3 +182,7 @@ def test_crafting_keeps_exactly_k_unique_values_per_chunk() -> None:
     for tensor in lie.tensors:
         ordered = tensor.indices().sort(dim=-1).values
         assert bool((ordered[..., 1:] != ordered[..., :-1]).all())
+
+
+def test_every_named_attack_has_its_implementation() -> None:
+    assert tuple(ATTACKS) == ATTACK_NAMES
