@@ -1,4 +1,4 @@
-"""``psyche-local-testnet --byzantine-clients``: the chosen clients run ``train --byzantine``; the summary marks them."""
+"""``psyche-local-testnet --byzantine-clients``: those clients run ``train --byzantine``; the summary marks them."""
 
 from __future__ import annotations
 
