@@ -1,4 +1,4 @@
-"""``benchmarks/bench_byzantine.py --quick`` runs: real 7-client DisTrO runs, each attack result validated and applied."""
+"""``benchmarks/bench_byzantine.py --quick`` runs real 7-client DisTrO runs, attacked results validated and applied."""
 
 from __future__ import annotations
 
