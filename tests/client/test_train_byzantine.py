@@ -13,17 +13,11 @@ import pytest
 from client.participant.model_setup import DUMMY_MODEL_CONFIG
 from client.participant.runner import ExitReason
 from tests.client.participant.train_harness import TrainRun, capturing_events, run_toml
+from tests.client.test_train_attacks import UNQUANTIZED_CLIPPED
 
 pytestmark = pytest.mark.integration  # loopback HTTP servers, one per client
 
 BYZANTINE = 4
-UNQUANTIZED_CLIPPED = {
-    "compression_decay": 0.999,
-    "compression_topk": 8,
-    "compression_chunk": 64,
-    "quantize_1bit": False,
-    "clip_grad_norm": 1.0,
-}
 
 
 def test_median_aggregation_survives_a_sign_flipping_client(tmp_path: Path) -> None:
