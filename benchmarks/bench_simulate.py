@@ -16,12 +16,13 @@ from __future__ import annotations
 import argparse
 import time
 
+import tomli_w
+
 from client.run_config import parse_run_config
 from client.run_config.small_run import constant_lr, small_run
-from client.run_config.toml_text import toml_text
 from client.simulate import SimulationSettings, build_report, run_simulation
 
-BENCH_CONFIG = toml_text(
+BENCH_CONFIG = tomli_w.dumps(
     small_run(
         config={
             "warmup_time": 60,

@@ -27,6 +27,8 @@ __all__ = [
 RAW_WALLET_ENV = "RAW_WALLET_PRIVATE_KEY"
 NO_WALLET_MESSAGE = "No wallet private key! Must pass --wallet-private-key-path or set RAW_WALLET_PRIVATE_KEY"
 _KEYPAIR_LEN = 64
+# A solana-keygen file is at most about 260 bytes; anything far larger is not one, and is not read whole.
+MAX_KEYPAIR_FILE_BYTES = 4096
 
 
 class KeypairError(ValueError):
@@ -79,12 +81,27 @@ def _from_bytes(raw: bytes, source: str) -> Keypair:
 
 
 def read_keypair_file(path: str | os.PathLike[str]) -> Keypair:
-    """The keypair in a solana-keygen file."""
+    """The keypair in a solana-keygen file; a binary, oversized or non-UTF-8 file is a :class:`KeypairError` like
+    any other file that is not one."""
+    source = os.fspath(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            raw = file.read(MAX_KEYPAIR_FILE_BYTES + 1)
     except OSError as exc:
-        raise KeypairError(f"cannot read keypair file {os.fspath(path)}: {exc.strerror or exc}") from exc
-    return keypair_from_json(text, os.fspath(path))
+        raise KeypairError(f"cannot read keypair file {source}: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_KEYPAIR_FILE_BYTES:
+        raise KeypairError(
+            f"{source}: not a keypair: larger than {MAX_KEYPAIR_FILE_BYTES} bytes (a solana-keygen file is a JSON "
+            "array of 64 integers)"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise KeypairError(
+            f"{source}: not a keypair: byte {exc.start} is not UTF-8 text (a solana-keygen file is a JSON array of "
+            "64 integers)"
+        ) from exc
+    return keypair_from_json(text, source)
 
 
 def load_wallet(path: str | os.PathLike[str] | None, raw: str | None) -> Keypair:

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from client.chain.backend import ChainUnavailable
+from client.chain.clock_offset import CLOCK_OFFSET_ENV
 from coordinator_program.mode import ProgramMode
 from emulator import Bank
 from emulator.constants import DEFAULT_SLOT_MS
@@ -27,8 +28,6 @@ from validator.ledger_sqlite import SqliteLedgerStore
 from validator.resume import resumed_clock
 
 __all__ = ["CLOCK_OFFSET_ENV", "open_ledger_bank", "clock_offset_from_env"]
-
-CLOCK_OFFSET_ENV = "PSYCHE_EMBEDDED_CLOCK_OFFSET_S"
 
 
 def clock_offset_from_env() -> int:

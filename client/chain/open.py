@@ -18,9 +18,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from client.chain.backend import ChainBackend
-from client.chain.embedded import EmbeddedBackend
-from client.chain.ledger import clock_offset_from_env, open_ledger_bank
-from client.chain.rpc import RpcBackend
 from coordinator_program.mode import ProgramMode
 
 __all__ = [
@@ -109,10 +106,18 @@ class ChainTarget:
 
 
 @asynccontextmanager
-async def open_backend(target: ChainTarget) -> AsyncIterator[ChainBackend]:
-    """The backend for ``target``, released when the block ends."""
+async def open_backend(target: ChainTarget, one_shot: bool = False) -> AsyncIterator[ChainBackend]:
+    """The backend for ``target``, released when the block ends; ``one_shot``: for a command that answers and
+    exits, which does not retry a refused connection (:class:`~client.chain.rpc.RpcBackend`).
+
+    The backends are imported here, not at the top: the embedded one loads the programs, the RPC one solana-py,
+    and a command that never opens a chain (``--help``, ``keygen``) should load neither.
+    """
     url = resolve_rpc(target.rpc)
     if url is None:
+        from client.chain.embedded import EmbeddedBackend
+        from client.chain.ledger import clock_offset_from_env, open_ledger_bank
+
         with open_ledger_bank(target.ledger, clock_offset_from_env(), target.mode) as bank:
             embedded = EmbeddedBackend(bank)
             try:
@@ -125,7 +130,9 @@ async def open_backend(target: ChainTarget) -> AsyncIterator[ChainBackend]:
         backup_url = resolve_rpc(backup)
         if backup_url is not None and backup_url not in urls:  # only backups that differ count, as in the reference
             urls.append(backup_url)
-    rpc = RpcBackend(urls)
+    from client.chain.rpc import RpcBackend
+
+    rpc = RpcBackend(urls, one_shot=one_shot)
     try:
         yield rpc
     finally:

@@ -4,6 +4,11 @@ Every read and every send goes through :func:`call_with_fallback`: the endpoints
 exponential backoff (0.5 s, ×1.5, capped at 10 s, 3 retries = 4 attempts, no jitter). A *retryable* failure that
 outlives its retries moves on to the next endpoint; a *non-retryable* or *fatal* one is raised at once. Reads
 treat every failure as retryable; sends are classified by :func:`classify_send_error`.
+
+One departure, for one-shot commands only (:func:`refusal_not_retried`): a refused connection means nothing
+listens at that endpoint, so it moves on to the next endpoint at once instead of backing off 2.4 s, and a
+command whose every endpoint refuses says so within a second. Long-running callers (``train``) keep the
+reference's rule, since a validator that restarts refuses connections for a moment.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ __all__ = [
     "call_with_fallback",
     "classify_read_error",
     "classify_send_error",
+    "connection_refused",
+    "refusal_not_retried",
 ]
 
 log = logging.getLogger(__name__)
@@ -50,6 +57,7 @@ class Verdict(Enum):
     RETRYABLE = "retryable"  # back off and try again, then the next endpoint
     NON_RETRYABLE = "non-retryable"  # the same call would fail the same way: report it
     FATAL = "fatal"  # the run is not in a state where this can ever succeed
+    UNREACHABLE = "unreachable"  # nothing listens at this endpoint: go on to the next one without retrying
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,31 @@ def classify_read_error(exc: BaseException) -> Verdict:
     return Verdict.RETRYABLE
 
 
+def connection_refused(exc: BaseException | None) -> bool:
+    """The failure is, underneath solana-py's and httpx's wrappers, a refused TCP connection.
+
+    >>> connection_refused(ConnectionRefusedError()), connection_refused(TimeoutError())
+    (True, False)
+    """
+    for _ in range(8):  # SolanaRpcException <- httpx <- httpcore <- OSError <- ConnectionRefusedError
+        if exc is None:
+            return False
+        if isinstance(exc, ConnectionRefusedError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def refusal_not_retried(classify: Callable[[BaseException], Verdict]) -> Callable[[BaseException], Verdict]:
+    """``classify`` for a one-shot command: a refused connection is :attr:`Verdict.UNREACHABLE` (a documented
+    departure from the reference, which retries it like any other I/O failure)."""
+
+    def classify_one_shot(exc: BaseException) -> Verdict:
+        return Verdict.UNREACHABLE if connection_refused(exc) else classify(exc)
+
+    return classify_one_shot
+
+
 async def call_with_fallback(
     endpoints: Sequence[E],
     call: Callable[[E], Awaitable[T]],
@@ -182,9 +215,12 @@ async def call_with_fallback(
             try:
                 return await call(endpoint)
             except Exception as exc:
-                if classify(exc) is not Verdict.RETRYABLE:
-                    raise
+                verdict = classify(exc)
                 last = exc
+                if verdict is Verdict.UNREACHABLE:
+                    break
+                if verdict is not Verdict.RETRYABLE:
+                    raise
             if delay is not None:
                 await sleep(delay)
         if index + 1 < len(endpoints):
@@ -200,5 +236,7 @@ def describe_failure(exc: BaseException | None) -> str:
         return describe_failure(exc.__cause__)
     if isinstance(exc, RPCException) and exc.args:
         return str(getattr(exc.args[0], "message", exc.args[0]))
+    if connection_refused(exc):
+        return f"{type(exc).__name__}: connection refused (nothing listens there)"
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -25,6 +25,7 @@ from solders.transaction_status import (
 from authorizer.errors import AuthorizerError
 from authorizer.program import PROGRAM_ID as AUTHORIZER_PROGRAM_ID
 from client.chain.backend import TransactionFailed
+from coordinator_program.core.types import RunState
 from coordinator_program.errors import ProgramError as CoordinatorProgramError
 from coordinator_program.program import PROGRAM_ID as COORDINATOR_PROGRAM_ID
 from emulator.anchor import ERROR_CODE_OFFSET, ErrorCode, ErrorCodeEnum
@@ -35,7 +36,7 @@ from emulator.native.system_program import SystemError as SystemProgramError
 from treasurer.errors import TreasurerError
 from treasurer.program import PROGRAM_ID as TREASURER_PROGRAM_ID
 
-__all__ = ["Hints", "Failure", "HINTS", "identify", "describe_failure"]
+__all__ = ["Hints", "Failure", "HINTS", "identify", "describe_failure", "run_state_hints"]
 
 Hints = Mapping[str, str]
 """Error name -> one-line hint, for the errors whose meaning depends on the command."""
@@ -53,7 +54,10 @@ _NATIVE_PROGRAMS: dict[Pubkey, tuple[str, type[IntEnum]]] = {
 }
 
 _NO_SOL = "the wallet has no SOL to pay the fee: fund it first (`airdrop` on a local chain)"
-_HALTED = "the run is halted (Uninitialized, Paused or Finished): resume it with `set-paused --resume`"
+_HALTED = (
+    "the run is halted (Uninitialized, Paused or Finished; json-dump-run shows which): its owner starts an "
+    "Uninitialized or Paused run with `set-paused --resume`; a Finished run stays finished"
+)
 _BAD_STATE = "the run is not in a state that accepts this now; `json-dump-run` shows status.state"
 
 HINTS: Mapping[str, str] = {
@@ -79,7 +83,8 @@ HINTS: Mapping[str, str] = {
     "CoordinatorErrorHalted": _HALTED,
     "CoordinatorErrorInvalidCheckpoint": "the checkpoint is not valid for this run",
     "CoordinatorErrorWitnessesFull": "the round already has 32 witnesses",
-    "CoordinatorErrorCannotResume": "only a Paused (or Uninitialized) run can be resumed",
+    "CoordinatorErrorCannotResume": "only a Paused (or Uninitialized) run can be resumed; a Finished run stays "
+    "finished",
     "CoordinatorErrorInvalidWithdraw": "that client cannot be withdrawn now",
     "CoordinatorErrorInvalidCommitteeSelection": "the committee selection does not match the round",
     "CoordinatorErrorInvalidCommitteeProof": "the committee proof does not match the round",
@@ -112,6 +117,30 @@ HINTS: Mapping[str, str] = {
     "InsufficientFundsForFee": _NO_SOL,
     "InsufficientFundsForRent": "an account would be left below its rent-exempt minimum: the wallet needs more SOL",
 }
+
+
+_HALTED_BY_STATE: Mapping[RunState, str] = {
+    RunState.Uninitialized: "the run has not started: its owner starts it with `set-paused --resume` (after "
+    "`update-config --config-path` if it has no config yet)",
+    RunState.Paused: "the run is Paused: its owner resumes it with `set-paused --resume`",
+    RunState.Finished: "the run is Finished: it has trained all its steps, and nothing (a tick, a join, a resume) "
+    "starts it again",
+}
+
+
+def run_state_hints(state: RunState) -> Hints:
+    """The hints for a run known to be in ``state``, where the remedy depends on it (a Halted error on a Finished
+    run must not say to resume it, since resuming fails with CannotResume).
+
+    >>> run_state_hints(RunState.Finished)["CoordinatorErrorHalted"]
+    'the run is Finished: it has trained all its steps, and nothing (a tick, a join, a resume) starts it again'
+    >>> run_state_hints(RunState.RoundTrain)
+    {}
+    """
+    hint = _HALTED_BY_STATE.get(state)
+    if hint is None:
+        return {}
+    return {"CoordinatorErrorHalted": hint, "CoordinatorErrorCannotResume": hint}
 
 
 @dataclass(frozen=True)

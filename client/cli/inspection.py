@@ -68,7 +68,10 @@ def json_dump_user_command(chain: ChainTarget, run_id: str, treasurer_index: int
 )
 @address_option
 def can_join(chain: ChainTarget, run_id: str, authorizer: Pubkey | None, address: Pubkey) -> None:
-    """Check that ADDRESS may join the run now: its authorization is valid and it is not in the current epoch."""
+    """Check that ADDRESS may join the run now: its authorization is valid and it is not in the current epoch.
+
+    A Paused or Finished run cannot be joined now: the command says so and exits with status 1.
+    """
     grantee = PERMISSIONLESS_GRANTEE if authorizer is None else authorizer
 
     async def check(backend: ChainBackend) -> None:
@@ -84,12 +87,21 @@ def can_join(chain: ChainTarget, run_id: str, authorizer: Pubkey | None, address
         is_paused = state in (RunState.Paused, RunState.Uninitialized)
         echo(f"Run state: {state.display_name}")
         echo(f"Is paused: {str(is_paused).lower()}")
+        if state is RunState.Finished:
+            raise CommandError(f"run {run_id} is Finished: it trains no more, so there is nothing to join")
+        if state is RunState.Paused:
+            raise CommandError(
+                f"run {run_id} is Paused: {address} is authorized, but `train` started now would leave at once; "
+                "start it once the run's owner resumes the run (`set-paused --resume`)"
+            )
         in_epoch = any(bytes(client.id.signer) == bytes(address) for client in coordinator.epoch_state.clients)
         if not is_paused and in_epoch:
             raise CommandError(
                 f"{address} is already a client of the current epoch of run {run_id}, you can't join with this key!"
             )
         echo(f"✓ Can join run {run_id} with pubkey {address}")
+        if state is RunState.Uninitialized:
+            echo("The run has not started yet: `train` waits until its owner starts it (`set-paused --resume`).")
         authorizer_flag = "" if authorizer is None else f" --authorizer {authorizer}"
         echo(f"Join it with: psyche-solana-client train --run-id {run_id}{authorizer_flag}")
 

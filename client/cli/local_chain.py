@@ -1,10 +1,8 @@
-"""What the Solana tools do for a local chain, for users without them: keypairs (``solana-keygen``), airdrops
-(``solana airdrop``) and a collateral mint (``spl-token create-token`` + ``mint``). They work over RPC too, where
-the cluster allows (a validator's faucet airdrops; devnet limits it)."""
+"""What the Solana tools do for a local chain, for users without them: airdrops (``solana airdrop``) and a
+collateral mint (``spl-token create-token`` + ``mint``); keypairs are :mod:`client.cli.keygen`. They work over RPC
+too, where the cluster allows (a validator's faucet airdrops; devnet limits it)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import click
 from solders.keypair import Keypair
@@ -15,46 +13,10 @@ from client.chain.backend import ChainBackend
 from client.chain.open import ChainTarget
 from client.cli.options import PUBKEY, WalletSource, chain_options, wallet_option
 from client.cli.output import echo, sol
-from client.cli.runner import CommandError, run_on_chain
+from client.cli.runner import run_on_chain
 from client.instructions import token as token_ix
-from client.keypairs import KeypairError, read_keypair_file, write_keypair_file
 
-__all__ = ["keygen", "airdrop", "create_mint"]
-
-
-@click.group("keygen")
-def keygen() -> None:
-    """Make and read solana-keygen keypair files."""
-
-
-@keygen.command("new")
-@click.option(
-    "-o",
-    "--outfile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="where to write the keypair (a JSON array of 64 integers, readable by the owner only)",
-)
-@click.option("--force", is_flag=True, help="overwrite an existing file")
-def keygen_new(outfile: Path, force: bool) -> None:
-    """Write a new random keypair."""
-    keypair = Keypair()
-    try:
-        write_keypair_file(outfile, keypair, overwrite=force)
-    except KeypairError as exc:
-        raise CommandError(str(exc)) from exc
-    echo(f"Wrote new keypair to {outfile}")
-    echo(f"pubkey: {keypair.pubkey()}")
-
-
-@keygen.command("pubkey")
-@click.argument("keypair_file", type=click.Path(dir_okay=False, path_type=Path))
-def keygen_pubkey(keypair_file: Path) -> None:
-    """Print the public key of a keypair file."""
-    try:
-        echo(str(read_keypair_file(keypair_file).pubkey()))
-    except KeypairError as exc:
-        raise CommandError(str(exc)) from exc
+__all__ = ["airdrop", "create_mint"]
 
 
 @click.command("airdrop")

@@ -18,7 +18,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from client.chain.open import DEFAULT_LEDGER, EMBEDDED, BadChainTarget, ChainTarget, resolve_rpc
-from client.cli.runner import CommandError
+from client.cli.command_error import CommandError
 from client.keypairs import RAW_WALLET_ENV, KeypairError, load_wallet
 from coordinator_program.mode import ProgramMode
 

@@ -6,16 +6,18 @@ import asyncio
 
 import click
 
-from client.chain.backend import ChainBackend
+from client.chain.backend import ChainBackend, TransactionFailed
 from client.chain.open import ChainTarget
+from client.cli.failures import describe_failure, run_state_hints
 from client.cli.options import U64, WalletSource, chain_options, run_id_option, wallet_option
 from client.cli.output import echo, echo_logs
-from client.cli.runner import run_on_chain
+from client.cli.runner import CommandError, run_on_chain
 from client.instructions import coordinator as coordinator_ix
 from client.run_accounts import fetch_run
-from coordinator_program.core.types import Checkpoint, CheckpointTag, FixedString64, HubRepo
+from coordinator_program.core.checkpoint import CHECKPOINT_UPDATES
+from coordinator_program.core.types import Checkpoint, CheckpointTag, FixedString64, HubRepo, RunState
 
-__all__ = ["tick", "checkpoint", "hub_repo"]
+__all__ = ["tick", "checkpoint", "hub_repo", "describe_checkpoint"]
 
 
 @click.command("tick")
@@ -46,7 +48,11 @@ def tick(chain: ChainTarget, wallet: WalletSource, run_id: str, ms_interval: int
         keys = (await fetch_run(backend, run_id)).keys
         sent_count = 0
         while count is None or sent_count < count:
-            sent = await backend.send([coordinator_ix.tick(signer.pubkey(), keys)], signer)
+            try:
+                sent = await backend.send([coordinator_ix.tick(signer.pubkey(), keys)], signer)
+            except TransactionFailed as exc:
+                state = RunState((await fetch_run(backend, run_id)).account.state.coordinator.run_state)
+                raise CommandError(describe_failure(exc, run_state_hints(state))) from exc
             sent_count += 1
             echo(f"Ticked run {run_id} with transaction {sent.signature}")
             echo_logs(sent.logs)
@@ -89,8 +95,30 @@ def checkpoint(chain: ChainTarget, wallet: WalletSource, run_id: str, repo: str,
     announced.set_variant(CheckpointTag.Hub, hub)
 
     async def announce(backend: ChainBackend) -> None:
-        keys = (await fetch_run(backend, run_id)).keys
-        sent = await backend.send([coordinator_ix.checkpoint(client.pubkey(), keys, announced)], client)
+        run = await fetch_run(backend, run_id)
+        before = run.account.state.coordinator.model.llm.checkpoint.kind
+        sent = await backend.send([coordinator_ix.checkpoint(client.pubkey(), run.keys, announced)], client)
+        now = (await fetch_run(backend, run_id)).account.state.coordinator.model.llm.checkpoint
+        if (int(before), int(CheckpointTag.Hub)) not in CHECKPOINT_UPDATES:
+            raise CommandError(
+                f"transaction {sent.signature} went through, but the coordinator ignored the announcement: it takes "
+                f"a Hub repo only while the run's checkpoint is Hub, P2P or P2PGcs, and it is {before.name} (a Dummy "
+                f"checkpoint becomes P2P after the first epoch). The run's checkpoint is {describe_checkpoint(now)}."
+            )
         echo(f"Checkpointed to repo {_debug(hub)} on run {run_id} with transaction {sent.signature}")
+        echo(f"The run's checkpoint is now {describe_checkpoint(now)}")
 
     run_on_chain(chain, announce)
+
+
+def describe_checkpoint(checkpoint: Checkpoint) -> str:
+    """``Dummy(repo)``, ``P2P(org/model)``, ``Hub(org/model@rev)``, ``Gcs(bucket/prefix)`` or ``Ephemeral``."""
+    kind = checkpoint.kind
+    repo = checkpoint.variant()
+    if repo is None:
+        return str(kind.name)
+    if isinstance(repo, HubRepo):
+        name, suffix, separator = repo.repo_id.value, repo.revision.get(), "@"
+    else:
+        name, suffix, separator = repo.bucket.value, repo.prefix.get(), "/"
+    return f"{kind.name}({name}{'' if suffix is None else separator + suffix.value})"

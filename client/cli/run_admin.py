@@ -30,12 +30,15 @@ from client.cli.options import (
 from client.cli.output import echo, echo_logs, sol
 from client.cli.runner import CommandError, run_on_chain
 from client.instructions import coordinator as coordinator_ix
+from client.participant.model_recovery import pointing_hint
 from client.run_accounts import fetch_run
 from client.run_config import RunConfig, RunConfigError, load_run_config, updated_metadata
 from client.run_config.rules import check_points_fit
 from client.run_config.serde import to_serde
+from client.run_config.trainability import training_problems
 from client.run_owner import RunChanges, apply_changes, owner_instructions, restart_progress, switched_to_hub
 from client.run_owner import create_run as create_run_on_chain
+from coordinator_program.core.types import RunState
 from coordinator_program.state.borsh_args import (
     COORDINATOR_CONFIG,
     COORDINATOR_PROGRESS,
@@ -53,6 +56,21 @@ CLOSE_HINTS = {"ConstraintRaw": f"{UNAUTHORIZED} (a treasurer run belongs to its
 PAUSE_HINTS = OWNER_HINTS | {
     "CoordinatorErrorHalted": "the run is already halted (Uninitialized, Paused or Finished): nothing to pause"
 }
+# Resuming a run whose step has reached total_steps finishes it, and the tick that follows fails as Halted.
+RESUME_HINTS = OWNER_HINTS | {
+    "CoordinatorErrorHalted": "the run has no steps left (its step has reached config.total_steps), so resuming "
+    "would finish it at once, which the coordinator refuses: raise total_steps (`update-config --config-path`) "
+    "or restart from an earlier step (`update-config --restart-from-step`) first"
+}
+
+
+def _resume_hints(run_id: str) -> dict[str, str]:
+    """Resuming checks the model; a Dummy run paused after its first epoch fails it (coordinator.md §8 quirk 5)."""
+    return RESUME_HINTS | {
+        "ModelSanityCheckFailed": "the run's model breaks a coordinator rule: its checkpoint names no weights (after "
+        "its first epoch a Dummy run's checkpoint is P2P with no repository, so once every client left nothing on "
+        f"chain says where its weights are). To resume, {pointing_hint(run_id)}"
+    }
 
 
 def _check_run_id(run_id: str) -> None:
@@ -61,13 +79,28 @@ def _check_run_id(run_id: str) -> None:
         raise CommandError(f"run_id must be {RUN_ID_MAX_LEN} bytes or less, got {length}")
 
 
-def _read_config(path: Path | None) -> RunConfig | None:
+def _read_config(path: Path | None, force: bool) -> RunConfig | None:
+    """The run config at ``path``, checked as the program checks it and, unless ``force``, trainable by a client."""
     if path is None:
         return None
     try:
-        return load_run_config(path)
+        run_config = load_run_config(path)
     except RunConfigError as exc:
         raise CommandError(str(exc)) from exc
+    problems = training_problems(run_config.model)
+    if problems and not force:
+        reasons = "; ".join(problems)
+        raise CommandError(
+            f"{path}: no client of this project could train this run: {reasons} (--force sends it anyway)"
+        )
+    return run_config
+
+
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="send the config even when no client of this project could train it (its data or checkpoint form)",
+)
 
 
 # -- create-run -------------------------------------------------------------------------------------------------
@@ -99,6 +132,7 @@ def _read_config(path: Path | None) -> RunConfig | None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="a state.toml to check before anything is sent, and to send once the run exists",
 )
+@force_option
 def create_run(
     chain: ChainTarget,
     wallet: WalletSource,
@@ -108,6 +142,7 @@ def create_run(
     treasurer_collateral_mint: Pubkey | None,
     join_authority: Pubkey | None,
     config_path: Path | None,
+    force: bool,
 ) -> None:
     """Create a run, halted in Uninitialized, owned by the wallet (or by the treasurer with a collateral mint)."""
     _check_run_id(run_id)
@@ -115,7 +150,7 @@ def create_run(
         raise CommandError(
             "The treasurer_index is set, but treasurer_collateral_mint is not: pass --treasurer-collateral-mint"
         )
-    run_config = _read_config(config_path)
+    run_config = _read_config(config_path, force)
     owner = wallet.load()
 
     async def create(backend: ChainBackend) -> None:
@@ -196,6 +231,7 @@ def _show(codec: Any, value: Any) -> str:
     show_envvar=True,
     help="require this client version from now on (the run must be halted)",
 )
+@force_option
 def update_config(
     chain: ChainTarget,
     wallet: WalletSource,
@@ -209,9 +245,10 @@ def update_config(
     num_parameters: int | None,
     vocab_size: int | None,
     client_version: str | None,
+    force: bool,
 ) -> None:
     """Change a run's config, model, progress, metadata or client version."""
-    run_config = _read_config(config_path)
+    run_config = _read_config(config_path, force)
     owner = wallet.load()
 
     async def update(backend: ChainBackend) -> None:
@@ -279,11 +316,18 @@ def set_paused(
     owner = wallet.load()
 
     async def set_state(backend: ChainBackend) -> None:
+        if not pause:
+            # A Finished run fails every resume (CannotResume, or a sanity check first), whatever one changes.
+            run = await fetch_run(backend, run_id, treasurer_index)
+            if RunState(run.account.state.coordinator.run_state) is RunState.Finished:
+                raise CommandError(
+                    f"run {run_id} is Finished: it has trained all its steps and cannot be resumed (nothing was sent)"
+                )
         sent = await apply_changes(backend, owner, run_id, treasurer_index, RunChanges(paused=pause))
         echo(f"Set pause state to {str(pause).lower()} on run {run_id} with transaction {sent.signature}")
         echo_logs(sent.logs)
 
-    run_on_chain(chain, set_state, PAUSE_HINTS)
+    run_on_chain(chain, set_state, PAUSE_HINTS if pause else _resume_hints(run_id))
 
 
 # -- set-future-epoch-rates -------------------------------------------------------------------------------------

@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-import click
-
 from client.amounts import AmountError
 from client.chain.backend import ChainBackend, ChainError, ChainUnavailable, TransactionFailed
 from client.chain.open import ChainTarget, open_backend
+from client.cli.command_error import CommandError
 from client.cli.failures import Hints, describe_failure
 from client.run_accounts import AccountLookupError
 from client.run_config import RunConfigError
@@ -18,17 +17,17 @@ from client.run_config import RunConfigError
 __all__ = ["CommandError", "run_on_chain"]
 
 
-class CommandError(click.ClickException):
-    """A command cannot do what was asked; the message says why (click prints ``Error: ...``, exit status 1)."""
-
-
 def run_on_chain(
-    chain: ChainTarget, action: Callable[[ChainBackend], Awaitable[None]], hints: Hints | None = None
+    chain: ChainTarget,
+    action: Callable[[ChainBackend], Awaitable[None]],
+    hints: Hints | None = None,
+    one_shot: bool = True,
 ) -> None:
-    """Run ``action`` against ``chain``; ``hints`` explain program errors in this command's terms."""
+    """Run ``action`` against ``chain``; ``hints`` explain program errors in this command's terms. ``one_shot``
+    (every command but ``train``): a refused connection is reported at once, not retried."""
 
     async def main() -> None:
-        async with open_backend(chain) as backend:
+        async with open_backend(chain, one_shot=one_shot) as backend:
             await action(backend)
 
     try:

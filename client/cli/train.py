@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -12,17 +13,24 @@ from solders.pubkey import Pubkey
 
 from client.chain.backend import ChainBackend
 from client.chain.open import ChainTarget
+from client.chain.outage import DEFAULT_OUTAGE_TIMEOUT_S, OutagePolicy
 from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
 from client.cli.p2p_options import p2p_client_options, p2p_limit_options
 from client.cli.runner import CommandError, run_on_chain
+from client.data.errors import DataError
+from client.join_authorization import NotAuthorizedToJoin
 from client.participant.chain_link import CoordinatorLink
+from client.participant.checkpoint_repo import check_hub_repo_id, is_local_repo
 from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.participant.logs import LogFormat, configure_logging, emit
 from client.participant.pipeline import DesyncError, parameter_hash
 from client.participant.runner import ClientOptions, TrainingClient
 from client.train import TrainError
 
-__all__ = ["train"]
+__all__ = ["DEFAULT_CHECKPOINT_DIR", "train"]
+
+DEFAULT_CHECKPOINT_DIR = "checkpoints"
+"""Under the working directory: where every client keeps its last epochs' weights unless told otherwise."""
 
 
 def _device(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -43,17 +51,35 @@ def _peer(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
 
 
 def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
     try:
-        return None if value is None else valid_repo_id(value)
+        valid_repo_id(value)
+        if is_local_repo(value):
+            return value
+        check_hub_repo_id(value)
     except HubRepoError as exc:
         raise click.BadParameter(str(exc)) from exc
+    if not os.environ.get("HF_TOKEN"):
+        raise click.BadParameter(f"uploading to the Hub repo {value!r} needs a token: set HF_TOKEN")
+    return value
+
+
+def default_data_cache() -> Path:
+    """``$XDG_CACHE_HOME/psyche-sim/http-data`` (``~/.cache/...`` without it)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "psyche-sim" / "http-data"
 
 
 @click.command("train")
 @chain_options
 @wallet_option
 @run_id_option
-@click.option("--authorizer", type=PUBKEY, help="the grantee of the join authorization to use  [default: everyone]")
+@click.option(
+    "--authorizer",
+    type=PUBKEY,
+    help="the grantee of the join authorization to use (a delegate names its master key)  [default: the one for "
+    "everyone, else the wallet's own]",
+)
 @click.option(
     "--device",
     default="auto",
@@ -65,6 +91,14 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     "--data-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="token files for a run whose data location is Local  [default: the location's own path]",
+)
+@click.option(
+    "--data-cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DATA_CACHE_DIR",
+    show_envvar=True,
+    help="keep the Http data read so far here, so a restarted client does not download it again  "
+    "[default: $XDG_CACHE_HOME/psyche-sim/http-data]",
 )
 @click.option("--p2p-host", default="127.0.0.1", show_default=True, help="address to serve gossip and blobs on")
 @click.option("--p2p-port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port")
@@ -78,14 +112,19 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option(
     "--checkpoint-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="write <dir>/<run_id>-step<N>/model.safetensors at every Cooldown",
+    default=Path(DEFAULT_CHECKPOINT_DIR),
+    show_default=True,
+    help="keep each epoch's weights in <dir>/<run_id>-step<N>/ (model.safetensors and its sha256, config.json) at "
+    "every Cooldown; a restarted client resumes from there and offers them to its peers, so a run every client "
+    "left (a pause, a crash) continues from its last epoch",
 )
 @click.option(
     "--hub-repo",
     callback=_hub_repo,
-    help="a local directory standing in for a Hugging Face repository (at most 64 bytes, as the on-chain "
-    "HubRepo.repo_id): upload each checkpoint there as a new revision and announce it with `checkpoint`; "
-    "needs --checkpoint-dir",
+    help="upload each Cooldown checkpoint to this Hugging Face repo (namespace/name; needs HF_TOKEN) or local "
+    "directory (an existing one, or a path starting with /, ./ or ../) as a new revision, and announce it with "
+    "`checkpoint` once the chain takes it (after the run's first epoch, for a Dummy checkpoint); at most 64 bytes "
+    "(the on-chain HubRepo.repo_id)",
 )
 @click.option(
     "--delete-old-steps",
@@ -97,10 +136,19 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 )
 @click.option(
     "--keep-steps",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=1),
     default=3,
     show_default=True,
-    help="how many checkpoint directories --delete-old-steps keeps",
+    help="how many checkpoint directories --delete-old-steps keeps (at least the last epoch's, to resume from)",
+)
+@click.option(
+    "--rpc-outage-timeout",
+    "outage_timeout_s",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_OUTAGE_TIMEOUT_S,
+    show_default=True,
+    help="seconds to keep retrying (the reference's backoff, over every --rpc endpoint, again and again) when the "
+    "chain stops answering, e.g. while a validator restarts, before giving up; training resumes where it was",
 )
 @click.option(
     "--logs",
@@ -108,7 +156,7 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     type=click.Choice([f.value for f in LogFormat]),
     default=LogFormat.Console.value,
     show_default=True,
-    help="console lines, or JSON lines with the reference's event names",
+    help="console lines, JSON lines with the reference's event names, or none (only --write-log gets the log)",
 )
 @click.option(
     "--write-log", type=click.Path(dir_okay=False, path_type=Path), help="also write JSON lines to this file"
@@ -121,27 +169,28 @@ def train(
     authorizer: Pubkey | None,
     device: str,
     data_dir: Path | None,
+    data_cache_dir: Path | None,
     p2p_host: str,
     p2p_port: int,
     bootstrap_peers: tuple[str, ...],
-    checkpoint_dir: Path | None,
+    checkpoint_dir: Path,
     hub_repo: str | None,
     delete_old_steps: bool,
     keep_steps: int,
+    outage_timeout_s: float,
     log_format: str,
     write_log: Path | None,
     **p2p_limits: Any,
 ) -> None:
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
-    if hub_repo is not None and checkpoint_dir is None:
-        raise click.UsageError("--hub-repo uploads the checkpoints of --checkpoint-dir; give that too")
-    if hub_repo is not None and delete_old_steps and keep_steps == 0:
-        raise click.UsageError("--keep-steps 0 would delete a checkpoint that --hub-repo is uploading")
+    if log_format == LogFormat.Off.value and write_log is None:
+        raise click.UsageError("--logs none keeps the log only in --write-log; give that too")
     signer = wallet.load()
     configure_logging(LogFormat(log_format), write_log)
     options = ClientOptions(
         device=device,
         data_dir=data_dir,
+        data_cache_dir=data_cache_dir or default_data_cache(),
         checkpoint_dir=checkpoint_dir,
         hub_repo=hub_repo,
         keep_steps=keep_steps if delete_old_steps else None,
@@ -151,16 +200,23 @@ def train(
         **p2p_client_options(p2p_limits),
     )
 
+    stopped_by: list[int] = []  # the signal that stopped the client, if one did
+
+    def stop_on(signum: int, stop: asyncio.Event) -> None:
+        stopped_by.append(signum)
+        stop.set()
+
     async def follow(backend: ChainBackend) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        link = CoordinatorLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url)
+            loop.add_signal_handler(signum, stop_on, signum, stop)
+        outage = OutagePolicy(timeout_s=outage_timeout_s)
+        link = CoordinatorLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url, outage=outage)
         client = TrainingClient(link, options)
         try:
             reason = await client.run(stop)
-        except (DesyncError, TrainError) as exc:
+        except (DesyncError, TrainError, DataError, NotAuthorizedToJoin) as exc:
             raise CommandError(str(exc)) from exc
         # The weights it leaves with, so a testnet can check that every client that trained to the end agrees.
         weights = parameter_hash(client.setup.trainer.model) if client.setup is not None else None
@@ -173,4 +229,6 @@ def train(
             parameter_hash=weights,
         )
 
-    run_on_chain(chain, follow)
+    run_on_chain(chain, follow, one_shot=False)
+    if stopped_by:  # left cleanly, with the shell's status for the signal (Ctrl-C: 130, as every command)
+        raise SystemExit(128 + stopped_by[0])

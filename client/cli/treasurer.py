@@ -81,12 +81,23 @@ def treasurer_top_up_rewards(
 def treasurer_claim_rewards(
     chain: ChainTarget, wallet: WalletSource, run_id: str, treasurer_index: int | None
 ) -> None:
-    """Claim the wallet's earned and unclaimed points as collateral (as much as the vault holds)."""
+    """Claim the wallet's earned and unclaimed points as collateral (as much as the vault holds).
+
+    One point is one base unit of the collateral mint. With nothing to claim, it says so and sends nothing.
+    """
     user = wallet.load()
 
     async def claim(backend: ChainBackend) -> None:
         run, treasurer = await _treasurer_run(backend, run_id, treasurer_index)
         outcome = await claim_rewards(backend, run, treasurer, user, echo)
+        if outcome.signature is None and outcome.claimable > 0:
+            raise CommandError(
+                f"the vault is empty, so none of the {outcome.claimable} claimable points can be paid now (nothing "
+                f"was sent): the run owner tops it up with `treasurer-top-up-rewards -r {run_id}`"
+            )
+        if outcome.signature is None:
+            echo(f"Nothing to claim: all {outcome.earned} points earned so far are claimed (no transaction sent)")
+            return
         amount = ui_text(ui_amount(outcome.claimed_now, treasurer.decimals))
         echo(f"Claimed {amount} collateral in transaction: {outcome.signature}")
 

@@ -25,6 +25,7 @@ _log = logging.getLogger(EVENT_LOGGER)
 class LogFormat(Enum):
     Console = "console"
     Json = "json"
+    Off = "none"  # nothing on the console: the log goes only to --write-log (a launcher that keeps the file)
 
 
 def emit(event: str, message: str, **fields: Any) -> None:
@@ -59,18 +60,20 @@ class JsonLinesFormatter(logging.Formatter):
 
 def configure_logging(log_format: LogFormat, write_log: Path | None = None, level: int = logging.INFO) -> None:
     """Route the client's records to stderr in ``log_format``, and as JSON lines to ``write_log`` if given."""
-    console: logging.Formatter = (
-        JsonLinesFormatter()
-        if log_format is LogFormat.Json
-        else logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
-    )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(console)
-    handlers: list[logging.Handler] = [handler]
+    handlers: list[logging.Handler] = []
+    if log_format is not LogFormat.Off:
+        console: logging.Formatter = (
+            JsonLinesFormatter()
+            if log_format is LogFormat.Json
+            else logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
+        )
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(console)
+        handlers.append(handler)
     if write_log is not None:
         file_handler = logging.FileHandler(write_log)
         file_handler.setFormatter(JsonLinesFormatter())
         handlers.append(file_handler)
-    logging.basicConfig(level=level, handlers=handlers, force=True)
+    logging.basicConfig(level=level, handlers=handlers or [logging.NullHandler()], force=True)
     for chatty in ("aiohttp", "httpx", "httpcore", "websockets"):  # a line per request would drown the events
         logging.getLogger(chatty).setLevel(logging.WARNING)

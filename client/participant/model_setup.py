@@ -1,13 +1,15 @@
 """What a client trains, read from the run's on-chain model: the network, its optimizer and schedule, and its data.
 
-Spec client-training.md §1.3. Checkpoints: ``Hub``/``P2P``/``Dummy`` whose ``repo_id`` is a local hub repository
-(:mod:`client.participant.local_hub`: a directory holding a Hugging Face ``config.json``) build that model at the
-checkpoint's revision (without one, the newest upload, else the repository's own files). Where those files hold a
+Spec client-training.md §1.3. Checkpoints: ``Hub``/``P2P``/``Dummy`` with a ``repo_id`` build the model of that
+repository's ``config.json`` at the checkpoint's revision (:mod:`client.participant.checkpoint_repo`: a local
+directory, where no revision means the newest upload, else the repository's own files; or a Hugging Face Hub
+repository, downloaded through its cache). Where those files hold a
 ``model.safetensors`` (an upload), its weights are loaded, so a run whose peers are gone resumes from the last
 uploaded checkpoint; otherwise the weights are initialised from the run id's seed so every client starts from the
 same weights. A ``Dummy`` (or, from epoch 1, ``P2P``) checkpoint with an empty ``repo_id`` builds
 :data:`DUMMY_MODEL_CONFIG` (~0.8M parameters). Data: ``Local`` reads token files from ``--data-dir`` (or the
-location's own path); ``Dummy`` (all-zero tokens in the reference, on which nothing can be learned) is served by
+location's own path), ``Http`` reads them over HTTP (:mod:`client.train.http_data`, cached on disk in
+``--data-cache-dir``); ``Dummy`` (all-zero tokens in the reference, on which nothing can be learned) is served by
 the learnable :class:`~client.train.SyntheticDataProvider` instead, a deliberate deviation so test runs show a
 falling loss.
 """
@@ -21,22 +23,24 @@ from typing import Any
 
 import torch
 
-from client.participant.local_hub import HubRepoError, resolve_revision
+from client.participant.checkpoint_repo import checkpoint_directory
+from client.participant.local_hub import HubRepoError
 from client.participant.model_sharing import load_parameters
 from client.train import (
     DataError,
     DistroConfig,
-    LocalDataProvider,
     SyntheticDataProvider,
     Trainer,
     build_model,
     init_seed,
+    open_local_dataset,
     optimizer_from_definition,
     schedule_from_definition,
 )
 from client.train.aggregation import aggregator_from_spec
 from client.train.data import DataProvider
 from client.train.errors import ModelConfigError
+from client.train.http_data import open_http_dataset
 from coordinator_program.core.types import CheckpointTag, LLMTrainingDataLocationTag, Model
 
 __all__ = ["DUMMY_MODEL_CONFIG", "TrainingSetup", "load_training_setup", "pick_device"]
@@ -93,18 +97,26 @@ def _model_source(model: Model) -> _ModelSource:
         raise ModelConfigError(f"checkpoint kind {kind.name} is not supported by this client")
     repo = checkpoint.variant()
     repo_id = repo.repo_id.value
-    if kind in (CheckpointTag.Dummy, CheckpointTag.P2P) and not repo_id:  # after epoch 0 a Dummy is relabelled P2P
+    if not repo_id:  # after epoch 0 a Dummy is relabelled P2P(""), and Hub("") once every client left
         return _ModelSource(DUMMY_MODEL_CONFIG, kind.name, None)
     revision = repo.revision.get()
     try:
-        directory = resolve_revision(Path(repo_id), None if revision is None else revision.value)
+        directory = checkpoint_directory(repo_id, None if revision is None else revision.value)
     except HubRepoError as exc:
         raise ModelConfigError(f"checkpoint {kind.name}: {exc}") from exc
-    config_path = directory / "config.json"
-    if not config_path.is_file():
-        raise ModelConfigError(f"checkpoint {kind.name} {repo_id!r}: no local directory with a config.json there")
+    if not (directory / "config.json").is_file():
+        raise ModelConfigError(f"checkpoint {kind.name} {repo_id!r}: no config.json in {str(directory)!r}")
     at = "" if directory == Path(repo_id) else f"@{directory.name}"
-    return _ModelSource(json.loads(config_path.read_text()), f"{kind.name}({repo_id}{at})", directory)
+    return _directory_source(directory, f"{kind.name}({repo_id}{at})")
+
+
+def _directory_source(directory: Path, description: str) -> _ModelSource:
+    config_path = directory / "config.json"
+    try:
+        config = json.loads(config_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelConfigError(f"{description}: cannot read {config_path}: {exc}") from exc
+    return _ModelSource(config, description, directory)
 
 
 def _checkpoint_files(source: _ModelSource) -> dict[str, bytes]:
@@ -126,19 +138,35 @@ def _load_weights(network: torch.nn.Module, source: _ModelSource) -> bool:
     return True
 
 
-def _data(model: Model, vocab_size: int, seq_len: int, data_dir: Path | None) -> DataProvider:
+def _data(
+    model: Model, vocab_size: int, seq_len: int, data_dir: Path | None, data_cache_dir: Path | None
+) -> DataProvider:
     location = model.llm.data_location
     kind = LLMTrainingDataLocationTag(location.kind)
     if kind is LLMTrainingDataLocationTag.Dummy:
         return SyntheticDataProvider(vocab_size, seq_len)
     if kind is LLMTrainingDataLocationTag.Local:
-        return LocalDataProvider(data_dir or Path(location.variant().value), seq_len)
-    raise DataError(f"data location {kind.name} is not supported by this client")
+        return open_local_dataset(data_dir or Path(location.variant().value), seq_len)
+    if kind is LLMTrainingDataLocationTag.Http:
+        return open_http_dataset(location.variant(), seq_len, data_cache_dir)
+    raise DataError(f"data location {kind.name} is not supported by this client (Dummy, Local and Http are)")
 
 
-def load_training_setup(model: Model, run_id: str, device: torch.device, data_dir: Path | None) -> TrainingSetup:
-    """Build the model (seeded by the run id), its trainer and the data provider; ModelConfigError/DataError."""
-    source = _model_source(model)
+def load_training_setup(
+    model: Model,
+    run_id: str,
+    device: torch.device,
+    data_dir: Path | None,
+    data_cache_dir: Path | None = None,
+    checkpoint: Path | None = None,
+) -> TrainingSetup:
+    """Build the model (seeded by the run id), its trainer and the data provider; ModelConfigError/DataError.
+
+    ``data_cache_dir``: where Http data is kept; ``checkpoint``: a local checkpoint directory (config.json,
+    weights) to start from instead of the run's own checkpoint, as a client restarting from its last epoch's
+    weights does.
+    """
+    source = _model_source(model) if checkpoint is None else _directory_source(checkpoint, f"checkpoint {checkpoint}")
     seq_len = int(model.llm.max_seq_len)
     network = build_model(source.config, init_seed(run_id), device, max_seq_len=seq_len)
     weights = " with its weights" if _load_weights(network, source) else ""
@@ -148,6 +176,6 @@ def load_training_setup(model: Model, run_id: str, device: torch.device, data_di
         raise ModelConfigError("a network run needs the Distro optimizer (AdamW shares nothing between clients)")
     aggregator = aggregator_from_spec(source.config.get("aggregator", "mean"))  # InvalidAggregator if unusable
     trainer = Trainer(network, optimizer, schedule, aggregator=aggregator)
-    data = _data(model, network.config.vocab_size, seq_len, data_dir)
+    data = _data(model, network.config.vocab_size, seq_len, data_dir, data_cache_dir)
     description = source.description + weights
     return TrainingSetup(trainer, data, seq_len, optimizer.quantize_1bit, description, _checkpoint_files(source))

@@ -54,6 +54,8 @@ class TrainedBatch:
     payload: bytes
     loss: float
     tokens: int
+    tokens_sha256: str
+    """sha256 of the batch's token ids as little-endian int64, row by row: what the data gave, for checking."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,9 @@ class RoundPipeline:
             assert output.result is not None
             own.append(output.result)
             payload = encode_result(output.result.for_transmission(self.setup.quantize_1bit), output.nonce)
-            trained.append(TrainedBatch(batch, payload, output.loss, tokens.numel()))
+            digest = hashlib.sha256(
+                tokens.cpu().to(torch.int64).contiguous().numpy().astype("<i8").tobytes()
+            ).hexdigest()
+            trained.append(TrainedBatch(batch, payload, output.loss, tokens.numel(), digest))
         self._own_unquantized = own
         return trained

@@ -2,9 +2,11 @@
 checks them.
 
 This is what ``update-config --config-path`` sends: the file needs ``[config]`` and ``[model]`` (spec §3.4); the
-run id comes from the command line. A centralized-server ``state.toml`` also carries the rest of a ``Coordinator``
-(``run_id``, ``run_state``, ``progress``, ...); the Solana program has no use for those keys, so they are allowed
-and ignored, as the reference's ``update-config`` ignores them. Any other key is an error.
+run id comes from the command line. Forms of the reference's documentation that the on-chain layout lacks are
+mapped or refused first (:mod:`client.run_config.forms`). A centralized-server ``state.toml`` also carries the
+rest of a ``Coordinator`` (``run_id``, ``run_state``, ``progress``, ...); the Solana program has no use for those
+keys, so they are allowed and ignored, as the reference's ``update-config`` ignores them. Any other key is an
+error.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import tomli
 
 from client.run_config.errors import RunConfigError
+from client.run_config.forms import map_config_forms
 from client.run_config.rules import check_run_config
 from client.run_config.serde import from_serde
 from coordinator_program.core.types import CoordinatorConfig, Model
@@ -52,6 +55,7 @@ def parse_run_config(text: str, source: str = "<string>") -> RunConfig:
     for section in SECTIONS:
         if section not in document:
             raise RunConfigError(source, section, "is missing: a run configuration needs [config] and [model]")
+    map_config_forms(document, source)
     run_config = RunConfig(
         config=from_serde(COORDINATOR_CONFIG, document["config"], "config", source),
         model=from_serde(MODEL, document["model"], "model", source),

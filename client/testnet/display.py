@@ -1,7 +1,8 @@
 """Where the testnet's progress goes: JSON lines on stdout (``--headless``) or one live status line on a terminal.
 
 Either way every event is also appended as a JSON line to ``testnet.jsonl`` in the log directory, so a
-terminal session leaves the same record a headless one prints.
+terminal session leaves the same record a headless one prints. The status line is rewritten in place only on a
+terminal; written to a file or a pipe, each new status is a line of its own (no cursor codes in the file).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Display:
         self._log = log_file.open("a")
         self._last: RunSnapshot | None = None
         self._status_shown = False
+        self._in_place = stream.isatty()
 
     def event(self, name: str, message: str, **fields: Any) -> None:
         """A launcher event (ready, client killed or exited): a JSON line, or ``message`` on its own line."""
@@ -46,10 +48,12 @@ class Display:
         self._record(line)
         if self.headless:
             self._print(line)
-        else:
+        elif self._in_place:
             self.stream.write("\r\x1b[2K" + status_line(snap, losses, names))
             self.stream.flush()
             self._status_shown = True
+        else:
+            self._print(status_line(snap, losses, names))
 
     def summary(self, summary: Summary) -> None:
         line = summary.json_line()

@@ -23,7 +23,7 @@ from client.testnet.chain import ChainEndpoints, running_chain
 from client.testnet.client_logs import read_events, read_final_weights, weights_identical
 from client.testnet.clients import ClientProcesses, ClientSpec, kill_choice
 from client.testnet.display import Display
-from client.testnet.losses import LatestLoss, LossPoint, final_loss, read_losses, write_loss_plot
+from client.testnet.losses import LatestLoss, LossPoint, final_loss, loss_unit, read_losses, write_loss_plot
 from client.testnet.setup import RewardSettings, TestnetRun, prepare_run
 from client.testnet.summary import ClientSummary, EndReason, Summary
 from client.testnet.watch import RunSnapshot, snapshot
@@ -59,6 +59,8 @@ class TestnetOptions:
     finish_grace_s: float = 30.0  # how long the clients get to leave a Finished run by themselves
     byzantine_clients: tuple[int, ...] = ()  # 1-based client numbers that run ``attack`` (research)
     attack: str = "sign-flip"  # ATTACK[:PARAM] of client.participant.byzantine
+    kill_validator_after_s: float | None = None  # with validator="process": SIGKILL it mid-round after this long
+    validator_down_s: float = 3.0  # ... and restart it on the same ports this much later
 
 
 def client_name(index: int) -> str:
@@ -88,9 +90,11 @@ def client_specs(run: TestnetRun, chain: ChainEndpoints, options: TestnetOptions
             ws_url=chain.ws_url,
             run_id=run.run_id,
             device=options.device,
+            checkpoint_dir=options.work_dir / "checkpoints" / client_name(index),
             bootstrap_peers=tuple(f"127.0.0.1:{port}" for other, port in enumerate(ports) if other != index),
             cpu_threads=threads,
             byzantine=options.attack if index + 1 in options.byzantine_clients else None,
+            data_cache_dir=options.work_dir / "data-cache" / client_name(index),
         )
         for index, wallet in enumerate(run.clients)
     ]
@@ -114,7 +118,7 @@ async def run_testnet(options: TestnetOptions, display: Display, stop: asyncio.E
             )
             try:
                 clients.start_all()
-                watcher = _Watcher(backend, run, clients, options, display)
+                watcher = _Watcher(backend, run, clients, options, display, chain)
                 reason = await watcher.follow(stop)
             finally:
                 await asyncio.to_thread(clients.stop_all)
@@ -147,7 +151,7 @@ async def _claim_for_clients(
         claimed[index] = outcome.claimed_now
         display.event(
             "rewards_claimed",
-            f"{name} claimed {outcome.claimed_now:,} reward tokens for {outcome.earned:,} points",
+            f"{name} claimed {outcome.claimed_now:,} base units of the reward token for {outcome.earned:,} points",
             client=name,
             claimed=outcome.claimed_now,
             earned=outcome.earned,
@@ -165,8 +169,11 @@ class _Watcher:
         clients: ClientProcesses,
         options: TestnetOptions,
         display: Display,
+        chain: ChainEndpoints,
     ) -> None:
         self.backend = backend
+        self.chain = chain
+        self.validator_killed = False
         self.run = run
         self.clients = clients
         self.options = options
@@ -179,14 +186,24 @@ class _Watcher:
     async def follow(self, stop: asyncio.Event) -> EndReason:
         started = time.monotonic()
         next_kill = started + self.options.kill_interval_s
+        unreachable = False
         while True:
-            snap = await snapshot(self.backend, self.run.run_id, self.run.treasurer_index, int(time.time()))
-            self.display.snapshot(snap, self._latest_losses() if not self.display.headless else {}, self.names)
+            try:
+                snap = await snapshot(self.backend, self.run.run_id, self.run.treasurer_index, int(time.time()))
+            except ChainError as exc:  # a validator restart: the clients wait it out, and so does the launcher
+                if not unreachable:
+                    self.display.event("chain_unreachable", f"cannot read the run ({exc}); waiting", error=str(exc))
+                unreachable, snap = True, None
+            if snap is not None:
+                unreachable = False
+                self.display.snapshot(snap, self._latest_losses() if not self.display.headless else {}, self.names)
             self._report_exits()
-            if snap.finished:
+            if snap is not None and snap.finished:
                 await self._let_clients_leave(stop)
                 return EndReason.Finished
             now = time.monotonic()
+            if snap is not None and self._validator_kill_due(snap, now - started):
+                await self._kill_validator()
             if self.options.exit_after_s is not None and now - started >= self.options.exit_after_s:
                 return EndReason.TimeLimit
             if len(self.reported_exits) == len(self.clients.specs):
@@ -199,6 +216,21 @@ class _Watcher:
                 return EndReason.Interrupted
             except TimeoutError:
                 pass
+
+    def _validator_kill_due(self, snap: RunSnapshot, elapsed_s: float) -> bool:
+        after = self.options.kill_validator_after_s
+        return after is not None and not self.validator_killed and elapsed_s >= after and snap.state == "RoundTrain"
+
+    async def _kill_validator(self) -> None:
+        """SIGKILL the validator mid-round and start it again on the same ports a few seconds later."""
+        process = self.chain.process
+        assert process is not None, "--kill-validator-after-secs needs --validator process"
+        self.validator_killed = True
+        await asyncio.to_thread(process.kill)
+        self.display.event("validator_killed", "killed the validator mid-round", port=process.port)
+        await asyncio.sleep(self.options.validator_down_s)
+        await asyncio.to_thread(process.restart)
+        self.display.event("validator_restarted", f"restarted the validator on port {process.port}", port=process.port)
 
     def _latest_losses(self) -> dict[str, float]:
         latest = {key: follower.update() for key, follower in self.losses.items()}
@@ -276,7 +308,13 @@ def _finish(
         ],
         weights_identical=weights_identical(finals.values()),
     )
-    write_loss_plot(curves, options.log_dir / "loss.png")
+    plot = write_loss_plot(curves, options.log_dir / "loss.png", loss_unit(run.data_dir))
     (options.log_dir / "summary.json").write_text(summary.json_line() + "\n")
     display.summary(summary)
+    display.event(
+        "outputs",
+        f"Loss plot: {plot}  (client logs client-N.jsonl, summary.json and testnet.jsonl are in {options.log_dir})",
+        loss_plot=str(plot),
+        log_dir=str(options.log_dir),
+    )
     return summary

@@ -6,6 +6,7 @@ those files rather than the processes' output, so a killed and restarted client'
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,15 +15,28 @@ from typing import Any
 
 from client.testnet.client_logs import EventTail, read_events
 
-__all__ = ["LatestLoss", "LossPoint", "read_losses", "final_loss", "write_loss_plot"]
+__all__ = [
+    "LatestLoss",
+    "LossPoint",
+    "read_losses",
+    "final_loss",
+    "loss_unit",
+    "epoch_starts",
+    "draw_loss_curves",
+    "write_loss_plot",
+]
 
 LOSS_EVENT = "client_loss"
+DATASET_MANIFEST = "dataset.json"  # what psyche-prepare-data writes next to the token files
+# One style per curve: the clients' losses nearly coincide (bit-identical weights), so colour alone hides them.
+_STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1, 1, 1)), "v"), ((0, (1, 1)), "P")]
 
 
 @dataclass(frozen=True)
 class LossPoint:
     step: int
     loss: float
+    epoch: int = 0
 
 
 def read_losses(log_file: Path) -> list[LossPoint]:
@@ -48,8 +62,33 @@ class LatestLoss:
 
 
 def _loss_points(events: Iterable[Mapping[str, Any]]) -> list[LossPoint]:
-    points = (LossPoint(int(event["step"]), float(event["loss"])) for event in events)
+    points = (LossPoint(int(event["step"]), float(event["loss"]), int(event.get("epoch", 0))) for event in events)
     return [point for point in points if math.isfinite(point.loss)]
+
+
+def loss_unit(data_dir: Path | None) -> str:
+    """``nats/byte`` when the run's token files are byte-level (psyche-prepare-data's default), else
+    ``nats/token``: the loss is the cross-entropy per token, in nats."""
+    if data_dir is None:
+        return "nats/token"
+    try:
+        manifest = json.loads((data_dir / DATASET_MANIFEST).read_text())
+    except (OSError, ValueError):
+        return "nats/token"
+    return "nats/byte" if isinstance(manifest, dict) and manifest.get("tokenizer") == "bytes" else "nats/token"
+
+
+def epoch_starts(curves: Mapping[str, Sequence[LossPoint]]) -> dict[int, int]:
+    """The first step any client reported a loss for, per epoch after the first (where the plot marks a new one).
+
+    >>> epoch_starts({"a": [LossPoint(1, 5.0, 0), LossPoint(9, 4.0, 1)], "b": [LossPoint(8, 4.1, 1)]})
+    {1: 8}
+    """
+    starts: dict[int, int] = {}
+    for point in (point for curve in curves.values() for point in curve):
+        starts[point.epoch] = min(point.step, starts.get(point.epoch, point.step))
+    first = min(starts, default=0)
+    return {epoch: step for epoch, step in sorted(starts.items()) if epoch != first}
 
 
 def final_loss(curves: Mapping[str, Sequence[LossPoint]]) -> float | None:
@@ -66,8 +105,8 @@ def final_loss(curves: Mapping[str, Sequence[LossPoint]]) -> float | None:
     return sum(at_last) / len(at_last)
 
 
-def write_loss_plot(curves: Mapping[str, Sequence[LossPoint]], path: Path) -> Path:
-    """A PNG of loss against step, one line per client (matplotlib's Agg backend: no display needed).
+def write_loss_plot(curves: Mapping[str, Sequence[LossPoint]], path: Path, unit: str = "nats/token") -> Path:
+    """A PNG of the loss curves (:func:`draw_loss_curves`), drawn with matplotlib's Agg backend (no display needed).
 
     matplotlib is imported here, once, at the end of a session: it is slow to import and nothing else needs it.
     """
@@ -75,21 +114,50 @@ def write_loss_plot(curves: Mapping[str, Sequence[LossPoint]], path: Path) -> Pa
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
 
     figure, axes = plt.subplots(figsize=(8, 5))
     try:
-        for name, curve in curves.items():
-            if curve:
-                axes.plot([p.step for p in curve], [p.loss for p in curve], marker="o", label=name)
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_xlabel("step")
-        axes.set_ylabel("loss")
-        axes.set_title("testnet training loss")
-        if any(curves.values()):
-            axes.legend()
+        draw_loss_curves(axes, curves, unit)
         path.parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path)
     finally:
         plt.close(figure)
     return path
+
+
+def draw_loss_curves(axes: Any, curves: Mapping[str, Sequence[LossPoint]], unit: str) -> None:
+    """Loss against step on matplotlib ``axes``: one curve per client, each in its own line style and marker and
+    half transparent (the clients' losses nearly coincide), a dotted line where each new epoch begins, and the
+    loss's unit on the y-axis."""
+    from matplotlib.ticker import MaxNLocator
+
+    drawn = [(name, curve) for name, curve in curves.items() if curve]
+    for number, (name, curve) in enumerate(drawn):
+        line, marker = _STYLES[number % len(_STYLES)]
+        axes.plot(
+            [p.step for p in curve],
+            [p.loss for p in curve],
+            linestyle=line,
+            marker=marker,
+            markersize=4,
+            markevery=max(1, len(curve) // 25),
+            alpha=0.7,
+            label=name,
+        )
+    for epoch, step in epoch_starts(curves).items():
+        axes.axvline(step - 0.5, color="grey", linestyle=":", linewidth=1)
+        axes.annotate(
+            f"epoch {epoch}",
+            (step - 0.5, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -12),
+            textcoords="offset points",
+            color="grey",
+            fontsize=8,
+        )
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("step")
+    axes.set_ylabel(f"loss ({unit})")
+    axes.set_title("testnet training loss")
+    if drawn:
+        axes.legend()

@@ -19,6 +19,7 @@ from client.instructions import authorizer as authorizer_ix
 from client.instructions import token as token_ix
 from client.run_config import load_run_config
 from client.run_owner import RunChanges, apply_changes, create_run
+from coordinator_program.core.types import LLMTrainingDataLocationTag
 
 __all__ = ["TestnetRun", "RewardSettings", "prepare_run", "write_keypair"]
 
@@ -43,6 +44,7 @@ class TestnetRun:
     key_files: list[Path]  # the clients' keypair files, in client order
     treasurer_index: int | None
     collateral_mint: Pubkey | None
+    data_dir: Path | None = None  # the run's Local token files (None for other data locations)
 
 
 def write_keypair(keypair: Keypair, path: Path) -> Path:
@@ -67,7 +69,8 @@ async def prepare_run(
     clients = [Keypair() for _ in range(num_clients)]
     keys_dir = work_dir / "keys"
     write_keypair(owner, keys_dir / "owner.json")
-    key_files = [write_keypair(client, keys_dir / f"client-{i}.json") for i, client in enumerate(clients)]
+    # Named as the clients are (client-1 .. client-N), so client-2.json is client-2's key.
+    key_files = [write_keypair(client, keys_dir / f"client-{i + 1}.json") for i, client in enumerate(clients)]
     await backend.request_airdrop(owner.pubkey(), OWNER_LAMPORTS)
     for client in clients:
         await backend.request_airdrop(client.pubkey(), CLIENT_LAMPORTS)
@@ -91,7 +94,9 @@ async def prepare_run(
         )
     start = RunChanges(earning_rate=rewards.earning_rate if rewards is not None else None, paused=False)
     await apply_changes(backend, owner, run_id, index, start)
-    return TestnetRun(run_id, owner, clients, key_files, index, mint)
+    location = run_config.model.llm.data_location
+    data_dir = Path(location.variant().value) if location.kind is LLMTrainingDataLocationTag.Local else None
+    return TestnetRun(run_id, owner, clients, key_files, index, mint, data_dir)
 
 
 async def _collateral_mint(backend: ChainBackend, owner: Keypair, supply: int) -> Pubkey:

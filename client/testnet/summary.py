@@ -41,16 +41,26 @@ class ClientSummary:
 class Summary:
     reason: EndReason
     state: str
-    steps: int
+    steps: int  # the coordinator's step counter at the end
     epochs: int
     tokens: int
     final_loss: float | None
     clients: list[ClientSummary]
     weights_identical: bool = False
 
+    @property
+    def steps_trained(self) -> int:
+        """Rounds the run completed: the step counter starts at 1 and moves past each one, so a run Finished at
+        step 100 trained 99 steps.
+
+        >>> Summary(EndReason.Finished, "Finished", 100, 2, 0, None, []).steps_trained
+        99
+        """
+        return max(0, self.steps - 1)
+
     def json_line(self) -> str:
         """The ``--headless`` form: ``{"event": "summary", ...}`` on one line."""
-        body = asdict(self) | {"reason": self.reason.name}
+        body = asdict(self) | {"reason": self.reason.name, "steps_trained": self.steps_trained}
         return json.dumps({"event": "summary", **body}, sort_keys=True)
 
     def text(self) -> str:
@@ -58,13 +68,14 @@ class Summary:
 
         >>> client = ClientSummary("client-1", "Ab", 9, 1, 5.25, 0, 3, "9f86d081884c7d65", 9)
         >>> print(Summary(EndReason.Finished, "Finished", 4, 1, 3072, 5.25, [client], True).text())
-        Testnet ended: the run finished. Run Finished after 4 steps, 1 epochs, 3,072 tokens, final loss 5.2500, final weights identical
+        Testnet ended: the run finished. Run Finished: 3 steps trained (step counter at 4), 1 epochs, 3,072 tokens, final loss 5.2500, final weights identical
           client-1  Ab  points 9  claimed 9  kills survived 1  final loss 5.2500  exit code 0  weights 9f86d081884c at step 3
         """  # noqa: E501
         loss = "n/a" if self.final_loss is None else f"{self.final_loss:.4f}"
         weights = "identical" if self.weights_identical else "NOT identical"
         lines = [
-            f"Testnet ended: {self.reason.value}. Run {self.state} after {self.steps} steps, {self.epochs} epochs, "
+            f"Testnet ended: {self.reason.value}. Run {self.state}: {self.steps_trained} steps trained (step counter "
+            f"at {self.steps}), {self.epochs} epochs, "
             f"{self.tokens:,} tokens, final loss {loss}, final weights {weights}"
         ]
         for client in self.clients:

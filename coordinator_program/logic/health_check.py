@@ -10,13 +10,12 @@ from typing import Any
 
 from coordinator_program import core
 from coordinator_program.account_groups import PERMISSIONLESS_ACCOUNTS, permissionless_accounts
-from coordinator_program.arg_types import arg_type
 from coordinator_program.core.types import Committee, CommitteeProof
 from coordinator_program.instance_state import bump_nonce, core_errors, tick
-from coordinator_program.state.borsh import U64, UnitEnum
+from coordinator_program.state.borsh import CEnum
 from coordinator_program.state.borsh_args import NODE_IDENTITY
 from coordinator_program.state.clients_state import registered_client
-from emulator.anchor import Accounts, Instruction
+from emulator.anchor import U64, Accounts, Instruction
 from emulator.program import InvokeContext
 
 __all__ = ["INSTRUCTION"]
@@ -40,10 +39,10 @@ INSTRUCTION = Instruction(
     "health_check",
     PERMISSIONLESS_ACCOUNTS,
     {
-        "id": arg_type(NODE_IDENTITY),
-        "committee": arg_type(UnitEnum(Committee)),
-        "position": arg_type(U64),
-        "index": arg_type(U64),
+        "id": NODE_IDENTITY,
+        "committee": CEnum(Committee),
+        "position": U64,
+        "index": U64,
     },
     health_check,
 )

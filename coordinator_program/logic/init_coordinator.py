@@ -6,10 +6,9 @@ writes its discriminator, version 1, nonce 0, the client version and the run id,
 
 from __future__ import annotations
 
-from coordinator_program.arg_types import arg_type
 from coordinator_program.core.types import SOLANA_RUN_ID_MAX_LEN
 from coordinator_program.errors import ProgramError, panic
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS, InitCoordinatorParams
+from coordinator_program.state.borsh_args import InitCoordinatorParams
 from coordinator_program.state.coordinator_account import (
     COORDINATOR_ACCOUNT_DISCRIMINATOR,
     COORDINATOR_ACCOUNT_SIZE,
@@ -89,6 +88,6 @@ def init_coordinator(ctx: InvokeContext, accounts: Accounts, params: InitCoordin
 INSTRUCTION = Instruction(
     "init_coordinator",
     ACCOUNTS,
-    {"params": arg_type(INSTRUCTION_ARGS["init_coordinator"])},
+    {"params": InitCoordinatorParams},
     init_coordinator,
 )

@@ -13,11 +13,10 @@ from coordinator_program.account_groups import (
     load_coordinator_account,
     load_instance,
 )
-from coordinator_program.arg_types import arg_type
 from coordinator_program.core import halted
 from coordinator_program.errors import ProgramError
 from coordinator_program.instance_state import bump_nonce, core_errors, tick
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS, JoinRunParams
+from coordinator_program.state.borsh_args import JoinRunParams
 from coordinator_program.state.clients_state import join_registry
 from emulator.anchor import Accounts, AnchorError, Instruction, InstructionAccount
 from emulator.program import InvokeContext
@@ -58,6 +57,6 @@ def join_run(ctx: InvokeContext, accounts: Accounts, params: JoinRunParams) -> N
 INSTRUCTION = Instruction(
     "join_run",
     ACCOUNTS,
-    {"params": arg_type(INSTRUCTION_ARGS["join_run"])},
+    {"params": JoinRunParams},
     join_run,
 )

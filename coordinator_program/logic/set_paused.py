@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from coordinator_program import core
 from coordinator_program.account_groups import OWNER_ACCOUNTS, owner_accounts
-from coordinator_program.arg_types import arg_type
 from coordinator_program.core.arith import checked_u64
 from coordinator_program.core.queries import run_state_of
 from coordinator_program.core.types import RunState
 from coordinator_program.errors import ProgramError
 from coordinator_program.instance_state import bump_nonce, clock_now, core_errors, tick
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS
+from coordinator_program.state.borsh_args import instruction_arg_types
 from coordinator_program.state.coordinator_account import CoordinatorInstanceState
 from emulator.anchor import Accounts, AnchorError, Instruction
 from emulator.program import InvokeContext
@@ -58,6 +57,6 @@ def set_paused(ctx: InvokeContext, accounts: Accounts, paused: bool) -> None:
 INSTRUCTION = Instruction(
     "set_paused",
     OWNER_ACCOUNTS,
-    {name: arg_type(codec) for name, codec in INSTRUCTION_ARGS["set_paused"].fields},
+    instruction_arg_types("set_paused"),
     set_paused,
 )

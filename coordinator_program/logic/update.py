@@ -9,13 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from coordinator_program.account_groups import OWNER_ACCOUNTS, owner_accounts
-from coordinator_program.arg_types import arg_type
 from coordinator_program.core import cold_start_warmup_steps_fit, config_error, halted, model_error, progress_ok
 from coordinator_program.core.queries import run_state_of
 from coordinator_program.core.types import RunState
 from coordinator_program.errors import ProgramError
 from coordinator_program.instance_state import bump_nonce, core_errors
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS
+from coordinator_program.state.borsh_args import instruction_arg_types
 from emulator.anchor import Accounts, AnchorError, Instruction
 from emulator.program import InvokeContext
 
@@ -57,6 +56,6 @@ def update(ctx: InvokeContext, accounts: Accounts, metadata: Any, config: Any, m
 INSTRUCTION = Instruction(
     "update",
     OWNER_ACCOUNTS,
-    {name: arg_type(codec) for name, codec in INSTRUCTION_ARGS["update"].fields},
+    instruction_arg_types("update"),
     update,
 )

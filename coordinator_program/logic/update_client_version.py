@@ -6,11 +6,10 @@ It does not bump the nonce. A version over 96 bytes panics (``FixedString::try_f
 from __future__ import annotations
 
 from coordinator_program.account_groups import OWNER_ACCOUNTS, owner_accounts
-from coordinator_program.arg_types import arg_type
 from coordinator_program.core import halted
 from coordinator_program.errors import ProgramError, panic
 from coordinator_program.instance_state import core_errors
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS
+from coordinator_program.state.borsh_args import instruction_arg_types
 from coordinator_program.state.coordinator_account import CLIENT_VERSION_MAX_LEN
 from emulator.anchor import Accounts, AnchorError, Instruction
 from emulator.program import InvokeContext
@@ -33,6 +32,6 @@ def update_client_version(ctx: InvokeContext, accounts: Accounts, new_version: s
 INSTRUCTION = Instruction(
     "update_client_version",
     OWNER_ACCOUNTS,
-    {name: arg_type(codec) for name, codec in INSTRUCTION_ARGS["update_client_version"].fields},
+    instruction_arg_types("update_client_version"),
     update_client_version,
 )

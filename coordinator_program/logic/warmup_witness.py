@@ -11,11 +11,10 @@ from typing import Any
 
 from coordinator_program import core
 from coordinator_program.account_groups import PERMISSIONLESS_ACCOUNTS, permissionless_accounts
-from coordinator_program.arg_types import arg_type
 from coordinator_program.instance_state import bump_nonce, clock_now, clock_seed, core_errors, tick
 from coordinator_program.logic.witness import witness_of
 from coordinator_program.mode import mode_of
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS
+from coordinator_program.state.borsh_args import instruction_arg_types
 from coordinator_program.state.clients_state import registered_client
 from emulator.anchor import Accounts, Instruction
 from emulator.program import InvokeContext
@@ -53,6 +52,6 @@ def warmup_witness(
 INSTRUCTION = Instruction(
     "warmup_witness",
     PERMISSIONLESS_ACCOUNTS,
-    {name: arg_type(codec) for name, codec in INSTRUCTION_ARGS["warmup_witness"].fields},
+    instruction_arg_types("warmup_witness"),
     warmup_witness,
 )

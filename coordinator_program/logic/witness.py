@@ -9,10 +9,9 @@ from typing import Any
 
 from coordinator_program import core
 from coordinator_program.account_groups import PERMISSIONLESS_ACCOUNTS, permissionless_accounts
-from coordinator_program.arg_types import arg_type
 from coordinator_program.core.types import Witness
 from coordinator_program.instance_state import bump_nonce, clock_now, core_errors, tick
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS
+from coordinator_program.state.borsh_args import instruction_arg_types
 from coordinator_program.state.clients_state import registered_client
 from emulator.anchor import Accounts, Instruction
 from emulator.program import InvokeContext
@@ -54,6 +53,6 @@ def witness(
 INSTRUCTION = Instruction(
     "witness",
     PERMISSIONLESS_ACCOUNTS,
-    {name: arg_type(codec) for name, codec in INSTRUCTION_ARGS["witness"].fields},
+    instruction_arg_types("witness"),
     witness,
 )

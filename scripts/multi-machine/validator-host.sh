@@ -54,13 +54,9 @@ if [[ ! -f "$CONFIG_PATH" ]]; then
     echo "Error: config file '$CONFIG_PATH' not found." >&2
     exit 1
 fi
-if [[ -z "$PUBLIC_HOST" ]]; then
-    if [[ "$BIND_ADDRESS" == "0.0.0.0" ]]; then
-        echo "Error: with --bind-address 0.0.0.0, say with --public-host how the clients reach this machine." >&2
-        exit 1
-    fi
-    PUBLIC_HOST="$BIND_ADDRESS"
-fi
+# shellcheck source=public-host.sh
+source "$(dirname "${BASH_SOURCE[0]}")/public-host.sh"
+PUBLIC_HOST="$(public_host "$BIND_ADDRESS" "$PUBLIC_HOST")"
 
 read -r -a CLIENT <<< "${PSYCHE_SOLANA_CLIENT:-psyche-solana-client}"
 read -r -a VALIDATOR <<< "${PSYCHE_VALIDATOR:-psyche-validator}"
@@ -108,7 +104,7 @@ owner set-paused --run-id "$RUN_ID" --resume
 echo "ready: run $RUN_ID on $RPC_URL (validator log: $WORK_DIR/validator.log); on client machine N, with its key:"
 for n in $(seq "$NUM_CLIENTS"); do
     echo "  scripts/multi-machine/client-host.sh --rpc $RPC_URL --run-id $RUN_ID --keypair client-$n.json" \
-        "--p2p-host <ITS_ADDRESS> --p2p-port 4000 [--bootstrap-peer <ANOTHER_CLIENT>:4000]"
+        "--p2p-host <ITS_ADDRESS> --p2p-port 4000 --bootstrap-peer <ANOTHER_CLIENT>:4000"
 done
 echo "Ctrl-C stops the validator."
 wait "$VALIDATOR_PID"

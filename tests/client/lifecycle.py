@@ -16,39 +16,55 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+import tomli_w
+
+from client.chain.clock_offset import CLOCK_OFFSET_ENV
 from client.keypairs import read_keypair_file
 from client.run_config.small_run import small_run
-from client.run_config.toml_text import toml_text
 from tests.client.cli_harness import CliChain
 from tests.client.run_clients import join, witness
 
-__all__ = ["RUN_ID", "write_run_config", "owner_life_cycle"]
+__all__ = ["RUN_ID", "Run", "warped_clock", "write_run_config", "owner_life_cycle"]
 
 RUN_ID = "life-cycle"
 EPOCH_RATE = 10_000_000  # 10 tokens of a 6-decimal mint
 PHASE_S = 2  # longer than every 1-second phase, whatever fraction of a second has already passed
 
 
+def warped_clock(env: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """A way to let time pass on the embedded chain: each call moves its clock that many seconds further ahead."""
+    offset = 0
+
+    def advance(seconds: int) -> None:
+        nonlocal offset
+        offset += seconds
+        env.setenv(CLOCK_OFFSET_ENV, str(offset))
+
+    return advance
+
+
 def write_run_config(path: Path, cooldown: int = 1) -> Path:
     """The scenario's run: two clients, both elected witnesses, 1-second phases, ``cooldown`` seconds of Cooldown."""
     config = {"cooldown_time": cooldown, "min_clients": 2, "init_min_clients": 2, "witness_nodes": 2}
-    path.write_text(toml_text(small_run(config=config, llm={"max_seq_len": 512})))
+    path.write_text(tomli_w.dumps(small_run(config=config, llm={"max_seq_len": 512})))
     return path
 
 
 class Run:
     """The scenario's run as the CLI sees it."""
 
-    def __init__(self, cli: CliChain, advance: Callable[[int], None], owner: Path) -> None:
+    def __init__(self, cli: CliChain, advance: Callable[[int], None], owner: Path, run_id: str = RUN_ID) -> None:
         self.cli = cli
         self.advance = advance
         self.owner = owner
+        self.run_id = run_id
 
     def dump(self) -> Any:
-        return self.cli.json("json-dump-run", "-r", RUN_ID)
+        return self.cli.json("json-dump-run", "-r", self.run_id)
 
     def user(self, key: object) -> Any:
-        return self.cli.json("json-dump-user", "-r", RUN_ID, "--address", str(key))
+        return self.cli.json("json-dump-user", "-r", self.run_id, "--address", str(key))
 
     def state(self) -> str:
         state: str = self.dump()["coordinator_account"]["status"]["state"]
@@ -60,7 +76,7 @@ class Run:
             if self.state() == target:
                 return self.dump()
             self.advance(PHASE_S)
-            self.cli.ok("tick", "-r", RUN_ID, "--count", "1", wallet=self.owner)
+            self.cli.ok("tick", "-r", self.run_id, "--count", "1", wallet=self.owner)
         raise AssertionError(f"the run never reached {target}; it is {self.state()}")
 
 

@@ -60,6 +60,15 @@ def test_a_wallet_file_that_does_not_exist_is_named(world: World, tmp_path: Path
     assert f"Error: cannot read keypair file {tmp_path / 'nope.json'}: No such file or directory" in stderr
 
 
+def test_a_binary_wallet_file_is_a_clear_error_not_a_traceback(world: World, tmp_path: Path) -> None:
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(bytes(range(256)))
+    stderr = world.cli.fails("set-paused", "-r", "plain", wallet=binary)
+    expected = f"{binary}: not a keypair: byte 128 is not UTF-8 text (a solana-keygen file is a JSON array of 64 "
+    expected += "integers)"
+    assert stderr == f"Error: {expected}\n"
+
+
 def test_raw_wallet_private_key_takes_precedence_over_the_file(world: World) -> None:
     raw_owner = {"RAW_WALLET_PRIVATE_KEY": world.owner.read_text()}
     argv = ["set-future-epoch-rates", "-r", "paid", "--earning-rate-total-shared", "1"]
@@ -116,7 +125,21 @@ def test_pausing_a_halted_run_and_ticking_it_say_it_is_halted(world: World) -> N
     assert "Hint: the run is already halted" in world.cli.fails("set-paused", "-r", "plain", wallet=world.owner)
     stderr = world.cli.fails("tick", "-r", "plain", "--count", "1", wallet=world.owner)
     assert stderr.startswith("Error: CoordinatorErrorHalted (error 6015 from the coordinator program)")
-    assert "resume it with `set-paused --resume`" in stderr
+    assert "Hint: the run has not started: its owner starts it with `set-paused --resume`" in stderr
+
+
+def test_resuming_a_run_with_no_steps_left_says_why_it_cannot(world: World) -> None:
+    """Resuming would finish the run at once and the tick after it fails as Halted: the hint must not say there is
+    nothing to pause (the set-paused hint for Halted) but what to change."""
+    cli, owner = world.cli, world.owner
+    cli.ok("create-run", "-r", "no-steps", "-c", "test", "--config-path", str(world.config), wallet=owner)
+    total_steps = cli.json("json-dump-run", "-r", "no-steps")["coordinator_account"]["setup"]["config"]["total_steps"]
+    cli.ok("set-paused", "-r", "no-steps", "--resume", wallet=owner)
+    cli.ok("set-paused", "-r", "no-steps", wallet=owner)
+    cli.ok("update-config", "-r", "no-steps", "--restart-from-step", str(total_steps), wallet=owner)
+    stderr = cli.fails("set-paused", "-r", "no-steps", "--resume", wallet=owner).splitlines()
+    assert stderr[0].startswith("Error: CoordinatorErrorHalted (error 6015 from the coordinator program)")
+    assert stderr[1].startswith("Hint: the run has no steps left (its step has reached config.total_steps)")
 
 
 def test_only_a_client_of_the_epoch_can_checkpoint(world: World) -> None:
@@ -176,11 +199,7 @@ def test_bad_flags_are_usage_errors(world: World) -> None:
             ["train", "-r", "plain", "--checkpoint-dir", "c", "--hub-repo", "h" * 65],
             "is 65 bytes; the on-chain HubRepo.repo_id holds at most 64",
         ),
-        (["train", "-r", "plain", "--hub-repo", "hub"], "--hub-repo uploads the checkpoints of --checkpoint-dir"),
-        (
-            ["train", "-r", "plain", "--checkpoint-dir", "c", "--hub-repo", "hub", "--keep-steps", "0"],
-            "--keep-steps 0 would delete a checkpoint that --hub-repo is uploading",
-        ),
+        (["train", "-r", "plain", "--keep-steps", "0"], "0 is not in the range x>=1"),
     ]
     for argv, message in cases:
         result = world.cli.invoke(*argv, chain=False)

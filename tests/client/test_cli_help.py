@@ -6,8 +6,10 @@ from __future__ import annotations
 import click
 import pytest
 from click.testing import CliRunner
+from click.utils import make_default_short_help
 
 from client.cli import cli
+from client.cli.app import COMMANDS
 
 CHAIN = {"--rpc", "--ws-rpc", "--ledger"}
 WALLET = {"-w", "--wallet-private-key-path"}
@@ -66,9 +68,16 @@ NO_ENV = {
 }
 
 
+def _command(name: str) -> click.Command:
+    command = cli.get_command(click.Context(cli), name)
+    assert command is not None, name
+    return command
+
+
 def _commands() -> list[tuple[str, click.Command]]:
     found = []
-    for name, command in cli.commands.items():
+    for name in cli.list_commands(click.Context(cli)):
+        command = _command(name)
         if isinstance(command, click.Group):
             found += [(f"{name} {sub}", subcommand) for sub, subcommand in command.commands.items()]
         else:
@@ -91,8 +100,19 @@ def test_the_group_lists_every_command() -> None:
     assert "train" in text
 
 
+def test_the_command_list_matches_each_commands_own_help_without_importing_it() -> None:
+    """The group lists its commands from summaries (so ``--help`` imports none of them); each summary is the
+    start of its command's docstring, and every hidden alias is the command it names."""
+    for name, entry in COMMANDS.items():
+        command = _command(name)
+        if entry.alias_of is None:
+            assert make_default_short_help(entry.summary, 1000) == command.get_short_help_str(1000), name
+        else:
+            assert command.hidden and command.callback is _command(entry.alias_of).callback, name
+
+
 def test_train_takes_the_issue_flags() -> None:
-    command = cli.commands["train"]
+    command = _command("train")
     flags = {opt for param in command.params for opt in param.opts if opt.startswith("-")}
     expected = {"--run-id", "--wallet-private-key-path", "--rpc", "--device", "--data-dir", "--p2p-port"}
     assert expected | {"--bootstrap-peer", "--checkpoint-dir", "--logs", "--write-log"} <= flags
@@ -100,7 +120,7 @@ def test_train_takes_the_issue_flags() -> None:
 
 @pytest.mark.parametrize("name", sorted(REFERENCE_FLAGS))
 def test_each_command_takes_the_reference_flags(name: str) -> None:
-    command = cli.commands[name]
+    command = _command(name)
     flags = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts) if opt.startswith("-")}
     assert REFERENCE_FLAGS[name] <= flags
     text = _help(name)
@@ -123,7 +143,7 @@ def test_help_shows_every_default_and_environment_variable(name: str, command: c
 
 def test_flags_without_an_environment_variable_in_the_reference_have_none() -> None:
     for name, flag in NO_ENV:
-        (option,) = [p for p in cli.commands[name].params if flag in p.opts]
+        (option,) = [p for p in _command(name).params if flag in p.opts]
         assert option.envvar is None
 
 

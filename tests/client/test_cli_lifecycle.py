@@ -6,19 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from client.chain.ledger import CLOCK_OFFSET_ENV
 from client.chain.open import ChainTarget
 from tests.client.cli_harness import CliChain
-from tests.client.lifecycle import owner_life_cycle
+from tests.client.lifecycle import owner_life_cycle, warped_clock
 
 
 def test_owner_life_cycle_on_the_embedded_chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    offset = 0
-
-    def advance(seconds: int) -> None:
-        nonlocal offset
-        offset += seconds
-        monkeypatch.setenv(CLOCK_OFFSET_ENV, str(offset))
-
     cli = CliChain(ChainTarget(ledger=tmp_path / "ledger"), tmp_path)
-    owner_life_cycle(cli, advance)
+    owner_life_cycle(cli, warped_clock(monkeypatch))

@@ -27,7 +27,7 @@ from coordinator_program.state.coordinator_instance import (
 )
 from emulator.anchor import account_bytes
 from tests.client.cli_harness import CliChain, closed_port
-from tests.client.lifecycle import owner_life_cycle
+from tests.client.lifecycle import owner_life_cycle, write_run_config
 from tests.client.test_json_dump import FIXTURE, FIXTURE_SETUP, TEST_INSTANCE
 from validator.process import ValidatorProcess
 
@@ -70,6 +70,21 @@ def test_a_program_error_over_rpc_reads_as_on_the_embedded_chain(validator_url: 
     ]
     assert "Hint: the run is already halted" in cli.fails("set-paused", "-r", "rpc-errors", wallet=owner)
     assert "not found: no coordinator instance" in cli.fails("json-dump-run", "-r", "nope")
+
+
+def test_tick_count_sends_every_tick_even_back_to_back_within_one_blockhash(
+    validator_url: str, tmp_path: Path
+) -> None:
+    """Identical ticks sent within one slot would be one transaction the validator refuses as already processed;
+    each repeat waits for a fresh blockhash instead, so ``--count 3 --ms-interval 0`` sends three."""
+    cli = CliChain(ChainTarget(rpc=validator_url), tmp_path)
+    owner, _ = cli.funded("owner")
+    config = write_run_config(tmp_path / "state.toml")
+    cli.ok("create-run", "-r", "ticks", "-c", "test", "--config-path", str(config), wallet=owner)
+    cli.ok("set-paused", "-r", "ticks", "--resume", wallet=owner)
+    out = cli.ok("tick", "-r", "ticks", "--count", "3", "--ms-interval", "0", wallet=owner)
+    signatures = [line.rsplit(" ", 1)[1] for line in out.splitlines() if line.startswith("Ticked run ticks with")]
+    assert len(set(signatures)) == 3, out
 
 
 def test_a_dead_primary_rpc_falls_back_to_the_backup(validator_url: str) -> None:

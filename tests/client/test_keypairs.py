@@ -80,6 +80,24 @@ def test_a_bad_keypair_file_names_the_file_and_the_problem(tmp_path: Path, conte
     assert str(path) in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (bytes(range(256)), "not a keypair: byte 128 is not UTF-8 text"),
+        (b"\xff\xfe[\x001\x00]\x00", "not a keypair: byte 0 is not UTF-8 text"),
+        (b"[" + b" " * 10_000 + b"]", "not a keypair: larger than 4096 bytes"),
+    ],
+)
+def test_a_binary_or_huge_keypair_file_is_refused_like_any_bad_one(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "binary.json"
+    path.write_bytes(content)
+    with pytest.raises(KeypairError, match=message) as caught:
+        read_keypair_file(path)
+    assert str(caught.value).startswith(f"{path}: not a keypair: ")
+
+
 def test_a_missing_keypair_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(KeypairError, match="cannot read keypair file .*missing.json: No such file or directory"):
         read_keypair_file(tmp_path / "missing.json")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import errno
+from collections.abc import Callable
 
 import httpx
 import pytest
 from solana.exceptions import SolanaRpcException
+from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
+from solders.keypair import Keypair
 from solders.rpc.errors import (
     InternalErrorMessage,
     InvalidParamsMessage,
@@ -24,6 +27,7 @@ from solders.transaction_status import (
 )
 
 from client.chain.backend import ChainUnavailable, TransactionFailed
+from client.chain.open import ChainTarget, open_backend
 from client.chain.retry import (
     REFERENCE_BACKOFF,
     Backoff,
@@ -31,7 +35,9 @@ from client.chain.retry import (
     call_with_fallback,
     classify_read_error,
     classify_send_error,
+    refusal_not_retried,
 )
+from tests.client.cli_harness import closed_port
 
 RETRYABLE, NON_RETRYABLE, FATAL = Verdict.RETRYABLE, Verdict.NON_RETRYABLE, Verdict.FATAL
 
@@ -163,3 +169,43 @@ def test_a_non_retryable_failure_is_raised_at_once() -> None:
     with pytest.raises(RPCException) as caught:
         fake.run(["a", "b"])
     assert caught.value is refused and fake.calls == ["a"] and fake.sleeps == []
+
+
+def test_a_one_shot_command_does_not_retry_a_refused_connection_through_solana_py() -> None:
+    """A documented departure from the reference: nothing listens at the first endpoint, so a one-shot command
+    asks it once and moves on to the backup without backing off; the long-running policy still retries it."""
+    dead = f"http://127.0.0.1:{closed_port()}"
+    key = Keypair().pubkey()
+
+    async def attempts(classify: Callable[[BaseException], Verdict]) -> tuple[list[str], list[float]]:
+        clients = {url: AsyncClient(url) for url in (dead, dead + "/backup")}
+        asked: list[str] = []
+        sleeps: list[float] = []
+
+        async def call(url: str) -> int:
+            asked.append(url)
+            if url != dead:
+                return 0  # the backup answers
+            return (await clients[url].get_balance(key)).value
+
+        async def sleep(seconds: float) -> None:
+            sleeps.append(seconds)
+
+        try:
+            await call_with_fallback(list(clients), call, classify, sleep=sleep)
+        finally:
+            for client in clients.values():
+                await client.close()
+        return asked, sleeps
+
+    assert asyncio.run(attempts(refusal_not_retried(classify_read_error))) == ([dead, dead + "/backup"], [])
+    assert asyncio.run(attempts(classify_read_error)) == ([dead] * 4 + [dead + "/backup"], [0.5, 0.75, 1.125])
+
+
+def test_a_refused_connection_is_reported_as_refused() -> None:
+    async def refused() -> None:
+        async with open_backend(ChainTarget(rpc=f"http://127.0.0.1:{closed_port()}"), one_shot=True) as backend:
+            await backend.get_balance(Keypair().pubkey())
+
+    with pytest.raises(ChainUnavailable, match="all RPCs exhausted: ConnectError: connection refused"):
+        asyncio.run(refused())

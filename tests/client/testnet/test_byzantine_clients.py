@@ -11,7 +11,9 @@ from client.testnet.summary import ClientSummary, EndReason, Summary
 
 def _spec(byzantine: str | None) -> ClientSpec:
     log = Path("/tmp/client-1.jsonl")
-    return ClientSpec(0, Path("k.json"), "Ab", 9000, log, "http://r", "ws://r", "run", "cpu", byzantine=byzantine)
+    return ClientSpec(
+        0, Path("k.json"), "Ab", 9000, log, "http://r", "ws://r", "run", "cpu", Path("/tmp/c"), byzantine=byzantine
+    )
 
 
 def test_a_byzantine_client_is_started_with_its_attack_and_an_honest_one_without() -> None:

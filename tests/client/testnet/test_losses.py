@@ -6,7 +6,14 @@ import json
 from pathlib import Path
 
 from client.participant.logs import EVENT_LOGGER
-from client.testnet.losses import LatestLoss, LossPoint, read_losses, write_loss_plot
+from client.testnet.losses import (
+    LatestLoss,
+    LossPoint,
+    draw_loss_curves,
+    loss_unit,
+    read_losses,
+    write_loss_plot,
+)
 
 
 def _event(event: str, **fields: object) -> str:
@@ -34,6 +41,36 @@ def test_the_loss_plot_is_a_png_even_before_any_loss(tmp_path: Path) -> None:
     for path in (drawn, empty):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert drawn.stat().st_size > empty.stat().st_size  # the drawn one has lines and a legend
+
+
+def test_the_loss_plot_names_its_unit_marks_each_epoch_and_keeps_coinciding_curves_apart() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    same = [LossPoint(1, 5.5, 0), LossPoint(2, 5.2, 0), LossPoint(3, 5.0, 1), LossPoint(4, 4.8, 1)]
+    figure, axes = plt.subplots()
+    try:
+        draw_loss_curves(axes, {"client-1": same, "client-2": same, "client-3": same}, "nats/byte")
+        assert axes.get_ylabel() == "loss (nats/byte)"
+        clients = [line for line in axes.get_lines() if line.get_label().startswith("client-")]
+        assert len(clients) == 3
+        assert len({(line.get_linestyle(), line.get_marker()) for line in clients}) == 3  # told apart on top
+        assert all(0 < (line.get_alpha() or 1) < 1 for line in clients)  # and seen through each other
+        markers = [line for line in axes.get_lines() if line not in clients]
+        assert [list(line.get_xdata()) for line in markers] == [[2.5, 2.5]]  # epoch 1 begins at step 3
+        assert [text.get_text() for text in axes.texts] == ["epoch 1"]
+    finally:
+        plt.close(figure)
+
+
+def test_the_loss_unit_is_nats_per_byte_for_byte_level_token_files(tmp_path: Path) -> None:
+    (tmp_path / "dataset.json").write_text(json.dumps({"tokenizer": "bytes", "vocab_size": 256}))
+    assert loss_unit(tmp_path) == "nats/byte"
+    (tmp_path / "dataset.json").write_text(json.dumps({"tokenizer": "bpe", "vocab_size": 4096}))
+    assert loss_unit(tmp_path) == "nats/token"
+    assert loss_unit(tmp_path / "missing") == loss_unit(None) == "nats/token"
 
 
 def test_the_latest_loss_follows_a_growing_log_and_waits_for_a_torn_line_to_complete(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ async def test_a_treasurer_run_is_ready_for_its_clients(tmp_path: Path) -> None:
             assert on_chain.treasurer is not None and run.collateral_mint is not None
             vault = token_ix.associated_token_address(on_chain.treasurer.address, run.collateral_mint)
             assert await fetch_token_amount(backend, vault) == 50_000
+            assert [path.name for path in run.key_files] == ["client-1.json", "client-2.json"]  # as the clients are
             for client, key_file in zip(run.clients, run.key_files, strict=True):
                 assert Keypair.from_bytes(bytes(json.loads(key_file.read_text()))) == client
                 address = join_authorization_address(run.owner.pubkey(), client.pubkey())

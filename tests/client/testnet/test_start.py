@@ -43,9 +43,11 @@ def test_two_clients_train_a_run_to_finished(tmp_path: Path) -> None:
     # The launcher polls, so a short state can slip between two polls; the clients' logs below show every state.
     assert states[0] == "WaitingForMembers" and states[-1] == "Finished" and len(states) > 2
 
-    summary = events[-1]
+    summary, outputs = events[-2:]
     assert summary["event"] == "summary"
     assert (summary["reason"], summary["state"], summary["epochs"], summary["steps"]) == ("Finished", "Finished", 1, 4)
+    assert summary["steps_trained"] == 3  # the step counter starts at 1 and ends one past the last trained step
+    assert outputs == {"event": "outputs", "loss_plot": str(tmp_path / "loss.png"), "log_dir": str(tmp_path)}
     assert summary["tokens"] == 3 * 12 * 64  # steps 1-3 of 12 sequences of 64 tokens
     assert isinstance(summary["final_loss"], float) and 0 < summary["final_loss"] < 10
     clients = {c["name"]: c for c in summary["clients"]}
@@ -71,6 +73,8 @@ def test_two_clients_train_a_run_to_finished(tmp_path: Path) -> None:
         followed = {e["new_state"] for e in client_events if e["event"] == "state_change"}
         assert {"Warmup", "RoundTrain", "RoundWitness", "Cooldown"} <= followed
         assert client_events[-1]["event"] == "exit" and client_events[-1]["reason"] == "Finished"
+        # The .out file keeps only what the process printed besides its JSON log (nothing, in a clean run).
+        assert "client_loss" not in (tmp_path / f"{name}.out").read_text()
 
 
 @pytest.mark.parametrize(
@@ -108,7 +112,7 @@ def test_ctrl_c_ends_the_testnet_with_a_summary_and_stops_its_clients(tmp_path: 
         if launcher.poll() is None:
             launcher.kill()
             launcher.wait()
-    summary = events[-1]
+    summary = events[-2]
     assert (summary["event"], summary["reason"]) == ("summary", "Interrupted")
     assert summary["state"] != "Finished"
     assert all(client["exit_code"] is not None for client in summary["clients"])  # reaped: none is left running
@@ -130,7 +134,7 @@ def test_a_client_killed_twice_rejoins_and_every_client_ends_with_the_same_weigh
 
     kills_at = [i for i, e in enumerate(events) if e["event"] == "client_killed"]
     assert [events[i]["client"] for i in kills_at] == ["client-3", "client-3"]
-    summary = events[-1]
+    summary = events[-2]
     assert (summary["reason"], summary["state"]) == ("Finished", "Finished")
     clients = {c["name"]: c for c in summary["clients"]}
     assert {name: c["kills_survived"] for name, c in clients.items()} == {"client-1": 0, "client-2": 0, "client-3": 2}
@@ -155,4 +159,28 @@ def test_a_client_killed_twice_rejoins_and_every_client_ends_with_the_same_weigh
     assert {name: c["final_step"] for name, c in clients.items()} == dict.fromkeys(clients, final_step)
     hashes = {c["weights_hash"] for c in clients.values()}
     assert len(hashes) == 1 and len(hashes.pop()) == 64
+    assert summary["weights_identical"] is True
+
+
+@pytest.mark.slow
+def test_the_validator_killed_and_restarted_mid_round_and_the_run_still_finishes(tmp_path: Path) -> None:
+    """The chaos run's other fault: the psyche-validator is SIGKILLed in a round and restarted on its ports 3 s
+    later; every client waits it out (``train --rpc-outage-timeout``), resubscribes, and the run finishes."""
+    chaos = ("--validator", "process", "--kill-validator-after-secs", "20")
+    config = ("--config-path", str(TINY_CONFIG.with_name("tiny-three")), "--headless-exit-after-secs", "300")
+    result, events = _start(tmp_path, "--num-clients", "3", *config, *chaos, timeout=330)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    names = [e["event"] for e in events]
+    killed, restarted = names.index("validator_killed"), names.index("validator_restarted")
+    assert killed < restarted
+    assert [e for e in events[:killed] if e["event"] == "run_state"][-1]["state"] == "RoundTrain"  # mid-round
+    summary = events[-1]
+    assert (summary["reason"], summary["state"]) == ("Finished", "Finished")
+    clients = {c["name"]: c for c in summary["clients"]}
+    assert all(c["exit_code"] == 0 and c["kills_survived"] == 0 for c in clients.values())
+    for name in clients:
+        log = [e["event"] for e in _log(tmp_path / f"{name}.jsonl")]
+        assert "rpc_outage" in log and "rpc_recovered" in log, name  # each waited it out, none restarted
+        assert log.count("exit") == 1
     assert summary["weights_identical"] is True

@@ -17,7 +17,7 @@ TEXT = "In the beginning God created the heaven and the earth.\nAnd the earth wa
 
 def test_byte_tokens_are_the_utf8_bytes_as_u16(tmp_path: Path) -> None:
     prepared = prepare(tmp_path, "hé\n", heldout_fraction=0.0)
-    assert (tmp_path / "tokens.bin").read_bytes() == bytes([ord("h"), 0, 0xC3, 0, 0xA9, 0, ord("\n"), 0])
+    assert (tmp_path / "tokens-00000.bin").read_bytes() == bytes([ord("h"), 0, 0xC3, 0, 0xA9, 0, ord("\n"), 0])
     assert (prepared.token_size, prepared.vocab_size, prepared.train_tokens) == (TokenSize.TwoBytes, 256, 4)
     assert not (tmp_path / "heldout").exists()
 
@@ -54,7 +54,7 @@ def test_the_command_line_reads_text_files(tmp_path: Path) -> None:
     source = tmp_path / "text.txt"
     source.write_text(TEXT)
     assert main(["--out", str(tmp_path / "out"), "--text", str(source), "--heldout", "0"]) == 0
-    assert (tmp_path / "out" / "tokens.bin").stat().st_size == 2 * len(TEXT)
+    assert (tmp_path / "out" / "tokens-00000.bin").stat().st_size == 2 * len(TEXT)
 
 
 def test_the_command_line_reports_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,3 +67,36 @@ def test_the_default_text_is_the_committed_public_domain_slice() -> None:
     text = DEFAULT_TEXT.read_text()
     assert text.startswith("In the beginning God created")
     assert len(text.encode()) < 500_000
+
+
+def test_tokens_are_written_in_numbered_shards_with_an_index(tmp_path: Path) -> None:
+    (tmp_path / "tokens.bin").write_bytes(b"\0\0")  # what an older version wrote: no longer data here
+    prepared = prepare(tmp_path, "abcdefghij", heldout_fraction=0.0, shard_tokens=4)
+    assert prepared.shards == ("tokens-00000.bin", "tokens-00001.bin", "tokens-00002.bin")
+    assert sorted(p.name for p in tmp_path.glob("*.bin")) == list(prepared.shards)
+    assert (tmp_path / "tokens-00002.bin").read_bytes() == b"i\0j\0"
+    manifest = json.loads((tmp_path / "dataset.json").read_text())
+    assert (manifest["shard_template"], manifest["n_left_pad_zeros"], manifest["num_files"]) == (
+        "tokens-{}.bin",
+        5,
+        3,
+    )
+    assert manifest["files"] == [
+        {"name": "tokens-00000.bin", "bytes": 8},
+        {"name": "tokens-00001.bin", "bytes": 8},
+        {"name": "tokens-00002.bin", "bytes": 4},
+    ]
+
+
+def test_the_served_location_names_every_shard_and_goes_into_a_copy_of_the_run_config(tmp_path: Path) -> None:
+    from client.data.serve import config_with_location, numbered_files_location
+    from client.run_config import parse_run_config
+
+    prepare(tmp_path, "abcdefghij", heldout_fraction=0.0, shard_tokens=4)
+    location = numbered_files_location(tmp_path, "http://10.0.0.7:8000/")
+    files = location["Http"]["location"]["NumberedFiles"]
+    assert files == {"url_template": "http://10.0.0.7:8000/tokens-{}.bin", "start_index": 0, "n_left_pad_zeros": 5,
+                     "num_files": 3}  # fmt: skip
+    config = Path(__file__).resolve().parents[1] / "testnet" / "config" / "tiny" / "state.toml"
+    llm = parse_run_config(config_with_location(config, location)).model.llm
+    assert llm.data_location.variant().location.variant().url_template.value == files["url_template"]

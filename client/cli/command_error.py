@@ -1,0 +1,12 @@
+"""The one error every command raises for a failure the user can act on, in a module of its own so that light
+commands (``keygen``) can raise it without loading the chain machinery."""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["CommandError"]
+
+
+class CommandError(click.ClickException):
+    """A command cannot do what was asked; the message says why (click prints ``Error: ...``, exit status 1)."""
