@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from client.participant.attack_names import ATTACK_NAMES, LABEL_FLIP
+
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_byzantine.py"
 
 
@@ -20,6 +22,7 @@ def test_the_quick_benchmark_prints_its_table_and_the_honest_replicas_stay_ident
     sys.modules["bench_byzantine"] = bench
     spec.loader.exec_module(bench)
 
+    assert set(bench.BENCH_ATTACKS) == set(ATTACK_NAMES) - {LABEL_FLIP}  # the full grid covers every attack
     cells = bench.main(["--quick"])
 
     printed = capsys.readouterr().out
