@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> list[Cell]:
     args = parser.parse_args(argv)
     if args.quick:
         setup = Setup(clients=7, steps=args.steps or 8, sequences=1, model=TINY_MODEL)
-        aggregators = args.aggregator or ["mean", "median"]
+        aggregators = args.aggregator or ["mean", "sign-vote"]
         attacks, counts = args.attack or ["sign-flip"], args.f or [2]
     else:
         setup = Setup(clients=7, steps=args.steps or 30, sequences=2, model=DUMMY_MODEL_CONFIG)
