@@ -19,6 +19,7 @@ from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.transaction_status import TransactionErrorInstructionError, TransactionErrorType
 
+from client.errors import ClientError
 from emulator.errors import custom_error_code
 
 __all__ = ["ChainBackend", "ChainError", "SentTransaction", "TransactionFailed", "ChainUnavailable"]
@@ -32,7 +33,7 @@ class SentTransaction:
     logs: list[str]
 
 
-class ChainError(Exception):
+class ChainError(ClientError):
     """The base of every failure a backend reports."""
 
 

@@ -27,14 +27,16 @@ class ClientSpec:
 
     index: int
     key_file: Path
-    authorizer: str
     p2p_port: int
     log_file: Path
-    rpc_url: str
-    ws_url: str
     run_id: str
     device: str
     checkpoint_dir: Path  # its own, so a restarted client resumes from what it kept (a machine's disk)
+    authorizer: str = ""  # on chain: the grantee of its join authorization
+    rpc_url: str = ""  # on chain: the validator's JSON-RPC and PubSub URLs
+    ws_url: str = ""
+    server_addr: str | None = None  # a centralized run: the server's HOST:PORT (psyche-centralized-client)
+    extra_args: tuple[str, ...] = ()  # more train flags for this client (e.g. --hub-repo for the first one)
     bootstrap_peers: Sequence[str] = ()
     data_cache_dir: Path | None = None  # its own, so it keeps what it downloaded over a restart
     cpu_threads: int | None = None  # torch's CPU threads (OMP_NUM_THREADS) unless the user's environment sets them
@@ -52,21 +54,20 @@ class ClientSpec:
         return env
 
     def command(self) -> list[str]:
+        """``psyche-solana-client train`` against the chain, or ``psyche-centralized-client train`` with a server."""
+        if self.server_addr is not None:
+            coordinator = ["client.cli.centralized", "train", "--server-addr", self.server_addr]
+        else:
+            coordinator = ["client.cli", "train", "--authorizer", self.authorizer, "--rpc", self.rpc_url]
+            coordinator += ["--ws-rpc", self.ws_url]
         args = [
             sys.executable,
             "-m",
-            "client.cli",
-            "train",
+            *coordinator,
             "--run-id",
             self.run_id,
             "--wallet-private-key-path",
             str(self.key_file),
-            "--authorizer",
-            self.authorizer,
-            "--rpc",
-            self.rpc_url,
-            "--ws-rpc",
-            self.ws_url,
             "--device",
             self.device,
             "--p2p-port",
@@ -77,6 +78,7 @@ class ClientSpec:
             str(self.log_file),
             "--checkpoint-dir",
             str(self.checkpoint_dir),
+            *self.extra_args,
         ]
         for peer in self.bootstrap_peers:
             args += ["--bootstrap-peer", peer]

@@ -8,7 +8,7 @@ from coordinator_program.account_groups import (
     load_instance,
 )
 from coordinator_program.core import halted
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.instance_state import core_errors
 from coordinator_program.state.borsh_args import NoArgs
 from emulator.account import AccountInfo
@@ -45,7 +45,7 @@ def free_coordinator(ctx: InvokeContext, accounts: Accounts, params: NoArgs) -> 
     if instance.coordinator_account != accounts.coordinator_account.key:
         raise AnchorError(ErrorCode.ConstraintRaw, account="coordinator_account")
     if not is_halted:
-        raise AnchorError(ProgramError.CloseCoordinatorNotHalted)
+        raise AnchorError(CoordinatorProgramError.CloseCoordinatorNotHalted)
     close_account(accounts.coordinator_instance, accounts.spill)
     close_account(accounts.coordinator_account, accounts.spill)
 

@@ -15,9 +15,12 @@ and tagged unions enums with one tuple field per data variant.
 from __future__ import annotations
 
 import ctypes
+import struct
+import sys
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from coordinator_program.core.types import FixedString, FixedVec, TaggedUnion
 from coordinator_program.core.types import Option as OptionField
@@ -32,10 +35,13 @@ from emulator.anchor.borsh import (
     U64,
     Array,
     BorshEncodeError,
+    BorshInvalidFloat,
     BorshType,
     DefinedType,
     FieldlessEnumType,
+    FloatType,
     IdlTypeJson,
+    IntType,
     Option,
     Reader,
     StructBase,
@@ -45,6 +51,8 @@ from emulator.anchor.borsh import (
 )
 
 __all__ = ["CArray", "CEnum", "CFixedString", "CFixedVec", "COption", "CStruct", "CTaggedUnion"]
+
+_Union = TypeVar("_Union", bound=TaggedUnion)
 
 _SCALARS: dict[Any, BorshType[Any]] = {
     ctypes.c_uint8: U8,
@@ -69,16 +77,32 @@ def _derived(ctype: Any) -> BorshType[Any]:
     raise TypeError(f"no Borsh type derivable for {ctype!r}; give one explicitly")
 
 
-class CArray(Array[Any]):
-    """``[T; N]``: the ``N`` items, into a ctypes array (whose ``N`` is the array type's length)."""
+def _same_bytes(item: BorshType[Any], ctype: Any) -> bool:
+    """Whether an integer of Borsh type ``item`` is byte for byte a ``ctype`` value in memory (little-endian host)."""
+    return (
+        isinstance(item, IntType)
+        and item.min_size == ctypes.sizeof(ctype)
+        and ctype not in (ctypes.c_float, ctypes.c_double, ctypes.c_bool)
+        and sys.byteorder == "little"
+    )
 
-    __slots__ = ("array_type",)
+
+class CArray(Array[Any]):
+    """``[T; N]``: the ``N`` items, into a ctypes array (whose ``N`` is the array type's length). An array of integers
+    (a bloom's 24 words, a Merkle root) is read and written as one copy, which is what decoding a witness mostly
+    costs."""
+
+    __slots__ = ("array_type", "as_bytes")
 
     def __init__(self, array_type: Any, item: BorshType[Any]) -> None:
         super().__init__(item, array_type._length_)
         self.array_type = array_type
+        self.as_bytes = _same_bytes(item, array_type._type_)
 
     def write(self, value: Any, out: bytearray) -> None:
+        if self.as_bytes and isinstance(value, self.array_type):
+            out += bytes(value)
+            return
         if len(value) != self.length:
             raise BorshEncodeError(f"array needs exactly {self.length} items, got {len(value)}")
         if self.item is U8:
@@ -88,8 +112,8 @@ class CArray(Array[Any]):
             self.item.write(element, out)
 
     def read(self, reader: Reader) -> Any:
-        if self.item is U8:
-            return self.array_type.from_buffer_copy(reader.take(self.length))
+        if self.as_bytes:
+            return self.array_type.from_buffer_copy(reader.take(ctypes.sizeof(self.array_type)))
         array = self.array_type()
         for index in range(self.length):
             array[index] = self.item.read(reader)
@@ -166,7 +190,7 @@ class CStruct(StructBase[Any]):
     """A struct into its ctypes structure. ``order`` is the Borsh (declared) order, by default the memory order;
     fields without an entry in ``types`` get the type their ctypes type implies."""
 
-    __slots__ = ("struct_type",)
+    __slots__ = ("struct_type", "layout")
 
     def __init__(
         self,
@@ -182,6 +206,7 @@ class CStruct(StructBase[Any]):
             raise TypeError(f"Borsh schema of {struct_type.__name__} does not match its fields")
         self.struct_type = struct_type
         self.fields = tuple((name, types.get(name) or _derived(memory_fields[name])) for name in names)
+        self.layout = _struct_layout(struct_type, self.fields)
 
     def write(self, value: Any, out: bytearray) -> None:
         if not isinstance(value, self.struct_type):
@@ -189,6 +214,8 @@ class CStruct(StructBase[Any]):
         write_fields(self.fields, value, out)
 
     def read(self, reader: Reader) -> Any:
+        if self.layout is not None:
+            return self.layout.read(self.struct_type, reader)
         instance = self.struct_type()
         for name, type_ in self.fields:
             setattr(instance, name, type_.read(reader))
@@ -201,12 +228,13 @@ class CFixedVec(DefinedType[FixedVec]):
     Its IDL name spells the capacity and the item (``FixedVec32WitnessEvalResult``), as one struct per instance.
     """
 
-    __slots__ = ("vec_type", "item")
+    __slots__ = ("vec_type", "item", "layout")
 
     def __init__(self, vec_type: type[FixedVec], item: BorshType[Any]) -> None:
         super().__init__(vec_type)
         self.vec_type = vec_type
         self.item = item
+        self.layout = _vec_layout(vec_type, item)
         item_idl = item.idl()
         item_name = item_idl["defined"] if isinstance(item_idl, dict) else item_idl.capitalize()
         self.name = f"FixedVec{vec_type.CAPACITY}{item_name}"
@@ -219,6 +247,9 @@ class CFixedVec(DefinedType[FixedVec]):
         U64.write(value.len, out)
 
     def read(self, reader: Reader) -> FixedVec:
+        if self.layout is not None:
+            decoded: FixedVec = self.layout.read(self.vec_type, reader)
+            return decoded
         vec = self.vec_type()
         for index in range(self.vec_type.CAPACITY):
             vec.data[index] = self.item.read(reader)
@@ -238,7 +269,7 @@ class CFixedVec(DefinedType[FixedVec]):
         yield U64
 
 
-class CTaggedUnion(DefinedType[TaggedUnion]):
+class CTaggedUnion(DefinedType[_Union]):
     """A ``repr(C)`` enum with data: Borsh ``u8`` variant then the variant's fields, into a :class:`TaggedUnion`.
 
     ``variants`` gives the type of each variant's data (None for a unit variant), keyed by tag; the tags are the
@@ -247,7 +278,7 @@ class CTaggedUnion(DefinedType[TaggedUnion]):
 
     __slots__ = ("union_type", "variants")
 
-    def __init__(self, union_type: type[TaggedUnion], variants: Mapping[int, BorshType[Any] | None]) -> None:
+    def __init__(self, union_type: type[_Union], variants: Mapping[int, BorshType[Any] | None]) -> None:
         super().__init__(union_type)
         if (
             set(variants) != set(union_type.VARIANTS)
@@ -258,7 +289,7 @@ class CTaggedUnion(DefinedType[TaggedUnion]):
         self.union_type = union_type
         self.variants = {tag: variants[tag] for tag in range(len(variants))}
 
-    def write(self, value: TaggedUnion, out: bytearray) -> None:
+    def write(self, value: _Union, out: bytearray) -> None:
         if not isinstance(value, self.union_type):
             raise BorshEncodeError(f"{self.name} needs a {self.union_type.__name__}, got {type(value).__name__}")
         try:
@@ -270,7 +301,7 @@ class CTaggedUnion(DefinedType[TaggedUnion]):
         if type_ is not None:
             type_.write(value.variant(), out)
 
-    def read(self, reader: Reader) -> TaggedUnion:
+    def read(self, reader: Reader) -> _Union:
         tag = read_variant(reader, len(self.variants), self.name)
         type_ = self.variants[tag]
         instance = self.union_type()
@@ -292,3 +323,70 @@ class CTaggedUnion(DefinedType[TaggedUnion]):
 
     def children(self) -> Iterator[BorshType[Any]]:
         return (type_ for type_ in self.variants.values() if type_ is not None)
+
+
+@dataclass(frozen=True)
+class ByteLayout:
+    """A value whose Borsh bytes are its ctypes memory from offset 0 (no reordering, no padding in between, no byte
+    that needs a check but floats): reading it is one copy, then a NaN check of each float at ``floats``."""
+
+    size: int
+    floats: tuple[tuple[int, struct.Struct], ...]
+
+    def read(self, ctype: Any, reader: Reader) -> Any:
+        start = reader.pos
+        raw = reader.take(self.size)
+        for offset, number in self.floats:
+            if number.unpack_from(raw, offset)[0] != number.unpack_from(raw, offset)[0]:
+                raise BorshInvalidFloat(f"NaN at offset {start + offset}")
+        if self.size == ctypes.sizeof(ctype):
+            return ctype.from_buffer_copy(raw)
+        instance = ctype()  # trailing padding stays zero
+        ctypes.memmove(ctypes.addressof(instance), bytes(raw), self.size)
+        return instance
+
+    def shifted(self, by: int) -> tuple[tuple[int, struct.Struct], ...]:
+        return tuple((offset + by, number) for offset, number in self.floats)
+
+
+def _field_layout(type_: BorshType[Any], ctype: Any) -> ByteLayout | None:
+    """``type_``'s :class:`ByteLayout` when reading it into a field of ``ctype`` copies the whole field."""
+    size = ctypes.sizeof(ctype)
+    if _same_bytes(type_, ctype):
+        return ByteLayout(size, ())
+    if isinstance(type_, FloatType) and type_.min_size == size and ctype in (ctypes.c_float, ctypes.c_double):
+        if sys.byteorder != "little":
+            return None
+        return ByteLayout(size, ((0, struct.Struct("<f" if size == 4 else "<d")),))
+    if isinstance(type_, CArray) and type_.array_type is ctype and type_.as_bytes:
+        return ByteLayout(size, ())
+    if isinstance(type_, CFixedString) and type_.string_type is ctype:
+        return ByteLayout(size, ())
+    if isinstance(type_, CStruct | CFixedVec) and type_.layout is not None and type_.layout.size == size:
+        return type_.layout
+    return None
+
+
+def _vec_layout(vec_type: type[FixedVec], item: BorshType[Any]) -> ByteLayout | None:
+    """A ``FixedVec``'s :class:`ByteLayout`: its items have one and ``len`` follows them without padding."""
+    item_layout = _field_layout(item, vec_type.ITEM)
+    item_size = ctypes.sizeof(vec_type.ITEM)
+    data_size = item_size * vec_type.CAPACITY
+    if item_layout is None or vec_type.len.offset != data_size:  # type: ignore[attr-defined]
+        return None
+    floats = tuple(check for index in range(vec_type.CAPACITY) for check in item_layout.shifted(index * item_size))
+    return ByteLayout(data_size + U64.min_size, floats)
+
+
+def _struct_layout(struct_type: Any, fields: Sequence[tuple[str, BorshType[Any]]]) -> ByteLayout | None:
+    """The struct's :class:`ByteLayout` if every field has one and sits at its Borsh offset in memory."""
+    memory_types = dict(struct_type._fields_)
+    offset = 0
+    floats: list[tuple[int, struct.Struct]] = []
+    for name, type_ in fields:
+        layout = _field_layout(type_, memory_types[name])
+        if layout is None or getattr(struct_type, name).offset != offset:
+            return None
+        floats += layout.shifted(offset)
+        offset += layout.size
+    return ByteLayout(offset, tuple(floats))

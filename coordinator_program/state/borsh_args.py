@@ -234,8 +234,8 @@ COMMITTEE_PROOF = CStruct(CommitteeProof, {"committee": CEnum(Committee)})
 class HealthCheck:
     """One ``HealthChecks`` entry: the reported client and the committee proof of its index."""
 
-    id: Any = borsh_field(NODE_IDENTITY)  # NodeIdentity
-    proof: Any = borsh_field(COMMITTEE_PROOF)  # CommitteeProof
+    id: NodeIdentity = borsh_field(NODE_IDENTITY)
+    proof: CommitteeProof = borsh_field(COMMITTEE_PROOF)
 
 
 HEALTH_CHECK = borsh_type(HealthCheck)
@@ -253,10 +253,10 @@ class InitCoordinatorParams:
 class UpdateArgs:
     """``update``: each part is replaced only when given."""
 
-    metadata: Any | None = borsh_field(Option(RUN_METADATA))  # RunMetadata
-    config: Any | None = borsh_field(Option(COORDINATOR_CONFIG))  # CoordinatorConfig
-    model: Any | None = borsh_field(Option(MODEL))  # Model
-    progress: Any | None = borsh_field(Option(COORDINATOR_PROGRESS))  # CoordinatorProgress
+    metadata: RunMetadata | None = borsh_field(Option(RUN_METADATA))
+    config: CoordinatorConfig | None = borsh_field(Option(COORDINATOR_CONFIG))
+    model: Model | None = borsh_field(Option(MODEL))
+    progress: CoordinatorProgress | None = borsh_field(Option(COORDINATOR_PROGRESS))
 
 
 @dataclass(frozen=True)
@@ -277,25 +277,25 @@ class SetPausedArgs:
 
 @dataclass(frozen=True)
 class JoinRunParams:
-    client_id: Any = borsh_field(NODE_IDENTITY)  # NodeIdentity
+    client_id: NodeIdentity = borsh_field(NODE_IDENTITY)
 
 
 @dataclass(frozen=True)
 class WarmupWitnessArgs:
-    proof: Any = borsh_field(WITNESS_PROOF)  # WitnessProof
-    participant_bloom: Any = borsh_field(WITNESS_BLOOM)  # WitnessBloom
-    broadcast_bloom: Any = borsh_field(WITNESS_BLOOM)  # WitnessBloom
-    broadcast_merkle: Any = borsh_field(MERKLE_ROOT)  # MerkleRoot
+    proof: WitnessProof = borsh_field(WITNESS_PROOF)
+    participant_bloom: WitnessBloom = borsh_field(WITNESS_BLOOM)
+    broadcast_bloom: WitnessBloom = borsh_field(WITNESS_BLOOM)
+    broadcast_merkle: MerkleRoot = borsh_field(MERKLE_ROOT)
 
 
 @dataclass(frozen=True)
 class WitnessArgs(WarmupWitnessArgs):
-    metadata: Any = borsh_field(WITNESS_METADATA)  # WitnessMetadata
+    metadata: WitnessMetadata = borsh_field(WITNESS_METADATA)
 
 
 @dataclass(frozen=True)
 class CheckpointArgs:
-    repo: Any = borsh_field(CHECKPOINT)  # Checkpoint
+    repo: Checkpoint = borsh_field(CHECKPOINT)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from solders.pubkey import Pubkey
 from client.chain.open import ChainTarget
 from client.keypairs import NO_WALLET_MESSAGE
 from coordinator_program.state.coordinator_instance import find_coordinator_instance
+from emulator.ledger_sqlite import LedgerDirectory
 from tests.client.cli_harness import CliChain, closed_port
 from tests.client.lifecycle import write_run_config
-from validator.ledger_dir import LedgerDirectory
 
 UNAUTHORIZED = "Hint: Unauthorized: the wallet is not the run's main authority"
 

@@ -11,14 +11,8 @@ import pytest
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from client.json_dump import (
-    TreasurerRunView,
-    TreasurerUserView,
-    json_dump_run,
-    json_dump_user,
-    node_id,
-    render_json,
-)
+from client.json_dump import json_dump_run, json_dump_user, node_id, render_json
+from client.run_accounts import TreasurerRunView, TreasurerUserView
 from client.run_config import load_run_config
 from client.run_config.serde import from_serde
 from coordinator_program.core.types import Client, ClientState, NodeIdentity, RunState

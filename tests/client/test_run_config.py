@@ -34,7 +34,7 @@ from coordinator_program.core.types import (
     OptimizerDefinitionTag,
     RunState,
 )
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.state.borsh_args import COORDINATOR_CONFIG, MODEL
 from coordinator_program.state.coordinator_account import RunMetadata
 from emulator.anchor.borsh import encode
@@ -456,7 +456,10 @@ def test_config_rule_names_field_and_rule_and_the_program_agrees(
     config = from_serde(COORDINATOR_CONFIG, document["config"], "config", "test")
     assert config_error(config) is error
     model = from_serde(MODEL, document["model"], "model", "test")
-    assert custom_error_code(chain.update(config=config, model=model).err) == ProgramError.ConfigSanityCheckFailed
+    assert (
+        custom_error_code(chain.update(config=config, model=model).err)
+        == CoordinatorProgramError.ConfigSanityCheckFailed
+    )
 
 
 MODEL_RULES = [
@@ -500,7 +503,10 @@ def test_model_rule_names_field_and_rule_and_the_program_agrees(
     document = tomli.loads(text)
     config = from_serde(COORDINATOR_CONFIG, document["config"], "config", "test")
     model = from_serde(MODEL, document["model"], "model", "test")
-    assert custom_error_code(chain.update(config=config, model=model).err) == ProgramError.ModelSanityCheckFailed
+    assert (
+        custom_error_code(chain.update(config=config, model=model).err)
+        == CoordinatorProgramError.ModelSanityCheckFailed
+    )
 
 
 def test_cold_start_rule(chain: CoordinatorChain) -> None:
@@ -512,7 +518,10 @@ def test_cold_start_rule(chain: CoordinatorChain) -> None:
     document = tomli.loads(text)
     config = from_serde(COORDINATOR_CONFIG, document["config"], "config", "test")
     model = from_serde(MODEL, document["model"], "model", "test")
-    assert custom_error_code(chain.update(config=config, model=model).err) == ProgramError.ConfigSanityCheckFailed
+    assert (
+        custom_error_code(chain.update(config=config, model=model).err)
+        == CoordinatorProgramError.ConfigSanityCheckFailed
+    )
     assert parse_run_config(edited("cold_start_warmup_steps = 0", "cold_start_warmup_steps = 11"))
 
 

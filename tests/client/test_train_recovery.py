@@ -82,7 +82,7 @@ def test_a_client_restarted_after_a_pause_resumes_from_its_checkpoint_and_its_up
     P2P("") fails the resume's sanity check), and the restarted client continues from its own checkpoint."""
     monkeypatch.chdir(tmp_path)  # the hub repo id is a path, and must fit the 64 bytes of HubRepo.repo_id
     run = TrainRun(run_toml(epoch_time=600, total_steps=9, init_min_clients=1, min_clients=1))
-    first = run.client(0, checkpoint_dir=Path("ckpt"), hub_repo="hub")
+    first = run.client(0, checkpoint_dir=Path("ckpt"), hub_repo="./hub")
     restarted = run.client(0, checkpoint_dir=Path("ckpt"))
     recorder = _Recorder([first])
 
@@ -93,7 +93,7 @@ def test_a_client_restarted_after_a_pause_resumes_from_its_checkpoint_and_its_up
     written = recorder.named("checkpoint")[0]  # the pause's; the last is the Cooldown that finished the run
     step = int(str(written["step"]))
     [announced] = recorder.named("checkpoint_announced")
-    assert announced["accepted"] is True and announced["repo_id"] == "hub"
+    assert announced["accepted"] is True and announced["repo_id"] == "./hub"
     revision = Path("hub/refs/main").read_text().strip()
     assert announced["revision"] == revision
     saved = read_checkpoint(Path("ckpt"), RUN_ID, step)

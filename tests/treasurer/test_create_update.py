@@ -9,7 +9,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from coordinator_program.core.types import RunState
-from coordinator_program.errors import ProgramError as CoordinatorError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.state.coordinator_instance import COORDINATOR_INSTANCE_SPACE
 from emulator.anchor import ErrorCode
 from emulator.constants import LAMPORTS_PER_SIGNATURE
@@ -139,7 +139,7 @@ def test_run_update_pause_and_config_in_one_call_fails_on_the_update(configured:
     t1, run = configured
     before = t1.chain.bank.get_account(run.coordinator_account)
     result = t1.chain.run_update(run, t1.main_authority, RunUpdateParams(config=t1_params().config, paused=True))
-    assert custom_error_code(result.err) == CoordinatorError.UpdateConfigNotHalted
+    assert custom_error_code(result.err) == CoordinatorProgramError.UpdateConfigNotHalted
     assert t1.chain.bank.get_account(run.coordinator_account) == before
 
 
@@ -218,5 +218,5 @@ def test_free_coordinator_is_impossible_for_a_treasurer_run(configured: tuple[T1
 def test_client_version_of_a_running_run_fails_in_the_coordinator(configured: tuple[T1, TreasuryRun]) -> None:
     t1, run = configured
     result = t1.chain.run_update(run, t1.main_authority, RunUpdateParams(client_version="v3"))
-    assert custom_error_code(result.err) == CoordinatorError.UpdateConfigNotHalted
+    assert custom_error_code(result.err) == CoordinatorProgramError.UpdateConfigNotHalted
     assert run.coordinator.coordinator_account().state.client_version.value == "latest"

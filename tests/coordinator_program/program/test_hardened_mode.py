@@ -13,7 +13,7 @@ from solders.keypair import Keypair
 from authorizer.program import PROGRAM_SPEC as AUTHORIZER_SPEC
 from coordinator_program.core.arith import U64_MAX
 from coordinator_program.core.types import RunState, WitnessProof
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.mode import ProgramMode
 from coordinator_program.program import program_spec
 from coordinator_program.state.coordinator_account import CoordinatorAccount
@@ -63,11 +63,11 @@ def test_hardened_warmup_witness_refuses_a_bogus_index_with_6011_and_training_st
     chain, (first, second) = warmup_with_two_clients(ProgramMode.HARDENED)
     assert (
         custom_error_code(chain.warmup_witness(first, warmup_proof(200)).err)
-        == ProgramError.CoordinatorErrorInvalidWitness
+        == CoordinatorProgramError.CoordinatorErrorInvalidWitness
     )
     assert (
         custom_error_code(chain.warmup_witness(first, warmup_proof(1)).err)
-        == ProgramError.CoordinatorErrorInvalidWitness
+        == CoordinatorProgramError.CoordinatorErrorInvalidWitness
     )
     assert chain.warmup_witness(first, warmup_proof(0)).err is None
     assert chain.warmup_witness(second, warmup_proof(1)).err is None
@@ -81,7 +81,7 @@ def test_hardened_warmup_witness_refuses_a_registered_client_outside_the_epoch()
     assert chain.join(late, chain.authorize(late)).err is None
     assert (
         custom_error_code(chain.warmup_witness(late, warmup_proof(0)).err)
-        == ProgramError.CoordinatorErrorInvalidWitness
+        == CoordinatorProgramError.CoordinatorErrorInvalidWitness
     )
 
 

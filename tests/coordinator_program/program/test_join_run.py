@@ -7,7 +7,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from coordinator_program.core.types import NodeIdentity
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from emulator.anchor import ErrorCode
 from emulator.errors import custom_error_code
 from tests.coordinator_program.program.chain import CoordinatorChain
@@ -65,7 +65,7 @@ def test_client_id_of_another_signer_is_a_signer_mismatch(chain: CoordinatorChai
     foreign = NodeIdentity.from_keys(bytes(other.pubkey()), bytes(32))
     assert (
         custom_error_code(chain.join(client, chain.authorize(client), client_id=foreign).err)
-        == ProgramError.SignerMismatch
+        == CoordinatorProgramError.SignerMismatch
     )
 
 
@@ -82,7 +82,9 @@ def test_registry_is_capped_by_the_final_batch_size(chain: CoordinatorChain) -> 
     authorization = chain.authorize(Pubkey.default())
     for _ in range(3):
         assert chain.join(Keypair(), authorization).err is None
-    assert custom_error_code(chain.join(Keypair(), authorization).err) == ProgramError.MoreClientsThanBatches
+    assert (
+        custom_error_code(chain.join(Keypair(), authorization).err) == CoordinatorProgramError.MoreClientsThanBatches
+    )
 
 
 def test_nobody_joins_before_a_config_exists() -> None:
@@ -90,7 +92,10 @@ def test_nobody_joins_before_a_config_exists() -> None:
     chain.create_coordinator_account()
     assert chain.init().err is None
     client = Keypair()
-    assert custom_error_code(chain.join(client, chain.authorize(client)).err) == ProgramError.MoreClientsThanBatches
+    assert (
+        custom_error_code(chain.join(client, chain.authorize(client)).err)
+        == CoordinatorProgramError.MoreClientsThanBatches
+    )
 
 
 def test_join_while_halted_bumps_the_nonce_but_does_not_tick(chain: CoordinatorChain) -> None:

@@ -184,6 +184,30 @@ def test_witness_encoding_has_no_padding() -> None:
     assert len(encode(WITNESS, WITNESS.struct_type())) == 17 + 192 + 192 + 32
 
 
+def test_witness_arguments_decode_every_word_and_float() -> None:
+    """Blooms, proofs and metadata decode as one copy of their bytes: every word lands where the reference put it."""
+    words = struct.pack("<24Q", *range(1, 25))
+    metadata = struct.pack("<Ifff", 9, 1.5, 2.5, 3.5) + b"e" * 32 + struct.pack("<f", 0.25) + bytes(36 * 7)
+    metadata += struct.pack("<Q", 1) + struct.pack("<16i", *range(-8, 8)) + struct.pack("<QBf", 16, 3, 0.5)
+    data = struct.pack("<QQB", 5, 6, 1) + words + words[::-1] + b"m" * 32 + metadata
+    decoded = decode(INSTRUCTION_ARGS["witness"], data)
+    assert (decoded.proof.position, decoded.proof.index, decoded.proof.witness) == (5, 6, 1)
+    assert list(decoded.participant_bloom.keys) + list(decoded.participant_bloom.bits) == list(range(1, 25))
+    assert bytes(decoded.broadcast_bloom) == words[::-1]
+    assert bytes(decoded.broadcast_merkle.inner) == b"m" * 32
+    assert (decoded.metadata.step, decoded.metadata.loss, decoded.metadata.efficency) == (9, 3.5, 0.5)
+    assert (bytes(decoded.metadata.evals[0].name.raw), decoded.metadata.evals[0].value) == (b"e" * 32, 0.25)
+    assert list(decoded.metadata.prompt_results) == list(range(-8, 8))
+    assert encode(INSTRUCTION_ARGS["witness"], decoded) == data
+
+
+def test_nan_in_a_witness_eval_is_invalid_float() -> None:
+    metadata = struct.pack("<Ifff", 0, 0, 0, 0) + bytes(32) + struct.pack("<f", float("nan")) + bytes(36 * 7 + 8)
+    data = bytes(17 + 192 * 2 + 32) + metadata + bytes(64 + 8 + 1 + 4)
+    with pytest.raises(BorshInvalidFloat):
+        decode(INSTRUCTION_ARGS["witness"], data)
+
+
 def test_health_check_is_identity_then_committee_proof() -> None:
     identity = NodeIdentity.from_keys(b"\1" * 32, b"\2" * 32)
     proof = CommitteeProof(committee=Committee.Trainer, position=5, index=6)
