@@ -31,6 +31,7 @@ a positive factor is honest.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -90,7 +91,8 @@ class Byzantine(ResultLie):
         super().__init__(client, argument)
         self.scale = attack_parameter(self.name, argument, self.default_scale)
         self.last: DistroResult | None = None
-        self.generator = torch.Generator().manual_seed(client.options.seed)
+        seed = client.options.seed
+        self.generator = torch.Generator().manual_seed(secrets.randbits(63) if seed is None else seed)
 
     def tamper(self, result: DistroResult) -> DistroResult:
         rules = self.client.exchange.rules
@@ -121,7 +123,9 @@ def _mean(results: list[Dense]) -> Dense:
     return [torch.stack(tensors).mean(dim=0) for tensors in zip(*results, strict=True)]
 
 
-def _attack(name: str, default: float, target: Callable[[Byzantine, Dense, list[Dense]], Dense], doc: str) -> type:
+def _attack(
+    name: str, default: float, target: Callable[[Byzantine, Dense, list[Dense]], Dense], doc: str
+) -> type[Byzantine]:
     return type(
         name.title().replace("-", ""),
         (Byzantine,),

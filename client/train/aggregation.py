@@ -260,7 +260,7 @@ def aggregator_from_spec(spec: str) -> Aggregator:
     if name in ("mean", "median", "sign-vote"):
         if args:
             raise InvalidAggregator(f"aggregator {name!r} takes no parameters, got {params!r}")
-        return {"mean": Mean, "median": Median, "sign-vote": SignVote}[name]()
+        return Mean() if name == "mean" else Median() if name == "median" else SignVote()
     if name == "trimmed-mean":
         (f,) = _ints(spec, args, ("F",))
         return TrimmedMean(_at_least(spec, "F", f, 0))

@@ -186,3 +186,10 @@ def test_crafting_keeps_exactly_k_unique_values_per_chunk() -> None:
 
 def test_every_named_attack_has_its_implementation() -> None:
     assert tuple(ATTACKS) == ATTACK_NAMES
+
+
+def test_a_client_without_a_seed_still_draws_its_noise() -> None:
+    client = _client(_rules(), HONEST)
+    client.options.seed = None  # what `train` passes by default
+    lie = ATTACKS["gaussian"](client, None).tamper(OWN)  # type: ignore[arg-type]
+    _rules().check(encode_result(lie, 1))
