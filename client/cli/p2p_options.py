@@ -1,7 +1,8 @@
 """The ``train`` options that bound what peers may cost this client: download time and rate, waits, buffers.
 
 Reference users asked for configurable P2P timeouts; these are ours, each with its default stated in ``--help``.
-The hidden ``--adversary`` is the attack harness (:mod:`client.participant.adversary`), for tests and benchmarks.
+The hidden ``--adversary`` is the attack harness (:mod:`client.participant.adversary`), for tests and benchmarks;
+``--byzantine`` the research attacks built on it (:mod:`client.participant.byzantine`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import click
 
 from client.p2p.limits import DownloadLimits
 from client.participant.adversary import ADVERSARIES
+from client.participant.attack_names import ATTACK_NAMES, InvalidAttack, attack_spec
 
 __all__ = ["p2p_limit_options", "p2p_client_options"]
 
@@ -73,6 +75,13 @@ def p2p_limit_options(command: F) -> F:
             callback=_adversary,
             help=f"TESTING ONLY: misbehave as NAME[=ARG], one of {', '.join(sorted(ADVERSARIES))}",
         ),
+        click.option(
+            "--byzantine",
+            metavar="ATTACK[:PARAM]",
+            callback=_byzantine,
+            help="RESEARCH ONLY: follow the protocol but publish a crafted result each step, to measure what a run's "
+            f"aggregator withstands: {', '.join(ATTACK_NAMES)} (see the README's 'Byzantine peers')",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -91,6 +100,15 @@ def _adversary(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
+def _byzantine(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            attack_spec(value)
+        except InvalidAttack as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def p2p_client_options(values: Mapping[str, Any]) -> dict[str, Any]:
     """The ``ClientOptions`` fields the options set, from the keyword arguments the command received."""
     limits = DownloadLimits(
@@ -104,4 +122,5 @@ def p2p_client_options(values: Mapping[str, Any]) -> dict[str, Any]:
         "early_messages_per_peer": values["p2p_early_messages_per_peer"],
         "early_steps_ahead": values["p2p_early_steps_ahead"],
         "adversary": values["adversary"],
+        "byzantine": values.get("byzantine"),
     }

@@ -22,18 +22,27 @@ from client.p2p.signed import InvalidSignature, SignedMessage
 __all__ = ["PeerAnnouncement", "PeerDirectory"]
 
 ANNOUNCEMENT_KIND = "peer-announcement"
+MAX_AGGREGATOR_HASH = 64  # hex characters: a SHA-256 at most
 
 
 @dataclass(frozen=True)
 class PeerAnnouncement:
-    """``url`` is the peer's HTTP base (``http://host:port``); ``sequence`` orders a peer's announcements."""
+    """``url`` is the peer's HTTP base (``http://host:port``); ``sequence`` orders a peer's announcements;
+    ``aggregator`` is the hash of the peer's aggregation rule ("" until it has loaded the model), so clients that
+    would combine results differently, and fork, notice it."""
 
     peer: Pubkey
     url: str
     sequence: int
+    aggregator: str = ""
 
     def signed(self, keypair: Keypair) -> SignedMessage:
-        payload = {"kind": ANNOUNCEMENT_KIND, "url": self.url, "sequence": self.sequence}
+        payload = {
+            "kind": ANNOUNCEMENT_KIND,
+            "url": self.url,
+            "sequence": self.sequence,
+            "aggregator": self.aggregator,
+        }
         return SignedMessage.sign(keypair, json.dumps(payload, sort_keys=True).encode())
 
     @classmethod
@@ -46,9 +55,12 @@ class PeerAnnouncement:
             url, sequence = peer_endpoint(payload["url"]), payload["sequence"]
             if not isinstance(sequence, int) or isinstance(sequence, bool) or not 0 <= sequence < 1 << 63:
                 raise ValueError(f"bad sequence {sequence!r}")
+            aggregator = payload.get("aggregator", "")
+            if not isinstance(aggregator, str) or len(aggregator) > MAX_AGGREGATOR_HASH:
+                raise ValueError(f"bad aggregator hash {str(aggregator)[:80]!r}")
         except (ValueError, KeyError, TypeError, InvalidEndpoint) as exc:
             raise InvalidSignature(f"malformed announcement from {message.sender}: {exc}") from exc
-        return cls(message.sender, url, sequence)
+        return cls(message.sender, url, sequence, aggregator)
 
 
 class PeerDirectory:
@@ -76,6 +88,12 @@ class PeerDirectory:
         with self._lock:
             known = list(self._known.values())
         return {a.peer: a.url for a, _ in known if a.peer != exclude and self._is_participant(a.peer)}
+
+    def aggregators(self) -> dict[Pubkey, str]:
+        """The aggregation-rule hash each current participant announced ("" where it has not loaded the model)."""
+        with self._lock:
+            known = list(self._known.values())
+        return {a.peer: a.aggregator for a, _ in known if self._is_participant(a.peer)}
 
     def messages(self) -> list[SignedMessage]:
         with self._lock:

@@ -79,6 +79,7 @@ class P2PNode:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self.url = ""
+        self.aggregator = ""  # the hash of our aggregation rule, announced once the model is loaded
 
     # -- lifecycle --------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0, advertise_host: str | None = None) -> str:
@@ -113,7 +114,8 @@ class P2PNode:
     def announcement(self) -> SignedMessage:
         """Our signed announcement, with a fresh sequence number."""
         self._sequence += 1
-        return PeerAnnouncement(self.keypair.pubkey(), self.url, self._sequence).signed(self.keypair)
+        announcement = PeerAnnouncement(self.keypair.pubkey(), self.url, self._sequence, self.aggregator)
+        return announcement.signed(self.keypair)
 
     async def bootstrap(self, urls: Sequence[str]) -> int:
         """Announce ourselves to ``urls`` and learn the peers they know; returns how many peers we know after."""

@@ -37,6 +37,7 @@ from client.train import (
     optimizer_from_definition,
     schedule_from_definition,
 )
+from client.train.aggregation import aggregator_from_spec
 from client.train.data import DataProvider
 from client.train.errors import ModelConfigError
 from client.train.http_data import open_http_dataset
@@ -173,7 +174,8 @@ def load_training_setup(
     schedule = schedule_from_definition(model.llm.lr_schedule)
     if not isinstance(optimizer, DistroConfig):
         raise ModelConfigError("a network run needs the Distro optimizer (AdamW shares nothing between clients)")
-    trainer = Trainer(network, optimizer, schedule)
+    aggregator = aggregator_from_spec(source.config.get("aggregator", "mean"))  # InvalidAggregator if unusable
+    trainer = Trainer(network, optimizer, schedule, aggregator=aggregator)
     data = _data(model, network.config.vocab_size, seq_len, data_dir, data_cache_dir)
     description = source.description + weights
     return TrainingSetup(trainer, data, seq_len, optimizer.quantize_1bit, description, _checkpoint_files(source))

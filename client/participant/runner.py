@@ -29,7 +29,9 @@ from client.chain.backend import TransactionFailed
 from client.p2p import P2PNode, SignedMessage
 from client.p2p.limits import DownloadLimits
 from client.participant.adversary import Adversary, adversary_named
+from client.participant.aggregator_agreement import check_aggregators
 from client.participant.announcements import Announcements
+from client.participant.byzantine import byzantine_named
 from client.participant.checkpoint_keeper import CheckpointKeeper
 from client.participant.coordinator_link import CoordinatorLink
 from client.participant.early_messages import EarlyMessages
@@ -103,6 +105,7 @@ class ClientOptions:
     early_steps_ahead: int = 2
     seed: int | None = None
     adversary: str | None = None  # tests and benchmarks only: a named misbehaviour (client.participant.adversary)
+    byzantine: str | None = None  # research: ATTACK[:PARAM] on the results it publishes (client.participant.byzantine)
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,10 @@ class TrainingClient:
         )
         early = EarlyMessages(options.early_messages_per_peer, options.early_steps_ahead)
         self.exchange = ResultExchange(self.node, self.me, early, options.apply_wait)
-        self.adversary: Adversary | None = adversary_named(options.adversary, self)
+        self.adversary: Adversary | None = adversary_named(options.adversary, self) or byzantine_named(
+            options.byzantine, self
+        )
+        self._announce_aggregator = False  # our rule's hash is new: announce it to every peer on the next poll
         self.rounds: list[RoundRecord] = []
         self.account: CoordinatorAccount | None = None
         self.pipeline: RoundPipeline | None = None
@@ -355,6 +361,9 @@ class TrainingClient:
         if setup.trainer.distro is not None:
             total_steps = int(coordinator.config.total_steps)
             self.exchange.rules = ResultRules.for_trainer(setup.trainer.distro, setup.trainer.schedule, total_steps)
+            if self.node.aggregator != setup.trainer.distro.aggregator.spec_hash:
+                self.node.aggregator = setup.trainer.distro.aggregator.spec_hash
+                self._announce_aggregator = True
 
     async def _warmup(self, coordinator: Coordinator) -> None:
         """Load the model, say Finished(warmup) to everyone, and once everyone did, send the warmup witness."""
@@ -562,6 +571,12 @@ class TrainingClient:
         now = time.monotonic()
         if self.adversary is not None:
             await self.adversary.each_poll(coordinator)
+        if self._announce_aggregator:
+            self._announce_aggregator = False
+            await self.node.bootstrap(self.options.bootstrap_peers)  # tell every peer our rule
+        if self.setup is not None and self.setup.trainer.distro is not None:
+            spec = self.setup.trainer.distro.aggregator.spec
+            check_aggregators(self.me, spec, self.node.aggregator, self.node.peers.aggregators())
         if now - self._last_announce >= max(1.0, self.options.poll_interval) and self._missing_peers(coordinator):
             self._last_announce = now
             await self.node.bootstrap(self.options.bootstrap_peers)

@@ -28,6 +28,8 @@ __all__ = ["cli", "main"]
 
 CHAIN_ONLY = {"validator", "hardened", "kill_validator_after_secs", "run_id", "write_log", "kill_interval_secs"}
 """``psyche-local-testnet start`` flags that concern the chain, or that the centralized testnet names differently."""
+BYZANTINE = {"byzantine_clients", "attack", "attack_scale"}
+"""The byzantine-client research flags: offered by the chain's testnet only (README "Byzantine peers")."""
 
 
 def _repo(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -50,7 +52,7 @@ def cli() -> None:
 
 @cli.command(
     "start",
-    params=[param for param in start.params if param.name not in CHAIN_ONLY],
+    params=[param for param in start.params if param.name not in CHAIN_ONLY | BYZANTINE],
     help="Start a centralized server on the config's run and its clients; follow the run until it finishes, the "
     "time limit passes, or Ctrl-C.",
 )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from client.participant.attack_names import InvalidAttack, attack_spec
 from client.run_config import RunConfigError, load_run_config
 from client.testnet.chain import EMBEDDED, PROCESS, check_chain_choice
 from client.testnet.display import Display
@@ -140,6 +141,19 @@ def cli() -> None:
 @click.option(
     "--client-device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True, help="where clients train"
 )
+@click.option(
+    "--byzantine-clients",
+    callback=_client_numbers,
+    help="RESEARCH: client numbers (1-based) that follow the protocol but send crafted results (--attack), e.g. 2,3",
+)
+@click.option(
+    "--attack",
+    default="sign-flip",
+    show_default=True,
+    help="what the byzantine clients send: sign-flip, scaled, ipm, alie, gaussian, sparse-spray or free-ride "
+    "(README 'Byzantine peers')",
+)
+@click.option("--attack-scale", type=float, help="the attack's scale (or alie's z)  [default: the attack's own]")
 @click.option("--run-id", default="testnet", show_default=True, help="the run's id on chain")
 @click.option("--seed", type=int, help="seed for choosing which clients to kill")
 def start(
@@ -156,11 +170,21 @@ def start(
     kill_validator_after_secs: float | None,
     write_log: Path | None,
     client_device: str,
+    byzantine_clients: tuple[int, ...] | None,
+    attack: str,
+    attack_scale: float | None,
     run_id: str,
     seed: int | None,
 ) -> None:
     """Start the testnet and follow the run until it finishes, the time limit passes, or Ctrl-C."""
     check_start_options(num_clients, config_path, allowed_to_kill)
+    if byzantine_clients is not None and not all(1 <= n <= num_clients for n in byzantine_clients):
+        raise click.BadParameter(f"client numbers run from 1 to {num_clients}", param_hint="--byzantine-clients")
+    attack_with_scale = attack if attack_scale is None else f"{attack}:{attack_scale!r}"
+    try:
+        attack_spec(attack_with_scale)
+    except InvalidAttack as exc:
+        raise click.BadParameter(str(exc), param_hint="--attack") from None
     if kill_validator_after_secs is not None and validator != "process":
         raise click.BadParameter("only a validator the testnet starts can be killed", param_hint="--validator process")
     if hardened and validator not in (EMBEDDED, PROCESS):
@@ -184,6 +208,8 @@ def start(
         device=client_device,
         run_id=run_id,
         seed=seed,
+        byzantine_clients=byzantine_clients or (),
+        attack=attack_with_scale,
     )
     summary = asyncio.run(run_session(options, run_testnet))
     if summary.reason is EndReason.ClientsExited:

@@ -40,6 +40,7 @@ class ClientSpec:
     bootstrap_peers: Sequence[str] = ()
     data_cache_dir: Path | None = None  # its own, so it keeps what it downloaded over a restart
     cpu_threads: int | None = None  # torch's CPU threads (OMP_NUM_THREADS) unless the user's environment sets them
+    byzantine: str | None = None  # research: the ATTACK[:PARAM] this client runs (train --byzantine)
 
     def environment(self) -> dict[str, str]:
         """The launcher's environment, with this client's share of the CPU cores.
@@ -81,6 +82,8 @@ class ClientSpec:
         ]
         for peer in self.bootstrap_peers:
             args += ["--bootstrap-peer", peer]
+        if self.byzantine is not None:
+            args += ["--byzantine", self.byzantine]
         if self.data_cache_dir is not None:
             args += ["--data-cache-dir", str(self.data_cache_dir)]
         return args

@@ -60,6 +60,8 @@ class TestnetOptions:
     seed: int | None = None
     poll_interval_s: float = 0.5
     finish_grace_s: float = 30.0  # how long the clients get to leave a Finished run by themselves
+    byzantine_clients: tuple[int, ...] = ()  # 1-based client numbers that run ``attack`` (research)
+    attack: str = "sign-flip"  # ATTACK[:PARAM] of client.participant.byzantine
     kill_validator_after_s: float | None = None  # with validator="process": SIGKILL it mid-round after this long
     validator_down_s: float = 3.0  # ... and restart it on the same ports this much later
 
@@ -102,6 +104,7 @@ def client_specs(
             checkpoint_dir=options.work_dir / "checkpoints" / client_name(index),
             bootstrap_peers=tuple(f"127.0.0.1:{port}" for other, port in enumerate(ports) if other != index),
             cpu_threads=threads,
+            byzantine=options.attack if index + 1 in options.byzantine_clients else None,
             data_cache_dir=options.work_dir / "data-cache" / client_name(index),
             server_addr=server_addr,
             extra_args=first_client_args if index == 0 else (),
@@ -321,6 +324,7 @@ def finish_session(
                 weights_hash=final.parameter_hash if final is not None else None,
                 claimed=claimed.get(index),
                 equivocations=len(read_events(clients.specs[index].log_file, "equivocation")),
+                byzantine=clients.specs[index].byzantine,
             )
             for index, wallet in enumerate(wallets)
         ],

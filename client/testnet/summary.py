@@ -34,6 +34,7 @@ class ClientSummary:
     weights_hash: str | None = None
     claimed: int | None = None  # reward tokens (base units) claimed for it at the end; None when not claimed
     equivocations: int = 0  # equivocation evidence this client logged (a trainer signed two results for one batch)
+    byzantine: str | None = None  # the attack it ran (psyche-local-testnet --byzantine-clients), None if honest
 
 
 @dataclass(frozen=True)
@@ -86,5 +87,6 @@ class Summary:
                 f"final loss {client_loss}  exit code {client.exit_code}"
                 + (f"  weights {client.weights_hash[:12]} at step {client.final_step}" if client.weights_hash else "")
                 + (f"  equivocations seen {client.equivocations}" if client.equivocations else "")
+                + (f"  BYZANTINE ({client.byzantine})" if client.byzantine else "")
             )
         return "\n".join(lines)

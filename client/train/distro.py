@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import torch
 
+from client.train.aggregation import Aggregator, Mean
 from client.train.compression import CompressedTensor, PackedTensor, compress, decompress
 from client.train.dct import ChunkedDCT
 from client.train.errors import IncompatibleResultError
@@ -69,9 +70,16 @@ class DistroResult:
 class Distro:
     """The DisTrO optimizer state of one model: residuals, DCT bases, and the three operations of a step."""
 
-    def __init__(self, named_parameters: Iterable[tuple[str, torch.nn.Parameter]], config: DistroConfig) -> None:
+    def __init__(
+        self,
+        named_parameters: Iterable[tuple[str, torch.nn.Parameter]],
+        config: DistroConfig,
+        aggregator: Aggregator | None = None,
+    ) -> None:
+        """``aggregator`` combines a round's results (default: the reference's scatter-mean)."""
         ordered = sorted(named_parameters, key=lambda item: item[0])
         self.config = config
+        self.aggregator: Aggregator = aggregator or Mean()
         self.names: tuple[str, ...] = tuple(name for name, _ in ordered)
         self._params = [param for _, param in ordered]
         self._deltas = [torch.zeros_like(param, requires_grad=False) for param in self._params]
@@ -144,7 +152,8 @@ class Distro:
 
     @torch.no_grad()
     def apply(self, results: Sequence[DistroResult], lr: float) -> None:
-        """The round's update, the same on every client: ``p -= lr * sign(IDCT(scatter-mean of all results)))``.
+        """The round's update, the same on every client: ``p -= lr * sign(IDCT(aggregate of all results)))``, the
+        aggregate being the reference's scatter-mean unless the run names another rule (:mod:`..aggregation`).
 
         ``results`` are every accepted result of the round, ours included, quantized or not. No division by the
         peer count is needed: sign is scale-free, and coefficients nobody selected contribute 0.
@@ -154,8 +163,9 @@ class Distro:
             return
         for result in results:
             self.check_compatible(result)
-        for index, param in enumerate(self._params):
-            aggregate = decompress([r.tensors[index] for r in results], param.dtype, param.device)
+        first = self._params[0]
+        aggregates = self.aggregator.aggregate([r.tensors for r in results], first.dtype, first.device)
+        for param, aggregate in zip(self._params, aggregates, strict=True):
             param.sub_(self._dct.decode(aggregate).sign_(), alpha=lr)
 
     def check_compatible(self, result: DistroResult) -> None:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import torch
 
+from client.train.aggregation import Aggregator
 from client.train.distro import Distro, DistroResult
 from client.train.model import LlamaForCausalLM, causal_lm_loss
 from client.train.optim_config import AdamWConfig, DistroConfig, OptimizerConfig
@@ -54,12 +55,14 @@ class Trainer:
         micro_batch_size: int = 1,
         autocast: bool | None = None,
         lookahead: bool = True,
+        aggregator: Aggregator | None = None,
     ) -> None:
         """``autocast`` (bf16 autocast of the forward pass) defaults to on for CUDA and off for the CPU.
 
         ``lookahead`` (DisTrO only) is the error-correction step before the forward pass. A run's pipeline applies
         results two steps late and needs it; a loop that applies every step's results before the next step trains
         has nothing pending to look ahead to, and turns it off (the benchmarks' "no delay" baseline).
+        ``aggregator`` is DisTrO's rule for a round's results (default: the reference's scatter-mean).
         """
         if micro_batch_size < 1:
             raise ValueError(f"micro_batch_size must be at least 1, got {micro_batch_size}")
@@ -74,7 +77,7 @@ class Trainer:
         self.distro: Distro | None = None
         self.adamw: torch.optim.AdamW | None = None
         if isinstance(optimizer, DistroConfig):
-            self.distro = Distro(model.named_parameters(), optimizer)
+            self.distro = Distro(model.named_parameters(), optimizer, aggregator)
         else:
             betas, eps, weight_decay = optimizer.betas, optimizer.eps, optimizer.weight_decay
             self.adamw = torch.optim.AdamW(model.parameters(), lr=0.0, betas=betas, eps=eps, weight_decay=weight_decay)

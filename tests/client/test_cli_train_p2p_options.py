@@ -47,3 +47,17 @@ def test_the_options_become_the_clients_limits() -> None:
     options = p2p_client_options(values)
     assert options["download_limits"] == DownloadLimits(timeout=9.0, grace=1.5, min_bytes_per_sec=100.0)
     assert (options["apply_wait"], options["early_messages_per_peer"], options["early_steps_ahead"]) == (4.0, 3, 1)
+
+
+def test_byzantine_is_offered_for_research_and_checked_before_anything_starts() -> None:
+    text = CliRunner().invoke(cli, ["train", "--help"], terminal_width=200).output
+    assert "--byzantine ATTACK[:PARAM]" in text
+    result = CliRunner().invoke(cli, ["train", "--run-id", "r", "--byzantine", "ipm:lots"])
+    assert result.exit_code == 2 and "must be a number" in result.output
+    values = {name: None for name in ("p2p_download_timeout", "p2p_download_grace", "p2p_min_download_rate")}
+    options = p2p_client_options(
+        values
+        | {"p2p_apply_wait": 1.0, "p2p_early_messages_per_peer": 1, "p2p_early_steps_ahead": 1, "adversary": None}
+        | {"byzantine": "ipm:2"}
+    )
+    assert options["byzantine"] == "ipm:2"

@@ -84,6 +84,7 @@ def test_two_clients_train_a_run_to_finished(tmp_path: Path) -> None:
         (("--allowed-to-kill", "2,x"), "must be comma-separated client numbers"),
         (("--validator", "nowhere"), "--validator must be embedded, process or an http(s) URL"),
         (("--num-clients", "1"), "init_min_clients is 2, so 1 client(s) could never start an epoch"),
+        (("--byzantine-clients", "2", "--attack", "label-flip"), "'label-flip' does not apply"),
     ],
 )
 def test_bad_flags_are_refused_before_anything_starts(tmp_path: Path, flags: tuple[str, ...], error: str) -> None:

@@ -1,0 +1,51 @@
+"""A byzantine client in a real run: five in-process clients on the real programs, one sending sign-flipped
+results that pass validation, the run aggregating with the coordinate-wise median."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+from pathlib import Path
+
+import pytest
+
+from client.participant.model_setup import DUMMY_MODEL_CONFIG
+from client.participant.runner import ExitReason
+from tests.client.participant.train_harness import TrainRun, capturing_events, run_toml
+from tests.client.test_train_attacks import UNQUANTIZED_CLIPPED
+
+pytestmark = pytest.mark.integration  # loopback HTTP servers, one per client
+
+BYZANTINE = 4
+
+
+def test_median_aggregation_survives_a_sign_flipping_client(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps(DUMMY_MODEL_CONFIG | {"aggregator": "median"}))
+    toml = run_toml(
+        epoch_time=600,
+        total_steps=10,
+        deadline=10,
+        init_min_clients=5,
+        checkpoint={"Hub": {"repo_id": str(tmp_path)}},
+        distro=UNQUANTIZED_CLIPPED,
+    )
+    run = TrainRun(toml)
+    clients = [run.client(i) for i in range(BYZANTINE)] + [run.client(BYZANTINE, byzantine="sign-flip")]
+    with capturing_events() as events:
+        exits = asyncio.run(run.run_all(clients, timeout=240))
+
+    assert exits == [ExitReason.Finished] * 5
+    honest = clients[:BYZANTINE]
+    assert all(c.setup is not None and c.setup.trainer.distro.aggregator.spec == "median" for c in honest)  # type: ignore[union-attr]
+    # Its crafted results passed validation, so they were witnessed and the median had to cope with them.
+    assert clients[BYZANTINE].adversary is not None and clients[BYZANTINE].adversary.last is not None  # type: ignore[attr-defined]
+    assert not events.named("invalid_result") and not any(c.exchange.refused for c in honest)
+    steps = sorted(set.intersection(*({r.step for r in c.rounds} for c in honest)))
+    assert len(steps) >= 8
+    for step in steps:
+        hashes = {next(r.parameter_hash for r in c.rounds if r.step == step) for c in honest}
+        assert len(hashes) == 1, f"honest replicas differ at step {step}"
+    for client in honest:
+        losses = [r.loss for r in client.rounds if r.loss is not None]
+        assert statistics.mean(losses[-3:]) < statistics.mean(losses[:3])
