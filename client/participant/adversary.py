@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, ClassVar
 import torch
 from aiohttp import web
 
+from client.errors import ClientError
 from client.p2p import P2PNode, PeerAnnouncement, SignedMessage
 from client.participant.messages import (
     Broadcast,
@@ -64,7 +65,7 @@ SLOW_BYTE_INTERVAL = 0.1  # the slow peer sends one byte per this many seconds (
 EARLY_FLOOD_MESSAGES = 1100  # the issue's flood: more than the old shared buffer of 1024
 
 
-class UnknownAdversary(ValueError):
+class UnknownAdversary(ClientError, ValueError):
     """``--adversary`` names no known behaviour."""
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from client.errors import ClientError
+
 __all__ = ["ATTACK_NAMES", "InvalidAttack", "LABEL_FLIP", "attack_spec", "attack_parameter"]
 
 ATTACK_NAMES = ("sign-flip", "scaled", "ipm", "alie", "gaussian", "sparse-spray", "free-ride", "label-flip")
@@ -15,7 +17,7 @@ LABEL_FLIP_REFUSAL = (
 )
 
 
-class InvalidAttack(ValueError):
+class InvalidAttack(ClientError, ValueError):
     """A ``--byzantine`` value that names no attack, an attack that does not apply, or a bad parameter."""
 
 

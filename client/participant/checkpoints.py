@@ -29,6 +29,7 @@ import safetensors.torch
 import torch
 from safetensors import SafetensorError
 
+from client.errors import ClientError
 from client.p2p.blobs import blob_hash
 
 __all__ = [
@@ -47,7 +48,7 @@ WEIGHTS_FILE = "model.safetensors"
 HASH_FILE = "model.safetensors.sha256"
 
 
-class CheckpointCorrupt(ValueError):
+class CheckpointCorrupt(ClientError, ValueError):
     """A checkpoint directory whose weights do not match their recorded hash (or have none): not to be trusted."""
 
 

@@ -21,6 +21,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from client.errors import ClientError
+
 __all__ = [
     "MAX_REPO_ID_BYTES",
     "HubRepoError",
@@ -35,7 +37,7 @@ MAX_REPO_ID_BYTES = 64
 OID_HEX_DIGITS = 40
 
 
-class HubRepoError(ValueError):
+class HubRepoError(ClientError, ValueError):
     """A repo id that does not fit on chain, or a revision the local repository does not hold."""
 
 

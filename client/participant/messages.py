@@ -19,6 +19,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
+from client.errors import ClientError
 from client.p2p.endpoints import InvalidEndpoint, peer_endpoint
 from coordinator_program.core import BatchId
 from coordinator_program.core.types import Committee
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 
-class MalformedBroadcast(ValueError):
+class MalformedBroadcast(ClientError, ValueError):
     """A broadcast that does not parse, or whose commitment signature does not verify."""
 
 

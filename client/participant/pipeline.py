@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 from solders.pubkey import Pubkey
 
+from client.errors import ClientError
 from client.participant.model_setup import TrainingSetup
 from client.participant.result_blob import decode_result, encode_result, read_trainer_nonce
 from client.participant.round_state import ReceivedResult, RoundState
@@ -42,7 +43,7 @@ PEER_CHECKPOINTS = (CheckpointTag.P2P, CheckpointTag.P2PGcs)
 log = logging.getLogger(__name__)
 
 
-class DesyncError(RuntimeError):
+class DesyncError(ClientError, RuntimeError):
     """The client cannot follow the run any more (the reference's fatal Desync / ApplyError): it must exit."""
 
 

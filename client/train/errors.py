@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from client.data.errors import DataError
+from client.errors import ClientError
 
 __all__ = ["TrainError", "IncompatibleResultError", "DataError", "ModelConfigError", "TrainConfigError"]
 
 
-class TrainError(Exception):
+class TrainError(ClientError):
     """Base of every error raised by ``client.train``."""
 
 
