@@ -16,6 +16,7 @@ from client.chain.open import ChainTarget
 from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
 from client.cli.p2p_options import p2p_client_options, p2p_limit_options
 from client.cli.runner import CommandError, run_on_chain
+from client.cli.tracking_options import tracking_options
 from client.data.errors import DataError
 from client.join_authorization import NotAuthorizedToJoin
 from client.participant.chain_link import CoordinatorLink
@@ -24,6 +25,7 @@ from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.participant.logs import LogFormat, configure_logging, emit
 from client.participant.pipeline import DesyncError, parameter_hash
 from client.participant.runner import ClientOptions, TrainingClient
+from client.participant.tracking import TrackingError, TrackingOptions, start_tracking
 from client.train import TrainError
 
 __all__ = ["train"]
@@ -143,6 +145,7 @@ def default_data_cache() -> Path:
 @click.option(
     "--write-log", type=click.Path(dir_okay=False, path_type=Path), help="also write JSON lines to this file"
 )
+@tracking_options
 @p2p_limit_options
 def train(
     chain: ChainTarget,
@@ -161,6 +164,9 @@ def train(
     keep_steps: int,
     log_format: str,
     write_log: Path | None,
+    eval_steps: int | None,
+    track_gradients: bool,
+    tracking: TrackingOptions,
     **p2p_limits: Any,
 ) -> None:
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
@@ -182,8 +188,14 @@ def train(
         p2p_host=p2p_host,
         p2p_port=p2p_port,
         bootstrap_peers=bootstrap_peers,
+        eval_steps=eval_steps,
+        track_gradients=track_gradients,
         **p2p_client_options(p2p_limits),
     )
+    try:
+        tracker = start_tracking(tracking, {"run_id": run_id, "device": device, "eval_steps": eval_steps})
+    except TrackingError as exc:
+        raise click.UsageError(str(exc)) from exc
 
     stopped_by: list[int] = []  # the signal that stopped the client, if one did
 
@@ -213,6 +225,10 @@ def train(
             parameter_hash=weights,
         )
 
-    run_on_chain(chain, follow, one_shot=False)
+    try:
+        run_on_chain(chain, follow, one_shot=False)
+    finally:
+        if tracker is not None:
+            tracker.close()
     if stopped_by:  # left cleanly, with the shell's status for the signal (Ctrl-C: 130, as every command)
         raise SystemExit(128 + stopped_by[0])

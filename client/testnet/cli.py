@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import signal
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
+from client.participant.tracking import WandbMode
 from client.run_config import RunConfigError, load_run_config
 from client.testnet.chain import EMBEDDED, PROCESS, check_chain_choice
+from client.testnet.client_flags import DEFAULT_EVAL_STEPS, ClientFlags
 from client.testnet.display import Display
 from client.testnet.launcher import TestnetOptions, run_testnet
 from client.testnet.summary import EndReason, Summary
@@ -127,6 +130,27 @@ def cli() -> None:
 )
 @click.option("--run-id", default="testnet", show_default=True, help="the run's id on chain")
 @click.option("--seed", type=int, help="seed for choosing which clients to kill")
+@click.option(
+    "--eval-steps",
+    type=click.IntRange(min=0),
+    default=DEFAULT_EVAL_STEPS,
+    show_default=True,
+    help="each client evaluates the held-out data every this many steps (train --eval-steps); 0: never",
+)
+@click.option("--track-gradients", is_flag=True, help="clients log each parameter's gradient norm")
+@click.option("--wandb-project", help="clients log to this W&B project, one run per client (client-N)")
+@click.option("--wandb-group", help="the W&B group of this session's runs  [default: <run id>-<UTC time>]")
+@click.option("--wandb-entity", help="the W&B team or user")
+@click.option(
+    "--wandb-mode",
+    type=click.Choice([mode.value for mode in WandbMode]),
+    help="online, offline or disabled  [default: online with WANDB_API_KEY, else offline to ./wandb]",
+)
+@click.option(
+    "--tensorboard-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="clients write TensorBoard event files to DIR/client-N",
+)
 def start(
     num_clients: int,
     config_path: Path,
@@ -142,6 +166,13 @@ def start(
     client_device: str,
     run_id: str,
     seed: int | None,
+    eval_steps: int,
+    track_gradients: bool,
+    wandb_project: str | None,
+    wandb_group: str | None,
+    wandb_entity: str | None,
+    wandb_mode: str | None,
+    tensorboard_dir: Path | None,
 ) -> None:
     """Start the testnet and follow the run until it finishes, the time limit passes, or Ctrl-C."""
     if allowed_to_kill is not None and not all(1 <= n <= num_clients for n in allowed_to_kill):
@@ -167,6 +198,15 @@ def start(
         device=client_device,
         run_id=run_id,
         seed=seed,
+        client_flags=ClientFlags(
+            eval_steps=eval_steps or None,
+            track_gradients=track_gradients,
+            wandb_project=wandb_project,
+            wandb_group=wandb_group or f"{run_id}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}",
+            wandb_entity=wandb_entity,
+            wandb_mode=wandb_mode,
+            tensorboard_dir=tensorboard_dir,
+        ),
     )
     summary = asyncio.run(_start(options))
     if summary.reason is EndReason.ClientsExited:

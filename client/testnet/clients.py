@@ -37,6 +37,7 @@ class ClientSpec:
     bootstrap_peers: Sequence[str] = ()
     data_cache_dir: Path | None = None  # its own, so it keeps what it downloaded over a restart
     cpu_threads: int | None = None  # torch's CPU threads (OMP_NUM_THREADS) unless the user's environment sets them
+    extra_args: tuple[str, ...] = ()  # more train flags (evaluation, experiment tracking)
 
     def environment(self) -> dict[str, str]:
         """The launcher's environment, with this client's share of the CPU cores.
@@ -78,7 +79,7 @@ class ClientSpec:
             args += ["--bootstrap-peer", peer]
         if self.data_cache_dir is not None:
             args += ["--data-cache-dir", str(self.data_cache_dir)]
-        return args
+        return args + list(self.extra_args)
 
 
 def kill_choice(rng: random.Random, allowed: Sequence[int], count: int) -> list[int]:

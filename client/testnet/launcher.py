@@ -20,9 +20,11 @@ from client.chain.rpc import RpcBackend
 from client.rewards import claim_rewards
 from client.run_accounts import fetch_run
 from client.testnet.chain import ChainEndpoints, running_chain
+from client.testnet.client_flags import ClientFlags
 from client.testnet.client_logs import read_events, read_final_weights, weights_identical
 from client.testnet.clients import ClientProcesses, ClientSpec, kill_choice
 from client.testnet.display import Display
+from client.testnet.evals import final_eval, read_evals
 from client.testnet.losses import LatestLoss, LossPoint, final_loss, loss_unit, read_losses, write_loss_plot
 from client.testnet.setup import RewardSettings, TestnetRun, prepare_run
 from client.testnet.summary import ClientSummary, EndReason, Summary
@@ -57,6 +59,7 @@ class TestnetOptions:
     seed: int | None = None
     poll_interval_s: float = 0.5
     finish_grace_s: float = 30.0  # how long the clients get to leave a Finished run by themselves
+    client_flags: ClientFlags = ClientFlags()  # evaluation and tracking flags every client's train gets
 
 
 def client_name(index: int) -> str:
@@ -89,6 +92,7 @@ def client_specs(run: TestnetRun, chain: ChainEndpoints, options: TestnetOptions
             bootstrap_peers=tuple(f"127.0.0.1:{port}" for other, port in enumerate(ports) if other != index),
             cpu_threads=threads,
             data_cache_dir=options.work_dir / "data-cache" / client_name(index),
+            extra_args=options.client_flags.train_args(client_name(index)),
         )
         for index, wallet in enumerate(run.clients)
     ]
@@ -247,6 +251,7 @@ def _finish(
     display: Display,
 ) -> Summary:
     curves: dict[str, list[LossPoint]] = {client_name(s.index): read_losses(s.log_file) for s in clients.specs}
+    evals = {client_name(s.index): read_evals(s.log_file) for s in clients.specs}
     exit_codes = {index: process.returncode for index, process in clients.processes.items()}
     finals = {s.index: read_final_weights(s.log_file, clients.log_starts.get(s.index, 0)) for s in clients.specs}
     summary = Summary(
@@ -272,8 +277,9 @@ def _finish(
             for index, wallet in enumerate(run.clients)
         ],
         weights_identical=weights_identical(finals.values()),
+        final_eval=final_eval(evals),
     )
-    plot = write_loss_plot(curves, options.log_dir / "loss.png", loss_unit(run.data_dir))
+    plot = write_loss_plot(curves, options.log_dir / "loss.png", loss_unit(run.data_dir), evals)
     (options.log_dir / "summary.json").write_text(summary.json_line() + "\n")
     display.summary(summary)
     display.event(
