@@ -68,14 +68,16 @@ def _loss_points(events: Iterable[Mapping[str, Any]]) -> list[LossPoint]:
 
 
 def loss_unit(data_dir: Path | None) -> str:
-    """``nats/byte`` when the run's token files are byte-level (psyche-prepare-data's default), else
-    ``nats/token``: the loss is the cross-entropy per token, in nats."""
+    """``nats/byte`` when the run's token files are byte-level (psyche-prepare-data's default), ``nats/image`` for
+    a classifier's image directory, else ``nats/token``: the loss is the cross-entropy per token (image), in nats."""
     if data_dir is None:
         return "nats/token"
     try:
         manifest = json.loads((data_dir / DATASET_MANIFEST).read_text())
     except (OSError, ValueError):
         return "nats/token"
+    if isinstance(manifest, dict) and manifest.get("kind") == "images":  # a classifier's loss is per image
+        return "nats/image"
     return "nats/byte" if isinstance(manifest, dict) and manifest.get("tokenizer") == "bytes" else "nats/token"
 
 

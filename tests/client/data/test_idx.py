@@ -33,7 +33,7 @@ def test_the_header_is_big_endian_as_in_the_mnist_files(tmp_path: Path) -> None:
         (bytes([0x1F, 0x8B, 8, 3]) + bytes(12), "wrong magic number 1f8b0803"),
         (bytes([0, 0, 0x0D, 1, 0, 0, 0, 1]) + bytes(4), "value type 0x0d is not unsigned byte"),
         (bytes([0, 0, 8, 3, 0, 0, 0, 2]), "truncated header"),
-        (bytes([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3]) + bytes(5), "truncated: dimensions (2, 3) need 6 values, found 5"),
+        (bytes([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3]) + bytes(5), "truncated: dimensions (2, 3) need 6 values"),
         (bytes([0, 0, 8, 1, 0, 0, 0, 2]) + bytes(3), "trailing bytes"),
         (bytes([0, 0, 8, 2, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]), "more than"),
     ],
