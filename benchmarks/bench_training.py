@@ -39,9 +39,10 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import tomli_w  # noqa: E402
+
 from client.run_config import load_run_config  # noqa: E402
 from client.run_config.small_run import constant_lr, small_run  # noqa: E402
-from client.run_config.toml_text import toml_text  # noqa: E402
 from client.testnet.client_logs import read_events  # noqa: E402
 from client.train.data import LocalDataProvider, open_local_dataset  # noqa: E402
 from client.train.distro import Distro, DistroResult  # noqa: E402
@@ -313,7 +314,7 @@ def pipeline_run_config(model_dir: Path, data_dir: Path, trained_steps: int, bat
             "Distro": {name: value for name, value in dataclasses.asdict(distro).items() if value is not None}
         },
     }
-    return toml_text(small_run(config=config, llm=llm))
+    return tomli_w.dumps(small_run(config=config, llm=llm))
 
 
 def percentiles(values: list[float]) -> str:

@@ -36,7 +36,7 @@ from solders.transaction_status import TransactionConfirmationStatus
 from transfers import signed_transfers  # benchmarks/ is on the path when a script runs
 
 from emulator import Bank, InMemoryLedgerStore, LedgerStore
-from validator.ledger_sqlite import SqliteLedgerStore, Synchronous
+from emulator.ledger_sqlite import SqliteLedgerStore, Synchronous
 from validator.process import ValidatorProcess
 
 PAYER_LAMPORTS = 10**15

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 
+from client.errors import ClientError
+
 __all__ = ["AmountError", "native_amount", "ui_text"]
 
 _U64_MAX = 2**64 - 1
 
 
-class AmountError(ValueError):
+class AmountError(ClientError, ValueError):
     """An amount that is no u64 of base units."""
 
 

@@ -13,13 +13,14 @@ from solders.pubkey import Pubkey
 
 from authorizer.join import JOIN_RUN_AUTHORIZATION_SCOPE
 from authorizer.state.authorization import PERMISSIONLESS_GRANTEE, Authorization
+from client.errors import ClientError
 
 __all__ = ["NotAuthorizedToJoin", "candidate_grantees", "choose_grantee", "join_refusal"]
 
 CLI = "psyche-solana-client"
 
 
-class NotAuthorizedToJoin(Exception):
+class NotAuthorizedToJoin(ClientError):
     """The wallet may not join the run; the message names the run, the authorization and the command that fixes it."""
 
 

@@ -15,11 +15,11 @@ Reference details kept on purpose:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from solders.pubkey import Pubkey
 
+from client.run_accounts import TreasurerRunView, TreasurerUserView
 from client.run_config.serde import to_serde
 from coordinator_program.core.types import Client, ClientState, FixedVec, RunState
 from coordinator_program.state.borsh_args import COORDINATOR_CONFIG, MODEL, RUN_METADATA
@@ -28,10 +28,6 @@ from coordinator_program.state.coordinator_account import ClientsEpochRates, Coo
 from coordinator_program.state.coordinator_instance import CoordinatorInstance
 
 __all__ = [
-    "TreasurerRunFields",
-    "ParticipantFields",
-    "TreasurerRunView",
-    "TreasurerUserView",
     "node_id",
     "ui_amount",
     "json_dump_run",
@@ -40,52 +36,6 @@ __all__ = [
 ]
 
 JsonDocument = dict[str, Any]
-
-
-class TreasurerRunFields(Protocol):
-    """The fields of the treasurer's ``Run`` account that the dumps read (``treasurer.state.Run`` has them)."""
-
-    @property
-    def index(self) -> int: ...
-    @property
-    def main_authority(self) -> Pubkey: ...
-    @property
-    def join_authority(self) -> Pubkey: ...
-    @property
-    def collateral_mint(self) -> Pubkey: ...
-    @property
-    def total_claimed_earned_points(self) -> int: ...
-
-
-class ParticipantFields(Protocol):
-    """The fields of the treasurer's ``Participant`` account (``treasurer.state.Participant`` has them)."""
-
-    @property
-    def claimed_collateral_amount(self) -> int: ...
-    @property
-    def claimed_earned_points(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class TreasurerRunView:
-    """A treasurer run as ``json-dump-run`` sees it: the Run account, its address, the vault balance and the mint's
-    decimals (both read from the token program)."""
-
-    address: Pubkey
-    run: TreasurerRunFields
-    vault_amount: int
-    decimals: int
-
-
-@dataclass(frozen=True)
-class TreasurerUserView:
-    """A user of a treasurer run as ``json-dump-user`` sees it: the run's mint and decimals, the user's token balance
-    (0 without an associated token account) and the user's Participant account (None if never created)."""
-
-    collateral_mint: Pubkey
-    decimals: int
-    user_collateral_amount: int
-    participant: ParticipantFields | None
 
 
 def node_id(signer: bytes) -> str:

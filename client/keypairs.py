@@ -13,6 +13,8 @@ from pathlib import Path
 
 from solders.keypair import Keypair
 
+from client.errors import ClientError
+
 __all__ = [
     "KeypairError",
     "NO_WALLET_MESSAGE",
@@ -31,7 +33,7 @@ _KEYPAIR_LEN = 64
 MAX_KEYPAIR_FILE_BYTES = 4096
 
 
-class KeypairError(ValueError):
+class KeypairError(ClientError, ValueError):
     """A wallet that cannot be loaded; the message names where it came from and what is wrong with it."""
 
 

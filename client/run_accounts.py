@@ -18,10 +18,10 @@ from solders.pubkey import Pubkey
 from authorizer.program import PROGRAM_ID as AUTHORIZER_PROGRAM_ID
 from authorizer.state.authorization import Authorization
 from client.chain.backend import ChainBackend
+from client.errors import ClientError
 from client.instructions.coordinator import RunKeys
 from client.instructions.token import associated_token_address
 from client.instructions.treasurer import vault_address
-from client.json_dump import TreasurerRunView, TreasurerUserView
 from coordinator_program.program import PROGRAM_ID as COORDINATOR_PROGRAM_ID
 from coordinator_program.state.coordinator_account import CoordinatorAccount, CoordinatorAccountError, load
 from coordinator_program.state.coordinator_instance import CoordinatorInstance, find_coordinator_instance
@@ -35,6 +35,8 @@ __all__ = [
     "AccountLookupError",
     "OnChainRun",
     "TreasurerRun",
+    "TreasurerRunView",
+    "TreasurerUserView",
     "treasurer_index_for",
     "instance_address",
     "fetch_run",
@@ -49,7 +51,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-class AccountLookupError(LookupError):
+class AccountLookupError(ClientError, LookupError):
     """An account a command needs is missing or is not what it should be; the message says which and why."""
 
 
@@ -68,6 +70,28 @@ def instance_address(run_id: str) -> Pubkey:
         return find_coordinator_instance(run_id)
     except ValueError as exc:
         raise AccountLookupError(f"run id {run_id!r} is too long: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class TreasurerRunView:
+    """A treasurer run as ``json-dump-run`` sees it: the Run account, its address, the vault balance and the mint's
+    decimals (both read from the token program)."""
+
+    address: Pubkey
+    run: Run
+    vault_amount: int
+    decimals: int
+
+
+@dataclass(frozen=True)
+class TreasurerUserView:
+    """A user of a treasurer run as ``json-dump-user`` sees it: the run's mint and decimals, the user's token balance
+    (0 without an associated token account) and the user's Participant account (None if never created)."""
+
+    collateral_mint: Pubkey
+    decimals: int
+    user_collateral_amount: int
+    participant: Participant | None
 
 
 @dataclass(frozen=True)

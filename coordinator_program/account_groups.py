@@ -13,6 +13,8 @@ account is closed or resized.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from solders.pubkey import Pubkey
 
 from coordinator_program.errors import panic
@@ -52,9 +54,32 @@ PERMISSIONLESS_ACCOUNTS = (
 )
 
 
+_DECODED_INSTANCES: dict[bytes, CoordinatorInstance] = {}
+_DECODED_INSTANCES_KEPT = 64
+
+
 def load_instance(ctx: InvokeContext, info: AccountInfo) -> CoordinatorInstance:
-    """``Account<CoordinatorInstance>``: owned by the coordinator program, with the instance discriminator."""
-    return load_account(info, CoordinatorInstance, PROGRAM_ID)
+    """``Account<CoordinatorInstance>``: owned by the coordinator program, with the instance discriminator.
+
+    Every client instruction loads the instance, which never changes after ``init_coordinator``; the decoded
+    (frozen) value of bytes that decoded before is reused. The owner check still runs every time.
+    """
+    if info.owner == PROGRAM_ID:
+        data = bytes(info.data)
+        cached = _DECODED_INSTANCES.get(data)
+        if cached is not None:
+            return cached
+    instance = load_account(info, CoordinatorInstance, PROGRAM_ID)
+    if len(_DECODED_INSTANCES) >= _DECODED_INSTANCES_KEPT:
+        _DECODED_INSTANCES.clear()
+    _DECODED_INSTANCES[bytes(info.data)] = instance
+    return instance
+
+
+@lru_cache(maxsize=64)
+def _program_address(seeds: tuple[bytes, ...], program_id: Pubkey) -> Pubkey:
+    """``create_program_address``, remembered: an instance's address is checked on every instruction."""
+    return Pubkey.create_program_address(list(seeds), program_id)
 
 
 def load_coordinator_account(ctx: InvokeContext, info: AccountInfo) -> CoordinatorAccount:
@@ -80,7 +105,7 @@ def check_instance_seeds(ctx: InvokeContext, info: AccountInfo, instance: Coordi
     seeds = [*coordinator_instance_seeds(instance.run_id), bytes([instance.bump])]
     expected: Pubkey | None
     try:
-        expected = Pubkey.create_program_address(seeds, ctx.program_id)
+        expected = _program_address(tuple(seeds), ctx.program_id)
     except Exception:  # solders' PubkeyError (long seed, on-curve result) has no importable base class
         expected = None
     if info.key != expected:

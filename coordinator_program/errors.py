@@ -1,7 +1,7 @@
 """The coordinator program's own errors (Anchor custom codes 6000-6023) and how core failures map onto them.
 
-A handler fails with ``raise AnchorError(ProgramError.X)``; a core ``CoordinatorFailure`` becomes the matching
-``CoordinatorError*`` code through :func:`program_error_for`; a reference panic becomes
+A handler fails with ``raise AnchorError(CoordinatorProgramError.X)``; a core ``CoordinatorFailure`` becomes the
+matching ``CoordinatorError*`` code through :func:`program_error_for`; a reference panic becomes
 ``ProgramFailedToComplete`` through :func:`panic`.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 from coordinator_program.core import CoordinatorError
 from emulator.anchor import ErrorCodeEnum, panic
 
-__all__ = ["ProgramError", "program_error_for", "panic"]
+__all__ = ["CoordinatorProgramError", "program_error_for", "panic"]
 
 
-class ProgramError(ErrorCodeEnum):
+class CoordinatorProgramError(ErrorCodeEnum):
     """``psyche_solana_coordinator::ProgramError``, in declaration order from 6000."""
 
     UpdateConfigFinished = 6000, "Cannot update config of finished run"
@@ -42,7 +42,7 @@ class ProgramError(ErrorCodeEnum):
     RunIdInvalidLength = 6023, "run_id must be 32 bytes or less"
 
 
-def program_error_for(error: CoordinatorError) -> ProgramError:
+def program_error_for(error: CoordinatorError) -> CoordinatorProgramError:
     """The program error a core error is reported as (``From<CoordinatorError> for ProgramError``).
 
     >>> program_error_for(CoordinatorError.Halted).name
@@ -50,4 +50,4 @@ def program_error_for(error: CoordinatorError) -> ProgramError:
     >>> int(program_error_for(CoordinatorError.InvalidCommitteeProof))
     6021
     """
-    return ProgramError[error.program_error_name]
+    return CoordinatorProgramError[error.program_error_name]

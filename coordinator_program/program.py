@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ctypes
 
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.logic import (
     checkpoint,
     free_coordinator,
@@ -84,7 +84,7 @@ INTERFACE = ProgramInterface(
         checkpoint.INSTRUCTION,
     ),
     accounts=(CoordinatorInstance,),
-    errors=ProgramError,
+    errors=CoordinatorProgramError,
     description="Psyche Solana Coordinator",
     zero_copy_accounts=(_coordinator_account_layout(),),
     named_variant_payloads=NAMED_VARIANT_PAYLOADS,

@@ -72,7 +72,11 @@ class Bank:
         ledger: LedgerStore | None = None,
         clock: ManualClock | None = None,
         rent: Rent = DEFAULT_RENT,
+        sigverify: bool = True,
     ) -> None:
+        """``sigverify=False`` accepts transactions without checking their ed25519 signatures, as LiteSVM's
+        ``with_sigverify(false)`` does: for simulations whose parties are all in-process. The status cache still
+        refuses a signature it has seen. A bank that takes transactions from outside keeps the default."""
         from emulator.native import DEFAULT_PROGRAMS
         from emulator.native.genesis_accounts import GENESIS_ACCOUNTS
 
@@ -80,6 +84,7 @@ class Bank:
         self._ledger: LedgerStore = ledger if ledger is not None else InMemoryLedgerStore()
         self._clock = clock if clock is not None else ManualClock()
         self._rent = rent
+        self._sigverify = sigverify
         self._programs: dict[Pubkey, ProgramSpec] = {}
         self._builtin_ids: set[Pubkey] = set()
         self._accounts: dict[Pubkey, Account] = dict(self._ledger.accounts())
@@ -88,6 +93,8 @@ class Bank:
         )
         self._valid_blockhashes: dict[Hash, BlockInfo] = {block.blockhash: block for block in self._blocks}
         self._processed: dict[Signature, Hash] = {}
+        # The status cache by blockhash, so a block that expires drops its signatures without a scan of them all.
+        self._processed_by_blockhash: dict[Hash, list[Signature]] = {}
         self._resumed = bool(self._blocks)
         if not self._blocks:
             now = self._clock.now()
@@ -132,10 +139,20 @@ class Bank:
     # -- accounts ---------------------------------------------------------------------
     def get_account(self, pubkey: Pubkey) -> SoldersAccount | None:
         with self._lock:
-            if pubkey == CLOCK_SYSVAR_ID:  # a bank on the wall clock must not hand out a stale clock
-                self._sync_wall_clock()
-            account = self._accounts.get(pubkey)
+            account = self._stored(pubkey)
             return account.to_solders() if account is not None else None
+
+    def get_account_data(self, pubkey: Pubkey) -> bytearray | None:
+        """A copy of an account's data alone: one copy of the bytes, where ``get_account`` builds a whole solders
+        account (the simulator reads the 119 kB coordinator account after every transaction)."""
+        with self._lock:
+            account = self._stored(pubkey)
+            return bytearray(account.data) if account is not None else None
+
+    def _stored(self, pubkey: Pubkey) -> Account | None:
+        if pubkey == CLOCK_SYSVAR_ID:  # a bank on the wall clock must not hand out a stale clock
+            self._sync_wall_clock()
+        return self._accounts.get(pubkey)
 
     def get_balance(self, pubkey: Pubkey) -> int:
         with self._lock:
@@ -256,7 +273,8 @@ class Bank:
         if len(self._blocks) == self._blocks.maxlen:
             expired = self._blocks[0].blockhash
             del self._valid_blockhashes[expired]
-            self._processed = {sig: bh for sig, bh in self._processed.items() if bh != expired}
+            for signature in self._processed_by_blockhash.pop(expired, ()):
+                del self._processed[signature]
         self._blocks.append(block)
         self._valid_blockhashes[blockhash] = block
         self._ledger.record_block(block)
@@ -272,7 +290,7 @@ class Bank:
         """Execute and, if it got past the fee checks, commit a transaction. Never raises for a failure."""
         with self._lock:
             self._sync_wall_clock()
-            return self._process(tx, commit=True, verify_signatures=True, check_blockhash=True)
+            return self._process(tx, commit=True, verify_signatures=self._sigverify, check_blockhash=True)
 
     def simulate_transaction(
         self,
@@ -305,7 +323,8 @@ class Bank:
         self, tx: AnyTransaction, *, commit: bool, verify_signatures: bool, check_blockhash: bool
     ) -> TransactionResult:
         signature = tx.signatures[0] if tx.signatures else Signature.default()
-        rejection = self._check_transaction(tx, verify_signatures, check_blockhash)
+        # A sent transaction always meets the status cache; a simulation only when it verifies signatures.
+        rejection = self._check_transaction(tx, verify_signatures, check_blockhash, commit or verify_signatures)
         if rejection is not None:
             return TransactionResult(signature, rejection, [], 0, 0)
         message = resolve_message(tx.message)
@@ -325,7 +344,7 @@ class Bank:
         return self._execute(tx, message, budget, fee, signature, commit)
 
     def _check_transaction(
-        self, tx: AnyTransaction, verify_signatures: bool, check_blockhash: bool
+        self, tx: AnyTransaction, verify_signatures: bool, check_blockhash: bool, check_status_cache: bool
     ) -> TransactionErrorType | None:
         try:
             tx.sanitize()
@@ -338,7 +357,7 @@ class Bank:
             return TransactionErrorFieldless.SignatureFailure
         if check_blockhash and tx.message.recent_blockhash not in self._valid_blockhashes:
             return TransactionErrorFieldless.BlockhashNotFound
-        if verify_signatures and self._already_processed(tx.signatures[0]):
+        if check_status_cache and self._already_processed(tx.signatures[0]):
             return TransactionErrorFieldless.AlreadyProcessed
         return None
 
@@ -470,6 +489,7 @@ class Bank:
             else:
                 self._accounts[key] = account
         self._processed[signature] = message.recent_blockhash
+        self._processed_by_blockhash.setdefault(message.recent_blockhash, []).append(signature)
         keys = message.account_keys
         post_balances = [self._accounts[key].lamports if key in self._accounts else 0 for key in keys]
         block = self._blocks[-1]

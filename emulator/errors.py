@@ -33,6 +33,7 @@ __all__ = [
     "transaction_error_value",
     "instruction_error",
     "rent_error",
+    "custom_error_code",
 ]
 
 
@@ -87,6 +88,19 @@ def instruction_error(index: int, error: InstructionErrorType) -> TransactionErr
 
 def rent_error(account_index: int) -> TransactionErrorInsufficientFundsForRent:
     return TransactionErrorInsufficientFundsForRent(account_index)
+
+
+def custom_error_code(error: TransactionErrorType | str | None) -> int | None:
+    """The ``Custom(code)`` an instruction failed with (a program's own error), or None if it failed otherwise.
+
+    Anchor programs number their errors from 6000 and Anchor's own from 100; the SPL and System programs from 0.
+
+    >>> custom_error_code(instruction_error(0, InstructionErrorCustom(6001))), custom_error_code(None)
+    (6001, None)
+    """
+    if isinstance(error, TransactionErrorInstructionError) and isinstance(error.err, InstructionErrorCustom):
+        return int(error.err.code)
+    return None
 
 
 def transaction_error_json(error: TransactionErrorType) -> str:

@@ -17,13 +17,14 @@ from solders.account import Account
 from solders.pubkey import Pubkey
 
 from validator.encoding import b58decode
+from validator.errors import ValidatorError
 
 __all__ = ["AccountFileError", "AccountOverride", "load_account_file"]
 
 _U64_MAX = (1 << 64) - 1
 
 
-class AccountFileError(ValueError):
+class AccountFileError(ValidatorError, ValueError):
     """An --account file that cannot be read as an account; the message names the file and the field."""
 
 

@@ -19,11 +19,11 @@ from typing import TextIO
 from coordinator_program.mode import ProgramMode
 from emulator.bank import GENESIS_HASH
 from emulator.constants import DEFAULT_SLOT_MS
+from emulator.ledger_sqlite import FAUCET_KEYPAIR_FILE, LedgerInUse
 from validator.accounts_file import AccountFileError, load_account_file
 from validator.finality import Commitment, Finality
 from validator.genesis_mode import LedgerModeMismatch
 from validator.identity import IDENTITY_KEYPAIR
-from validator.ledger_dir import FAUCET_KEYPAIR_FILE, LedgerInUse
 from validator.node import Validator, ValidatorConfig
 from validator.pubsub.limits import (
     DEFAULT_MAX_ACTIVE_SUBSCRIPTIONS,

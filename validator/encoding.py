@@ -12,6 +12,7 @@ import struct
 import zlib
 from enum import Enum
 
+from validator.errors import ValidatorError
 from validator.response_budget import base64_length, charge_response_bytes
 
 __all__ = [
@@ -142,7 +143,7 @@ def decode_binary(text: str, encoding: BinaryEncoding) -> bytes:
         raise ValueError(f"invalid base64 encoding: {exc}") from exc
 
 
-class BodyTooLarge(ValueError):
+class BodyTooLarge(ValidatorError, ValueError):
     """A request body, or what it inflates to, exceeds the server's limit."""
 
 

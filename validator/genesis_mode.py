@@ -10,15 +10,16 @@ from __future__ import annotations
 from coordinator_program.mode import ProgramMode
 from coordinator_program.program import HARDENED_PROGRAM_SPEC, PROGRAM_SPEC
 from emulator import ProgramSpec
+from emulator.ledger_sqlite import SqliteLedgerStore
+from validator.errors import ValidatorError
 from validator.genesis import PROGRAMS
-from validator.ledger_sqlite import SqliteLedgerStore
 
 __all__ = ["LedgerModeMismatch", "MODE_SETTING", "genesis_programs"]
 
 MODE_SETTING = "coordinator_mode"
 
 
-class LedgerModeMismatch(RuntimeError):
+class LedgerModeMismatch(ValidatorError, RuntimeError):
     """The ledger was created in the other mode than the one asked for."""
 
 

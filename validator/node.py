@@ -20,17 +20,15 @@ from solders.pubkey import Pubkey
 from coordinator_program.mode import ProgramMode
 from emulator import Bank
 from emulator.constants import DEFAULT_SLOT_MS
+from emulator.ledger_sqlite import LedgerDirectory, SqliteLedgerStore, resumed_clock
 from validator.accounts_file import AccountOverride
 from validator.finality import Finality, FinalityPolicy
 from validator.genesis import apply_account_overrides
 from validator.genesis_mode import LedgerModeMismatch, genesis_programs
 from validator.identity import NodeInfo
-from validator.ledger_dir import LedgerDirectory
-from validator.ledger_sqlite import SqliteLedgerStore
 from validator.notifications import NotifyingLedgerStore
 from validator.pubsub import PubSubServer
 from validator.pubsub.limits import DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionLimits
-from validator.resume import resumed_clock
 from validator.rpc.context import RpcContext
 from validator.rpc.limits import DEFAULT_RPC_LIMITS, RpcLimits
 from validator.server import RpcServer

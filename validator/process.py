@@ -53,7 +53,11 @@ class ValidatorProcess:
         raise RuntimeError(f"psyche-validator did not start:\n{self.output.read_text()}")
 
     def restart(self) -> ValidatorProcess:
-        """Start it again (after :meth:`stop` or :meth:`kill`) on the same ports: a restart its clients can see."""
+        """Start it again (after :meth:`stop` or :meth:`kill`) on the same ports: a restart its clients can see.
+
+        It serves the ledger it left: a ``--reset`` given at the first start is not repeated.
+        """
+        self.extra_args = tuple(arg for arg in self.extra_args if arg != "--reset")
         if not self._launch(self.port):
             raise RuntimeError(f"psyche-validator did not restart on port {self.port}:\n{self.output.read_text()}")
         return self

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from validator.errors import ValidatorError
+
 __all__ = ["ResponseTooLarge", "base64_length", "charge_response_bytes", "response_budget"]
 
 
-class ResponseTooLarge(Exception):
+class ResponseTooLarge(ValidatorError):
     """The answer to a call would take the request's response past ``limit`` bytes (the dispatcher answers the
     call with a JSON-RPC error)."""
 

@@ -17,11 +17,10 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.signature import Signature
-from solders.transaction_status import (
-    InstructionErrorCustom,
-    TransactionErrorInstructionError,
-    TransactionErrorType,
-)
+from solders.transaction_status import TransactionErrorInstructionError, TransactionErrorType
+
+from client.errors import ClientError
+from emulator.errors import custom_error_code
 
 __all__ = ["ChainBackend", "ChainError", "SentTransaction", "TransactionFailed", "ChainUnavailable"]
 
@@ -34,7 +33,7 @@ class SentTransaction:
     logs: list[str]
 
 
-class ChainError(Exception):
+class ChainError(ClientError):
     """The base of every failure a backend reports."""
 
 
@@ -61,11 +60,7 @@ class TransactionFailed(ChainError):
     @property
     def custom_code(self) -> int | None:
         """The program's ``Custom(code)`` (Anchor: 6000+ for the program's own errors), when it failed that way."""
-        if isinstance(self.error, TransactionErrorInstructionError) and isinstance(
-            self.error.err, InstructionErrorCustom
-        ):
-            return int(self.error.err.code)
-        return None
+        return custom_error_code(self.error)
 
     @property
     def failed_program(self) -> Pubkey | None:

@@ -1,9 +1,9 @@
 """A bank persisted in a ledger directory, opened the way ``psyche-validator`` opens it, for the embedded backend.
 
-The directory layout, its lock and the SQLite store are the validator's own (:mod:`validator.ledger_dir`,
-:mod:`validator.ledger_sqlite`), so ``psyche-validator --ledger DIR`` can later serve a ledger the CLI built, and
-the lock keeps a command and a validator from writing one ledger at the same time. The bank follows the wall
-clock and resumes after the ledger's last slot.
+The directory layout, its lock and the SQLite store are the ones the validator opens (:mod:`emulator.ledger_sqlite`),
+so ``psyche-validator --ledger DIR`` can later serve a ledger the CLI built, and the lock keeps a command and a
+validator from writing one ledger at the same time. The bank follows the wall clock and resumes after the ledger's
+last slot.
 
 ``PSYCHE_EMBEDDED_CLOCK_OFFSET_S`` (a testing aid) moves the embedded chain's unix time that many seconds ahead
 of the wall clock, so a test can let a run's phases time out without sleeping. Chain time never goes back: a
@@ -22,10 +22,8 @@ from client.chain.clock_offset import CLOCK_OFFSET_ENV
 from coordinator_program.mode import ProgramMode
 from emulator import Bank
 from emulator.constants import DEFAULT_SLOT_MS
+from emulator.ledger_sqlite import LedgerDirectory, LedgerInUse, SqliteLedgerStore, resumed_clock
 from validator.genesis_mode import LedgerModeMismatch, genesis_programs
-from validator.ledger_dir import LedgerDirectory, LedgerInUse
-from validator.ledger_sqlite import SqliteLedgerStore
-from validator.resume import resumed_clock
 
 __all__ = ["CLOCK_OFFSET_ENV", "open_ledger_bank", "clock_offset_from_env"]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from client.chain.backend import ChainBackend
+from client.errors import ClientError
 from coordinator_program.mode import ProgramMode
 
 __all__ = [
@@ -45,7 +46,7 @@ MONIKERS = {
 }
 
 
-class BadChainTarget(ValueError):
+class BadChainTarget(ClientError, ValueError):
     """An ``--rpc`` value that is neither a URL, a moniker nor ``embedded``."""
 
 

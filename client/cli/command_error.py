@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import click
 
+from client.errors import ClientError
+
 __all__ = ["CommandError"]
 
 
-class CommandError(click.ClickException):
+class CommandError(ClientError, click.ClickException):
     """A command cannot do what was asked; the message says why (click prints ``Error: ...``, exit status 1)."""

@@ -26,7 +26,7 @@ from authorizer.errors import AuthorizerError
 from authorizer.program import PROGRAM_ID as AUTHORIZER_PROGRAM_ID
 from client.chain.backend import TransactionFailed
 from coordinator_program.core.types import RunState
-from coordinator_program.errors import ProgramError as CoordinatorProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.program import PROGRAM_ID as COORDINATOR_PROGRAM_ID
 from emulator.anchor import ERROR_CODE_OFFSET, ErrorCode, ErrorCodeEnum
 from emulator.constants import ASSOCIATED_TOKEN_PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID

@@ -30,6 +30,7 @@ from client.cli.options import (
 from client.cli.output import echo, echo_logs, sol
 from client.cli.runner import CommandError, run_on_chain
 from client.instructions import coordinator as coordinator_ix
+from client.participant.model_recovery import pointing_hint
 from client.run_accounts import fetch_run
 from client.run_config import RunConfig, RunConfigError, load_run_config, updated_metadata
 from client.run_config.rules import check_points_fit
@@ -61,6 +62,15 @@ RESUME_HINTS = OWNER_HINTS | {
     "would finish it at once, which the coordinator refuses: raise total_steps (`update-config --config-path`) "
     "or restart from an earlier step (`update-config --restart-from-step`) first"
 }
+
+
+def _resume_hints(run_id: str) -> dict[str, str]:
+    """Resuming checks the model; a Dummy run paused after its first epoch fails it (coordinator.md §8 quirk 5)."""
+    return RESUME_HINTS | {
+        "ModelSanityCheckFailed": "the run's model breaks a coordinator rule: its checkpoint names no weights (after "
+        "its first epoch a Dummy run's checkpoint is P2P with no repository, so once every client left nothing on "
+        f"chain says where its weights are). To resume, {pointing_hint(run_id)}"
+    }
 
 
 def _check_run_id(run_id: str) -> None:
@@ -317,7 +327,7 @@ def set_paused(
         echo(f"Set pause state to {str(pause).lower()} on run {run_id} with transaction {sent.signature}")
         echo_logs(sent.logs)
 
-    run_on_chain(chain, set_state, PAUSE_HINTS if pause else RESUME_HINTS)
+    run_on_chain(chain, set_state, PAUSE_HINTS if pause else _resume_hints(run_id))
 
 
 # -- set-future-epoch-rates -------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from solders.pubkey import Pubkey
 
 from client.chain.backend import ChainBackend
 from client.chain.open import ChainTarget
+from client.chain.outage import DEFAULT_OUTAGE_TIMEOUT_S, OutagePolicy
 from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
 from client.cli.p2p_options import p2p_client_options, p2p_limit_options
 from client.cli.runner import CommandError, run_on_chain
@@ -28,7 +29,10 @@ from client.participant.runner import ClientOptions, TrainingClient
 from client.participant.tracking import TrackingError, TrackingOptions, start_tracking
 from client.train import TrainError
 
-__all__ = ["train"]
+__all__ = ["DEFAULT_CHECKPOINT_DIR", "train"]
+
+DEFAULT_CHECKPOINT_DIR = "checkpoints"
+"""Under the working directory: where every client keeps its last epochs' weights unless told otherwise."""
 
 
 def _device(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -110,14 +114,19 @@ def default_data_cache() -> Path:
 @click.option(
     "--checkpoint-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="write <dir>/<run_id>-step<N>/model.safetensors at every Cooldown",
+    default=Path(DEFAULT_CHECKPOINT_DIR),
+    show_default=True,
+    help="keep each epoch's weights in <dir>/<run_id>-step<N>/ (model.safetensors and its sha256, config.json) at "
+    "every Cooldown; a restarted client resumes from there and offers them to its peers, so a run every client "
+    "left (a pause, a crash) continues from its last epoch",
 )
 @click.option(
     "--hub-repo",
     callback=_hub_repo,
     help="upload each Cooldown checkpoint to this Hugging Face repo (namespace/name; needs HF_TOKEN) or local "
-    "directory (an existing one, or a path starting with /, ./ or ../) as a new revision and announce it with "
-    "`checkpoint`; at most 64 bytes (the on-chain HubRepo.repo_id); needs --checkpoint-dir",
+    "directory (an existing one, or a path starting with /, ./ or ../) as a new revision, and announce it with "
+    "`checkpoint` once the chain takes it (after the run's first epoch, for a Dummy checkpoint); at most 64 bytes "
+    "(the on-chain HubRepo.repo_id)",
 )
 @click.option(
     "--delete-old-steps",
@@ -129,10 +138,19 @@ def default_data_cache() -> Path:
 )
 @click.option(
     "--keep-steps",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=1),
     default=3,
     show_default=True,
-    help="how many checkpoint directories --delete-old-steps keeps",
+    help="how many checkpoint directories --delete-old-steps keeps (at least the last epoch's, to resume from)",
+)
+@click.option(
+    "--rpc-outage-timeout",
+    "outage_timeout_s",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_OUTAGE_TIMEOUT_S,
+    show_default=True,
+    help="seconds to keep retrying (the reference's backoff, over every --rpc endpoint, again and again) when the "
+    "chain stops answering, e.g. while a validator restarts, before giving up; training resumes where it was",
 )
 @click.option(
     "--logs",
@@ -158,10 +176,11 @@ def train(
     p2p_host: str,
     p2p_port: int,
     bootstrap_peers: tuple[str, ...],
-    checkpoint_dir: Path | None,
+    checkpoint_dir: Path,
     hub_repo: str | None,
     delete_old_steps: bool,
     keep_steps: int,
+    outage_timeout_s: float,
     log_format: str,
     write_log: Path | None,
     eval_steps: int | None,
@@ -172,10 +191,6 @@ def train(
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
     if log_format == LogFormat.Off.value and write_log is None:
         raise click.UsageError("--logs none keeps the log only in --write-log; give that too")
-    if hub_repo is not None and checkpoint_dir is None:
-        raise click.UsageError("--hub-repo uploads the checkpoints of --checkpoint-dir; give that too")
-    if hub_repo is not None and delete_old_steps and keep_steps == 0:
-        raise click.UsageError("--keep-steps 0 would delete a checkpoint that --hub-repo is uploading")
     signer = wallet.load()
     configure_logging(LogFormat(log_format), write_log)
     options = ClientOptions(
@@ -208,7 +223,8 @@ def train(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop_on, signum, stop)
-        link = CoordinatorLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url)
+        outage = OutagePolicy(timeout_s=outage_timeout_s)
+        link = CoordinatorLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url, outage=outage)
         client = TrainingClient(link, options)
         try:
             reason = await client.run(stop)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from client.errors import ClientError
+
 __all__ = ["DataError", "HttpDataError"]
 
 
-class DataError(Exception):
+class DataError(ClientError):
     """Training data that cannot be read: no files, a bad directory or URL, a sample index out of range."""
 
 

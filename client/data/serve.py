@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import tomli
+import tomli_w
 from aiohttp import web
 
 from client.data.token_files import MANIFEST_NAME
 from client.run_config import RunConfigError, parse_run_config
-from client.run_config.toml_text import toml_text
 
 __all__ = ["data_app", "numbered_files_location", "config_with_location", "main"]
 
@@ -55,7 +55,7 @@ def config_with_location(config: Path, location: dict[str, Any]) -> str:
     """The run config at ``config`` with its data location replaced, as TOML; RunConfigError if it is not valid."""
     document = tomli.loads(config.read_text())
     document["model"]["LLM"]["data_location"] = location
-    text = toml_text(document)
+    text = tomli_w.dumps(document)
     parse_run_config(text, str(config))
     return text
 

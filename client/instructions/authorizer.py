@@ -24,8 +24,6 @@ __all__ = [
     "authorization_close",
 ]
 
-_INSTRUCTIONS = {ix.name: ix for ix in INTERFACE.instructions}
-
 
 def join_authorization_address(grantor: Pubkey, grantee: Pubkey) -> Pubkey:
     """The PDA of ``grantee``'s authorization to join the runs whose join authority is ``grantor``."""
@@ -41,12 +39,14 @@ def authorization_create(
         "authorization": find_authorization(grantor, grantee, scope)[0],
         "system_program": SYSTEM_PROGRAM_ID,
     }
-    return _INSTRUCTIONS["authorization_create"].build(PROGRAM_ID, keys, AuthorizationCreateParams(grantee, scope))
+    return INTERFACE.instruction("authorization_create").build(
+        PROGRAM_ID, keys, AuthorizationCreateParams(grantee, scope)
+    )
 
 
 def authorization_grantor_update(grantor: Pubkey, authorization: Pubkey, active: bool) -> Instruction:
     keys = {"grantor": grantor, "authorization": authorization}
-    return _INSTRUCTIONS["authorization_grantor_update"].build(
+    return INTERFACE.instruction("authorization_grantor_update").build(
         PROGRAM_ID, keys, AuthorizationGrantorUpdateParams(active)
     )
 
@@ -55,11 +55,11 @@ def authorization_grantee_update(
     payer: Pubkey, grantee: Pubkey, authorization: Pubkey, clear: bool, added: Sequence[Pubkey]
 ) -> Instruction:
     keys = {"payer": payer, "grantee": grantee, "authorization": authorization, "system_program": SYSTEM_PROGRAM_ID}
-    return _INSTRUCTIONS["authorization_grantee_update"].build(
+    return INTERFACE.instruction("authorization_grantee_update").build(
         PROGRAM_ID, keys, AuthorizationGranteeUpdateParams(clear, list(added))
     )
 
 
 def authorization_close(grantor: Pubkey, spill: Pubkey, authorization: Pubkey) -> Instruction:
     keys = {"grantor": grantor, "spill": spill, "authorization": authorization, "system_program": SYSTEM_PROGRAM_ID}
-    return _INSTRUCTIONS["authorization_close"].build(PROGRAM_ID, keys, AuthorizationCloseParams())
+    return INTERFACE.instruction("authorization_close").build(PROGRAM_ID, keys, AuthorizationCloseParams())

@@ -43,8 +43,6 @@ __all__ = [
     "health_check",
 ]
 
-_INSTRUCTIONS = {ix.name: ix for ix in INTERFACE.instructions}
-
 
 @dataclass(frozen=True)
 class RunKeys:
@@ -55,7 +53,7 @@ class RunKeys:
 
 
 def _build(name: str, keys: dict[str, Pubkey], *args: Any) -> Instruction:
-    return _INSTRUCTIONS[name].build(PROGRAM_ID, keys, *args)
+    return INTERFACE.instruction(name).build(PROGRAM_ID, keys, *args)
 
 
 def _owner_keys(authority: Pubkey, run: RunKeys) -> dict[str, Pubkey]:

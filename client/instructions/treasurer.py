@@ -20,11 +20,9 @@ from treasurer.state import find_participant, find_run
 
 __all__ = ["vault_address", "run_create", "run_update", "participant_create", "participant_claim"]
 
-_INSTRUCTIONS = {ix.name: ix for ix in INTERFACE.instructions}
-
 
 def _build(name: str, keys: dict[str, Pubkey], *args: Any) -> Instruction:
-    return _INSTRUCTIONS[name].build(PROGRAM_ID, keys, *args)
+    return INTERFACE.instruction(name).build(PROGRAM_ID, keys, *args)
 
 
 def vault_address(run: Pubkey, mint: Pubkey) -> Pubkey:

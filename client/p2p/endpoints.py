@@ -13,6 +13,8 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from client.errors import ClientError
+
 __all__ = ["InvalidEndpoint", "peer_endpoint"]
 
 SCHEMES = ("http", "https")
@@ -20,7 +22,7 @@ MAX_ENDPOINT_CHARS = 256
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
-class InvalidEndpoint(ValueError):
+class InvalidEndpoint(ClientError, ValueError):
     """An announced endpoint that is not ``http(s)://HOST:PORT``."""
 
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from client.errors import ClientError
+
 __all__ = ["DownloadLimits", "DownloadRefused", "DownloadTooLarge", "read_body"]
 
 READ_PIECE_BYTES = 64 * 1024
 
 
-class DownloadRefused(RuntimeError):
+class DownloadRefused(ClientError, RuntimeError):
     """A peer's response broke a limit (too large, too slow, or not a plain 200): the download was abandoned."""
 
 

@@ -24,6 +24,7 @@ from aiohttp import web
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from client.errors import ClientError
 from client.p2p.announcements import PeerAnnouncement, PeerDirectory
 from client.p2p.blobs import BlobStore, blob_hash
 from client.p2p.limits import DownloadLimits, DownloadRefused, DownloadTooLarge, read_body
@@ -41,7 +42,7 @@ MAX_MESSAGE_BYTES = 64 * 1024  # a signed gossip message or announcement (the re
 MAX_PEER_LIST_BYTES = 1024 * 1024
 
 
-class BlobUnavailable(RuntimeError):
+class BlobUnavailable(ClientError, RuntimeError):
     """No source served a blob with the expected hash, after every retry."""
 
 

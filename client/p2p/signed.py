@@ -15,10 +15,12 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
+from client.errors import ClientError
+
 __all__ = ["SignedMessage", "InvalidSignature"]
 
 
-class InvalidSignature(ValueError):
+class InvalidSignature(ClientError, ValueError):
     """The message is malformed or its signature does not verify against its sender."""
 
 

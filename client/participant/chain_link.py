@@ -6,6 +6,11 @@ client runs on the embedded chain or against a validator alike. Against a valida
 followed over PubSub, as the reference does (:class:`~client.chain.account_watch.AccountWatch`): each change
 arrives as it is committed, and reads fall back to RPC while the subscription is down. On the embedded chain
 each read is a direct look at the in-process bank.
+
+A client outlives chain outages: every read and send repeats the reference's backoff until the chain answers
+again, up to the link's :class:`~client.chain.outage.OutagePolicy` (``train --rpc-outage-timeout``), saying what
+it waits for (``rpc_outage`` events) and when the chain is back (``rpc_recovered``). The subscription resubscribes
+by itself meanwhile, and the client resumes where it was: its next read is the coordinator of that moment.
 """
 
 from __future__ import annotations
@@ -13,18 +18,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.sysvar import CLOCK
 
 from client.chain.account_watch import AccountWatch
-from client.chain.backend import ChainBackend, SentTransaction
+from client.chain.backend import ChainBackend, ChainUnavailable, SentTransaction
+from client.chain.outage import OutagePolicy, through_outage
 from client.instructions import coordinator as coordinator_ix
 from client.instructions.authorizer import join_authorization_address
 from client.join_authorization import NotAuthorizedToJoin, candidate_grantees, choose_grantee, join_refusal
+from client.participant.logs import emit
 from client.run_accounts import AccountLookupError, fetch_authorization, fetch_run
 from coordinator_program.core.types import (
     Checkpoint,
@@ -40,7 +48,9 @@ from coordinator_program.core.types import (
 )
 from coordinator_program.state.coordinator_account import CoordinatorAccount, load
 
-__all__ = ["ChainClock", "CoordinatorLink"]
+__all__ = ["ChainClock", "CoordinatorLink", "OutageEvents"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,24 @@ class ChainClock:
         return cls(slot, unix_timestamp)
 
 
+class OutageEvents:
+    """Outages as the client's events: ``rpc_outage`` while waiting (the console shows what for), ``rpc_recovered``."""
+
+    def waiting(self, what: str, waited_s: float, timeout_s: float, cause: ChainUnavailable) -> None:
+        emit(
+            "rpc_outage",
+            f"cannot reach the chain while {what} ({cause}); waiting for it to come back, "
+            f"{waited_s:.0f} s so far, giving up after {timeout_s:.0f} s",
+            what=what,
+            waited_s=round(waited_s, 1),
+            timeout_s=timeout_s,
+            error=str(cause),
+        )
+
+    def recovered(self, what: str, waited_s: float) -> None:
+        emit("rpc_recovered", f"the chain answers again after {waited_s:.1f} s; carrying on", waited_s=waited_s)
+
+
 class CoordinatorLink:
     """One client's view of one run: ``read`` the coordinator, and the five messages it sends (join to checkpoint)."""
 
@@ -67,10 +95,12 @@ class CoordinatorLink:
         wallet: Keypair,
         authorizer: Pubkey | None = None,
         websocket_url: str | None = None,
+        outage: OutagePolicy | None = None,
     ) -> None:
         """``authorizer``: the grantee of the join authorization to use (default: the permissionless one, else the
         wallet's own);
-        ``websocket_url``: the validator's PubSub, to follow the coordinator on (None: read it every time)."""
+        ``websocket_url``: the validator's PubSub, to follow the coordinator on (None: read it every time);
+        ``outage``: how long to wait out an unreachable chain (default :class:`OutagePolicy`'s 300 s)."""
         self.backend = backend
         self.run_id = run_id
         self.wallet = wallet
@@ -81,6 +111,11 @@ class CoordinatorLink:
         self._websocket_url = websocket_url
         self._watch: AccountWatch | None = None
         self._newest: CoordinatorAccount | None = None
+        self._outage = outage or OutagePolicy()
+        self._outage_events = OutageEvents()
+
+    async def _through_outage(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        return await through_outage(call, what, self._outage, self._outage_events)
 
     @property
     def me(self) -> Pubkey:
@@ -89,7 +124,7 @@ class CoordinatorLink:
     async def connect(self) -> CoordinatorAccount:
         """Find the run's accounts (AccountLookupError when it does not exist), read the coordinator, and start
         following it when there is a websocket to follow it on."""
-        run = await fetch_run(self.backend, self.run_id)
+        run = await self._through_outage("looking up the run", lambda: fetch_run(self.backend, self.run_id))
         self._keys = run.keys
         self._join_authority = run.instance.join_authority
         self._authorization = await self.authorization()
@@ -146,7 +181,9 @@ class CoordinatorLink:
         out (every coordinator instruction but ``update_client_version`` counts itself in it) is not used.
         """
         key = self.keys.account
-        account = await (self._watch.current() if self._watch is not None else self.backend.get_account(key))
+        watch = self._watch
+        fetch = watch.current if watch is not None else lambda: self.backend.get_account(key)
+        account = await self._through_outage("reading the coordinator", fetch)
         if account is None:
             raise AccountLookupError(f"run {self.run_id!r}: its coordinator account {key} is gone")
         coordinator = load(bytearray(account.data))
@@ -157,13 +194,16 @@ class CoordinatorLink:
 
     async def clock(self) -> ChainClock:
         """The Clock sysvar now (any bank, in-process or behind a validator, hands out a current one)."""
-        account = await self.backend.get_account(CLOCK)
+        account = await self._through_outage("reading the clock", lambda: self.backend.get_account(CLOCK))
         if account is None:
             raise AccountLookupError("the chain has no Clock sysvar")
         return ChainClock.decode(bytes(account.data))
 
     async def _send(self, *instructions: object) -> SentTransaction:
-        return await self.backend.send(list(instructions), self.wallet)  # type: ignore[arg-type]
+        return await self._through_outage(
+            "sending a transaction",
+            lambda: self.backend.send(list(instructions), self.wallet),  # type: ignore[arg-type]
+        )
 
     async def join(self) -> SentTransaction:
         """``join_run``; off-chain the p2p identity is the wallet key too (spec §1.2)."""

@@ -1,32 +1,71 @@
 """Weights as safetensors bytes: the Cooldown checkpoint (spec client-training.md §4.8) and the shared model.
 
-The checkpoint is ``<dir>/<run_id>-step<step>/model.safetensors``, parameters in name order, as bf16 like the
-reference's extracted checkpoint, beside the model's config.json and tokenizer files (so the directory is what
-an upload publishes). The safetensors layout is small enough to write and read directly (8-byte little-endian
-header length, a JSON header of dtype/shape/byte offsets, then the raw tensors), so the client needs no extra
-dependency.
+The checkpoint is ``<dir>/<run_id>-step<step>/model.safetensors``, parameters in name order, beside the model's
+config.json and tokenizer files (so the directory is what an upload publishes) and ``model.safetensors.sha256``,
+the weights' hash. The weights are float32, the very blob peers share (:mod:`client.participant.model_sharing`),
+where the reference extracts bf16: a deliberate deviation, so that a run resumed from a checkpoint (every client
+restarted, or the run pointed at an upload) continues from exactly the weights it stopped with, and a client
+restarting from its checkpoint holds the same bytes, hash and all, as the peers that never stopped. A checkpoint
+is staged under a hidden name and renamed into place, so a crash never leaves half of one, and several clients
+sharing one directory (their weights are bit-identical) cannot spoil each other's.
+
+The safetensors layout is small enough to write and read directly (8-byte little-endian header length, a JSON
+header of dtype/shape/byte offsets, then the raw tensors), so the client needs no extra dependency.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from client.p2p.blobs import blob_hash
 from client.train.compression import bytes_tensor, tensor_bytes
 
 __all__ = [
+    "CheckpointCorrupt",
+    "SavedCheckpoint",
+    "read_checkpoint",
     "write_checkpoint",
     "checkpoint_dir_for",
+    "checkpoint_steps",
     "delete_old_checkpoints",
     "parameters_blob",
     "read_parameters_blob",
 ]
 
 _DTYPES = {torch.bfloat16: "BF16", torch.float32: "F32"}
+WEIGHTS_FILE = "model.safetensors"
+HASH_FILE = "model.safetensors.sha256"
+
+
+class CheckpointCorrupt(ValueError):
+    """A checkpoint directory whose weights do not match their recorded hash (or have none): not to be trusted."""
+
+
+@dataclass(frozen=True)
+class SavedCheckpoint:
+    """A checkpoint read back from disk: its step and directory, the weights' bytes, their sha256 (hex), verified."""
+
+    step: int
+    directory: Path
+    blob: bytes
+    digest: str
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """The ``__metadata__`` the weights were written with (run id, step, coordinator account); {} if none."""
+        try:
+            length = int.from_bytes(self.blob[:8], "little")
+            metadata = json.loads(self.blob[8 : 8 + length]).get("__metadata__", {})
+        except (ValueError, AttributeError):
+            return {}
+        return {str(key): str(value) for key, value in metadata.items()} if isinstance(metadata, dict) else {}
 
 
 def checkpoint_dir_for(root: Path, run_id: str, step: int) -> Path:
@@ -74,26 +113,73 @@ def read_parameters_blob(blob: bytes) -> dict[str, torch.Tensor]:
 
 
 def write_checkpoint(
-    model: torch.nn.Module, root: Path, run_id: str, step: int, extra_files: Mapping[str, bytes] | None = None
+    blob: bytes, root: Path, run_id: str, step: int, extra_files: Mapping[str, bytes] | None = None
 ) -> Path:
-    """Write the weights as bf16 safetensors, beside ``extra_files`` (config.json, tokenizer); the weights' path."""
+    """Write ``blob`` (the weights as :func:`parameters_blob` makes them) and its hash, beside ``extra_files``
+    (config.json, tokenizer), as the checkpoint of ``step``; the weights' path."""
     directory = checkpoint_dir_for(root, run_id, step)
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, content in (extra_files or {}).items():
-        (directory / name).write_bytes(content)
-    path = directory / "model.safetensors"
-    path.write_bytes(parameters_blob(model, torch.bfloat16, run_id=run_id, step=str(step)))
-    return path
+    digest = blob_hash(blob)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=root))
+    try:
+        for name, content in (extra_files or {}).items():
+            (staging / name).write_bytes(content)
+        (staging / WEIGHTS_FILE).write_bytes(blob)
+        (staging / HASH_FILE).write_text(digest + "\n")
+        if directory.is_dir():  # a checkpoint of this step already: the same bytes from a sharer, or a stale one
+            if _recorded_hash(directory) == digest:
+                return directory / WEIGHTS_FILE
+            shutil.rmtree(directory)
+        staging.rename(directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return directory / WEIGHTS_FILE
+
+
+def _recorded_hash(directory: Path) -> str | None:
+    try:
+        return (directory / HASH_FILE).read_text().strip()
+    except OSError:
+        return None
+
+
+def read_checkpoint(root: Path, run_id: str, step: int) -> SavedCheckpoint | None:
+    """The checkpoint of ``step`` in ``root``, its weights checked against their hash; None if there is none.
+
+    CheckpointCorrupt when the directory is there but its weights are unreadable, unhashed or not what the hash
+    says (a disk error, a hand edit): such weights would silently diverge from the peers'.
+    """
+    directory = checkpoint_dir_for(root, run_id, step)
+    if not (directory / WEIGHTS_FILE).is_file():
+        return None
+    recorded = _recorded_hash(directory)
+    if recorded is None:
+        raise CheckpointCorrupt(f"{directory} has no {HASH_FILE}: its weights cannot be verified")
+    try:
+        blob = (directory / WEIGHTS_FILE).read_bytes()
+    except OSError as exc:
+        raise CheckpointCorrupt(f"{directory / WEIGHTS_FILE}: {exc}") from exc
+    digest = blob_hash(blob)
+    if digest != recorded:
+        raise CheckpointCorrupt(f"{directory / WEIGHTS_FILE} hashes to {digest}, but {HASH_FILE} says {recorded}")
+    return SavedCheckpoint(step, directory, blob, digest)
+
+
+def checkpoint_steps(root: Path, run_id: str) -> dict[int, Path]:
+    """The checkpoint directories of ``run_id`` in ``root`` by step (none if ``root`` does not exist)."""
+    prefix = f"{run_id}-step"
+    if not root.is_dir():
+        return {}
+    return {
+        int(path.name.removeprefix(prefix)): path
+        for path in root.iterdir()
+        if path.is_dir() and path.name.startswith(prefix) and path.name.removeprefix(prefix).isdigit()
+    }
 
 
 def delete_old_checkpoints(root: Path, run_id: str, keep: int) -> list[Path]:
     """Remove all but the newest ``keep`` checkpoint directories of ``run_id`` (``--keep-steps``); the removed."""
-    prefix = f"{run_id}-step"
-    steps = sorted(
-        (int(path.name.removeprefix(prefix)), path)
-        for path in root.iterdir()
-        if path.is_dir() and path.name.startswith(prefix) and path.name.removeprefix(prefix).isdigit()
-    )
+    steps = sorted(checkpoint_steps(root, run_id).items())
     old = [path for _, path in steps[: max(len(steps) - keep, 0)]]
     for path in old:
         shutil.rmtree(path, ignore_errors=True)

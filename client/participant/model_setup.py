@@ -101,18 +101,26 @@ def _model_source(model: Model) -> _ModelSource:
         raise ModelConfigError(f"checkpoint kind {kind.name} is not supported by this client")
     repo = checkpoint.variant()
     repo_id = repo.repo_id.value
-    if kind in (CheckpointTag.Dummy, CheckpointTag.P2P) and not repo_id:  # after epoch 0 a Dummy is relabelled P2P
+    if not repo_id:  # after epoch 0 a Dummy is relabelled P2P(""), and Hub("") once every client left
         return _ModelSource(DUMMY_MODEL_CONFIG, kind.name, None)
     revision = repo.revision.get()
     try:
         directory = checkpoint_directory(repo_id, None if revision is None else revision.value)
     except HubRepoError as exc:
         raise ModelConfigError(f"checkpoint {kind.name}: {exc}") from exc
-    config_path = directory / "config.json"
-    if not config_path.is_file():
+    if not (directory / "config.json").is_file():
         raise ModelConfigError(f"checkpoint {kind.name} {repo_id!r}: no config.json in {str(directory)!r}")
     at = "" if directory == Path(repo_id) else f"@{directory.name}"
-    return _ModelSource(json.loads(config_path.read_text()), f"{kind.name}({repo_id}{at})", directory)
+    return _directory_source(directory, f"{kind.name}({repo_id}{at})")
+
+
+def _directory_source(directory: Path, description: str) -> _ModelSource:
+    config_path = directory / "config.json"
+    try:
+        config = json.loads(config_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelConfigError(f"{description}: cannot read {config_path}: {exc}") from exc
+    return _ModelSource(config, description, directory)
 
 
 def _checkpoint_files(source: _ModelSource) -> dict[str, bytes]:
@@ -149,10 +157,20 @@ def _data(
 
 
 def load_training_setup(
-    model: Model, run_id: str, device: torch.device, data_dir: Path | None, data_cache_dir: Path | None = None
+    model: Model,
+    run_id: str,
+    device: torch.device,
+    data_dir: Path | None,
+    data_cache_dir: Path | None = None,
+    checkpoint: Path | None = None,
 ) -> TrainingSetup:
-    """Build the model (seeded by the run id), its trainer and the data provider; ModelConfigError/DataError."""
-    source = _model_source(model)
+    """Build the model (seeded by the run id), its trainer and the data provider; ModelConfigError/DataError.
+
+    ``data_cache_dir``: where Http data is kept; ``checkpoint``: a local checkpoint directory (config.json,
+    weights) to start from instead of the run's own checkpoint, as a client restarting from its last epoch's
+    weights does.
+    """
+    source = _model_source(model) if checkpoint is None else _directory_source(checkpoint, f"checkpoint {checkpoint}")
     seq_len = int(model.llm.max_seq_len)
     network = build_network(source.config, init_seed(run_id), device, max_seq_len=seq_len)
     weights = " with its weights" if _load_weights(network, source) else ""

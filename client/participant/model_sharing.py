@@ -2,9 +2,11 @@
 
 After each Cooldown every client holds the epoch's final weights; it stores them as one blob (float32, so a
 joiner is bit-identical to the others, where the reference shares bf16) and, in the next Warmup, gossips a
-signed :class:`ModelOffer` naming the blob's hash. A client that joins in a later epoch takes the hash offered
-by the most clients of the epoch, downloads it from any of them (the download is checked against the hash) and
-loads it. Offers from keys that are not clients of the epoch are ignored.
+signed :class:`ModelOffer` naming the blob's hash and the step the weights end. A client that joins in a later
+epoch takes the newest step offered, and of its hashes the one offered by the most clients of the epoch, downloads
+it from any of them (the download is checked against the hash) and loads it. Offers from keys that are not
+clients of the epoch are ignored. (The newest step matters after a crash of every client: each restarts from the
+checkpoint it kept, and one that kept an older one must not win by numbers.)
 """
 
 from __future__ import annotations
@@ -27,14 +29,22 @@ OFFER_KIND = "model_offer"
 
 @dataclass(frozen=True)
 class ModelOffer:
-    """``blob_hash`` holds the weights every client of ``epoch`` starts from; the nonce defeats gossip dedup."""
+    """``blob_hash`` holds the weights every client of ``epoch`` starts from, those at the end of ``step``
+    (-1: not said); the nonce defeats gossip dedup."""
 
     epoch: int
     blob_hash: str
     nonce: int = 0
+    step: int = -1
 
     def encode(self, rng: random.Random) -> bytes:
-        body = {"kind": OFFER_KIND, "epoch": self.epoch, "blob_hash": self.blob_hash, "nonce": rng.getrandbits(32)}
+        body = {
+            "kind": OFFER_KIND,
+            "epoch": self.epoch,
+            "blob_hash": self.blob_hash,
+            "nonce": rng.getrandbits(32),
+            "step": self.step,
+        }
         return json.dumps(body, sort_keys=True).encode()
 
     @classmethod
@@ -47,22 +57,28 @@ class ModelOffer:
             digest = str(body["blob_hash"])
             if len(digest) != 64:
                 return None
-            return cls(int(body["epoch"]), digest, int(body["nonce"]))
+            return cls(int(body["epoch"]), digest, int(body["nonce"]), int(body.get("step", -1)))
         except (ValueError, KeyError, TypeError):
             return None
 
 
 def choose_offer(offers: Mapping[Pubkey, ModelOffer], clients: set[Pubkey]) -> tuple[str, list[Pubkey]] | None:
-    """The hash most epoch clients offer, and who offers it; None without any offer from a client.
+    """Of the newest step offered, the hash most epoch clients offer, and who offers it; None without any offer
+    from a client.
 
     >>> a, b, c = Pubkey.new_unique(), Pubkey.new_unique(), Pubkey.new_unique()
     >>> offers = {a: ModelOffer(1, "x" * 64), b: ModelOffer(1, "x" * 64), c: ModelOffer(1, "y" * 64)}
     >>> choose_offer(offers, {a, b, c})[0] == "x" * 64
     True
+    >>> offers[c] = ModelOffer(1, "y" * 64, step=9)
+    >>> choose_offer(offers, {a, b, c})[0] == "y" * 64
+    True
     """
     valid = {sender: offer for sender, offer in offers.items() if sender in clients}
     if not valid:
         return None
+    newest = max(offer.step for offer in valid.values())
+    valid = {sender: offer for sender, offer in valid.items() if offer.step == newest}
     digest, _ = Counter(offer.blob_hash for offer in valid.values()).most_common(1)[0]
     return digest, [sender for sender, offer in valid.items() if offer.blob_hash == digest]
 

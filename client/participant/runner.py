@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import assert_never
 
 from solders.pubkey import Pubkey
 
@@ -25,7 +26,14 @@ from client.p2p import BlobUnavailable, P2PNode, SignedMessage
 from client.p2p.limits import DownloadLimits
 from client.participant.adversary import Adversary, adversary_named
 from client.participant.chain_link import CoordinatorLink
-from client.participant.checkpoints import delete_old_checkpoints, write_checkpoint
+from client.participant.checkpoints import (
+    CheckpointCorrupt,
+    SavedCheckpoint,
+    checkpoint_steps,
+    delete_old_checkpoints,
+    read_checkpoint,
+    write_checkpoint,
+)
 from client.participant.early_messages import EarlyMessages
 from client.participant.hub_upload import HubUploads
 from client.participant.idle_eval import IdleEvaluation
@@ -42,6 +50,7 @@ from client.participant.messages import (
     finished_commitment_hash,
     result_commitment_hash,
 )
+from client.participant.model_recovery import DEFAULT_OFFER_WAIT_S, WeightsSource, pointing_hint, weights_source
 from client.participant.model_setup import TrainingSetup, load_training_setup, pick_device
 from client.participant.model_sharing import (
     ModelOffer,
@@ -68,7 +77,7 @@ from client.participant.witnessing import (
 from client.train.model_families import output_size
 from client.train.schedule import learning_rate
 from coordinator_program.core import BatchId, coordinator_cold_start_warmup_bounds
-from coordinator_program.core.types import CheckpointTag, Committee, Coordinator, MerkleRoot, RunState
+from coordinator_program.core.types import Committee, Coordinator, MerkleRoot, RunState
 from coordinator_program.state.clients_state import find_client, pending_client_ids
 from coordinator_program.state.coordinator_account import CoordinatorAccount
 
@@ -90,9 +99,10 @@ class ClientOptions:
     device: str = "auto"
     data_dir: Path | None = None
     data_cache_dir: Path | None = None  # where Http data is kept, so a restart does not download it again
-    checkpoint_dir: Path | None = None
+    checkpoint_dir: Path | None = None  # keep each epoch's weights there, and restart from them (None: nowhere)
     hub_repo: str | None = None  # a Hub repo id or local directory (needs checkpoint_dir): upload checkpoints there
     keep_steps: int | None = None  # with checkpoint_dir: delete all but the newest this many (None keeps them all)
+    offer_wait: float = DEFAULT_OFFER_WAIT_S  # from epoch 1, how long peers may take to offer before a Hub load
     p2p_host: str = "127.0.0.1"
     p2p_port: int = 0
     bootstrap_peers: tuple[str, ...] = ()
@@ -184,6 +194,7 @@ class TrainingClient:
         self._offers: dict[int, dict[Pubkey, ModelOffer]] = {}
         self._warmup_epochs: set[int] = set()
         self._weights_epoch: int | None = None
+        self._model_wait_since: dict[int, float] = {}
         self._my_offer: ModelOffer | None = None
         self._uploads = None if options.hub_repo is None else HubUploads(options.hub_repo, link)
         self._last_offer = 0.0
@@ -353,36 +364,64 @@ class TrainingClient:
 
     # -- warmup ---------------------------------------------------------------------------
     async def _ensure_model(self, coordinator: Coordinator) -> TrainingSetup | None:
-        """The model, loaded once per process: built from the run's seed in epoch 0, from peers later (§4.7).
+        """The model: from the run's checkpoint in epoch 0; later from our own checkpoint of the last epoch, from
+        peers (§4.7), or from the run's checkpoint, in that order (:mod:`client.participant.model_recovery`).
 
         None while a joiner still waits for the epoch's clients to offer the current weights.
         """
         epoch = int(coordinator.progress.epoch)
         if self.setup is not None and self._weights_epoch == epoch:
             return self.setup
+        saved: SavedCheckpoint | None = None
+        sized: TrainingSetup | None = None  # built early when its size must bound a download
         shared: bytes | None = None
         description = ""
-        kind = CheckpointTag(coordinator.model.llm.checkpoint.kind)
-        if epoch > 0 and kind in (CheckpointTag.P2P, CheckpointTag.Dummy):
+        if epoch > 0:
+            saved = await self._own_checkpoint(coordinator)
             clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients} - {self.me}
-            chosen = choose_offer(self._offers.get(epoch, {}), clients)
-            if chosen is None:
-                return None
-            digest, sources = chosen
-            setup = self.setup or await self._load_setup(coordinator)  # its size bounds the download
-            try:
-                limit = max_parameters_blob_bytes(setup.trainer.model)
-                shared = await self.node.fetch_blob(digest, sources, "model-share", limit)
-            except BlobUnavailable as exc:
-                log.warning("shared model: %s", exc)
-                return None
-            description = f"P2P({digest[:16]}… from {len(sources)} peers)"
-        else:
-            setup = self.setup or await self._load_setup(coordinator)
+            offers = self._offers.get(epoch, {})
+            chosen = choose_offer(offers, clients)
+            waited = time.monotonic() - self._model_wait_since.setdefault(epoch, time.monotonic())
+            source = weights_source(
+                int(coordinator.progress.step) - 1,
+                None if saved is None else saved.step,
+                None if chosen is None else offers[chosen[1][0]].step,
+                waited,
+                self.options.offer_wait,
+                coordinator.model.llm.checkpoint,
+            )
+            match source:
+                case WeightsSource.Wait:
+                    return None
+                case WeightsSource.Own:
+                    assert saved is not None
+                    shared = saved.blob
+                    description = f"checkpoint {saved.directory} (sha256 {saved.digest[:16]}…)"
+                case WeightsSource.Peers:
+                    assert chosen is not None
+                    saved, (digest, sources) = None, chosen
+                    sized = self.setup or await self._load_setup(coordinator)  # its size bounds the download
+                    try:
+                        limit = max_parameters_blob_bytes(sized.trainer.model)
+                        shared = await self.node.fetch_blob(digest, sources, "model-share", limit)
+                    except BlobUnavailable as exc:
+                        log.warning("shared model: %s", exc)
+                        return None
+                    description = f"P2P({digest[:16]}… from {len(sources)} peers)"
+                case WeightsSource.Run:
+                    saved, self.setup = None, None  # the run's checkpoint, not whatever this process held before
+                case _:
+                    assert_never(source)
+        setup = self.setup or sized
+        if setup is None:
+            setup = await self._load_setup(coordinator, saved.directory if saved is not None else None)
         device = setup.trainer.device
         if shared is not None:
             await asyncio.to_thread(load_parameters, setup.trainer.model, shared)
             setup.checkpoint = description
+        if saved is not None:  # seed the others: offer our checkpoint as the epoch's starting weights
+            self.node.blobs.drop_tags(lambda tag: tag == "model-share")
+            self._my_offer = ModelOffer(epoch, self.node.blobs.put(saved.blob, "model-share"), step=saved.step)
         self.setup = setup
         setup.trainer.track_gradients = self.options.track_gradients
         self._weights_epoch = epoch
@@ -400,7 +439,8 @@ class TrainingClient:
         )
         return setup
 
-    async def _load_setup(self, coordinator: Coordinator) -> TrainingSetup:
+    async def _load_setup(self, coordinator: Coordinator, checkpoint: Path | None = None) -> TrainingSetup:
+        """Build the run's model, trainer and data (from ``checkpoint``, a local checkpoint directory, if given)."""
         device = pick_device(self.options.device)
         return await asyncio.to_thread(
             load_training_setup,
@@ -409,7 +449,27 @@ class TrainingClient:
             device,
             self.options.data_dir,
             self.options.data_cache_dir,
+            checkpoint,
         )
+
+    async def _own_checkpoint(self, coordinator: Coordinator) -> SavedCheckpoint | None:
+        """Our newest checkpoint up to the last completed step (ideally that step's: the epoch's starting weights),
+        if we wrote one and it is intact; a corrupt one is reported and passed over."""
+        root = self.options.checkpoint_dir
+        if root is None:
+            return None
+        latest = int(coordinator.progress.step) - 1
+        account = str(self.link.keys.account)
+        for step in sorted((s for s in checkpoint_steps(root, self.link.run_id) if s <= latest), reverse=True):
+            try:
+                saved = await asyncio.to_thread(read_checkpoint, root, self.link.run_id, step)
+            except CheckpointCorrupt as exc:
+                log.warning("not resuming from our checkpoint of step %d: %s", step, exc)
+                continue
+            if saved is not None and saved.metadata.get("coordinator") == account:
+                return saved
+            log.warning("not resuming from %s: it belongs to another run of the same id", root)
+        return None
 
     async def _warmup(self, coordinator: Coordinator) -> None:
         """Load the model, say Finished(warmup) to everyone, and once everyone did, send the warmup witness."""
@@ -438,8 +498,14 @@ class TrainingClient:
         setup = await self._ensure_model(coordinator)
         hint = self._peerless_hint(coordinator)
         if setup is None or self.pipeline is None:
-            missing = "training started before this client had the model"
-            raise DesyncError(missing if hint is None else f"{missing}: {hint}")
+            step = int(coordinator.progress.step) - 1
+            missing = (
+                f"training started before this client had the model: no client of epoch "
+                f"{int(coordinator.progress.epoch)} offered the weights of step {step}, and this client holds no "
+                f"checkpoint of it; if no client holds them any more, the run owner can "
+                f"{pointing_hint(self.link.run_id, step, self.options.checkpoint_dir)}"
+            )
+            raise DesyncError(missing if hint is None else f"{missing}. {hint}")
         if hint is not None:
             emit("no_peers", hint, epoch=int(coordinator.progress.epoch), step=int(coordinator.progress.step))
         await self._finish_work()
@@ -568,25 +634,28 @@ class TrainingClient:
         return round_metrics(figures)
 
     async def _start_cooldown(self, coordinator: Coordinator) -> None:
+        """Keep the epoch's weights: on disk (the checkpoint a restart resumes from, uploaded if asked) and as the
+        blob offered to the next epoch's joiners; both are the same bytes, so their hash is the same too."""
         await self._finish_work()
         await self._evaluation.finish()
-        if self.options.checkpoint_dir is not None and self.setup is not None:
-            step = int(coordinator.progress.step) - 1
-            model, files = self.setup.trainer.model, self.setup.checkpoint_files
-            path = await asyncio.to_thread(
-                write_checkpoint, model, self.options.checkpoint_dir, self.link.run_id, step, files
-            )
+        if self.setup is None:
+            return
+        step, run_id = int(coordinator.progress.step) - 1, self.link.run_id
+        account = str(self.link.keys.account)  # names this run, where a run id can be reused by a new run
+        model = self.setup.trainer.model
+        blob = await asyncio.to_thread(parameters_blob, model, run_id=run_id, step=str(step), coordinator=account)
+        if self.options.checkpoint_dir is not None:
+            root, files = self.options.checkpoint_dir, self.setup.checkpoint_files
+            path = await asyncio.to_thread(write_checkpoint, blob, root, run_id, step, files)
             emit("checkpoint", f"wrote checkpoint {path}", path=str(path), step=step)
             if self._uploads is not None:
                 self._uploads.start(path.parent, step)
             if self.options.keep_steps is not None:
-                root, run_id, keep = self.options.checkpoint_dir, self.link.run_id, self.options.keep_steps
-                await asyncio.to_thread(delete_old_checkpoints, root, run_id, keep)
-        if self.setup is not None:
-            blob = await asyncio.to_thread(parameters_blob, self.setup.trainer.model)
-            self.node.blobs.drop_tags(lambda tag: tag == "model-share")
-            self._my_offer = ModelOffer(int(coordinator.progress.epoch) + 1, self.node.blobs.put(blob, "model-share"))
-            self._weights_epoch = int(coordinator.progress.epoch) + 1
+                await asyncio.to_thread(delete_old_checkpoints, root, run_id, self.options.keep_steps)
+        self.node.blobs.drop_tags(lambda tag: tag == "model-share")
+        digest = self.node.blobs.put(blob, "model-share")
+        self._my_offer = ModelOffer(int(coordinator.progress.epoch) + 1, digest, step=step)
+        self._weights_epoch = int(coordinator.progress.epoch) + 1
 
     async def _offer_model(self, coordinator: Coordinator) -> None:
         """In Warmup, tell joiners (again, every rebroadcast interval) where the epoch's starting weights are."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from client.participant.chain_link import ChainClock
-from client.simulate.polling import tick_changes_state
+from client.participant.polling import tick_changes_state
 from coordinator_program.state.coordinator_account import CoordinatorAccount
 
 __all__ = ["tick_probability", "should_tick"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from client.errors import ClientError
+
 __all__ = ["RunConfigError"]
 
 
-class RunConfigError(ValueError):
+class RunConfigError(ClientError, ValueError):
     """A run configuration the coordinator would refuse (or that cannot be read at all).
 
     ``source`` is where the values came from (a file path, or ``"command line"``), ``field`` the dotted TOML path

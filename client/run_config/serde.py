@@ -27,28 +27,11 @@ from typing import Any
 
 from client.run_config.errors import RunConfigError
 from coordinator_program.core.types import FixedString, TaggedUnion
-from coordinator_program.state.borsh import (
-    BOOL,
-    CArray,
-    CFixedString,
-    Codec,
-    COption,
-    CStruct,
-    CTaggedUnion,
-    Scalar,
-    UnitEnum,
-)
+from coordinator_program.state.borsh import CArray, CEnum, CFixedString, COption, CStruct, CTaggedUnion
+from emulator.anchor.borsh import BOOL, BorshType, FloatType, IntType
 
 __all__ = ["from_serde", "to_serde", "f32_shortest"]
 
-_INTEGERS: dict[str, tuple[str, int, int]] = {
-    "B": ("u8", 0, 2**8 - 1),
-    "H": ("u16", 0, 2**16 - 1),
-    "I": ("u32", 0, 2**32 - 1),
-    "Q": ("u64", 0, 2**64 - 1),
-    "i": ("i32", -(2**31), 2**31 - 1),
-}
-_FLOATS = {"f": "f32", "d": "f64"}
 _F32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
 
 
@@ -107,22 +90,24 @@ class _Decoder:
     def fail(self, field: str, rule: str) -> RunConfigError:
         return RunConfigError(self.source, field, rule)
 
-    def decode(self, codec: Codec[Any], value: object, field: str) -> Any:
+    def decode(self, codec: BorshType[Any], value: object, field: str) -> Any:
         if codec is BOOL:
             if not isinstance(value, bool):
                 raise self.fail(field, f"must be a boolean, not {_describe(value)}")
             return value
-        if isinstance(codec, Scalar):
-            return self.scalar(codec.fmt, value, field)
+        if isinstance(codec, IntType):
+            return self.integer(codec, value, field)
+        if isinstance(codec, FloatType):
+            return self.floating_point(codec, value, field)
         if isinstance(codec, CFixedString):
             return self.fixed_string(codec, value, field)
         if isinstance(codec, CArray):
             return self.array(codec, value, field)
         if isinstance(codec, COption):
             option = codec.option_type()
-            option.set(None if value is None else self.decode(codec.inner, value, field))
+            option.set(None if value is None else self.decode(codec.item, value, field))
             return option
-        if isinstance(codec, UnitEnum):
+        if isinstance(codec, CEnum):
             return self.unit_enum(codec, value, field)
         if isinstance(codec, CStruct):
             return self.struct(codec, value, field)
@@ -130,21 +115,22 @@ class _Decoder:
             return self.tagged_union(codec, value, field)
         raise TypeError(f"no serde shape for {type(codec).__name__}")
 
-    def scalar(self, fmt: str, value: object, field: str) -> int | float:
-        if fmt in _FLOATS:
-            kind = _FLOATS[fmt]
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise self.fail(field, f"must be a number ({kind}), not {_describe(value)}")
-            try:
-                number = float(value)
-            except OverflowError:  # an integer beyond any float
-                number = math.inf
-            if not math.isfinite(number):
-                raise self.fail(field, f"must be a finite number ({kind}), got {value}")
-            if kind == "f32" and abs(number) > _F32_MAX:
-                raise self.fail(field, f"must fit in an f32 (magnitude at most {_F32_MAX:.8g}), got {number:g}")
-            return number
-        kind, low, high = _INTEGERS[fmt]
+    def floating_point(self, codec: FloatType, value: object, field: str) -> float:
+        kind = codec.idl()
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(field, f"must be a number ({kind}), not {_describe(value)}")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
+        if not math.isfinite(number):
+            raise self.fail(field, f"must be a finite number ({kind}), got {value}")
+        if kind == "f32" and abs(number) > _F32_MAX:
+            raise self.fail(field, f"must fit in an f32 (magnitude at most {_F32_MAX:.8g}), got {number:g}")
+        return number
+
+    def integer(self, codec: IntType, value: object, field: str) -> int:
+        kind, low, high = codec.idl(), codec.min_value, codec.max_value
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(field, f"must be an integer ({kind}), not {_describe(value)}")
         if not low <= value <= high:
@@ -166,15 +152,15 @@ class _Decoder:
             raise self.fail(field, f"must have exactly {length} items, got {len(value)}")
         return codec.array_type(*(self.decode(codec.item, item, f"{field}[{i}]") for i, item in enumerate(value)))
 
-    def unit_enum(self, codec: UnitEnum, value: object, field: str) -> Any:
-        names = [member.name for member in codec.enum]
+    def unit_enum(self, codec: CEnum, value: object, field: str) -> Any:
+        names = [member.name for member in codec.members]
         if not isinstance(value, str):
             raise self.fail(field, f"must be one of {_one_of(names)} (a string), not {_describe(value)}")
         if value not in names:
             raise self.fail(
                 field, f"unknown variant {value!r}, expected one of {_one_of(names)}{_suggestion(value, names)}"
             )
-        return codec.enum[value]
+        return codec.cls[value]
 
     def table(self, value: object, field: str, expected: str) -> Mapping[str, object]:
         if not isinstance(value, dict):
@@ -224,7 +210,7 @@ class _Decoder:
         return instance
 
 
-def from_serde(codec: Codec[Any], value: object, field: str, source: str) -> Any:
+def from_serde(codec: BorshType[Any], value: object, field: str, source: str) -> Any:
     """The ctypes value that ``value`` (parsed TOML) describes under ``codec``'s schema.
 
     ``field`` is the dotted path of ``value`` in its document and ``source`` the document's name, both for the
@@ -233,7 +219,7 @@ def from_serde(codec: Codec[Any], value: object, field: str, source: str) -> Any
     return _Decoder(source).decode(codec, value, field)
 
 
-def to_serde(codec: Codec[Any], value: Any) -> Any:
+def to_serde(codec: BorshType[Any], value: Any) -> Any:
     """``value`` as serde_json shapes it (dicts, lists, str, int, float, bool, None), ready for ``json.dumps``.
 
     Non-finite floats become None, as ``serde_json`` writes them (``null``); ``f32`` values are given as the
@@ -241,21 +227,21 @@ def to_serde(codec: Codec[Any], value: Any) -> Any:
     """
     if codec is BOOL:
         return bool(value)
-    if isinstance(codec, Scalar):
-        if codec.fmt in _FLOATS:
-            number = float(value)
-            if not math.isfinite(number):
-                return None
-            return f32_shortest(number) if codec.fmt == "f" else number
+    if isinstance(codec, FloatType):
+        number = float(value)
+        if not math.isfinite(number):
+            return None
+        return f32_shortest(number) if codec.idl() == "f32" else number
+    if isinstance(codec, IntType):
         return int(value)
     if isinstance(codec, CFixedString):
         return value.value
     if isinstance(codec, CArray):
         return [to_serde(codec.item, item) for item in value]
     if isinstance(codec, COption):
-        return to_serde(codec.inner, value.value) if value.is_some() else None
-    if isinstance(codec, UnitEnum):
-        return codec.enum(value).name
+        return to_serde(codec.item, value.value) if value.is_some() else None
+    if isinstance(codec, CEnum):
+        return codec.cls(value).name
     if isinstance(codec, CStruct):
         return {name: to_serde(field_codec, getattr(value, name)) for name, field_codec in codec.fields}
     if isinstance(codec, CTaggedUnion):

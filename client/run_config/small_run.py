@@ -1,4 +1,4 @@
-"""A small valid run configuration as plain values, for tests and benchmarks to override and write with ``toml_text``.
+"""A small valid run configuration as plain values, for tests and benchmarks to override and write as TOML.
 
 Each of them needs "a valid run with these few values"; starting from one base keeps the values that matter to
 each visible at its call, and every other field one valid default.
@@ -28,8 +28,8 @@ def small_run(
     sequences of 64 tokens, a constant learning rate and DisTrO with config/tiny-llama's compression.
 
     >>> from client.run_config import parse_run_config
-    >>> from client.run_config.toml_text import toml_text
-    >>> run = parse_run_config(toml_text(small_run(config={"total_steps": 20}, llm={"max_seq_len": 512})))
+    >>> import tomli_w
+    >>> run = parse_run_config(tomli_w.dumps(small_run(config={"total_steps": 20}, llm={"max_seq_len": 512})))
     >>> (run.config.epoch_time, run.config.total_steps, run.model.llm.max_seq_len)
     (30, 20, 512)
     """

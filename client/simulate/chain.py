@@ -5,17 +5,26 @@ coordinator account, ``run_create`` under the treasurer, then one ``run_update``
 epoch rates and ``paused=false``; joining is opened to everyone with one public authorization (grantee = the
 default key). Clients pay their own fees and sign their own transactions. Every key is derived from the seed, so a
 run is reproducible byte for byte.
+
+A simulation's parties are all in-process, so ``simulate`` runs its bank with signature verification off (LiteSVM's
+``sigverify(false)``), which halves what a transaction costs: nothing is signed, and each transaction carries
+stand-in signatures derived from its message instead. Ed25519 signatures are deterministic, so a resent message
+meets the status cache exactly as a signed one would. A chain built for real clients (``sigverify=True``, the
+default, as in the training tests) signs and verifies every transaction, as ``psyche-validator`` does.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 import spl.token.instructions as spl
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
+from solders.message import Message
 from solders.pubkey import Pubkey
+from solders.signature import Signature
 from solders.system_program import CreateAccountParams, create_account
 from solders.transaction import Transaction
 from solders.transaction_status import InstructionErrorCustom, TransactionErrorInstructionError
@@ -41,7 +50,7 @@ from coordinator_program.core.types import (
     WitnessMetadata,
     WitnessProof,
 )
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.program import INTERFACE as COORDINATOR_INTERFACE
 from coordinator_program.program import PROGRAM_ID as COORDINATOR_PROGRAM_ID
 from coordinator_program.program import PROGRAM_SPEC as COORDINATOR_SPEC
@@ -89,7 +98,7 @@ def error_name(result: TransactionResult) -> str | None:
         return None
     if isinstance(err, TransactionErrorInstructionError) and isinstance(err.err, InstructionErrorCustom):
         code = int(err.err.code)
-        for enum in (ProgramError, ErrorCode):
+        for enum in (CoordinatorProgramError, ErrorCode):
             try:
                 return enum(code).name
             except ValueError:
@@ -101,8 +110,13 @@ def error_name(result: TransactionResult) -> str | None:
 class SimulationChain:
     """A bank holding one run; helpers send one signed transaction each and count it in ``tally``."""
 
-    def __init__(self, seed: int, tally: TransactionTally) -> None:
-        self.bank = Bank(programs=[COORDINATOR_SPEC, AUTHORIZER_SPEC, TREASURER_SPEC], ledger=DiscardingLedger())
+    def __init__(self, seed: int, tally: TransactionTally, *, sigverify: bool = True) -> None:
+        self.bank = Bank(
+            programs=[COORDINATOR_SPEC, AUTHORIZER_SPEC, TREASURER_SPEC],
+            ledger=DiscardingLedger(),
+            sigverify=sigverify,
+        )
+        self._sign = sigverify
         self.tally = tally
         self.owner = derived_keypair(seed, "owner")
         self.join_authority = derived_keypair(seed, "join authority")
@@ -266,14 +280,27 @@ class SimulationChain:
     # -- reading ------------------------------------------------------------------------------
     def read(self) -> CoordinatorAccount:
         """A detached copy of the coordinator account, checked as readers check it."""
-        account = self.bank.get_account(self.coordinator_account)
-        if account is None:
+        data = self.bank.get_account_data(self.coordinator_account)
+        if data is None:
             raise ChainSetupError("the coordinator account does not exist")
-        return load(bytearray(account.data))
+        return load(data)
+
+    def transaction(self, instructions: list[Instruction], payer: Pubkey, signers: Sequence[Keypair]) -> Transaction:
+        """A transaction for the current blockhash: signed by ``signers`` if the bank verifies signatures, else with
+        stand-in signatures ``sha512(message, signer number)``."""
+        blockhash = self.bank.latest_blockhash()
+        if self._sign:
+            return Transaction.new_signed_with_payer(instructions, payer, list(signers), blockhash)
+        message = Message.new_with_blockhash(instructions, payer, blockhash)
+        encoded = bytes(message)
+        signatures = [
+            Signature(hashlib.sha512(encoded + bytes((number,))).digest())
+            for number in range(message.header.num_required_signatures)
+        ]
+        return Transaction.populate(message, signatures)
 
     def _send(
         self, instructions: list[Instruction], *signers: Keypair, payer: Pubkey | None = None
     ) -> TransactionResult:
         fee_payer = payer if payer is not None else signers[0].pubkey()
-        tx = Transaction.new_signed_with_payer(instructions, fee_payer, list(signers), self.bank.latest_blockhash())
-        return self.bank.send_transaction(tx)
+        return self.bank.send_transaction(self.transaction(instructions, fee_payer, signers))

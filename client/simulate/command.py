@@ -13,7 +13,7 @@ from client.simulate.driver import run_simulation
 from client.simulate.durations import parse_duration
 from client.simulate.errors import SimulationError
 from client.simulate.report import SimulationReport, build_report
-from client.simulate.settings import U64_MAX, ClientTiming, SimulationSettings
+from client.simulate.settings import DEFAULT_DECIMALS, MAX_DECIMALS, U64_MAX, ClientTiming, SimulationSettings
 from client.simulate.text import render_text
 from client.simulate.timeline import write_timeline
 
@@ -43,12 +43,13 @@ def config_file(path: Path) -> Path:
     return path / "state.toml" if path.is_dir() else path
 
 
-def write_outputs(report: SimulationReport, out: Path) -> list[Path]:
-    """Write the text report, the JSON report and the timeline PNG into ``out`` (created if needed)."""
+def write_outputs(report: SimulationReport, out: Path, *, events: bool = False) -> list[Path]:
+    """Write the text report, the JSON report (with every event if ``events``) and the timeline PNG into ``out``
+    (created if needed)."""
     out.mkdir(parents=True, exist_ok=True)
     text, document, png = out / REPORT_TEXT, out / REPORT_JSON, out / TIMELINE_PNG
     text.write_text(render_text(report), encoding="utf-8")
-    document.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+    document.write_text(json.dumps(report.to_json(events=events), indent=1) + "\n", encoding="utf-8")
     write_timeline(report, png)
     return [text, document, png]
 
@@ -97,14 +98,15 @@ _RATE = click.FloatRange(min=0)
     default=0,
     show_default=True,
     type=click.IntRange(0, U64_MAX),
-    help="Points per epoch shared by the finishers.",
+    help="Points per epoch shared by the finishers, in base units of the collateral mint (1 point = 1 base unit; "
+    "set-future-epoch-rates takes the same amount in UI units, see --decimals).",
 )
 @click.option(
     "--slashing-rate",
     default=0,
     show_default=True,
     type=click.IntRange(0, U64_MAX),
-    help="Slashing per client per epoch.",
+    help="Slashing per client per epoch, in base units of the collateral mint.",
 )
 @click.option(
     "--safety-buffer",
@@ -113,6 +115,13 @@ _RATE = click.FloatRange(min=0)
     type=_RATE,
     help="Fraction added to the credited points to size the treasury.",
 )
+@click.option(
+    "--decimals",
+    default=DEFAULT_DECIMALS,
+    show_default=True,
+    type=click.IntRange(0, MAX_DECIMALS),
+    help="The collateral mint's decimals, to show amounts in UI units (what the CLI takes) beside base units.",
+)
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0), help="Same seed, same run.")
 @click.option(
     "--out",
@@ -120,6 +129,11 @@ _RATE = click.FloatRange(min=0)
     help=f"Write {REPORT_TEXT}, {REPORT_JSON} and {TIMELINE_PNG} here.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the text one.")
+@click.option(
+    "--events",
+    is_flag=True,
+    help="Put every round, run-state change and client count in the JSON report (large for long runs).",
+)
 def simulate(
     config_path: Path,
     clients: int,
@@ -132,9 +146,11 @@ def simulate(
     earning_rate: int,
     slashing_rate: int,
     safety_buffer: float,
+    decimals: int,
     seed: int,
     out: Path | None,
     as_json: bool,
+    events: bool,
 ) -> None:
     """Rehearse a run: simulated clients drive the real coordinator, authorizer and treasurer on an in-process
     chain whose clock jumps from event to event, and the report says how many steps and epochs the run would
@@ -153,6 +169,7 @@ def simulate(
             slashing_rate=slashing_rate,
             seed=seed,
             safety_buffer=safety_buffer,
+            decimals=decimals,
             timing=ClientTiming(train_fraction=train_fraction),
             config_name=str(config_path),
         )
@@ -160,9 +177,9 @@ def simulate(
     except (RunConfigError, SimulationError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2))
+        click.echo(json.dumps(report.to_json(events=events), indent=1))
     else:
         click.echo(render_text(report), nl=False)
     if out is not None:
-        for path in write_outputs(report, out):
+        for path in write_outputs(report, out, events=events):
             click.echo(f"wrote {path}", err=True)

@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass, field
 from typing import assert_never
 
+from client.participant.polling import pending_clients, state_deadline, tick_changes_state
 from client.simulate.behaviour import SimulatedClient, make_clients
 from client.simulate.blooms import ParticipantBlooms
 from client.simulate.chain import SimulationChain
@@ -51,7 +52,6 @@ from client.simulate.events import (
     TickDue,
     TrainingFinished,
 )
-from client.simulate.polling import pending_clients, state_deadline, tick_changes_state
 from client.simulate.record import EpochEnd, EpochRecord, RoundRecord, RunRecord, WitnessDeadlineFacts
 from client.simulate.scheduler import ChainClock, EventQueue
 from client.simulate.settings import SimulationSettings
@@ -103,12 +103,13 @@ class SimulationRun:
 
 
 class RunDriver:
-    """Drives one simulated run from creation to the end of the simulated duration (or to Finished)."""
+    """Drives one simulated run from creation to the end of the simulated duration, or to Finished: a finished run
+    changes no more, so the simulation (its report and timeline) stops there."""
 
     def __init__(self, settings: SimulationSettings) -> None:
         self.settings = settings
         self.record = RunRecord()
-        self.chain = SimulationChain(settings.seed, self.record.transactions)
+        self.chain = SimulationChain(settings.seed, self.record.transactions, sigverify=False)
         self.clients = make_clients(settings)
         self._by_signer = {client.signer: client for client in self.clients}
         self._queue: EventQueue[Event] = EventQueue()
@@ -550,7 +551,11 @@ class RunDriver:
 
     # -- the end ------------------------------------------------------------------------------
     def _close(self) -> None:
-        self.record.ended_s = float(self.settings.duration_s)
+        """Where the simulation stopped: at Finished (nothing can happen after it), else at the end of the window."""
+        if self._finished and self._phase is not None:
+            self.record.ended_s = self._seconds(self._phase.started)
+        else:
+            self.record.ended_s = float(self.settings.duration_s)
         if self._phase is not None and self._phase.state is RunState.WaitingForMembers:
             self._tick_changes_state()  # records how many clients were waiting at the end
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from client.errors import ClientError
+
 __all__ = ["SimulationError", "SettingsError", "DurationError", "ChainSetupError"]
 
 
-class SimulationError(Exception):
+class SimulationError(ClientError):
     """The base of every failure the simulator reports."""
 
 

@@ -191,7 +191,8 @@ def _epoch_ends(run: SimulationRun, config: CoordinatorConfig) -> list[Finding]:
                     Finding(
                         FindingKind.FINISHED,
                         f"The run reached total_steps = {config.total_steps} ({config.total_steps - 1} trained "
-                        f"steps) and finished at {_at(ended_at)}; it did nothing for the rest of the simulated time.",
+                        f"steps) and finished at {_at(ended_at)}, where the simulation stopped "
+                        f"({_at(run.record.ended_s)} of the {_at(run.settings.duration_s)} asked for).",
                     )
                 )
     return findings

@@ -148,6 +148,7 @@ class RunRecord:
     most_pending: int = 0
     """The most clients ever waiting to join at once, over the Waiting-for-members stretches that led nowhere."""
     ended_s: float = 0.0
+    """Where the simulation stopped: when the run became Finished, else the end of the simulated duration."""
 
     def state(self, at_s: float, state: RunState) -> None:
         self.states.append((at_s, state))

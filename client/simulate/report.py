@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import Any
 
+from client.json_dump import ui_amount
 from client.simulate.driver import SimulationRun
 from client.simulate.findings import Finding, findings_of
 from client.simulate.record import RoundRecord
@@ -18,6 +19,7 @@ from coordinator_program.core.types import RunState
 
 __all__ = [
     "StateTime",
+    "EventCounts",
     "EpochSummary",
     "ClientSummary",
     "Treasury",
@@ -60,7 +62,12 @@ class ClientSummary:
 
 @dataclass(frozen=True)
 class Treasury:
-    """Points are paid 1 collateral token (base unit) each by the treasurer; the buffer covers a luckier run."""
+    """Points are paid 1 base unit of the collateral mint each by the treasurer; the buffer covers a luckier run.
+
+    The integer amounts are base units (points), what the chain stores; the ``*_ui`` ones are the same amounts in
+    UI units of a mint with ``decimals`` decimals, what ``set-future-epoch-rates`` and ``treasurer-top-up-rewards``
+    take on the command line.
+    """
 
     earning_rate: int
     slashing_rate: int
@@ -68,6 +75,11 @@ class Treasury:
     most_payable: int
     safety_buffer: float
     needed: int
+    decimals: int
+    earning_rate_ui: float
+    slashing_rate_ui: float
+    points_credited_ui: float
+    needed_ui: float
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,8 @@ class Figures:
     config: str
     clients: int
     duration_s: int
+    simulated_s: float
+    """What the simulation covered: ``duration_s``, or less when the run finished (nothing happens after)."""
     seed: int
     final_state: str
     time_in_states: list[StateTime]
@@ -112,6 +126,15 @@ class Performance:
 
 
 @dataclass(frozen=True)
+class EventCounts:
+    """How many events lie behind the figures (their detail is in the JSON report with ``--events``)."""
+
+    rounds: int
+    state_changes: int
+    client_count_changes: int
+
+
+@dataclass(frozen=True)
 class SimulationReport:
     """The figures, what they cost to compute, and the timelines behind them (every round, state and client count)."""
 
@@ -121,13 +144,21 @@ class SimulationReport:
     timeline_states: list[tuple[float, str]]
     timeline_clients: list[tuple[float, int, int]]
 
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON values (the timeline included), for ``report.json``."""
-        document: dict[str, Any] = _jsonable(asdict(self))
-        document["timeline_states"] = [{"at_s": at, "state": state} for at, state in self.timeline_states]
-        document["timeline_clients"] = [
-            {"at_s": at, "online": online, "in_epoch": in_epoch} for at, online, in_epoch in self.timeline_clients
-        ]
+    def to_json(self, *, events: bool = False) -> dict[str, Any]:
+        """Plain JSON values for ``report.json``: the figures and how many events lie behind them, and with
+        ``events`` every round, state change and client count too (a week of a large run is ~20 000 rounds, so
+        they are left out unless asked for)."""
+        document: dict[str, Any] = {
+            "figures": _jsonable(asdict(self.figures)),
+            "performance": asdict(self.performance),
+            "events": asdict(EventCounts(len(self.rounds), len(self.timeline_states), len(self.timeline_clients))),
+        }
+        if events:
+            document["rounds"] = [_jsonable(asdict(record)) for record in self.rounds]
+            document["timeline_states"] = [{"at_s": at, "state": state} for at, state in self.timeline_states]
+            document["timeline_clients"] = [
+                {"at_s": at, "online": online, "in_epoch": in_epoch} for at, online, in_epoch in self.timeline_clients
+            ]
         return document
 
 
@@ -157,13 +188,20 @@ def _time_in_states(run: SimulationRun) -> list[StateTime]:
 
 def _treasury(run: SimulationRun, credited: int, epochs_ended: int) -> Treasury:
     settings = run.settings
+    decimals = settings.decimals
+    needed = math.ceil(credited * (1 + settings.safety_buffer))
     return Treasury(
         earning_rate=settings.earning_rate,
         slashing_rate=settings.slashing_rate,
         points_credited=credited,
         most_payable=settings.earning_rate * epochs_ended,
         safety_buffer=settings.safety_buffer,
-        needed=math.ceil(credited * (1 + settings.safety_buffer)),
+        needed=needed,
+        decimals=decimals,
+        earning_rate_ui=ui_amount(settings.earning_rate, decimals),
+        slashing_rate_ui=ui_amount(settings.slashing_rate, decimals),
+        points_credited_ui=ui_amount(credited, decimals),
+        needed_ui=ui_amount(needed, decimals),
     )
 
 
@@ -190,12 +228,12 @@ def build_report(run: SimulationRun) -> SimulationReport:
     points = [c.points for c in clients]
     credited = sum(points)
     steps_completed = max(0, int(coordinator.progress.step) - 1)
-    finished_at = [at for at, state in record.states if state is RunState.Finished]
-    running_s = finished_at[0] if finished_at else float(settings.duration_s)
+    running_s = record.ended_s
     figures = Figures(
         config=settings.config_name,
         clients=settings.clients,
         duration_s=settings.duration_s,
+        simulated_s=record.ended_s,
         seed=settings.seed,
         final_state=RunState(coordinator.run_state).display_name,
         time_in_states=_time_in_states(run),
@@ -242,7 +280,7 @@ def build_report(run: SimulationRun) -> SimulationReport:
     )
     return SimulationReport(
         figures=figures,
-        performance=Performance(run.wall_seconds, settings.duration_s / run.wall_seconds if run.wall_seconds else 0),
+        performance=Performance(run.wall_seconds, record.ended_s / run.wall_seconds if run.wall_seconds else 0),
         rounds=list(record.rounds),
         timeline_states=[(at, state.display_name) for at, state in record.states],
         timeline_clients=list(record.client_counts),

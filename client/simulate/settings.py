@@ -12,9 +12,12 @@ from client.run_config import RunConfig
 from client.simulate.errors import SettingsError
 from coordinator_program.core.types import SOLANA_MAX_NUM_CLIENTS
 
-__all__ = ["ClientTiming", "SimulationSettings", "U64_MAX"]
+__all__ = ["ClientTiming", "SimulationSettings", "U64_MAX", "DEFAULT_DECIMALS", "MAX_DECIMALS"]
 
 U64_MAX = (1 << 64) - 1
+DEFAULT_DECIMALS = 6
+"""The collateral mint's decimals when not given: what ``create-mint`` makes by default."""
+MAX_DECIMALS = 255
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,8 @@ class SimulationSettings:
     Rates are per client per hour: an online client goes offline ``dropout_rate`` times an hour on average, an
     offline one comes back ``join_rate`` times an hour on average (0: a client that leaves never comes back).
     ``earning_rate`` is the epoch's ``earning_rate_total_shared`` (points shared by the finishers), ``slashing_rate``
-    the ``slashing_rate_per_client``. ``safety_buffer`` is the fraction added to the credited points to size the
+    the ``slashing_rate_per_client``, both in points: base units of the collateral mint, whose ``decimals`` convert
+    them to the UI units the CLI takes. ``safety_buffer`` is the fraction added to the credited points to size the
     treasury.
     """
 
@@ -62,6 +66,7 @@ class SimulationSettings:
     slashing_rate: int = 0
     seed: int = 0
     safety_buffer: float = 0.2
+    decimals: int = DEFAULT_DECIMALS
     timing: ClientTiming = field(default_factory=ClientTiming)
     config_name: str = "config"
 
@@ -83,6 +88,8 @@ class SimulationSettings:
                 raise SettingsError(f"{name} must fit in a u64, got {rate}")
         if self.safety_buffer < 0:
             raise SettingsError("the treasury safety buffer must be >= 0")
+        if not 0 <= self.decimals <= MAX_DECIMALS:
+            raise SettingsError(f"--decimals must be 0..{MAX_DECIMALS} (an SPL mint's u8), got {self.decimals}")
 
     @property
     def slow_clients(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from client.amounts import ui_text
 from client.simulate.durations import format_duration
 from client.simulate.report import SimulationReport
 
@@ -25,6 +26,13 @@ def _row(label: str, value: str) -> str:
     return f"  {label:<25}{value}"
 
 
+def _covered(simulated_s: float, duration_s: int) -> str:
+    """The simulated time, and the window asked for when the run finished before its end."""
+    if simulated_s >= duration_s:
+        return format_duration(duration_s)
+    return f"{format_duration(simulated_s)} (the run finished; {format_duration(duration_s)} asked for)"
+
+
 def _optional_duration(seconds: float | None) -> str:
     return "-" if seconds is None else format_duration(seconds)
 
@@ -44,7 +52,7 @@ def render_text(report: SimulationReport) -> str:
     t = f.treasury
     per_round = "-" if f.mean_clients_per_round is None else f"{f.mean_clients_per_round:.1f}"
     lines = [
-        f"Simulated {format_duration(f.duration_s)} of {f.config} with {f.clients} clients (seed {f.seed}) in "
+        f"Simulated {_covered(f.simulated_s, f.duration_s)} of {f.config} with {f.clients} clients (seed {f.seed}) in "
         f"{p.wall_seconds:.1f} s: {p.simulated_seconds_per_wall_second:,.0f} simulated seconds per second.",
         "",
         "Run",
@@ -68,20 +76,39 @@ def render_text(report: SimulationReport) -> str:
         _row("dropped by health checks", f"{f.health_check_drops} times"),
         _row("came back", f"{f.returns} times"),
         _row("could never register", f"{f.clients_refused}"),
-        _row("points per client", f"min {f.points_min:,} / mean {f.points_mean:,.1f} / max {f.points_max:,}"),
+        _row(
+            "points per client",
+            f"min {f.points_min:,} / mean {f.points_mean:,.1f} / max {f.points_max:,} (base units)",
+        ),
         *_points_by_client(report),
         "",
-        "Treasury",
-        _row("earning rate", f"{t.earning_rate:,} points per epoch, shared by the clients that finish it"),
-        _row("slashing rate", f"{t.slashing_rate:,} per client (never charged: nothing ejects a client)"),
+        "Treasury (1 point = 1 base unit of the collateral mint; the CLI takes UI units)",
+        _row(
+            "collateral mint",
+            f"{t.decimals} decimals (--decimals): 1 UI unit = {10**t.decimals:,} base units",
+        ),
+        _row(
+            "earning rate",
+            f"{t.earning_rate:,} base units = {ui_text(t.earning_rate_ui)} UI units per epoch, shared by the clients "
+            "that finish it",
+        ),
+        _row("", f"(set-future-epoch-rates --earning-rate-total-shared {ui_text(t.earning_rate_ui)})"),
+        _row(
+            "slashing rate",
+            f"{t.slashing_rate:,} base units = {ui_text(t.slashing_rate_ui)} UI units per client (never charged: "
+            "nothing ejects a client)",
+        ),
         _row(
             "points credited",
-            f"{t.points_credited:,} (at most {t.most_payable:,}: {t.earning_rate:,} for each completed epoch)",
+            f"{t.points_credited:,} base units = {ui_text(t.points_credited_ui)} UI units (at most "
+            f"{t.most_payable:,} base units: {t.earning_rate:,} for each completed epoch)",
         ),
         _row(
             "treasury needed",
-            f"{t.needed:,} collateral units (credited points + {t.safety_buffer:.0%} safety buffer; 1 unit per point)",
+            f"{t.needed:,} base units = {ui_text(t.needed_ui)} UI units (credited points + {t.safety_buffer:.0%} "
+            "safety buffer)",
         ),
+        _row("", f"(treasurer-top-up-rewards --collateral-amount {ui_text(t.needed_ui)})"),
         "",
         "Epochs",
         f"  {'epoch':>5} {'start':>13} {'length':>13} {'clients':>7} {'rounds':>6} {'trained':>7} {'points':>12}"

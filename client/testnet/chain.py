@@ -27,6 +27,7 @@ class ChainEndpoints:
     rpc_url: str
     ws_url: str
     description: str
+    process: ValidatorProcess | None = None  # the psyche-validator child, for a chaos run that restarts it
 
 
 def check_chain_choice(choice: str) -> str:
@@ -62,7 +63,7 @@ async def running_chain(
         hardened = ("--hardened",) if mode is ProgramMode.HARDENED else ()
         process = ValidatorProcess(ledger, "--reset", *hardened).start()
         try:
-            yield ChainEndpoints(process.url, process.ws_url, f"psyche-validator process, ledger {ledger}")
+            yield ChainEndpoints(process.url, process.ws_url, f"psyche-validator process, ledger {ledger}", process)
         finally:
             process.stop()
     else:

@@ -120,6 +120,12 @@ def cli() -> None:
     help="stop killing after this many kills in all  [default: no limit, kill every interval to the end]",
 )
 @click.option(
+    "--kill-validator-after-secs",
+    type=click.FloatRange(min=0, min_open=True),
+    help="with --validator process: SIGKILL the validator in the first round this many seconds in, and restart it "
+    "on the same ports 3 s later (the clients wait it out: train --rpc-outage-timeout)",
+)
+@click.option(
     "--write-log",
     type=click.Path(file_okay=False, path_type=Path),
     help="directory for the client logs, testnet.jsonl, summary.json, loss.png, and chain/ (ledger, keypairs)"
@@ -162,6 +168,7 @@ def start(
     allowed_to_kill: tuple[int, ...] | None,
     kill_interval_secs: float,
     max_kills: int | None,
+    kill_validator_after_secs: float | None,
     write_log: Path | None,
     client_device: str,
     run_id: str,
@@ -177,6 +184,8 @@ def start(
     """Start the testnet and follow the run until it finishes, the time limit passes, or Ctrl-C."""
     if allowed_to_kill is not None and not all(1 <= n <= num_clients for n in allowed_to_kill):
         raise click.BadParameter(f"client numbers run from 1 to {num_clients}", param_hint="--allowed-to-kill")
+    if kill_validator_after_secs is not None and validator != "process":
+        raise click.BadParameter("only a validator the testnet starts can be killed", param_hint="--validator process")
     _check_enough_clients(_state_file(config_path), num_clients)
     if hardened and validator not in (EMBEDDED, PROCESS):
         raise click.BadParameter("a validator given by URL chose its coordinator at genesis", param_hint="--hardened")
@@ -195,6 +204,7 @@ def start(
         allowed_to_kill=allowed_to_kill,
         kill_interval_s=kill_interval_secs,
         max_kills=max_kills,
+        kill_validator_after_s=kill_validator_after_secs,
         device=client_device,
         run_id=run_id,
         seed=seed,

@@ -34,6 +34,7 @@ class ClientSpec:
     ws_url: str
     run_id: str
     device: str
+    checkpoint_dir: Path  # its own, so a restarted client resumes from what it kept (a machine's disk)
     bootstrap_peers: Sequence[str] = ()
     data_cache_dir: Path | None = None  # its own, so it keeps what it downloaded over a restart
     cpu_threads: int | None = None  # torch's CPU threads (OMP_NUM_THREADS) unless the user's environment sets them
@@ -74,6 +75,8 @@ class ClientSpec:
             "none",  # the JSON log goes to log_file only; the .out file keeps what else the process prints
             "--write-log",
             str(self.log_file),
+            "--checkpoint-dir",
+            str(self.checkpoint_dir),
         ]
         for peer in self.bootstrap_peers:
             args += ["--bootstrap-peer", peer]

@@ -59,6 +59,8 @@ class TestnetOptions:
     seed: int | None = None
     poll_interval_s: float = 0.5
     finish_grace_s: float = 30.0  # how long the clients get to leave a Finished run by themselves
+    kill_validator_after_s: float | None = None  # with validator="process": SIGKILL it mid-round after this long
+    validator_down_s: float = 3.0  # ... and restart it on the same ports this much later
     client_flags: ClientFlags = ClientFlags()  # evaluation and tracking flags every client's train gets
 
 
@@ -89,6 +91,7 @@ def client_specs(run: TestnetRun, chain: ChainEndpoints, options: TestnetOptions
             ws_url=chain.ws_url,
             run_id=run.run_id,
             device=options.device,
+            checkpoint_dir=options.work_dir / "checkpoints" / client_name(index),
             bootstrap_peers=tuple(f"127.0.0.1:{port}" for other, port in enumerate(ports) if other != index),
             cpu_threads=threads,
             data_cache_dir=options.work_dir / "data-cache" / client_name(index),
@@ -116,7 +119,7 @@ async def run_testnet(options: TestnetOptions, display: Display, stop: asyncio.E
             )
             try:
                 clients.start_all()
-                watcher = _Watcher(backend, run, clients, options, display)
+                watcher = _Watcher(backend, run, clients, options, display, chain)
                 reason = await watcher.follow(stop)
             finally:
                 await asyncio.to_thread(clients.stop_all)
@@ -167,8 +170,11 @@ class _Watcher:
         clients: ClientProcesses,
         options: TestnetOptions,
         display: Display,
+        chain: ChainEndpoints,
     ) -> None:
         self.backend = backend
+        self.chain = chain
+        self.validator_killed = False
         self.run = run
         self.clients = clients
         self.options = options
@@ -181,14 +187,24 @@ class _Watcher:
     async def follow(self, stop: asyncio.Event) -> EndReason:
         started = time.monotonic()
         next_kill = started + self.options.kill_interval_s
+        unreachable = False
         while True:
-            snap = await snapshot(self.backend, self.run.run_id, self.run.treasurer_index, int(time.time()))
-            self.display.snapshot(snap, self._latest_losses() if not self.display.headless else {}, self.names)
+            try:
+                snap = await snapshot(self.backend, self.run.run_id, self.run.treasurer_index, int(time.time()))
+            except ChainError as exc:  # a validator restart: the clients wait it out, and so does the launcher
+                if not unreachable:
+                    self.display.event("chain_unreachable", f"cannot read the run ({exc}); waiting", error=str(exc))
+                unreachable, snap = True, None
+            if snap is not None:
+                unreachable = False
+                self.display.snapshot(snap, self._latest_losses() if not self.display.headless else {}, self.names)
             self._report_exits()
-            if snap.finished:
+            if snap is not None and snap.finished:
                 await self._let_clients_leave(stop)
                 return EndReason.Finished
             now = time.monotonic()
+            if snap is not None and self._validator_kill_due(snap, now - started):
+                await self._kill_validator()
             if self.options.exit_after_s is not None and now - started >= self.options.exit_after_s:
                 return EndReason.TimeLimit
             if len(self.reported_exits) == len(self.clients.specs):
@@ -201,6 +217,21 @@ class _Watcher:
                 return EndReason.Interrupted
             except TimeoutError:
                 pass
+
+    def _validator_kill_due(self, snap: RunSnapshot, elapsed_s: float) -> bool:
+        after = self.options.kill_validator_after_s
+        return after is not None and not self.validator_killed and elapsed_s >= after and snap.state == "RoundTrain"
+
+    async def _kill_validator(self) -> None:
+        """SIGKILL the validator mid-round and start it again on the same ports a few seconds later."""
+        process = self.chain.process
+        assert process is not None, "--kill-validator-after-secs needs --validator process"
+        self.validator_killed = True
+        await asyncio.to_thread(process.kill)
+        self.display.event("validator_killed", "killed the validator mid-round", port=process.port)
+        await asyncio.sleep(self.options.validator_down_s)
+        await asyncio.to_thread(process.restart)
+        self.display.event("validator_restarted", f"restarted the validator on port {process.port}", port=process.port)
 
     def _latest_losses(self) -> dict[str, float]:
         latest = {key: follower.update() for key, follower in self.losses.items()}

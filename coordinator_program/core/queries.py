@@ -7,6 +7,9 @@ which batches a trainer owns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import overload
+
 from coordinator_program.core.batch_size import BatchSizeSchedule
 from coordinator_program.core.committee import SOLANA_MAX_NUM_WITNESSES, CommitteeSelection
 from coordinator_program.core.data_assignment import BatchId, assign_batches, batch_ids_for_round, trainer_indices
@@ -15,6 +18,7 @@ from coordinator_program.core.errors import CoordinatorError, CoordinatorFailure
 from coordinator_program.core.quorum import witness_quorum
 from coordinator_program.core.types.coordinator import NUM_STORED_ROUNDS, Client, Coordinator, NodeIdentity, Round
 from coordinator_program.core.types.enums import RunState
+from coordinator_program.core.types.fixed import FixedVec
 
 __all__ = [
     "run_state_of",
@@ -31,6 +35,7 @@ __all__ = [
     "witness_nodes_target",
     "coordinator_witness_quorum",
     "committee_selection",
+    "ClientSigners",
     "client_signers",
     "client_at_historical_index",
     "historical_clients",
@@ -154,9 +159,36 @@ def committee_selection(coordinator: Coordinator, offset: int) -> CommitteeSelec
     )
 
 
-def client_signers(coordinator: Coordinator) -> list[bytes]:
+class ClientSigners(Sequence[bytes]):
+    """The signer keys of ``epoch_state.clients`` in order, read from the account when indexed.
+
+    A witness or health-check proof names one index, so the check reads one signer; copying all 256 for every
+    proof was most of a witness's cost. The view is live: it follows the clients list as it changes.
+    """
+
+    __slots__ = ("_clients",)
+
+    def __init__(self, clients: FixedVec) -> None:
+        self._clients = clients
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[bytes]: ...
+
+    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
+        if isinstance(index, slice):
+            return [bytes(client.id.signer) for client in list(self._clients)[index]]
+        return bytes(self._clients[index].id.signer)
+
+
+def client_signers(coordinator: Coordinator) -> ClientSigners:
     """The signer keys of ``epoch_state.clients`` in order (identity equality compares signers only)."""
-    return [bytes(client.id.signer) for client in coordinator.epoch_state.clients]
+    return ClientSigners(coordinator.epoch_state.clients)
 
 
 def client_at_historical_index(coordinator: Coordinator, n: int, prev_clients_len: int) -> Client | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TypeVar
 
 from coordinator_program.core.errors import CoordinatorPanic
@@ -21,6 +22,8 @@ __all__ = [
     "LCG_A",
     "LCG_C",
     "sha256v",
+    "SwapOrNotRounds",
+    "swap_or_not_rounds",
     "compute_shuffled_index",
     "Lcg",
     "deterministic_shuffle",
@@ -30,6 +33,8 @@ SHUFFLE_ROUND_COUNT = 90
 LCG_A = 6364136223846793005
 LCG_C = 1442695040888963407
 _U64 = (1 << 64) - 1
+_FORWARD = tuple(range(SHUFFLE_ROUND_COUNT))
+_BACKWARD = _FORWARD[::-1]
 
 T = TypeVar("T")
 
@@ -46,6 +51,85 @@ def sha256v(*parts: bytes) -> bytes:
     return digest.digest()
 
 
+class SwapOrNotRounds:
+    """The 90 round hashes of one swap-or-not permutation (a seed and an index count), computed once.
+
+    Every index of a permutation goes through the same 90 rounds, each with one pivot hash and one source hash per
+    block of 256 positions; only the arithmetic differs between indices. A round's witnesses all verify positions
+    of the same permutation, so keeping the hashes turns 180 SHA-256 calls per proof into a table lookup. Source
+    blocks are hashed on first use (a count of at most 256, the program's limit, needs one per round).
+    """
+
+    __slots__ = ("seed", "index_count", "pivots", "_sources", "_words")
+
+    def __init__(self, seed: bytes, index_count: int) -> None:
+        if len(seed) != 32:
+            raise ValueError("the swap-or-not seed is 32 bytes")
+        self.seed = seed
+        self.index_count = index_count
+        self.pivots = tuple(
+            int.from_bytes(sha256v(seed, bytes((round_number,)))[:8], "little") % index_count
+            for round_number in range(SHUFFLE_ROUND_COUNT)
+        )
+        self._sources: tuple[dict[int, bytes], ...] = tuple({} for _ in range(SHUFFLE_ROUND_COUNT))
+        self._words: tuple[int, ...] | None = None
+
+    def _source(self, round_number: int, block: int) -> bytes:
+        """The source hash of a round's block of 256 positions."""
+        sources = self._sources[round_number]
+        source = sources.get(block)
+        if source is None:
+            # The reference hashes only the low 4 bytes of the u64 (position / 256) in little-endian order.
+            source = sha256v(self.seed, bytes((round_number,)), (block & 0xFFFF_FFFF).to_bytes(4, "little"))
+            sources[block] = source
+        return source
+
+    def _run(self, current: int, rounds: Sequence[int]) -> int:
+        """Apply ``rounds`` in order to ``current``: a round sends it to its flip when the source bit says so.
+
+        The decision depends only on the pair ``{current, flip}`` (through its larger member), so each round is an
+        involution and the permutation's inverse runs the same rounds backwards.
+        """
+        count, pivots = self.index_count, self.pivots
+        if count <= 256:  # one source block a round: its 256 bits as one integer, bit i = byte i // 8, bit i % 8
+            words = self._block_zero_words()
+            for round_number in rounds:
+                flip = (pivots[round_number] - current) % count
+                position = current if current > flip else flip
+                if words[round_number] >> position & 1:
+                    current = flip
+            return current
+        for round_number in rounds:
+            flip = (pivots[round_number] + count - current) % count
+            position = current if current > flip else flip
+            source = self._sources[round_number].get(position >> 8) or self._source(round_number, position >> 8)
+            if (source[(position & 255) >> 3] >> (position & 7)) & 1:
+                current = flip
+        return current
+
+    def _block_zero_words(self) -> tuple[int, ...]:
+        if self._words is None:
+            self._words = tuple(int.from_bytes(self._source(round_number, 0), "little") for round_number in _FORWARD)
+        return self._words
+
+    def shuffled(self, index: int) -> int:
+        """The position of ``index`` (``compute_shuffled_index``); ``index`` must be below the count."""
+        return self._run(index, _FORWARD)
+
+    def unshuffled(self, position: int) -> int:
+        """The index whose position is ``position``: the inverse permutation."""
+        return self._run(position, _BACKWARD)
+
+
+@lru_cache(maxsize=64)
+def swap_or_not_rounds(seed: bytes, index_count: int) -> SwapOrNotRounds:
+    """The round hashes of the permutation of ``range(index_count)`` keyed by ``seed``, shared by every caller.
+
+    A round selects with two seeds (committee and witness salts); 64 entries hold the last rounds of many runs.
+    """
+    return SwapOrNotRounds(seed, index_count)
+
+
 def compute_shuffled_index(index: int, index_count: int, seed: bytes) -> int:
     """Position of ``index`` in the swap-or-not permutation of ``range(index_count)`` keyed by a 32-byte seed.
 
@@ -60,18 +144,7 @@ def compute_shuffled_index(index: int, index_count: int, seed: bytes) -> int:
         raise CoordinatorPanic(f"compute_shuffled_index: index {index} >= count {index_count}")
     if len(seed) != 32:
         raise ValueError("the swap-or-not seed is 32 bytes")
-    current = index
-    for round_number in range(SHUFFLE_ROUND_COUNT):
-        round_byte = bytes((round_number,))
-        pivot = int.from_bytes(sha256v(seed, round_byte)[:8], "little") % index_count
-        flip = (pivot + index_count - current) % index_count
-        position = max(current, flip)
-        # The reference hashes only the low 4 bytes of the u64 (position / 256) in little-endian order.
-        source = sha256v(seed, round_byte, ((position // 256) & 0xFFFF_FFFF).to_bytes(4, "little"))
-        bit = (source[(position % 256) // 8] >> (position % 8)) & 1
-        if bit == 1:
-            current = flip
-    return current
+    return swap_or_not_rounds(bytes(seed), index_count).shuffled(index)
 
 
 class Lcg:

@@ -7,11 +7,10 @@ from coordinator_program.account_groups import (
     load_coordinator_account,
     load_instance,
 )
-from coordinator_program.arg_types import arg_type
 from coordinator_program.core import halted
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.instance_state import core_errors
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS, NoArgs
+from coordinator_program.state.borsh_args import NoArgs
 from emulator.account import AccountInfo
 from emulator.anchor import Accounts, AnchorError, ErrorCode, Instruction, InstructionAccount, close_account
 from emulator.constants import SYSTEM_PROGRAM_ID
@@ -46,7 +45,7 @@ def free_coordinator(ctx: InvokeContext, accounts: Accounts, params: NoArgs) -> 
     if instance.coordinator_account != accounts.coordinator_account.key:
         raise AnchorError(ErrorCode.ConstraintRaw, account="coordinator_account")
     if not is_halted:
-        raise AnchorError(ProgramError.CloseCoordinatorNotHalted)
+        raise AnchorError(CoordinatorProgramError.CloseCoordinatorNotHalted)
     close_account(accounts.coordinator_instance, accounts.spill)
     close_account(accounts.coordinator_account, accounts.spill)
 
@@ -54,6 +53,6 @@ def free_coordinator(ctx: InvokeContext, accounts: Accounts, params: NoArgs) -> 
 INSTRUCTION = Instruction(
     "free_coordinator",
     ACCOUNTS,
-    {"params": arg_type(INSTRUCTION_ARGS["free_coordinator"], name="FreeCoordinatorParams")},
+    {"params": NoArgs},
     free_coordinator,
 )

@@ -6,10 +6,9 @@ writes its discriminator, version 1, nonce 0, the client version and the run id,
 
 from __future__ import annotations
 
-from coordinator_program.arg_types import arg_type
 from coordinator_program.core.types import SOLANA_RUN_ID_MAX_LEN
-from coordinator_program.errors import ProgramError, panic
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS, InitCoordinatorParams
+from coordinator_program.errors import CoordinatorProgramError, panic
+from coordinator_program.state.borsh_args import InitCoordinatorParams
 from coordinator_program.state.coordinator_account import (
     COORDINATOR_ACCOUNT_DISCRIMINATOR,
     COORDINATOR_ACCOUNT_SIZE,
@@ -61,10 +60,10 @@ def init_coordinator(ctx: InvokeContext, accounts: Accounts, params: InitCoordin
         )
 
     if len(params.run_id.encode("utf-8")) > SOLANA_RUN_ID_MAX_LEN:  # the reference's guard; see the note above
-        raise AnchorError(ProgramError.RunIdInvalidLength)
+        raise AnchorError(CoordinatorProgramError.RunIdInvalidLength)
     data = target.data
     if len(data) != COORDINATOR_ACCOUNT_SIZE:
-        raise AnchorError(ProgramError.CoordinatorAccountIncorrectSize)
+        raise AnchorError(CoordinatorProgramError.CoordinatorAccountIncorrectSize)
     if any(data[: len(COORDINATOR_ACCOUNT_DISCRIMINATOR)]):
         raise AnchorError(ErrorCode.AccountDiscriminatorAlreadySet)
     account = CoordinatorAccount.from_buffer(data)
@@ -89,6 +88,6 @@ def init_coordinator(ctx: InvokeContext, accounts: Accounts, params: InitCoordin
 INSTRUCTION = Instruction(
     "init_coordinator",
     ACCOUNTS,
-    {"params": arg_type(INSTRUCTION_ARGS["init_coordinator"])},
+    {"params": InitCoordinatorParams},
     init_coordinator,
 )

@@ -13,11 +13,10 @@ from coordinator_program.account_groups import (
     load_coordinator_account,
     load_instance,
 )
-from coordinator_program.arg_types import arg_type
 from coordinator_program.core import halted
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.instance_state import bump_nonce, core_errors, tick
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS, JoinRunParams
+from coordinator_program.state.borsh_args import JoinRunParams
 from coordinator_program.state.clients_state import join_registry
 from emulator.anchor import Accounts, AnchorError, Instruction, InstructionAccount
 from emulator.program import InvokeContext
@@ -41,7 +40,7 @@ def join_run(ctx: InvokeContext, accounts: Accounts, params: JoinRunParams) -> N
 
     client_id = params.client_id
     if bytes(client_id.signer) != bytes(accounts.user.key):
-        raise AnchorError(ProgramError.SignerMismatch)
+        raise AnchorError(CoordinatorProgramError.SignerMismatch)
     bump_nonce(ctx, account)
     state = account.state
     rejoined = join_registry(state.clients_state, client_id, state.coordinator.config.global_batch_size_end)
@@ -58,6 +57,6 @@ def join_run(ctx: InvokeContext, accounts: Accounts, params: JoinRunParams) -> N
 INSTRUCTION = Instruction(
     "join_run",
     ACCOUNTS,
-    {"params": arg_type(INSTRUCTION_ARGS["join_run"])},
+    {"params": JoinRunParams},
     join_run,
 )

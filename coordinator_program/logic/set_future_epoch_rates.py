@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from coordinator_program.account_groups import OWNER_ACCOUNTS, owner_accounts
-from coordinator_program.arg_types import arg_type
 from coordinator_program.instance_state import bump_nonce
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS
+from coordinator_program.state.borsh_args import instruction_arg_types
 from coordinator_program.state.points import set_future_epoch_rates as set_rates
 from emulator.anchor import Accounts, Instruction
 from emulator.program import InvokeContext
@@ -27,6 +26,6 @@ def set_future_epoch_rates(
 INSTRUCTION = Instruction(
     "set_future_epoch_rates",
     OWNER_ACCOUNTS,
-    {name: arg_type(codec) for name, codec in INSTRUCTION_ARGS["set_future_epoch_rates"].fields},
+    instruction_arg_types("set_future_epoch_rates"),
     set_future_epoch_rates,
 )

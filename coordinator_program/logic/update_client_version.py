@@ -6,11 +6,10 @@ It does not bump the nonce. A version over 96 bytes panics (``FixedString::try_f
 from __future__ import annotations
 
 from coordinator_program.account_groups import OWNER_ACCOUNTS, owner_accounts
-from coordinator_program.arg_types import arg_type
 from coordinator_program.core import halted
-from coordinator_program.errors import ProgramError, panic
+from coordinator_program.errors import CoordinatorProgramError, panic
 from coordinator_program.instance_state import core_errors
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS
+from coordinator_program.state.borsh_args import instruction_arg_types
 from coordinator_program.state.coordinator_account import CLIENT_VERSION_MAX_LEN
 from emulator.anchor import Accounts, AnchorError, Instruction
 from emulator.program import InvokeContext
@@ -23,7 +22,7 @@ def update_client_version(ctx: InvokeContext, accounts: Accounts, new_version: s
     state = account.state
     with core_errors(ctx):
         if not halted(state.coordinator):
-            raise AnchorError(ProgramError.UpdateConfigNotHalted)
+            raise AnchorError(CoordinatorProgramError.UpdateConfigNotHalted)
     if len(new_version.encode("utf-8")) > CLIENT_VERSION_MAX_LEN:
         panic(ctx, "called `Result::unwrap()` on an `Err` value")
     state.client_version.value = new_version
@@ -33,6 +32,6 @@ def update_client_version(ctx: InvokeContext, accounts: Accounts, new_version: s
 INSTRUCTION = Instruction(
     "update_client_version",
     OWNER_ACCOUNTS,
-    {name: arg_type(codec) for name, codec in INSTRUCTION_ARGS["update_client_version"].fields},
+    instruction_arg_types("update_client_version"),
     update_client_version,
 )

@@ -5,22 +5,21 @@ The metadata (evals, prompt results) is accepted and ignored, as in the referenc
 
 from __future__ import annotations
 
-from typing import Any
-
 from coordinator_program import core
-from coordinator_program.account_groups import PERMISSIONLESS_ACCOUNTS, permissionless_accounts
-from coordinator_program.arg_types import arg_type
-from coordinator_program.core.types import Witness
-from coordinator_program.instance_state import bump_nonce, clock_now, core_errors, tick
-from coordinator_program.state.borsh_args import INSTRUCTION_ARGS
-from coordinator_program.state.clients_state import registered_client
+from coordinator_program.account_groups import PERMISSIONLESS_ACCOUNTS
+from coordinator_program.client_turn import client_turn
+from coordinator_program.core.types import MerkleRoot, Witness, WitnessBloom, WitnessMetadata, WitnessProof
+from coordinator_program.instance_state import clock_now, core_errors
+from coordinator_program.state.borsh_args import instruction_arg_types
 from emulator.anchor import Accounts, Instruction
 from emulator.program import InvokeContext
 
 __all__ = ["INSTRUCTION", "witness_of"]
 
 
-def witness_of(proof: Any, participant_bloom: Any, broadcast_bloom: Any, broadcast_merkle: Any) -> Witness:
+def witness_of(
+    proof: WitnessProof, participant_bloom: WitnessBloom, broadcast_bloom: WitnessBloom, broadcast_merkle: MerkleRoot
+) -> Witness:
     """The core ``Witness`` the arguments describe."""
     return Witness(
         proof=proof,
@@ -33,27 +32,21 @@ def witness_of(proof: Any, participant_bloom: Any, broadcast_bloom: Any, broadca
 def witness(
     ctx: InvokeContext,
     accounts: Accounts,
-    proof: Any,
-    participant_bloom: Any,
-    broadcast_bloom: Any,
-    broadcast_merkle: Any,
-    metadata: Any,
+    proof: WitnessProof,
+    participant_bloom: WitnessBloom,
+    broadcast_bloom: WitnessBloom,
+    broadcast_merkle: MerkleRoot,
+    metadata: WitnessMetadata,
 ) -> None:
     del metadata
-    account = permissionless_accounts(ctx, accounts)
-    bump_nonce(ctx, account)
-    state = account.state
-    signer = bytes(accounts.user.key)
-    registered_client(state.clients_state, signer)
-    attestation = witness_of(proof, participant_bloom, broadcast_bloom, broadcast_merkle)
-    with core_errors(ctx):
-        core.witness(state.coordinator, signer, attestation, clock_now(ctx.clock))
-    tick(ctx, state)
+    with client_turn(ctx, accounts) as turn, core_errors(ctx):
+        attestation = witness_of(proof, participant_bloom, broadcast_bloom, broadcast_merkle)
+        core.witness(turn.state.coordinator, turn.signer, attestation, clock_now(ctx.clock))
 
 
 INSTRUCTION = Instruction(
     "witness",
     PERMISSIONLESS_ACCOUNTS,
-    {name: arg_type(codec) for name, codec in INSTRUCTION_ARGS["witness"].fields},
+    instruction_arg_types("witness"),
     witness,
 )

@@ -1,286 +1,60 @@
-"""Borsh codecs, bounds-checked, that decode straight into ``ctypes`` values.
+"""Borsh types of the coordinator's ``ctypes`` structures: the Anchor codec's types, decoding into account layouts.
 
-Borsh is the instruction-argument encoding: fields in declared order without padding, enum = ``u8`` variant index
-then the variant's fields, ``Option`` = ``u8`` tag (0/1) then the value, ``bool`` = one byte 0/1, ``String`` =
-``u32`` length then UTF-8, fixed arrays = their items. Each :class:`Codec` encodes a value into a ``bytearray`` and
-decodes one from a :class:`Reader`; malformed input raises a :class:`BorshError` subclass naming the fault, which
+Each ``C*`` type pairs a Borsh schema with a ``ctypes`` type of the account layout and implements
+:class:`emulator.anchor.borsh.BorshType`, so the Anchor dispatcher decodes instruction arguments with them and the
+IDL generator describes them like any other type. Decoding produces a ``ctypes`` instance that is assigned into the
+119,160-byte account as is (the account itself stays a zero-copy view over its bytes); encoding reads the
+instance's fields. Malformed bytes raise the codec's :class:`~emulator.anchor.borsh.BorshDecodeError` kinds, which
 the program reports as Anchor's ``InstructionDidNotDeserialize``.
 
-The ``C*`` codecs pair a Borsh schema with a ``ctypes`` type from the account layout: decoding produces an instance
-that can be assigned into the account as is, and encoding reads the instance's fields. The schema, not the ctypes
-type, fixes the Borsh field order, which matters where rustc reordered a struct in memory.
+The schema, not the ctypes type, fixes the Borsh field order, which matters where rustc reordered a struct in
+memory. In the legacy IDL fixed strings are ``[u8; N]``, ``FixedVec<T, N>`` a struct ``{data: [T; N], len: u64}``
+and tagged unions enums with one tuple field per data variant.
 """
 
 from __future__ import annotations
 
 import ctypes
 import struct
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Generic, TypeVar
-
-from solders.pubkey import Pubkey
-
-from coordinator_program.core.types import FixedString, FixedVec, Option, TaggedUnion
-
-__all__ = [
-    "BorshError",
-    "BorshEndOfData",
-    "BorshTrailingData",
-    "BorshInvalidEnumTag",
-    "BorshInvalidOption",
-    "BorshInvalidBool",
-    "BorshInvalidFloat",
-    "BorshInvalidUtf8",
-    "BorshEncodeError",
-    "Reader",
-    "Codec",
-    "Scalar",
-    "U8",
-    "U16",
-    "U32",
-    "U64",
-    "I32",
-    "F32",
-    "F64",
-    "BOOL",
-    "STRING",
-    "PUBKEY",
-    "Optional",
-    "UnitEnum",
-    "Record",
-    "CArray",
-    "CFixedString",
-    "CFixedVec",
-    "COption",
-    "CStruct",
-    "CTaggedUnion",
-]
-
-T = TypeVar("T")
-
-
-class BorshError(ValueError):
-    """Bytes that are not a valid Borsh encoding of the expected type."""
-
-
-class BorshEndOfData(BorshError):
-    """The data ended before the value did."""
-
-
-class BorshTrailingData(BorshError):
-    """Bytes were left over after a value that had to use all of them."""
-
-
-class BorshInvalidEnumTag(BorshError):
-    """An enum's variant byte names no variant."""
-
-
-class BorshInvalidOption(BorshError):
-    """An ``Option`` tag byte other than 0 or 1."""
-
-
-class BorshInvalidBool(BorshError):
-    """A ``bool`` byte other than 0 or 1."""
-
-
-class BorshInvalidFloat(BorshError):
-    """A NaN float, which borsh-rs refuses to deserialize."""
-
-
-class BorshInvalidUtf8(BorshError):
-    """A ``String`` whose bytes are not UTF-8."""
-
-
-class BorshEncodeError(ValueError):
-    """A Python value that its codec cannot encode (out of range, wrong length)."""
-
-
-class Reader:
-    """A cursor over bytes; every read is bounds-checked."""
-
-    __slots__ = ("_data", "_pos")
-
-    def __init__(self, data: bytes | bytearray | memoryview) -> None:
-        self._data = memoryview(data).cast("B")
-        self._pos = 0
-
-    @property
-    def position(self) -> int:
-        return self._pos
-
-    @property
-    def remaining(self) -> int:
-        return len(self._data) - self._pos
-
-    def take(self, size: int) -> bytes:
-        if size > self.remaining:
-            raise BorshEndOfData(f"need {size} bytes at offset {self._pos}, only {self.remaining} left")
-        chunk = bytes(self._data[self._pos : self._pos + size])
-        self._pos += size
-        return chunk
-
-    def finish(self) -> None:
-        """Raise :class:`BorshTrailingData` unless every byte was read."""
-        if self.remaining:
-            raise BorshTrailingData(f"{self.remaining} trailing bytes at offset {self._pos}")
-
-
-class Codec(ABC, Generic[T]):
-    """Encodes and decodes one type."""
-
-    @abstractmethod
-    def encode_into(self, value: T, out: bytearray) -> None: ...
-
-    @abstractmethod
-    def decode_from(self, reader: Reader) -> T: ...
-
-    def encode(self, value: T) -> bytes:
-        out = bytearray()
-        self.encode_into(value, out)
-        return bytes(out)
-
-    def decode(self, data: bytes | bytearray | memoryview) -> T:
-        """Decode a value that must use all of ``data``."""
-        reader = Reader(data)
-        value = self.decode_from(reader)
-        reader.finish()
-        return value
-
-
-class Scalar(Codec[Any]):
-    """A little-endian number in ``struct`` format ``fmt`` (Python int or float)."""
-
-    def __init__(self, fmt: str) -> None:
-        self.fmt = fmt
-        self._struct = struct.Struct("<" + fmt)
-
-    @property
-    def size(self) -> int:
-        return self._struct.size
-
-    def encode_into(self, value: Any, out: bytearray) -> None:
-        try:
-            out += self._struct.pack(value)
-        except struct.error as exc:
-            raise BorshEncodeError(f"cannot encode {value!r} as {self._struct.format}") from exc
-
-    def decode_from(self, reader: Reader) -> Any:
-        value = self._struct.unpack(reader.take(self._struct.size))[0]
-        if value != value:  # borsh-rs refuses NaN floats "for portability reasons"
-            raise BorshInvalidFloat(f"NaN is not a valid Borsh {self._struct.format[-1]} float")
-        return value
-
-
-U8 = Scalar("B")
-U16 = Scalar("H")
-U32 = Scalar("I")
-U64 = Scalar("Q")
-I32 = Scalar("i")
-F32 = Scalar("f")
-F64 = Scalar("d")
-
-
-class _Bool(Codec[bool]):
-    def encode_into(self, value: bool, out: bytearray) -> None:
-        out.append(1 if value else 0)
-
-    def decode_from(self, reader: Reader) -> bool:
-        byte = reader.take(1)[0]
-        if byte > 1:
-            raise BorshInvalidBool(f"invalid bool byte {byte}")
-        return byte == 1
-
-
-BOOL = _Bool()
-
-
-class _String(Codec[str]):
-    def encode_into(self, value: str, out: bytearray) -> None:
-        encoded = value.encode("utf-8")
-        U32.encode_into(len(encoded), out)
-        out += encoded
-
-    def decode_from(self, reader: Reader) -> str:
-        raw = reader.take(U32.decode_from(reader))
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise BorshInvalidUtf8(f"string is not UTF-8: {exc}") from exc
-
-
-STRING = _String()
-
-
-class _Pubkey(Codec[Pubkey]):
-    def encode_into(self, value: Pubkey, out: bytearray) -> None:
-        out += bytes(value)
-
-    def decode_from(self, reader: Reader) -> Pubkey:
-        return Pubkey.from_bytes(reader.take(32))
-
-
-PUBKEY = _Pubkey()
-
-
-def _read_option_tag(reader: Reader) -> bool:
-    tag = reader.take(1)[0]
-    if tag > 1:
-        raise BorshInvalidOption(f"invalid Option tag {tag}")
-    return tag == 1
-
-
-class Optional(Codec["T | None"]):
-    """``Option<T>`` as a Python value or None (for top-level arguments; see :class:`COption` for fields)."""
-
-    def __init__(self, inner: Codec[T]) -> None:
-        self.inner = inner
-
-    def encode_into(self, value: T | None, out: bytearray) -> None:
-        if value is None:
-            out.append(0)
-        else:
-            out.append(1)
-            self.inner.encode_into(value, out)
-
-    def decode_from(self, reader: Reader) -> T | None:
-        return self.inner.decode_from(reader) if _read_option_tag(reader) else None
-
-
-class UnitEnum(Codec[Any]):
-    """A fieldless enum: one variant byte, decoded to an ``IntEnum`` member (stored in memory as a wider int)."""
-
-    def __init__(self, enum: type[IntEnum]) -> None:
-        self.enum = enum
-
-    def encode_into(self, value: Any, out: bytearray) -> None:
-        out.append(self.enum(value))
-
-    def decode_from(self, reader: Reader) -> Any:
-        tag = reader.take(1)[0]
-        try:
-            return self.enum(tag)
-        except ValueError as exc:
-            raise BorshInvalidEnumTag(f"invalid {self.enum.__name__} variant {tag}") from exc
-
-
-class Record(Codec[T]):
-    """A Borsh struct decoded into a Python class (e.g. a frozen dataclass) built from keyword arguments."""
-
-    def __init__(self, factory: Callable[..., T], fields: Sequence[tuple[str, Codec[Any]]]) -> None:
-        self.factory = factory
-        self.fields = tuple(fields)
-
-    def encode_into(self, value: T, out: bytearray) -> None:
-        for name, codec in self.fields:
-            codec.encode_into(getattr(value, name), out)
-
-    def decode_from(self, reader: Reader) -> T:
-        return self.factory(**{name: codec.decode_from(reader) for name, codec in self.fields})
-
-
-_SCALARS: dict[Any, Codec[Any]] = {
+from typing import Any, TypeVar
+
+from coordinator_program.core.types import FixedString, FixedVec, TaggedUnion
+from coordinator_program.core.types import Option as OptionField
+from emulator.anchor.borsh import (
+    BOOL,
+    F32,
+    F64,
+    I32,
+    U8,
+    U16,
+    U32,
+    U64,
+    Array,
+    BorshEncodeError,
+    BorshInvalidFloat,
+    BorshType,
+    DefinedType,
+    FieldlessEnumType,
+    FloatType,
+    IdlTypeJson,
+    IntType,
+    Option,
+    Reader,
+    StructBase,
+    read_option_tag,
+    read_variant,
+    write_fields,
+)
+
+__all__ = ["CArray", "CEnum", "CFixedString", "CFixedVec", "COption", "CStruct", "CTaggedUnion"]
+
+_Union = TypeVar("_Union", bound=TaggedUnion)
+
+_SCALARS: dict[Any, BorshType[Any]] = {
     ctypes.c_uint8: U8,
     ctypes.c_uint16: U16,
     ctypes.c_uint32: U32,
@@ -292,148 +66,327 @@ _SCALARS: dict[Any, Codec[Any]] = {
 }
 
 
-def _derived(ctype: Any) -> Codec[Any]:
-    """The codec a plain field type implies: a scalar, a FixedString, or an array of those."""
+def _derived(ctype: Any) -> BorshType[Any]:
+    """The type a plain field's ctypes type implies: a scalar, a FixedString, or an array of those."""
     if ctype in _SCALARS:
         return _SCALARS[ctype]
     if isinstance(ctype, type) and issubclass(ctype, FixedString):
         return CFixedString(ctype)
     if isinstance(ctype, type) and issubclass(ctype, ctypes.Array):
         return CArray(ctype, _derived(ctype._type_))
-    raise TypeError(f"no Borsh codec derivable for {ctype!r}; give one explicitly")
+    raise TypeError(f"no Borsh type derivable for {ctype!r}; give one explicitly")
 
 
-class CArray(Codec[Any]):
-    """``[T; N]``: the ``N`` items, into a ctypes array."""
+def _same_bytes(item: BorshType[Any], ctype: Any) -> bool:
+    """Whether an integer of Borsh type ``item`` is byte for byte a ``ctype`` value in memory (little-endian host)."""
+    return (
+        isinstance(item, IntType)
+        and item.min_size == ctypes.sizeof(ctype)
+        and ctype not in (ctypes.c_float, ctypes.c_double, ctypes.c_bool)
+        and sys.byteorder == "little"
+    )
 
-    def __init__(self, array_type: Any, item: Codec[Any]) -> None:
+
+class CArray(Array[Any]):
+    """``[T; N]``: the ``N`` items, into a ctypes array (whose ``N`` is the array type's length). An array of integers
+    (a bloom's 24 words, a Merkle root) is read and written as one copy, which is what decoding a witness mostly
+    costs."""
+
+    __slots__ = ("array_type", "as_bytes")
+
+    def __init__(self, array_type: Any, item: BorshType[Any]) -> None:
+        super().__init__(item, array_type._length_)
         self.array_type = array_type
-        self.item = item
+        self.as_bytes = _same_bytes(item, array_type._type_)
 
-    def encode_into(self, value: Any, out: bytearray) -> None:
+    def write(self, value: Any, out: bytearray) -> None:
+        if self.as_bytes and isinstance(value, self.array_type):
+            out += bytes(value)
+            return
+        if len(value) != self.length:
+            raise BorshEncodeError(f"array needs exactly {self.length} items, got {len(value)}")
         if self.item is U8:
             out += bytes(value)
             return
         for element in value:
-            self.item.encode_into(element, out)
+            self.item.write(element, out)
 
-    def decode_from(self, reader: Reader) -> Any:
-        if self.item is U8:
-            return self.array_type.from_buffer_copy(reader.take(self.array_type._length_))
+    def read(self, reader: Reader) -> Any:
+        if self.as_bytes:
+            return self.array_type.from_buffer_copy(reader.take(ctypes.sizeof(self.array_type)))
         array = self.array_type()
-        for index in range(self.array_type._length_):
-            array[index] = self.item.decode_from(reader)
+        for index in range(self.length):
+            array[index] = self.item.read(reader)
         return array
 
 
-class CFixedString(Codec[FixedString]):
-    """``FixedString<L>``: ``L`` raw bytes (any content)."""
+class CFixedString(BorshType[FixedString]):
+    """``FixedString<L>``: ``L`` raw bytes (any content); ``[u8; L]`` in the IDL."""
+
+    __slots__ = ("string_type",)
 
     def __init__(self, string_type: type[FixedString]) -> None:
         self.string_type = string_type
 
-    def encode_into(self, value: FixedString, out: bytearray) -> None:
+    def write(self, value: FixedString, out: bytearray) -> None:
+        if not isinstance(value, FixedString) or value.CAPACITY != self.string_type.CAPACITY:
+            raise BorshEncodeError(f"needs a FixedString<{self.string_type.CAPACITY}>, got {value!r}")
         out += value.raw
 
-    def decode_from(self, reader: Reader) -> FixedString:
+    def read(self, reader: Reader) -> FixedString:
         return self.string_type.from_buffer_copy(reader.take(self.string_type.CAPACITY))
 
+    def idl(self) -> IdlTypeJson:
+        return {"array": ["u8", self.string_type.CAPACITY]}
 
-class CFixedVec(Codec[FixedVec]):
-    """``FixedVec<T, N>``: all ``N`` slots, then ``len`` as ``u64``. Like the reference, ``len`` is not checked."""
+    @property
+    def min_size(self) -> int:
+        return self.string_type.CAPACITY
 
-    def __init__(self, vec_type: type[FixedVec], item: Codec[Any]) -> None:
-        self.vec_type = vec_type
-        self.item = item
-
-    def encode_into(self, value: FixedVec, out: bytearray) -> None:
-        for element in value.data:
-            self.item.encode_into(element, out)
-        U64.encode_into(value.len, out)
-
-    def decode_from(self, reader: Reader) -> FixedVec:
-        vec = self.vec_type()
-        for index in range(self.vec_type.CAPACITY):
-            vec.data[index] = self.item.decode_from(reader)
-        vec.len = U64.decode_from(reader)
-        return vec
+    def children(self) -> Iterator[BorshType[Any]]:
+        yield U8
 
 
-class COption(Codec[Option]):
-    """An ``Option<T>`` field: Borsh tag and value, into the in-memory ``Option`` structure."""
+class COption(Option[Any]):
+    """An ``Option<T>`` field: Borsh tag and value, into the in-memory ``Option`` structure (``option_type``)."""
 
-    def __init__(self, option_type: type[Option], inner: Codec[Any]) -> None:
+    __slots__ = ("option_type",)
+
+    def __init__(self, option_type: type[OptionField], item: BorshType[Any]) -> None:
+        super().__init__(item)
         self.option_type = option_type
-        self.inner = inner
 
-    def encode_into(self, value: Option, out: bytearray) -> None:
+    def write(self, value: Any, out: bytearray) -> None:
+        if not isinstance(value, self.option_type):
+            raise BorshEncodeError(f"needs a {self.option_type.__name__}, got {type(value).__name__}")
         if value.is_some():
             out.append(1)
-            self.inner.encode_into(value.value, out)
+            self.item.write(value.value, out)
         else:
             out.append(0)
 
-    def decode_from(self, reader: Reader) -> Option:
+    def read(self, reader: Reader) -> Any:
         option = self.option_type()
-        option.set(self.inner.decode_from(reader) if _read_option_tag(reader) else None)
+        option.set(self.item.read(reader) if read_option_tag(reader) else None)
         return option
 
 
-class CStruct(Codec[Any]):
+class CEnum(FieldlessEnumType[IntEnum]):
+    """A fieldless enum kept in a ctypes integer field: it encodes the field's int as well as a member."""
+
+    def __init__(self, cls: type[IntEnum]) -> None:
+        super().__init__(cls)
+        if any(int(member) != index for index, member in enumerate(self.members)):
+            raise TypeError(f"{cls.__name__}: the Borsh variant index must equal each member's value")
+
+    def write(self, value: IntEnum, out: bytearray) -> None:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(self.members):
+            out.append(int(value))
+        else:
+            raise BorshEncodeError(f"{self.name} needs a {self.cls.__name__} member, got {value!r}")
+
+
+class CStruct(StructBase[Any]):
     """A struct into its ctypes structure. ``order`` is the Borsh (declared) order, by default the memory order;
-    fields without an entry in ``codecs`` get the codec their ctypes type implies."""
+    fields without an entry in ``types`` get the type their ctypes type implies."""
+
+    __slots__ = ("struct_type", "layout")
 
     def __init__(
         self,
         struct_type: Any,
-        codecs: Mapping[str, Codec[Any]] | None = None,
+        types: Mapping[str, BorshType[Any]] | None = None,
         order: Sequence[str] | None = None,
     ) -> None:
-        codecs = dict(codecs or {})
+        super().__init__(struct_type)
+        types = dict(types or {})
         memory_fields = dict(struct_type._fields_)
         names = list(order) if order is not None else list(memory_fields)
-        if sorted(names) != sorted(memory_fields) or not set(codecs) <= set(names):
+        if sorted(names) != sorted(memory_fields) or not set(types) <= set(names):
             raise TypeError(f"Borsh schema of {struct_type.__name__} does not match its fields")
         self.struct_type = struct_type
-        self.fields = tuple((name, codecs.get(name) or _derived(memory_fields[name])) for name in names)
+        self.fields = tuple((name, types.get(name) or _derived(memory_fields[name])) for name in names)
+        self.layout = _struct_layout(struct_type, self.fields)
 
-    def encode_into(self, value: Any, out: bytearray) -> None:
-        for name, codec in self.fields:
-            codec.encode_into(getattr(value, name), out)
+    def write(self, value: Any, out: bytearray) -> None:
+        if not isinstance(value, self.struct_type):
+            raise BorshEncodeError(f"{self.name} needs a {self.struct_type.__name__}, got {type(value).__name__}")
+        write_fields(self.fields, value, out)
 
-    def decode_from(self, reader: Reader) -> Any:
+    def read(self, reader: Reader) -> Any:
+        if self.layout is not None:
+            return self.layout.read(self.struct_type, reader)
         instance = self.struct_type()
-        for name, codec in self.fields:
-            setattr(instance, name, codec.decode_from(reader))
+        for name, type_ in self.fields:
+            setattr(instance, name, type_.read(reader))
         return instance
 
 
-class CTaggedUnion(Codec[TaggedUnion]):
-    """A ``repr(C)`` enum with data: Borsh ``u8`` variant then the variant's fields, into a :class:`TaggedUnion`.
+class CFixedVec(DefinedType[FixedVec]):
+    """``FixedVec<T, N>``: all ``N`` slots, then ``len`` as ``u64``. Like the reference, ``len`` is not checked.
 
-    ``variants`` gives the codec of each variant's data (None for a unit variant), keyed by tag.
+    Its IDL name spells the capacity and the item (``FixedVec32WitnessEvalResult``), as one struct per instance.
     """
 
-    def __init__(self, union_type: type[TaggedUnion], variants: Mapping[int, Codec[Any] | None]) -> None:
-        if set(variants) != set(union_type.VARIANTS) or any(
-            (codec is None) != (union_type.VARIANTS[tag] is None) for tag, codec in variants.items()
+    __slots__ = ("vec_type", "item", "layout")
+
+    def __init__(self, vec_type: type[FixedVec], item: BorshType[Any]) -> None:
+        super().__init__(vec_type)
+        self.vec_type = vec_type
+        self.item = item
+        self.layout = _vec_layout(vec_type, item)
+        item_idl = item.idl()
+        item_name = item_idl["defined"] if isinstance(item_idl, dict) else item_idl.capitalize()
+        self.name = f"FixedVec{vec_type.CAPACITY}{item_name}"
+
+    def write(self, value: FixedVec, out: bytearray) -> None:
+        if not isinstance(value, self.vec_type):
+            raise BorshEncodeError(f"{self.name} needs a {self.vec_type.__name__}, got {type(value).__name__}")
+        for element in value.data:
+            self.item.write(element, out)
+        U64.write(value.len, out)
+
+    def read(self, reader: Reader) -> FixedVec:
+        if self.layout is not None:
+            decoded: FixedVec = self.layout.read(self.vec_type, reader)
+            return decoded
+        vec = self.vec_type()
+        for index in range(self.vec_type.CAPACITY):
+            vec.data[index] = self.item.read(reader)
+        vec.len = U64.read(reader)
+        return vec
+
+    def definition(self) -> dict[str, Any]:
+        data: IdlTypeJson = {"array": [self.item.idl(), self.vec_type.CAPACITY]}
+        return {"kind": "struct", "fields": [{"name": "data", "type": data}, {"name": "len", "type": U64.idl()}]}
+
+    @property
+    def min_size(self) -> int:
+        return self.vec_type.CAPACITY * self.item.min_size + U64.min_size
+
+    def children(self) -> Iterator[BorshType[Any]]:
+        yield self.item
+        yield U64
+
+
+class CTaggedUnion(DefinedType[_Union]):
+    """A ``repr(C)`` enum with data: Borsh ``u8`` variant then the variant's fields, into a :class:`TaggedUnion`.
+
+    ``variants`` gives the type of each variant's data (None for a unit variant), keyed by tag; the tags are the
+    variant indices ``0..n-1``.
+    """
+
+    __slots__ = ("union_type", "variants")
+
+    def __init__(self, union_type: type[_Union], variants: Mapping[int, BorshType[Any] | None]) -> None:
+        super().__init__(union_type)
+        if (
+            set(variants) != set(union_type.VARIANTS)
+            or set(variants) != set(range(len(variants)))
+            or any((type_ is None) != (union_type.VARIANTS[tag] is None) for tag, type_ in variants.items())
         ):
             raise TypeError(f"Borsh variants of {union_type.__name__} do not match its tags")
         self.union_type = union_type
-        self.variants = dict(variants)
+        self.variants = {tag: variants[tag] for tag in range(len(variants))}
 
-    def encode_into(self, value: TaggedUnion, out: bytearray) -> None:
-        kind = value.kind
+    def write(self, value: _Union, out: bytearray) -> None:
+        if not isinstance(value, self.union_type):
+            raise BorshEncodeError(f"{self.name} needs a {self.union_type.__name__}, got {type(value).__name__}")
+        try:
+            kind = value.kind
+        except ValueError as exc:  # a corrupted tag in account memory
+            raise BorshEncodeError(str(exc)) from exc
         out.append(kind)
-        codec = self.variants[kind]
-        if codec is not None:
-            codec.encode_into(value.variant(), out)
+        type_ = self.variants[kind]
+        if type_ is not None:
+            type_.write(value.variant(), out)
 
-    def decode_from(self, reader: Reader) -> TaggedUnion:
-        tag = reader.take(1)[0]
-        if tag not in self.variants:
-            raise BorshInvalidEnumTag(f"invalid {self.union_type.__name__} variant {tag}")
-        codec = self.variants[tag]
+    def read(self, reader: Reader) -> _Union:
+        tag = read_variant(reader, len(self.variants), self.name)
+        type_ = self.variants[tag]
         instance = self.union_type()
-        instance.set_variant(tag, None if codec is None else codec.decode_from(reader))
+        instance.set_variant(tag, None if type_ is None else type_.read(reader))
         return instance
+
+    def definition(self) -> dict[str, Any]:
+        variants: list[dict[str, Any]] = []
+        for tag, type_ in self.variants.items():
+            entry: dict[str, Any] = {"name": self.union_type.TAGS(tag).name}
+            if type_ is not None:
+                entry["fields"] = [type_.idl()]
+            variants.append(entry)
+        return {"kind": "enum", "variants": variants}
+
+    @property
+    def min_size(self) -> int:
+        return 1
+
+    def children(self) -> Iterator[BorshType[Any]]:
+        return (type_ for type_ in self.variants.values() if type_ is not None)
+
+
+@dataclass(frozen=True)
+class ByteLayout:
+    """A value whose Borsh bytes are its ctypes memory from offset 0 (no reordering, no padding in between, no byte
+    that needs a check but floats): reading it is one copy, then a NaN check of each float at ``floats``."""
+
+    size: int
+    floats: tuple[tuple[int, struct.Struct], ...]
+
+    def read(self, ctype: Any, reader: Reader) -> Any:
+        start = reader.pos
+        raw = reader.take(self.size)
+        for offset, number in self.floats:
+            if number.unpack_from(raw, offset)[0] != number.unpack_from(raw, offset)[0]:
+                raise BorshInvalidFloat(f"NaN at offset {start + offset}")
+        if self.size == ctypes.sizeof(ctype):
+            return ctype.from_buffer_copy(raw)
+        instance = ctype()  # trailing padding stays zero
+        ctypes.memmove(ctypes.addressof(instance), bytes(raw), self.size)
+        return instance
+
+    def shifted(self, by: int) -> tuple[tuple[int, struct.Struct], ...]:
+        return tuple((offset + by, number) for offset, number in self.floats)
+
+
+def _field_layout(type_: BorshType[Any], ctype: Any) -> ByteLayout | None:
+    """``type_``'s :class:`ByteLayout` when reading it into a field of ``ctype`` copies the whole field."""
+    size = ctypes.sizeof(ctype)
+    if _same_bytes(type_, ctype):
+        return ByteLayout(size, ())
+    if isinstance(type_, FloatType) and type_.min_size == size and ctype in (ctypes.c_float, ctypes.c_double):
+        if sys.byteorder != "little":
+            return None
+        return ByteLayout(size, ((0, struct.Struct("<f" if size == 4 else "<d")),))
+    if isinstance(type_, CArray) and type_.array_type is ctype and type_.as_bytes:
+        return ByteLayout(size, ())
+    if isinstance(type_, CFixedString) and type_.string_type is ctype:
+        return ByteLayout(size, ())
+    if isinstance(type_, CStruct | CFixedVec) and type_.layout is not None and type_.layout.size == size:
+        return type_.layout
+    return None
+
+
+def _vec_layout(vec_type: type[FixedVec], item: BorshType[Any]) -> ByteLayout | None:
+    """A ``FixedVec``'s :class:`ByteLayout`: its items have one and ``len`` follows them without padding."""
+    item_layout = _field_layout(item, vec_type.ITEM)
+    item_size = ctypes.sizeof(vec_type.ITEM)
+    data_size = item_size * vec_type.CAPACITY
+    if item_layout is None or vec_type.len.offset != data_size:  # type: ignore[attr-defined]
+        return None
+    floats = tuple(check for index in range(vec_type.CAPACITY) for check in item_layout.shifted(index * item_size))
+    return ByteLayout(data_size + U64.min_size, floats)
+
+
+def _struct_layout(struct_type: Any, fields: Sequence[tuple[str, BorshType[Any]]]) -> ByteLayout | None:
+    """The struct's :class:`ByteLayout` if every field has one and sits at its Borsh offset in memory."""
+    memory_types = dict(struct_type._fields_)
+    offset = 0
+    floats: list[tuple[int, struct.Struct]] = []
+    for name, type_ in fields:
+        layout = _field_layout(type_, memory_types[name])
+        if layout is None or getattr(struct_type, name).offset != offset:
+            return None
+        floats += layout.shifted(offset)
+        offset += layout.size
+    return ByteLayout(offset, tuple(floats))

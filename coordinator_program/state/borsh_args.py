@@ -1,18 +1,19 @@
-"""Borsh codecs for the coordinator's instruction arguments (spec §7.2) and the argument records per instruction.
+"""Borsh types of the coordinator's instruction arguments (spec §7.2) and the argument structs per instruction.
 
-The type codecs decode into the account's ctypes structures, so a decoded ``CoordinatorConfig`` or ``Model`` can be
+The types decode into the account's ctypes structures, so a decoded ``CoordinatorConfig`` or ``Model`` can be
 assigned into the account directly. Borsh order is the Rust declared order; the only place it differs from memory
 is ``HubRepo``/``GcsRepo`` (``repo_id``/``bucket`` first in Borsh, the ``Option`` first in memory).
 
 Anchor decodes instruction arguments with ``deserialize`` on the data after the discriminator and ignores bytes
-left over, so :func:`decode_instruction_args` does too; use ``Codec.decode`` where every byte must be used.
+left over, so :func:`decode_instruction_args` does too; use :func:`emulator.anchor.borsh.decode` where every byte
+must be used.
 """
 
 from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from solders.pubkey import Pubkey
 
@@ -66,7 +67,9 @@ from coordinator_program.core.types import (
     WitnessProof,
     fixed_vec,
 )
-from coordinator_program.state.borsh import (
+from coordinator_program.state.borsh import CArray, CEnum, CFixedString, CFixedVec, COption, CStruct, CTaggedUnion
+from coordinator_program.state.coordinator_account import RunMetadata
+from emulator.anchor.borsh import (
     BOOL,
     F32,
     I32,
@@ -74,19 +77,13 @@ from coordinator_program.state.borsh import (
     STRING,
     U8,
     U64,
-    CArray,
-    CFixedString,
-    CFixedVec,
-    Codec,
-    COption,
-    CStruct,
-    CTaggedUnion,
-    Optional,
-    Reader,
-    Record,
-    UnitEnum,
+    BorshType,
+    Option,
+    StructType,
+    borsh_field,
+    borsh_type,
+    decode_prefix,
 )
-from coordinator_program.state.coordinator_account import RunMetadata
 
 __all__ = [
     "FIXED_STRING_32",
@@ -126,6 +123,7 @@ __all__ = [
     "CheckpointArgs",
     "NoArgs",
     "INSTRUCTION_ARGS",
+    "instruction_arg_types",
     "decode_instruction_args",
 ]
 
@@ -166,7 +164,7 @@ HTTP_TRAINING_DATA_LOCATION = CTaggedUnion(
 SHUFFLE = CTaggedUnion(Shuffle, {ShuffleTag.DontShuffle: None, ShuffleTag.Seeded: CArray(ctypes.c_uint8 * 32, U8)})
 HTTP_LLM_TRAINING_DATA_LOCATION = CStruct(
     HttpLLMTrainingDataLocation,
-    {"location": HTTP_TRAINING_DATA_LOCATION, "token_size_in_bytes": UnitEnum(TokenSize), "shuffle": SHUFFLE},
+    {"location": HTTP_TRAINING_DATA_LOCATION, "token_size_in_bytes": CEnum(TokenSize), "shuffle": SHUFFLE},
 )
 LLM_TRAINING_DATA_LOCATION = CTaggedUnion(
     LLMTrainingDataLocation,
@@ -199,9 +197,9 @@ OPTIMIZER_DEFINITION = CTaggedUnion(
 LLM_CODEC = CStruct(
     LLM,
     {
-        "architecture": UnitEnum(LLMArchitecture),
+        "architecture": CEnum(LLMArchitecture),
         "checkpoint": CHECKPOINT,
-        "data_type": UnitEnum(LLMTrainingDataType),
+        "data_type": CEnum(LLMTrainingDataType),
         "data_location": LLM_TRAINING_DATA_LOCATION,
         "lr_schedule": LEARNING_RATE_SCHEDULE,
         "optimizer": OPTIMIZER_DEFINITION,
@@ -229,120 +227,111 @@ WITNESS_METADATA = CStruct(
         "prompt_results": CFixedVec(fixed_vec(ctypes.c_int32, MAX_TOKENS_TO_SEND), I32),
     },
 )
-COMMITTEE_PROOF = CStruct(CommitteeProof, {"committee": UnitEnum(Committee)})
+COMMITTEE_PROOF = CStruct(CommitteeProof, {"committee": CEnum(Committee)})
 
 
 @dataclass(frozen=True)
 class HealthCheck:
     """One ``HealthChecks`` entry: the reported client and the committee proof of its index."""
 
-    id: Any  # NodeIdentity
-    proof: Any  # CommitteeProof
+    id: NodeIdentity = borsh_field(NODE_IDENTITY)
+    proof: CommitteeProof = borsh_field(COMMITTEE_PROOF)
 
 
-HEALTH_CHECK = Record(HealthCheck, [("id", NODE_IDENTITY), ("proof", COMMITTEE_PROOF)])
+HEALTH_CHECK = borsh_type(HealthCheck)
 
 
 @dataclass(frozen=True)
 class InitCoordinatorParams:
-    main_authority: Pubkey
-    join_authority: Pubkey
-    run_id: str
-    client_version: str
+    main_authority: Pubkey = borsh_field(PUBKEY)
+    join_authority: Pubkey = borsh_field(PUBKEY)
+    run_id: str = borsh_field(STRING)
+    client_version: str = borsh_field(STRING)
 
 
 @dataclass(frozen=True)
 class UpdateArgs:
     """``update``: each part is replaced only when given."""
 
-    metadata: Any | None  # RunMetadata
-    config: Any | None  # CoordinatorConfig
-    model: Any | None  # Model
-    progress: Any | None  # CoordinatorProgress
+    metadata: RunMetadata | None = borsh_field(Option(RUN_METADATA))
+    config: CoordinatorConfig | None = borsh_field(Option(COORDINATOR_CONFIG))
+    model: Model | None = borsh_field(Option(MODEL))
+    progress: CoordinatorProgress | None = borsh_field(Option(COORDINATOR_PROGRESS))
 
 
 @dataclass(frozen=True)
 class UpdateClientVersionArgs:
-    new_version: str
+    new_version: str = borsh_field(STRING)
 
 
 @dataclass(frozen=True)
 class SetFutureEpochRatesArgs:
-    epoch_earning_rate_total_shared: int | None
-    epoch_slashing_rate_per_client: int | None
+    epoch_earning_rate_total_shared: int | None = borsh_field(Option(U64))
+    epoch_slashing_rate_per_client: int | None = borsh_field(Option(U64))
 
 
 @dataclass(frozen=True)
 class SetPausedArgs:
-    paused: bool
+    paused: bool = borsh_field(BOOL)
 
 
 @dataclass(frozen=True)
 class JoinRunParams:
-    client_id: Any  # NodeIdentity
+    client_id: NodeIdentity = borsh_field(NODE_IDENTITY)
 
 
 @dataclass(frozen=True)
 class WarmupWitnessArgs:
-    proof: Any  # WitnessProof
-    participant_bloom: Any  # WitnessBloom
-    broadcast_bloom: Any  # WitnessBloom
-    broadcast_merkle: Any  # MerkleRoot
+    proof: WitnessProof = borsh_field(WITNESS_PROOF)
+    participant_bloom: WitnessBloom = borsh_field(WITNESS_BLOOM)
+    broadcast_bloom: WitnessBloom = borsh_field(WITNESS_BLOOM)
+    broadcast_merkle: MerkleRoot = borsh_field(MERKLE_ROOT)
 
 
 @dataclass(frozen=True)
 class WitnessArgs(WarmupWitnessArgs):
-    metadata: Any  # WitnessMetadata
+    metadata: WitnessMetadata = borsh_field(WITNESS_METADATA)
 
 
 @dataclass(frozen=True)
 class CheckpointArgs:
-    repo: Any  # Checkpoint
+    repo: Checkpoint = borsh_field(CHECKPOINT)
 
 
 @dataclass(frozen=True)
 class NoArgs:
-    """``tick`` and ``free_coordinator`` (whose params struct is empty) carry no argument bytes."""
+    """``tick`` and ``free_coordinator`` carry no argument bytes.
+
+    The reference's ``free_coordinator`` takes an empty ``FreeCoordinatorParams`` struct, the IDL name given here.
+    """
+
+    IDL_NAME: ClassVar[str] = "FreeCoordinatorParams"
 
 
-_WARMUP_WITNESS_FIELDS: list[tuple[str, Codec[Any]]] = [
-    ("proof", WITNESS_PROOF),
-    ("participant_bloom", WITNESS_BLOOM),
-    ("broadcast_bloom", WITNESS_BLOOM),
-    ("broadcast_merkle", MERKLE_ROOT),
-]
-
-INSTRUCTION_ARGS: dict[str, Record[Any]] = {
-    "init_coordinator": Record(
-        InitCoordinatorParams,
-        [("main_authority", PUBKEY), ("join_authority", PUBKEY), ("run_id", STRING), ("client_version", STRING)],
-    ),
-    "free_coordinator": Record(NoArgs, []),
-    "update": Record(
-        UpdateArgs,
-        [
-            ("metadata", Optional(RUN_METADATA)),
-            ("config", Optional(COORDINATOR_CONFIG)),
-            ("model", Optional(MODEL)),
-            ("progress", Optional(COORDINATOR_PROGRESS)),
-        ],
-    ),
-    "update_client_version": Record(UpdateClientVersionArgs, [("new_version", STRING)]),
-    "set_future_epoch_rates": Record(
-        SetFutureEpochRatesArgs,
-        [("epoch_earning_rate_total_shared", Optional(U64)), ("epoch_slashing_rate_per_client", Optional(U64))],
-    ),
-    "set_paused": Record(SetPausedArgs, [("paused", BOOL)]),
-    "join_run": Record(JoinRunParams, [("client_id", NODE_IDENTITY)]),
-    "tick": Record(NoArgs, []),
-    "witness": Record(WitnessArgs, [*_WARMUP_WITNESS_FIELDS, ("metadata", WITNESS_METADATA)]),
-    "warmup_witness": Record(WarmupWitnessArgs, _WARMUP_WITNESS_FIELDS),
-    "health_check": HEALTH_CHECK,
-    "checkpoint": Record(CheckpointArgs, [("repo", CHECKPOINT)]),
+INSTRUCTION_ARGS: dict[str, type] = {
+    "init_coordinator": InitCoordinatorParams,
+    "free_coordinator": NoArgs,
+    "update": UpdateArgs,
+    "update_client_version": UpdateClientVersionArgs,
+    "set_future_epoch_rates": SetFutureEpochRatesArgs,
+    "set_paused": SetPausedArgs,
+    "join_run": JoinRunParams,
+    "tick": NoArgs,
+    "witness": WitnessArgs,
+    "warmup_witness": WarmupWitnessArgs,
+    "health_check": HealthCheck,
+    "checkpoint": CheckpointArgs,
 }
-"""Argument codec per instruction name (the data after the 8-byte discriminator)."""
+"""Argument struct per instruction name (the data after the 8-byte discriminator)."""
 
 
-def decode_instruction_args(codec: Codec[A], data: bytes | bytearray | memoryview) -> A:
+def instruction_arg_types(name: str) -> dict[str, BorshType[Any]]:
+    """The instruction's arguments one by one (its argument struct's fields), as its ``Instruction`` declares them."""
+    struct: BorshType[Any] = borsh_type(INSTRUCTION_ARGS[name])
+    assert isinstance(struct, StructType), "every argument record is a dataclass"
+    return dict(struct.fields)
+
+
+def decode_instruction_args(args: BorshType[A] | type[A], data: bytes | bytearray | memoryview) -> A:
     """Decode arguments as Anchor does: from the start of ``data``, ignoring bytes left over."""
-    return codec.decode_from(Reader(data))
+    return decode_prefix(args, data)[0]

@@ -24,10 +24,15 @@ Decoded values: integers ``int``, ``bool``, floats ``float``, ``Pubkey``, ``str`
 vectors and arrays ``list``, options the value or ``None`` (so ``Option(Option(t))`` cannot express
 ``Some(None)``), structs and variants their dataclass, fieldless enums their member.
 
-Decoding untrusted bytes is bounds-checked and raises :class:`BorshDecodeError` on short or
-trailing data, bad bool/option/enum tags, NaN floats and invalid UTF-8; encoding range-checks every
-value and raises :class:`BorshEncodeError` (a Python int never wraps into a u64). Both follow
-borsh-rs 0.10, which Anchor uses.
+Decoding untrusted bytes is bounds-checked and raises a :class:`BorshDecodeError` that names the
+fault (:class:`BorshEndOfData`, :class:`BorshTrailingData`, :class:`BorshInvalidBool`,
+:class:`BorshInvalidOption`, :class:`BorshInvalidEnumTag`, :class:`BorshInvalidFloat` for NaN,
+:class:`BorshInvalidUtf8`); encoding range-checks every value and raises :class:`BorshEncodeError` (a
+Python int never wraps into a u64). Both follow borsh-rs 0.10, which Anchor uses.
+
+Other codecs join by implementing :class:`BorshType` (the coordinator's zero-copy ``ctypes`` codecs in
+:mod:`coordinator_program.state.borsh` do), using :func:`read_option_tag`, :func:`read_variant` and
+:func:`write_fields` so that their faults read the same.
 """
 
 from __future__ import annotations
@@ -67,6 +72,34 @@ class BorshEncodeError(BorshError):
     """A value that the type cannot represent (out of range, wrong Python type, NaN...)."""
 
 
+class BorshEndOfData(BorshDecodeError):
+    """The data ended before the value did."""
+
+
+class BorshTrailingData(BorshDecodeError):
+    """Bytes were left over after a value that had to use all of them."""
+
+
+class BorshInvalidEnumTag(BorshDecodeError):
+    """An enum's variant byte names no variant."""
+
+
+class BorshInvalidOption(BorshDecodeError):
+    """An ``Option`` tag byte other than 0 or 1."""
+
+
+class BorshInvalidBool(BorshDecodeError):
+    """A ``bool`` byte other than 0 or 1."""
+
+
+class BorshInvalidFloat(BorshDecodeError):
+    """A NaN float, which borsh-rs refuses to deserialize."""
+
+
+class BorshInvalidUtf8(BorshDecodeError):
+    """A ``String`` whose bytes are not UTF-8."""
+
+
 class Reader:
     """A cursor over untrusted bytes; every read is bounds-checked."""
 
@@ -84,7 +117,7 @@ class Reader:
 
     def _need(self, n: int) -> None:
         if self.pos + n > len(self.data):
-            raise BorshDecodeError(f"data ends early: {n} bytes needed at offset {self.pos}, {self.remaining} left")
+            raise BorshEndOfData(f"data ends early: {n} bytes needed at offset {self.pos}, {self.remaining} left")
 
     def take(self, n: int) -> memoryview:
         self._need(n)
@@ -131,31 +164,33 @@ class BorshType(ABC, Generic[T]):
 # Primitives
 
 
-class _Int(BorshType[int]):
-    __slots__ = ("_name", "_size", "_min", "_max", "_fmt")
+class IntType(BorshType[int]):
+    """A little-endian integer of ``size`` bytes; ``min_value``/``max_value`` bound what it encodes."""
+
+    __slots__ = ("_name", "_size", "min_value", "max_value", "_fmt")
 
     def __init__(self, name: str, size: int, signed: bool) -> None:
         self._name = name
         self._size = size
-        self._min = -(1 << (8 * size - 1)) if signed else 0
-        self._max = (1 << (8 * size - 1)) - 1 if signed else (1 << (8 * size)) - 1
+        self.min_value = -(1 << (8 * size - 1)) if signed else 0
+        self.max_value = (1 << (8 * size - 1)) - 1 if signed else (1 << (8 * size)) - 1
         code = {1: "b", 2: "h", 4: "i", 8: "q"}.get(size)
         self._fmt = struct.Struct("<" + (code if signed else code.upper())) if code else None
 
     def write(self, value: int, out: bytearray) -> None:
         if not isinstance(value, int) or isinstance(value, bool):
             raise BorshEncodeError(f"{self._name} needs an int, got {type(value).__name__}")
-        if not self._min <= value <= self._max:
+        if not self.min_value <= value <= self.max_value:
             raise BorshEncodeError(f"{value} is out of range for {self._name}")
         if self._fmt is not None:
             out += self._fmt.pack(value)
         else:
-            out += value.to_bytes(self._size, "little", signed=self._min < 0)
+            out += value.to_bytes(self._size, "little", signed=self.min_value < 0)
 
     def read(self, reader: Reader) -> int:
         if self._fmt is not None:
             return int(reader.unpack(self._fmt))
-        return int.from_bytes(reader.take(self._size), "little", signed=self._min < 0)
+        return int.from_bytes(reader.take(self._size), "little", signed=self.min_value < 0)
 
     def idl(self) -> IdlTypeJson:
         return self._name
@@ -174,7 +209,7 @@ class _Bool(BorshType[bool]):
     def read(self, reader: Reader) -> bool:
         byte = reader.take(1)[0]
         if byte > 1:
-            raise BorshDecodeError(f"invalid bool byte {byte} at offset {reader.pos - 1}")
+            raise BorshInvalidBool(f"invalid bool byte {byte} at offset {reader.pos - 1}")
         return byte == 1
 
     def idl(self) -> IdlTypeJson:
@@ -185,7 +220,9 @@ class _Bool(BorshType[bool]):
         return 1
 
 
-class _Float(BorshType[float]):
+class FloatType(BorshType[float]):
+    """An IEEE float (``struct`` format ``fmt``); NaN is refused both ways, as borsh-rs refuses it."""
+
     __slots__ = ("_name", "_fmt")
 
     def __init__(self, name: str, fmt: str) -> None:
@@ -205,7 +242,7 @@ class _Float(BorshType[float]):
     def read(self, reader: Reader) -> float:
         value = float(reader.unpack(self._fmt))
         if math.isnan(value):
-            raise BorshDecodeError(f"{self._name} NaN at offset {reader.pos - self._fmt.size}")
+            raise BorshInvalidFloat(f"{self._name} NaN at offset {reader.pos - self._fmt.size}")
         return value
 
     def idl(self) -> IdlTypeJson:
@@ -278,7 +315,7 @@ class _String(BorshType[str]):
         try:
             return str(raw, "utf-8")
         except UnicodeDecodeError as exc:
-            raise BorshDecodeError(f"invalid utf-8 in string at offset {start}: {exc.reason}") from exc
+            raise BorshInvalidUtf8(f"invalid utf-8 in string at offset {start}: {exc.reason}") from exc
 
     def idl(self) -> IdlTypeJson:
         return "string"
@@ -288,19 +325,19 @@ class _String(BorshType[str]):
         return 4
 
 
-U8: BorshType[int] = _Int("u8", 1, False)
-U16: BorshType[int] = _Int("u16", 2, False)
-U32: BorshType[int] = _Int("u32", 4, False)
-U64: BorshType[int] = _Int("u64", 8, False)
-U128: BorshType[int] = _Int("u128", 16, False)
-I8: BorshType[int] = _Int("i8", 1, True)
-I16: BorshType[int] = _Int("i16", 2, True)
-I32: BorshType[int] = _Int("i32", 4, True)
-I64: BorshType[int] = _Int("i64", 8, True)
-I128: BorshType[int] = _Int("i128", 16, True)
+U8: IntType = IntType("u8", 1, False)
+U16: IntType = IntType("u16", 2, False)
+U32: IntType = IntType("u32", 4, False)
+U64: IntType = IntType("u64", 8, False)
+U128: IntType = IntType("u128", 16, False)
+I8: IntType = IntType("i8", 1, True)
+I16: IntType = IntType("i16", 2, True)
+I32: IntType = IntType("i32", 4, True)
+I64: IntType = IntType("i64", 8, True)
+I128: IntType = IntType("i128", 16, True)
 BOOL: BorshType[bool] = _Bool()
-F32: BorshType[float] = _Float("f32", "<f")
-F64: BorshType[float] = _Float("f64", "<d")
+F32: FloatType = FloatType("f32", "<f")
+F64: FloatType = FloatType("f64", "<d")
 PUBKEY: BorshType[Pubkey] = _Pubkey()
 STRING: BorshType[str] = _String()
 BYTES: BorshType[bytes] = _Bytes()
@@ -348,7 +385,7 @@ def _check_count(count: int, item: BorshType[Any], reader: Reader) -> None:
         if count:  # borsh-rs refuses collections of zero-sized items (a cheap denial of service)
             raise BorshDecodeError(f"collection of {count} zero-sized items at offset {reader.pos}")
     elif count * item.min_size > reader.remaining:
-        raise BorshDecodeError(f"count {count} at offset {reader.pos - 4} exceeds the {reader.remaining} bytes left")
+        raise BorshEndOfData(f"count {count} at offset {reader.pos - 4} exceeds the {reader.remaining} bytes left")
 
 
 class Option(BorshType[T | None]):
@@ -367,12 +404,7 @@ class Option(BorshType[T | None]):
             self.item.write(value, out)
 
     def read(self, reader: Reader) -> T | None:
-        tag = reader.take(1)[0]
-        if tag == 0:
-            return None
-        if tag == 1:
-            return self.item.read(reader)
-        raise BorshDecodeError(f"invalid option tag {tag} at offset {reader.pos - 1}")
+        return self.item.read(reader) if read_option_tag(reader) else None
 
     def idl(self) -> IdlTypeJson:
         return {"option": self.item.idl()}
@@ -383,6 +415,22 @@ class Option(BorshType[T | None]):
 
     def children(self) -> Iterator[BorshType[Any]]:
         yield self.item
+
+
+def read_option_tag(reader: Reader) -> bool:
+    """Read an ``Option`` tag: whether a value follows (1) or not (0); any other byte is refused."""
+    tag = reader.take(1)[0]
+    if tag > 1:
+        raise BorshInvalidOption(f"invalid option tag {tag} at offset {reader.pos - 1}")
+    return tag == 1
+
+
+def read_variant(reader: Reader, count: int, name: str) -> int:
+    """Read an enum's ``u8`` variant index, refusing one that names none of its ``count`` variants."""
+    tag = reader.take(1)[0]
+    if tag >= count:
+        raise BorshInvalidEnumTag(f"invalid {name} variant {tag} at offset {reader.pos - 1}")
+    return tag
 
 
 class Array(BorshType[list[T]]):
@@ -422,9 +470,9 @@ class Array(BorshType[list[T]]):
 # User-defined types
 
 
-def borsh_field(type_: BorshType[T] | type[T]) -> T:
-    """Declare a struct field's Borsh type: ``count: int = borsh_field(U64)`` (the field stays required)."""
-    return cast(T, dataclasses.field(metadata={_FIELD_KEY: type_}))
+def borsh_field(type_: BorshType[T] | type[T], *, default: Any = dataclasses.MISSING) -> T:
+    """Declare a struct field's Borsh type: ``count: int = borsh_field(U64)`` (required unless given a ``default``)."""
+    return cast(T, dataclasses.field(default=default, metadata={_FIELD_KEY: type_}))
 
 
 def idl_name(cls: type) -> str:
@@ -478,7 +526,8 @@ def _dataclass_fields(cls: type) -> list[tuple[str, BorshType[Any]]]:
     return fields
 
 
-def _write_fields(fields: list[tuple[str, BorshType[Any]]], value: object, out: bytearray) -> None:
+def write_fields(fields: Sequence[tuple[str, BorshType[Any]]], value: object, out: bytearray) -> None:
+    """Write the named attributes of ``value`` in order; an encode error names the struct and field."""
     for name, type_ in fields:
         try:
             type_.write(getattr(value, name), out)
@@ -486,14 +535,31 @@ def _write_fields(fields: list[tuple[str, BorshType[Any]]], value: object, out: 
             raise BorshEncodeError(f"{type(value).__name__}.{name}: {exc}") from exc
 
 
-def _fields_idl(fields: list[tuple[str, BorshType[Any]]]) -> list[dict[str, Any]]:
+def fields_idl(fields: Sequence[tuple[str, BorshType[Any]]]) -> list[dict[str, Any]]:
+    """The legacy IDL ``fields`` list of a struct or struct variant (names in camelCase)."""
     return [{"name": camel_case(name), "type": type_.idl()} for name, type_ in fields]
 
 
-class StructType(DefinedType[T]):
-    """A frozen dataclass as a Borsh struct: its fields in declaration order."""
+class StructBase(DefinedType[T]):
+    """A Borsh struct: its named fields, in Borsh order; a subclass says how a value is built and read."""
 
     __slots__ = ("fields",)
+
+    fields: Sequence[tuple[str, BorshType[Any]]]
+
+    def definition(self) -> dict[str, Any]:
+        return {"kind": "struct", "fields": fields_idl(self.fields)}
+
+    @property
+    def min_size(self) -> int:
+        return sum(type_.min_size for _, type_ in self.fields)
+
+    def children(self) -> Iterator[BorshType[Any]]:
+        return (type_ for _, type_ in self.fields)
+
+
+class StructType(StructBase[T]):
+    """A frozen dataclass as a Borsh struct: its fields in declaration order."""
 
     def __init__(self, cls: type[T]) -> None:
         super().__init__(cls)
@@ -502,20 +568,10 @@ class StructType(DefinedType[T]):
     def write(self, value: T, out: bytearray) -> None:
         if type(value) is not self.cls:
             raise BorshEncodeError(f"{self.name} needs a {self.cls.__name__}, got {type(value).__name__}")
-        _write_fields(self.fields, value, out)
+        write_fields(self.fields, value, out)
 
     def read(self, reader: Reader) -> T:
         return self.cls(*[type_.read(reader) for _, type_ in self.fields])
-
-    def definition(self) -> dict[str, Any]:
-        return {"kind": "struct", "fields": _fields_idl(self.fields)}
-
-    @property
-    def min_size(self) -> int:
-        return sum(type_.min_size for _, type_ in self.fields)
-
-    def children(self) -> Iterator[BorshType[Any]]:
-        return (type_ for _, type_ in self.fields)
 
 
 class FieldlessEnumType(DefinedType[T]):
@@ -537,10 +593,7 @@ class FieldlessEnumType(DefinedType[T]):
         out.append(index)
 
     def read(self, reader: Reader) -> T:
-        tag = reader.take(1)[0]
-        if tag >= len(self.members):
-            raise BorshDecodeError(f"invalid {self.name} variant {tag} at offset {reader.pos - 1}")
-        return self.members[tag]
+        return self.members[read_variant(reader, len(self.members), self.name)]
 
     def definition(self) -> dict[str, Any]:
         return {"kind": "enum", "variants": [{"name": cast(enum.Enum, m).name} for m in self.members]}
@@ -570,13 +623,10 @@ class DataEnumType(DefinedType[T]):
         if index is None:
             raise BorshEncodeError(f"{self.name} needs one of its variants, got {type(value).__name__}")
         out.append(index)
-        _write_fields(self.variants[index][1], value, out)
+        write_fields(self.variants[index][1], value, out)
 
     def read(self, reader: Reader) -> T:
-        tag = reader.take(1)[0]
-        if tag >= len(self.variants):
-            raise BorshDecodeError(f"invalid {self.name} variant {tag} at offset {reader.pos - 1}")
-        variant, fields = self.variants[tag]
+        variant, fields = self.variants[read_variant(reader, len(self.variants), self.name)]
         return cast(T, variant(*[type_.read(reader) for _, type_ in fields]))
 
     def definition(self) -> dict[str, Any]:
@@ -586,7 +636,7 @@ class DataEnumType(DefinedType[T]):
             if fields and all(name == f"_{i}" for i, (name, _) in enumerate(fields)):
                 entry["fields"] = [type_.idl() for _, type_ in fields]
             elif fields:
-                entry["fields"] = _fields_idl(fields)
+                entry["fields"] = fields_idl(fields)
             variants.append(entry)
         return {"kind": "enum", "variants": variants}
 
@@ -647,11 +697,11 @@ def decode(type_: BorshType[T] | type[T], data: bytes | bytearray | memoryview) 
     >>> decode(U8, b"\\x01\\x02")
     Traceback (most recent call last):
     ...
-    emulator.anchor.borsh.BorshDecodeError: 1 trailing bytes after the value
+    emulator.anchor.borsh.BorshTrailingData: 1 trailing bytes after the value
     """
     value, end = decode_prefix(type_, data)
     if end != len(data):
-        raise BorshDecodeError(f"{len(data) - end} trailing bytes after the value")
+        raise BorshTrailingData(f"{len(data) - end} trailing bytes after the value")
     return value
 
 

@@ -59,17 +59,19 @@ class Accounts:
 
 def entrypoint(interface: ProgramInterface) -> Entrypoint:
     """The ``(ctx, accounts, data)`` entry point that dispatches to the interface's handlers."""
-    table = {ix.discriminator: ix for ix in interface.instructions}
+    # The log line is built once per instruction: converting the name on every call cost as much as a check.
+    table = {ix.discriminator: (ix, f"Instruction: {pascal_case(ix.name)}") for ix in interface.instructions}
 
     def process_instruction(ctx: InvokeContext, infos: list[AccountInfo], data: bytes) -> None:
         bound: Accounts | None = None
         try:
             if len(data) < DISCRIMINATOR_SIZE:
                 raise AnchorError(ErrorCode.InstructionMissing)
-            ix = table.get(bytes(data[:DISCRIMINATOR_SIZE]))
-            if ix is None:
+            entry = table.get(bytes(data[:DISCRIMINATOR_SIZE]))
+            if entry is None:
                 raise AnchorError(ErrorCode.InstructionFallbackNotFound)
-            ctx.log(f"Instruction: {pascal_case(ix.name)}")
+            ix, log_line = entry
+            ctx.log(log_line)
             args = _decode_args(ix, data)
             bound = _bind_accounts(ix, infos, ctx.program_id)
             ix.handler(ctx, bound, *args)

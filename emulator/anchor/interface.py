@@ -133,6 +133,16 @@ class ProgramInterface:
         if len(set(user_types)) != len(user_types):
             raise ValueError(f"program {self.name} declares a type name twice")
 
+    def instruction(self, name: str) -> Instruction:
+        """The instruction declared as ``name`` (snake case, as the Rust function); ``KeyError`` naming it if none.
+
+        What a client or a test reaches for to build one instruction of this program by its name.
+        """
+        for ix in self.instructions:
+            if ix.name == name:
+                return ix
+        raise KeyError(f"program {self.name} has no instruction {name!r}")
+
 
 def _check_name(name: str, what: str) -> None:
     """A name must survive the IDL's camelCase and anchorpy's snake_case unchanged, or clients miss it."""

@@ -19,7 +19,6 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.transaction import Transaction
-from solders.transaction_status import InstructionErrorCustom, TransactionErrorInstructionError
 
 from authorizer.program import LEGACY_IDL_PATH, PROGRAM_ID, PROGRAM_SPEC
 from authorizer.state.authorization import Authorization, find_authorization
@@ -55,14 +54,6 @@ def send(bank: Bank, instructions: Sequence[Instruction], signers: Sequence[Keyp
 
 def fee(signatures: int) -> int:
     return signatures * LAMPORTS_PER_SIGNATURE
-
-
-def custom_error(result: TransactionResult) -> int | None:
-    """The ``Custom(code)`` of a failed instruction, or None if it did not fail that way."""
-    err = result.err
-    if isinstance(err, TransactionErrorInstructionError) and isinstance(err.err, InstructionErrorCustom):
-        return int(err.err.code)
-    return None
 
 
 def address(grantor: Pubkey, grantee: Pubkey, scope: bytes) -> Pubkey:

@@ -11,12 +11,12 @@ from solders.pubkey import Pubkey
 
 from authorizer.errors import AuthorizerError
 from authorizer.state.authorization import space_with_discriminator
+from emulator.errors import custom_error_code
 from tests.authorizer.harness import (
     PAYER_AIRDROP,
     address,
     close_ix,
     create_ix,
-    custom_error,
     fee,
     funded,
     grantee_update_ix,
@@ -117,7 +117,7 @@ def test_memnet_authorizer_full_cycle() -> None:
 
     # A8: closing fails while delegates remain and the last grantor update is under 30 days old.
     result = send(bank, [close_ix(grantor.pubkey(), payer.pubkey(), key)], [payer, grantor])
-    assert custom_error(result) == AuthorizerError.AuthorizationClosingConditionsNotReachedYet
+    assert custom_error_code(result.err) == AuthorizerError.AuthorizationClosingConditionsNotReachedYet
     assert int(AuthorizerError.AuthorizationClosingConditionsNotReachedYet) == 6001
     assert (
         "Program log: AnchorError occurred. Error Code: AuthorizationClosingConditionsNotReachedYet. "

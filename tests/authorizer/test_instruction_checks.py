@@ -20,11 +20,11 @@ from authorizer.program_id import PROGRAM_ID
 from authorizer.state.authorization import PERMISSIONLESS_GRANTEE, Authorization, space_with_discriminator
 from emulator import Bank, TransactionResult
 from emulator.anchor import ErrorCode
+from emulator.errors import custom_error_code
 from tests.authorizer.harness import (
     address,
     close_ix,
     create_ix,
-    custom_error,
     fee,
     funded,
     grantee_update_ix,
@@ -71,7 +71,7 @@ class World:
 
     def expect_failure(self, result: TransactionResult, code: int) -> None:
         """The transaction failed with ``Custom(code)``."""
-        assert custom_error(result) == code, (result.err, result.logs)
+        assert custom_error_code(result.err) == code, (result.err, result.logs)
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_create_needs_the_grantor_signature(world: World) -> None:
     metas = list(ix.accounts)
     metas[1] = AccountMeta(world.grantor.pubkey(), is_signer=False, is_writable=False)
     result = send(world.bank, [Instruction(PROGRAM_ID, ix.data, metas)], [world.payer])
-    assert custom_error(result) == ErrorCode.AccountNotSigner
+    assert custom_error_code(result.err) == ErrorCode.AccountNotSigner
     assert int(ErrorCode.AccountNotSigner) == 3010
     assert world.bank.get_account(address(world.grantor.pubkey(), other.pubkey(), SCOPE)) is None
 
@@ -144,7 +144,7 @@ def test_create_at_another_address_violates_the_seeds(world: World) -> None:
     wrong = address(world.grantor.pubkey(), world.payer.pubkey(), SCOPE)
     ix = create_ix(world.payer.pubkey(), world.grantor.pubkey(), other.pubkey(), SCOPE, authorization=wrong)
     result = send(world.bank, [ix], [world.payer, world.grantor])
-    assert custom_error(result) == ErrorCode.ConstraintSeeds
+    assert custom_error_code(result.err) == ErrorCode.ConstraintSeeds
     assert int(ErrorCode.ConstraintSeeds) == 2006
     assert world.bank.get_account(wrong) is None
 
@@ -159,7 +159,7 @@ def test_create_for_another_grantor_cannot_be_signed_by_a_stranger(world: World)
         SCOPE,
         authorization=address(world.grantor.pubkey(), other.pubkey(), SCOPE),
     )
-    assert custom_error(send(world.bank, [ix], [world.payer, stranger])) == ErrorCode.ConstraintSeeds
+    assert custom_error_code(send(world.bank, [ix], [world.payer, stranger]).err) == ErrorCode.ConstraintSeeds
 
 
 def test_create_with_a_scope_over_32_bytes_aborts(world: World) -> None:
@@ -175,7 +175,7 @@ def test_create_with_a_scope_over_32_bytes_aborts(world: World) -> None:
 def test_create_checks_the_system_program_account(world: World) -> None:
     other = Keypair()
     ix = create_ix(world.payer.pubkey(), world.grantor.pubkey(), other.pubkey(), SCOPE, system_program=PROGRAM_ID)
-    assert custom_error(send(world.bank, [ix], [world.payer, world.grantor])) == ErrorCode.InvalidProgramId
+    assert custom_error_code(send(world.bank, [ix], [world.payer, world.grantor]).err) == ErrorCode.InvalidProgramId
     assert int(ErrorCode.InvalidProgramId) == 3008
 
 
@@ -191,7 +191,7 @@ def test_permissionless_record_accepts_anyone_and_cannot_get_delegates(world: Wo
     # Only the zero key could manage delegates, and nobody holds its private key.
     for signer in (world.grantor, world.payer):
         ix = grantee_update_ix(world.payer.pubkey(), signer.pubkey(), key, False, [Pubkey.new_unique()])
-        assert custom_error(send(bank, [ix], [world.payer, signer])) == ErrorCode.ConstraintRaw
+        assert custom_error_code(send(bank, [ix], [world.payer, signer]).err) == ErrorCode.ConstraintRaw
 
 
 # -- authorization_grantor_update -----------------------------------------------------------------
@@ -221,7 +221,9 @@ def test_grantor_update_is_idempotent_and_stamps_the_clock(world: World) -> None
 def test_grantor_update_of_a_missing_record_is_not_initialized(world: World) -> None:
     missing = address(world.grantor.pubkey(), Pubkey.new_unique(), SCOPE)
     ix = grantor_update_ix(world.grantor.pubkey(), missing, True)
-    assert custom_error(send(world.bank, [ix], [world.payer, world.grantor])) == ErrorCode.AccountNotInitialized
+    assert (
+        custom_error_code(send(world.bank, [ix], [world.payer, world.grantor]).err) == ErrorCode.AccountNotInitialized
+    )
 
 
 def test_grantor_update_rejects_an_account_of_another_program(world: World) -> None:
@@ -231,7 +233,7 @@ def test_grantor_update_rejects_an_account_of_another_program(world: World) -> N
     world.bank.set_account(forged, SoldersAccount(raw.lamports, raw.data, Pubkey.new_unique(), False, 0))
     ix = grantor_update_ix(world.grantor.pubkey(), forged, True)
     result = send(world.bank, [ix], [world.payer, world.grantor])
-    assert custom_error(result) == ErrorCode.AccountOwnedByWrongProgram
+    assert custom_error_code(result.err) == ErrorCode.AccountOwnedByWrongProgram
     assert int(ErrorCode.AccountOwnedByWrongProgram) == 3007
 
 
@@ -283,7 +285,7 @@ def test_grantee_update_with_a_poor_payer_fails_in_the_system_transfer(world: Wo
     poor = funded(world.bank, 1_000_000)
     ix = grantee_update_ix(poor.pubkey(), world.grantee.pubkey(), world.key, False, [Pubkey.new_unique()] * 20)
     result = send(world.bank, [ix], [poor, world.grantee])
-    assert custom_error(result) == 1  # SystemError::ResultWithNegativeLamports
+    assert custom_error_code(result.err) == 1  # SystemError::ResultWithNegativeLamports
     assert world.record().delegates == []
 
 

@@ -14,8 +14,10 @@ from typing import Any
 from click.testing import CliRunner, Result
 from solders.pubkey import Pubkey
 
+from authorizer.state.authorization import PERMISSIONLESS_GRANTEE
 from client.chain.open import ChainTarget
 from client.cli import cli
+from tests.client.participant.train_harness import run_toml
 from validator.ports import free_ports
 
 __all__ = ["CliChain", "closed_port"]
@@ -71,3 +73,15 @@ class CliChain:
         path, key = self.keypair(name)
         self.ok("airdrop", sol, wallet=path)
         return path, key
+
+    def one_client_run(self, run_id: str, total_steps: int) -> tuple[Path, Pubkey]:
+        """A started permissionless run of the small test model that one client can train alone; that client's
+        funded keypair (file and key)."""
+        owner, _ = self.funded("owner")
+        client = self.funded("client", "1")
+        config = self.workdir / "state.toml"
+        config.write_text(run_toml(epoch_time=600, total_steps=total_steps, init_min_clients=1, min_clients=1))
+        self.ok("create-run", "-r", run_id, "-c", "test", "--config-path", str(config), wallet=owner)
+        self.ok("join-authorization-create", "--authorizer", str(PERMISSIONLESS_GRANTEE), wallet=owner)
+        self.ok("set-paused", "-r", run_id, "--resume", wallet=owner)
+        return client

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 
 from client.chain.clock_offset import CLOCK_OFFSET_ENV
 from client.keypairs import read_keypair_file
 from client.run_config.small_run import small_run
-from client.run_config.toml_text import toml_text
 from tests.client.cli_harness import CliChain
 from tests.client.run_clients import join, witness
 
@@ -47,7 +47,7 @@ def warped_clock(env: pytest.MonkeyPatch) -> Callable[[int], None]:
 def write_run_config(path: Path, cooldown: int = 1) -> Path:
     """The scenario's run: two clients, both elected witnesses, 1-second phases, ``cooldown`` seconds of Cooldown."""
     config = {"cooldown_time": cooldown, "min_clients": 2, "init_min_clients": 2, "witness_nodes": 2}
-    path.write_text(toml_text(small_run(config=config, llm={"max_seq_len": 512})))
+    path.write_text(tomli_w.dumps(small_run(config=config, llm={"max_seq_len": 512})))
     return path
 
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import tomli_w
 from click.testing import Result
 from solders.pubkey import Pubkey
 
 from client.chain.open import ChainTarget
 from client.keypairs import read_keypair_file
 from client.run_config.small_run import small_run
-from client.run_config.toml_text import toml_text
 from tests.client.cli_harness import CliChain
 from tests.client.lifecycle import Run, warped_clock
 from tests.client.run_clients import join, witness
@@ -46,7 +46,7 @@ def finished(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FinishedRun]:
         clients = [cli.funded("client-a", "1"), cli.funded("client-b", "1")]
         mint = cli.ok("create-mint", "--decimals", "6", "--amount", "1000", wallet=owner).split()[2]
         config = {"cooldown_time": 1, "min_clients": 2, "init_min_clients": 2, "witness_nodes": 2, "total_steps": 2}
-        (workdir / "state.toml").write_text(toml_text(small_run(config=config, llm={"max_seq_len": 512})))
+        (workdir / "state.toml").write_text(tomli_w.dumps(small_run(config=config, llm={"max_seq_len": 512})))
         cli.ok("create-run", "-r", RUN_ID, "-c", "test", "--treasurer-collateral-mint", mint,
                "--config-path", str(workdir / "state.toml"), wallet=owner)  # fmt: skip
         for _, key in clients:

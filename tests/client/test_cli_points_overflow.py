@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import tomli_w
+
 from client.chain.open import ChainTarget
 from client.run_config.small_run import small_run
-from client.run_config.toml_text import toml_text
 from tests.client.cli_harness import CliChain
 
 U64_MAX_TEXT = "exceeds u64::MAX (18446744073709551615)"
 
 
 def write_config(path: Path, total_steps: int) -> Path:
-    path.write_text(toml_text(small_run(config={"total_steps": total_steps}, llm={"max_seq_len": 512})))
+    path.write_text(tomli_w.dumps(small_run(config={"total_steps": total_steps}, llm={"max_seq_len": 512})))
     return path
 
 

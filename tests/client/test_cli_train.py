@@ -58,7 +58,10 @@ def test_train_follows_a_run_to_the_end_with_json_logs(tmp_path: Path) -> None:
 
     try:
         result = cli.invoke(
-            "train", "-r", RUN_ID, "--device", "cpu", "--logs", "json", "--write-log", str(log_file), wallet=client
+            "train",
+            *("-r", RUN_ID, "--device", "cpu", "--logs", "json", "--write-log", str(log_file)),
+            *("--checkpoint-dir", str(tmp_path / "checkpoints")),
+            wallet=client,
         )
     finally:
         logging.getLogger().handlers.clear()  # the command configured the root logger for its process
@@ -76,6 +79,7 @@ def test_train_follows_a_run_to_the_end_with_json_logs(tmp_path: Path) -> None:
     assert {e["step"] for e in by_name["witness"]} == {1, 2, 3}
     assert all("tokens_per_sec" in e and "loss" in e for e in by_name["witness"])
     assert by_name["exit"][0]["reason"] == "Finished"
+    assert by_name["checkpoint"][0]["path"] == str(tmp_path / "checkpoints" / f"{RUN_ID}-step3" / "model.safetensors")
     assert cli.json("json-dump-run", "-r", RUN_ID)["coordinator_account"]["status"]["state"] == "Finished"
 
 

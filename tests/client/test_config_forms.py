@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 
 from client.chain.open import ChainTarget
 from client.run_config import RunConfigError, parse_run_config
 from client.run_config.small_run import small_run
-from client.run_config.toml_text import toml_text
 from coordinator_program.core.types import CheckpointTag, HttpTrainingDataLocationTag, LLMTrainingDataLocationTag
 from tests.client.cli_harness import CliChain
 from tests.client.train.data_server import DataServer
@@ -53,7 +53,7 @@ def cli(workdir: Path) -> CliChain:
 
 
 def config_text(**llm: Any) -> str:
-    return toml_text(small_run(llm=llm))
+    return tomli_w.dumps(small_run(llm=llm))
 
 
 def create(cli: CliChain, text: str, *flags: str) -> tuple[int, str]:

@@ -11,21 +11,15 @@ import pytest
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from client.json_dump import (
-    TreasurerRunView,
-    TreasurerUserView,
-    json_dump_run,
-    json_dump_user,
-    node_id,
-    render_json,
-)
+from client.json_dump import json_dump_run, json_dump_user, node_id, render_json
+from client.run_accounts import TreasurerRunView, TreasurerUserView
 from client.run_config import load_run_config
 from client.run_config.serde import from_serde
 from coordinator_program.core.types import Client, ClientState, NodeIdentity, RunState
 from coordinator_program.state.borsh_args import MODEL
 from coordinator_program.state.coordinator_account import CoordinatorAccount, SolanaClient, load
 from coordinator_program.state.coordinator_instance import CoordinatorInstance, find_coordinator_instance
-from emulator.anchor import decode_account
+from emulator.anchor import decode_account, encode
 from tests.coordinator_program.program.chain import CoordinatorChain
 from treasurer.state import Participant, Run, find_run
 
@@ -336,7 +330,7 @@ def test_json_dump_run_of_a_run_configured_through_the_program() -> None:
     assert (dump["run_id"], dump["setup"]["client_version"]) == ("dump", "v1")
     assert dump["setup"]["config"]["global_batch_size_end"] == 4
     assert dump["setup"]["model"]["LLM"]["optimizer"]["Distro"]["weight_decay"] is None
-    assert MODEL.encode(from_serde(MODEL, dump["setup"]["model"], "model", "dump")) == MODEL.encode(run_config.model)
+    assert encode(MODEL, from_serde(MODEL, dump["setup"]["model"], "model", "dump")) == encode(MODEL, run_config.model)
     assert dump["clients"] == {node_id(bytes(client.pubkey())): {"active": 0, "earned": 0, "slashed": 0}}
     assert dump["accounting"] == {"max_active": 0, "sum_earned": 0, "sum_slashed": 0}
     assert document["coordinator_instance"] == {

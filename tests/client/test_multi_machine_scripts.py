@@ -95,6 +95,7 @@ def test_a_data_host_a_validator_host_and_two_client_hosts_train_a_run_to_finish
                 "--keypair", str(work / f"client-{n}.json"), "--p2p-host", "127.0.0.1", "--p2p-port", str(port),
                 "--bootstrap-peer", f"127.0.0.1:{peer}", "--", "--logs", "json",
                 "--write-log", str(tmp_path / f"client-{n}.jsonl"),
+                "--checkpoint-dir", str(tmp_path / f"checkpoints-{n}"),
             ]  # fmt: skip
             output = (tmp_path / f"client-{n}.out").open("w")
             clients.append(

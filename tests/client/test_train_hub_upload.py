@@ -64,13 +64,13 @@ def test_clients_upload_the_cooldown_checkpoint_and_the_coordinator_points_at_it
     assert hub.revision.get() is not None and hub.revision.get().value == revision
     uploaded = _uploaded(revision)
     for name, param in clients[0].setup.trainer.model.named_parameters():  # type: ignore[union-attr]
-        assert torch.equal(uploaded[name], param.detach().to(torch.bfloat16))
+        assert torch.equal(uploaded[name], param.detach())  # float32: exactly the weights the run stopped with
     # Loading the run's checkpoint from its repo (as after the coordinator's Hub(r) fallback, when no peer of the
     # epoch rejoins) starts from the uploaded weights.
     newcomer = load_training_setup(coordinator.model, "another-run", torch.device("cpu"), None)
     assert newcomer.checkpoint == f"P2P(hub@{revision}) with its weights"
     for name, param in newcomer.trainer.model.named_parameters():
-        assert torch.equal(param.detach(), uploaded[name].float())
+        assert torch.equal(param.detach(), uploaded[name])
 
 
 class _StopAtCheckpoint(logging.Handler):

@@ -100,6 +100,36 @@ def test_a_bad_signature_is_rejected_without_a_fee(bank: Bank) -> None:
     assert bank.get_balance(payer.pubkey()) == balance
 
 
+def test_a_bank_without_sigverify_accepts_unsigned_transactions_once() -> None:
+    """LiteSVM's ``sigverify(false)``: for in-process simulations. The status cache still refuses a repeat."""
+    bank = Bank(sigverify=False)
+    payer = funded(bank)
+    forged = Transaction.populate(pay(bank, payer).message, [Signature(bytes(range(64)))])
+    assert err_of(bank, forged) is None
+    assert err_of(bank, forged) == '"AlreadyProcessed"'
+
+
+def test_the_status_cache_forgets_a_signature_when_its_blockhash_expires(bank: Bank) -> None:
+    payer = funded(bank)
+    tx = pay(bank, payer)
+    assert err_of(bank, tx) is None
+    for _ in range(150):
+        bank.expire_blockhash()
+    assert err_of(bank, tx) == '"AlreadyProcessed"'
+    bank.expire_blockhash()
+    assert err_of(bank, tx) == '"BlockhashNotFound"'
+
+
+def test_account_data_is_a_copy_of_the_accounts_bytes(bank: Bank) -> None:
+    key = Pubkey.new_unique()
+    bank.set_account(key, Account(SOL, b"abc", Pubkey.default(), False, 0))
+    data = bank.get_account_data(key)
+    assert data == bytearray(b"abc") == bytearray(bank.get_account(key).data)
+    data[0] = 0
+    assert bank.get_account(key).data == b"abc"
+    assert bank.get_account_data(Pubkey.new_unique()) is None
+
+
 def test_fee_payer_checks(bank: Bank) -> None:
     poor = Keypair()
     bank.set_account(poor.pubkey(), Account(1_000, b"", Pubkey.default(), False, 0))

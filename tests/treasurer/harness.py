@@ -39,11 +39,9 @@ from treasurer.state import Participant, Run, find_participant, find_run
 
 __all__ = ["TreasurerChain", "TreasuryRun", "treasurer_ix", "train_until_cooldown", "end_cooldown"]
 
-INSTRUCTIONS = {ix.name: ix for ix in INTERFACE.instructions}
-
 
 def treasurer_ix(name: str, keys: dict[str, Pubkey], *args: Any) -> Instruction:
-    return INSTRUCTIONS[name].build(PROGRAM_ID, keys, *args)
+    return INTERFACE.instruction(name).build(PROGRAM_ID, keys, *args)
 
 
 @dataclass

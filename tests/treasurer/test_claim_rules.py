@@ -10,7 +10,8 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from authorizer.state.authorization import PERMISSIONLESS_GRANTEE
-from tests.coordinator_program.program.chain import custom_error, scenario_settings
+from emulator.errors import custom_error_code
+from tests.coordinator_program.program.chain import scenario_settings
 from tests.treasurer.harness import TreasurerChain, TreasuryRun, end_cooldown, train_until_cooldown
 from treasurer.errors import TreasurerError
 from treasurer.logic.run_update import RunUpdateParams
@@ -66,7 +67,7 @@ def test_partial_claims_add_up_to_the_share(earned: Earned) -> None:
     assert chain.claim_on(run, client, SHARE - 200, ata).err is None
     assert chain.balance(ata) == SHARE
     before = earned.snapshot()
-    assert custom_error(chain.claim_on(run, client, 1, ata)) == TreasurerError.InvalidParameter
+    assert custom_error_code(chain.claim_on(run, client, 1, ata).err) == TreasurerError.InvalidParameter
     assert earned.snapshot() == before
 
 
@@ -74,7 +75,7 @@ def test_a_claim_of_the_share_twice_pays_once(earned: Earned) -> None:
     chain, run, client, ata = earned.chain, earned.run, earned.clients[1], earned.atas[1]
     assert chain.claim_on(run, client, SHARE, ata).err is None
     before = earned.snapshot()
-    assert custom_error(chain.claim_on(run, client, SHARE, ata)) == TreasurerError.InvalidParameter
+    assert custom_error_code(chain.claim_on(run, client, SHARE, ata).err) == TreasurerError.InvalidParameter
     assert earned.snapshot() == before
     assert chain.balance(ata) == SHARE
 
@@ -82,7 +83,7 @@ def test_a_claim_of_the_share_twice_pays_once(earned: Earned) -> None:
 def test_a_claim_above_the_share_changes_nothing(earned: Earned) -> None:
     before = earned.snapshot()
     result = earned.chain.claim_on(earned.run, earned.clients[0], SHARE + 1, earned.atas[0])
-    assert custom_error(result) == TreasurerError.InvalidParameter
+    assert custom_error_code(result.err) == TreasurerError.InvalidParameter
     assert earned.snapshot() == before
 
 
@@ -107,4 +108,4 @@ def test_a_user_who_never_joined_can_claim_only_zero(earned: Earned) -> None:
     assert chain.participant_create(run.key, outsider).err is None
     ata = chain.new_ata(run.mint, outsider.pubkey())
     assert chain.claim_on(run, outsider, 0, ata).err is None
-    assert custom_error(chain.claim_on(run, outsider, 1, ata)) == TreasurerError.InvalidParameter
+    assert custom_error_code(chain.claim_on(run, outsider, 1, ata).err) == TreasurerError.InvalidParameter

@@ -13,7 +13,7 @@ from solders.pubkey import Pubkey
 from spl.token.constants import TOKEN_PROGRAM_ID
 
 from emulator.anchor import ErrorCode
-from tests.coordinator_program.program.chain import custom_error
+from emulator.errors import custom_error_code
 from tests.treasurer.harness import TreasurerChain, TreasuryRun
 from treasurer.errors import TreasurerError
 from treasurer.state import find_participant
@@ -86,7 +86,7 @@ def claim(t2: T2, user: Keypair, amount: int, collateral: Pubkey, on: TreasuryRu
     """Send a claim (accounts of run ``on`` unless overridden); None on success, else the custom error code."""
     keys = {"run": on.key, "vault": on.vault, "coordinator_account": on.coordinator_account} | overrides
     result = t2.chain.claim(user, amount, user_collateral=collateral, **keys)
-    return None if result.err is None else custom_error(result)
+    return None if result.err is None else custom_error_code(result.err)
 
 
 def test_t2_claims_with_mismatched_accounts(t2: T2) -> None:
@@ -174,7 +174,7 @@ def test_participant_create_twice_fails(t2: T2) -> None:
 
 def test_participant_create_needs_an_existing_run(t2: T2) -> None:
     result = t2.chain.participant_create(Pubkey.new_unique(), Keypair())
-    assert custom_error(result) == ErrorCode.AccountNotInitialized
+    assert custom_error_code(result.err) == ErrorCode.AccountNotInitialized
 
 
 def test_participant_starts_with_nothing_claimed(t2: T2) -> None:

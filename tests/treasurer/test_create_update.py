@@ -9,11 +9,12 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from coordinator_program.core.types import RunState
-from coordinator_program.errors import ProgramError as CoordinatorError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.state.coordinator_instance import COORDINATOR_INSTANCE_SPACE
 from emulator.anchor import ErrorCode
 from emulator.constants import LAMPORTS_PER_SIGNATURE
-from tests.coordinator_program.program.chain import custom_error, scenario_settings
+from emulator.errors import custom_error_code
+from tests.coordinator_program.program.chain import scenario_settings
 from tests.treasurer.harness import TreasurerChain, TreasuryRun
 from treasurer.errors import TreasurerError
 from treasurer.logic.run_update import RunUpdateParams
@@ -43,7 +44,7 @@ class T1:
             self.main_authority.pubkey(),
             self.join_authority,
         )
-        return (None if result.err is None else custom_error(result) or -1), run
+        return (None if result.err is None else custom_error_code(result.err) or -1), run
 
 
 def t1_params() -> RunUpdateParams:
@@ -90,7 +91,7 @@ def test_t1_create_and_update() -> None:
     assert RunState(instance.state.coordinator.run_state) is RunState.Uninitialized
 
     # T1.4 a random signer: the run's main-authority constraint.
-    assert custom_error(chain.run_update(run, Keypair(), t1_params())) == ErrorCode.ConstraintRaw
+    assert custom_error_code(chain.run_update(run, Keypair(), t1_params()).err) == ErrorCode.ConstraintRaw
     # T1.5
     assert chain.run_update(run, t1.main_authority, t1_params()).err is None
     coordinator = run.coordinator.coordinator()
@@ -116,7 +117,7 @@ def test_run_create_rejects_a_run_id_over_32_bytes() -> None:
     result, _ = t1.chain.run_create(
         7, "x" * 33, t1.mint, t1.coordinator_account, t1.main_authority.pubkey(), t1.join_authority
     )
-    assert custom_error(result) == TreasurerError.RunIdInvalidLength
+    assert custom_error_code(result.err) == TreasurerError.RunIdInvalidLength
 
 
 def test_run_create_fails_when_the_vault_ata_already_exists() -> None:
@@ -138,7 +139,7 @@ def test_run_update_pause_and_config_in_one_call_fails_on_the_update(configured:
     t1, run = configured
     before = t1.chain.bank.get_account(run.coordinator_account)
     result = t1.chain.run_update(run, t1.main_authority, RunUpdateParams(config=t1_params().config, paused=True))
-    assert custom_error(result) == CoordinatorError.UpdateConfigNotHalted
+    assert custom_error_code(result.err) == CoordinatorProgramError.UpdateConfigNotHalted
     assert t1.chain.bank.get_account(run.coordinator_account) == before
 
 
@@ -175,7 +176,7 @@ def test_run_update_by_anyone_but_the_main_authority_changes_nothing(
     accounts = [run.key, run.coordinator_account, run.coordinator_instance]
     before = [t1.chain.bank.get_account(key) for key in accounts]
     result = t1.chain.run_update(run, keypair, RunUpdateParams(paused=True))
-    assert custom_error(result) == ErrorCode.ConstraintRaw
+    assert custom_error_code(result.err) == ErrorCode.ConstraintRaw
     assert [t1.chain.bank.get_account(key) for key in accounts] == before
 
 
@@ -185,7 +186,7 @@ def test_the_coordinator_refuses_its_owner_instructions_from_the_human_owner(
     """The coordinator's main authority is the Run PDA: the human owner can only go through run_update."""
     t1, run = configured
     result = run.coordinator.set_paused(True, signer=t1.main_authority)
-    assert custom_error(result) == ErrorCode.ConstraintRaw
+    assert custom_error_code(result.err) == ErrorCode.ConstraintRaw
 
 
 def test_run_update_with_another_runs_coordinator_account_is_rejected(configured: tuple[T1, TreasuryRun]) -> None:
@@ -193,7 +194,7 @@ def test_run_update_with_another_runs_coordinator_account_is_rejected(configured
     error, other = t1.create(43, "another run id", account=t1.chain.create_coordinator_account())
     assert error is None
     mixed = replace(run, coordinator_account=other.coordinator_account)
-    assert custom_error(t1.chain.run_update(mixed, t1.main_authority, RunUpdateParams(paused=True))) == (
+    assert custom_error_code(t1.chain.run_update(mixed, t1.main_authority, RunUpdateParams(paused=True)).err) == (
         ErrorCode.ConstraintRaw
     )
 
@@ -202,17 +203,20 @@ def test_run_update_refuses_a_coordinator_instance_it_does_not_own(configured: t
     t1, run = configured
     forged = replace(run, coordinator_instance=run.key)  # a treasurer-owned account
     result = t1.chain.run_update(forged, t1.main_authority, RunUpdateParams(paused=True))
-    assert custom_error(result) == ErrorCode.AccountOwnedByWrongProgram
+    assert custom_error_code(result.err) == ErrorCode.AccountOwnedByWrongProgram
 
 
 def test_free_coordinator_is_impossible_for_a_treasurer_run(configured: tuple[T1, TreasuryRun]) -> None:
     t1, run = configured
     assert t1.chain.run_update(run, t1.main_authority, RunUpdateParams(paused=True)).err is None
-    assert custom_error(run.coordinator.free(Pubkey.new_unique(), signer=t1.main_authority)) == ErrorCode.ConstraintRaw
+    assert (
+        custom_error_code(run.coordinator.free(Pubkey.new_unique(), signer=t1.main_authority).err)
+        == ErrorCode.ConstraintRaw
+    )
 
 
 def test_client_version_of_a_running_run_fails_in_the_coordinator(configured: tuple[T1, TreasuryRun]) -> None:
     t1, run = configured
     result = t1.chain.run_update(run, t1.main_authority, RunUpdateParams(client_version="v3"))
-    assert custom_error(result) == CoordinatorError.UpdateConfigNotHalted
+    assert custom_error_code(result.err) == CoordinatorProgramError.UpdateConfigNotHalted
     assert run.coordinator.coordinator_account().state.client_version.value == "latest"

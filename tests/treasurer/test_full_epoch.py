@@ -6,7 +6,8 @@ from __future__ import annotations
 from solders.keypair import Keypair
 
 from emulator.anchor import ErrorCode
-from tests.coordinator_program.program.chain import custom_error, scenario_settings
+from emulator.errors import custom_error_code
+from tests.coordinator_program.program.chain import scenario_settings
 from tests.treasurer.harness import TreasurerChain, end_cooldown, train_until_cooldown
 from treasurer.errors import TreasurerError
 from treasurer.logic.run_update import RunUpdateParams
@@ -36,7 +37,7 @@ def test_t3_full_epoch_then_claims() -> None:
 
     # T3.1
     assert chain.claim_on(run, clients[0], 0, client_atas[0]).err is None
-    assert custom_error(chain.claim_on(run, clients[0], 0, client_atas[1])) == ErrorCode.ConstraintRaw
+    assert custom_error_code(chain.claim_on(run, clients[0], 0, client_atas[1]).err) == ErrorCode.ConstraintRaw
 
     # T3.2 config, model, rate and unpause in one run_update
     config, model = scenario_settings(cooldown_time=42, witness_nodes=0, batch_end=CLIENTS, extra_time=3)
@@ -61,15 +62,15 @@ def test_t3_full_epoch_then_claims() -> None:
         vault=run.vault,
         coordinator_account=run.coordinator_account,
     )
-    assert custom_error(instance_as_run) == ErrorCode.AccountOwnedByWrongProgram
-    assert custom_error(chain.claim_on(run, clients[0], 1, client_atas[0])) == TreasurerError.InvalidParameter
+    assert custom_error_code(instance_as_run.err) == ErrorCode.AccountOwnedByWrongProgram
+    assert custom_error_code(chain.claim_on(run, clients[0], 1, client_atas[0]).err) == TreasurerError.InvalidParameter
 
     # T3.7 epoch end: every client earned its share, but the vault holds 1
     end_cooldown(run, 42)
     earned = [client.earned for client in coordinator.coordinator_account().state.clients_state.clients]
     assert earned == [PER_CLIENT] * CLIENTS == [80_808_080_808_080] * CLIENTS
     short = chain.claim_on(run, clients[0], PER_CLIENT, client_atas[0])
-    assert custom_error(short) == SPL_INSUFFICIENT_FUNDS
+    assert custom_error_code(short.err) == SPL_INSUFFICIENT_FUNDS
     assert chain.participant_state(run.key, clients[0].pubkey()).claimed_earned_points == 0
 
     # T3.8 anyone may top up with a plain transfer
@@ -78,7 +79,7 @@ def test_t3_full_epoch_then_claims() -> None:
     # T3.9
     for client, ata in zip(clients, client_atas, strict=True):
         assert chain.claim_on(run, client, PER_CLIENT, ata).err is None
-    assert custom_error(chain.claim_on(run, clients[0], 1, client_atas[0])) == TreasurerError.InvalidParameter
+    assert custom_error_code(chain.claim_on(run, clients[0], 1, client_atas[0]).err) == TreasurerError.InvalidParameter
 
     # T3.10
     assert [chain.balance(ata) for ata in client_atas] == [PER_CLIENT] * CLIENTS

@@ -27,9 +27,9 @@ from spl.token.instructions import (
 
 from emulator import Bank
 from emulator.constants import LAMPORTS_PER_SOL
+from emulator.ledger_sqlite import SqliteLedgerStore
 from validator.finality import Finality, FinalityPolicy
 from validator.genesis import PROGRAMS
-from validator.ledger_sqlite import SqliteLedgerStore
 from validator.rpc.context import RpcContext
 from validator.rpc.dispatch import handle_body
 

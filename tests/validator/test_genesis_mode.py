@@ -10,10 +10,10 @@ from client.chain.ledger import open_ledger_bank
 from coordinator_program.mode import ProgramMode
 from coordinator_program.program import HARDENED_PROGRAM_SPEC, PROGRAM_ID, PROGRAM_SPEC
 from emulator import Bank
+from emulator.ledger_sqlite import SqliteLedgerStore
 from validator import cli
 from validator.genesis import PROGRAMS
 from validator.genesis_mode import MODE_SETTING, LedgerModeMismatch, genesis_programs
-from validator.ledger_sqlite import SqliteLedgerStore
 
 
 def coordinator_of(programs: tuple[object, ...]) -> object:

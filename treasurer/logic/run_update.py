@@ -13,17 +13,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from coordinator_program.account_groups import load_coordinator_account, load_instance
-from coordinator_program.arg_types import arg_type
 from coordinator_program.logic import set_future_epoch_rates, set_paused, update, update_client_version
 from coordinator_program.program_id import PROGRAM_ID as COORDINATOR_PROGRAM_ID
-from coordinator_program.state import borsh as cborsh
 from coordinator_program.state.borsh_args import COORDINATOR_CONFIG, COORDINATOR_PROGRESS, MODEL, RUN_METADATA
 from emulator.anchor import (
+    BOOL,
+    STRING,
+    U64,
     Accounts,
     AnchorError,
     ErrorCode,
     Instruction,
     InstructionAccount,
+    Option,
+    borsh_field,
     check_program,
     load_account,
 )
@@ -45,29 +48,14 @@ ACCOUNTS = (
 class RunUpdateParams:
     """Each part is forwarded only when given; the coordinator's types, Borsh-encoded as it decodes them."""
 
-    metadata: Any | None = None  # RunMetadata
-    config: Any | None = None  # CoordinatorConfig
-    model: Any | None = None  # Model
-    progress: Any | None = None  # CoordinatorProgress
-    epoch_earning_rate_total_shared: int | None = None
-    epoch_slashing_rate_per_client: int | None = None
-    paused: bool | None = None
-    client_version: str | None = None
-
-
-RUN_UPDATE_PARAMS = cborsh.Record(
-    RunUpdateParams,
-    [
-        ("metadata", cborsh.Optional(RUN_METADATA)),
-        ("config", cborsh.Optional(COORDINATOR_CONFIG)),
-        ("model", cborsh.Optional(MODEL)),
-        ("progress", cborsh.Optional(COORDINATOR_PROGRESS)),
-        ("epoch_earning_rate_total_shared", cborsh.Optional(cborsh.U64)),
-        ("epoch_slashing_rate_per_client", cborsh.Optional(cborsh.U64)),
-        ("paused", cborsh.Optional(cborsh.BOOL)),
-        ("client_version", cborsh.Optional(cborsh.STRING)),
-    ],
-)
+    metadata: Any | None = borsh_field(Option(RUN_METADATA), default=None)  # RunMetadata
+    config: Any | None = borsh_field(Option(COORDINATOR_CONFIG), default=None)  # CoordinatorConfig
+    model: Any | None = borsh_field(Option(MODEL), default=None)  # Model
+    progress: Any | None = borsh_field(Option(COORDINATOR_PROGRESS), default=None)  # CoordinatorProgress
+    epoch_earning_rate_total_shared: int | None = borsh_field(Option(U64), default=None)
+    epoch_slashing_rate_per_client: int | None = borsh_field(Option(U64), default=None)
+    paused: bool | None = borsh_field(Option(BOOL), default=None)
+    client_version: str | None = borsh_field(Option(STRING), default=None)
 
 
 def _forwarded_calls(params: RunUpdateParams) -> list[tuple[Instruction, tuple[Any, ...]]]:
@@ -107,4 +95,4 @@ def run_update(ctx: InvokeContext, accounts: Accounts, params: RunUpdateParams) 
         ctx.invoke(instruction.build(COORDINATOR_PROGRAM_ID, keys, *args), [run.signer_seeds()])
 
 
-RUN_UPDATE = Instruction("run_update", ACCOUNTS, {"params": arg_type(RUN_UPDATE_PARAMS)}, run_update)
+RUN_UPDATE = Instruction("run_update", ACCOUNTS, {"params": RunUpdateParams}, run_update)

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from emulator import Bank, BlockInfo
 from emulator.constants import MAX_PROCESSING_AGE
+from emulator.ledger_sqlite import SqliteLedgerStore
 from validator.finality import Commitment, FinalityPolicy
 from validator.identity import NodeInfo
-from validator.ledger_sqlite import SqliteLedgerStore
 from validator.rpc.errors import RpcError
 from validator.rpc.params import Config
 

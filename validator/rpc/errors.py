@@ -21,6 +21,7 @@ from solders.transaction_status import (
 )
 
 from emulator.errors import instruction_error_message
+from validator.errors import ValidatorError
 
 __all__ = ["RpcError", "RpcErrorCode", "transaction_error_message"]
 
@@ -43,7 +44,7 @@ class RpcErrorCode(IntEnum):
     MIN_CONTEXT_SLOT_NOT_REACHED = -32016
 
 
-class RpcError(Exception):
+class RpcError(ValidatorError):
     """A JSON-RPC error response: raised by a method handler, written by the dispatcher."""
 
     def __init__(self, code: RpcErrorCode, message: str, data: object = None) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
+from emulator.ledger_sqlite import SignatureInfo
 from validator.finality import Commitment, TransactionCommitment
-from validator.ledger_sqlite import SignatureInfo
 from validator.rpc.context import RpcContext
 from validator.rpc.errors import RpcError
 from validator.rpc.method import Method

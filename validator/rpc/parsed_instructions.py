@@ -19,6 +19,7 @@ from emulator.errors import ProgramError
 from emulator.native.memo import MEMO_PROGRAM_IDS
 from emulator.native.spl_token import instruction as token_ix
 from validator.encoding import b58encode
+from validator.errors import ValidatorError
 from validator.rpc.token_json import ui_token_amount
 
 __all__ = ["ui_instruction"]
@@ -26,7 +27,7 @@ __all__ = ["ui_instruction"]
 Info = dict[str, object]
 
 
-class NotParsable(Exception):
+class NotParsable(ValidatorError):
     """The instruction does not decode, or names fewer accounts than its type needs (Agave's parse errors)."""
 
 

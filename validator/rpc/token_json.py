@@ -13,23 +13,10 @@ from solders.pubkey import Pubkey
 
 from emulator.constants import TOKEN_PROGRAM_ID
 from emulator.errors import InstructionFailure
-from emulator.native.spl_token import NATIVE_MINT_ID, AccountState, Mint, Multisig, TokenAccount
+from emulator.native.spl_token import NATIVE_MINT_ID, AccountState, Mint, Multisig, TokenAccount, amount_to_ui_amount
 from emulator.native.spl_token.state import NATIVE_MINT_DECIMALS
 
-__all__ = ["parsed_token_data", "real_number_string_trimmed", "ui_token_amount"]
-
-
-def real_number_string_trimmed(amount: int, decimals: int) -> str:
-    """The amount in whole tokens, without trailing zeros (``uiAmountString``).
-
-    >>> real_number_string_trimmed(1_500_000, 6), real_number_string_trimmed(0, 6), real_number_string_trimmed(7, 0)
-    ('1.5', '0', '7')
-    """
-    if decimals == 0:
-        return str(amount)
-    digits = str(amount).rjust(decimals + 1, "0")
-    text = f"{digits[:-decimals]}.{digits[-decimals:]}"
-    return text.rstrip("0").rstrip(".")
+__all__ = ["parsed_token_data", "ui_token_amount"]
 
 
 def ui_token_amount(amount: int, decimals: int) -> dict[str, object]:
@@ -38,7 +25,7 @@ def ui_token_amount(amount: int, decimals: int) -> dict[str, object]:
         "amount": str(amount),
         "decimals": decimals,
         "uiAmount": amount / 10**decimals,
-        "uiAmountString": real_number_string_trimmed(amount, decimals),
+        "uiAmountString": amount_to_ui_amount(amount, decimals),
     }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from solders.pubkey import Pubkey
 
 from emulator.constants import TOKEN_PROGRAM_ID
@@ -20,6 +23,7 @@ __all__ = ["METHODS"]
 _OWNER_OFFSET = 32
 _DELEGATE_OFFSET = 72  # COption<Pubkey>: a u32 tag, 1 for Some, then the key
 _SOME_TAG = (1).to_bytes(4, "little")
+_Unpacked = TypeVar("_Unpacked", Mint, TokenAccount)
 
 
 def mint_decimals_or_error(ctx: RpcContext, mint: Pubkey) -> int:
@@ -32,18 +36,26 @@ def mint_decimals_or_error(ctx: RpcContext, mint: Pubkey) -> int:
     raise RpcError.invalid_params("Invalid param: Token mint could not be unpacked")
 
 
-def get_token_account_balance(ctx: RpcContext, params: Params) -> object:
-    pubkey = parse_pubkey(params.required(0))
-    slot = ctx.slot_for(params.config(1))
+def _token_program_account(
+    ctx: RpcContext, pubkey: Pubkey, unpack: Callable[[bytes], _Unpacked], not_ours: str, unreadable: str
+) -> _Unpacked:
+    """The SPL Token account at ``pubkey`` unpacked, or the invalid-params error Agave gives for each failure."""
     account = ctx.bank.get_account(pubkey)
     if account is None:
         raise RpcError.invalid_params("Invalid param: could not find account")
     if account.owner != TOKEN_PROGRAM_ID:
-        raise RpcError.invalid_params("Invalid param: not a Token account")
+        raise RpcError.invalid_params(not_ours)
     try:
-        token_account = TokenAccount.unpack(account.data)
+        return unpack(account.data)
     except InstructionFailure:
-        raise RpcError.invalid_params("Invalid param: not a Token account") from None
+        raise RpcError.invalid_params(unreadable) from None
+
+
+def get_token_account_balance(ctx: RpcContext, params: Params) -> object:
+    pubkey = parse_pubkey(params.required(0))
+    slot = ctx.slot_for(params.config(1))
+    not_an_account = "Invalid param: not a Token account"
+    token_account = _token_program_account(ctx, pubkey, TokenAccount.unpack, not_an_account, not_an_account)
     decimals = mint_decimals_or_error(ctx, token_account.mint)
     return ctx.wrap(slot, ui_token_amount(token_account.amount, decimals))
 
@@ -51,15 +63,13 @@ def get_token_account_balance(ctx: RpcContext, params: Params) -> object:
 def get_token_supply(ctx: RpcContext, params: Params) -> object:
     mint_key = parse_pubkey(params.required(0))
     slot = ctx.slot_for(params.config(1))
-    account = ctx.bank.get_account(mint_key)
-    if account is None:
-        raise RpcError.invalid_params("Invalid param: could not find account")
-    if account.owner != TOKEN_PROGRAM_ID:
-        raise RpcError.invalid_params("Invalid param: not a Token mint")
-    try:
-        mint = Mint.unpack(account.data)
-    except InstructionFailure:
-        raise RpcError.invalid_params("Invalid param: Token mint could not be unpacked") from None
+    mint = _token_program_account(
+        ctx,
+        mint_key,
+        Mint.unpack,
+        "Invalid param: not a Token mint",
+        "Invalid param: Token mint could not be unpacked",
+    )
     return ctx.wrap(slot, ui_token_amount(mint.supply, mint.decimals))
 
 

@@ -20,6 +20,7 @@ from typing import TypeVar
 import aiohttp
 
 from client.data.errors import HttpDataError
+from client.errors import ClientError
 
 __all__ = ["HttpSettings", "RemoteFile", "RangeFetcher"]
 
@@ -53,7 +54,7 @@ class RemoteFile:
     validator: str = ""
 
 
-class _Retryable(Exception):
+class _Retryable(ClientError):
     """A failure worth another try (timeout, connection, 5xx, short body)."""
 
 

@@ -2,10 +2,11 @@
 
 from emulator.native.spl_token.error import TokenError
 from emulator.native.spl_token.instruction import AuthorityType, TokenInstruction, parse_instruction
-from emulator.native.spl_token.processor import PROGRAM_SPEC, process_instruction
+from emulator.native.spl_token.processor import PROGRAM_SPEC, amount_to_ui_amount, process_instruction
 from emulator.native.spl_token.state import NATIVE_MINT_ID, AccountState, Mint, Multisig, TokenAccount
 
 __all__ = [
+    "amount_to_ui_amount",
     "PROGRAM_SPEC",
     "NATIVE_MINT_ID",
     "AccountState",

@@ -665,10 +665,15 @@ def _ui_amount_to_amount(ctx: InvokeContext, accounts: _AccountCursor, ui_amount
 
 
 def amount_to_ui_amount(amount: int, decimals: int) -> str:
-    """A raw amount as a decimal string, trailing zeros and a bare point trimmed.
+    """A raw amount as a decimal string in whole tokens, trailing zeros and a bare point trimmed.
+
+    What ``AmountToUiAmount`` returns and what RPC's ``uiAmountString`` shows (Agave's
+    ``real_number_string_trimmed``).
 
     >>> amount_to_ui_amount(1_500_000, 6), amount_to_ui_amount(7, 3), amount_to_ui_amount(42, 0)
     ('1.5', '0.007', '42')
+    >>> amount_to_ui_amount(0, 6)
+    '0'
     """
     if decimals == 0:
         return str(amount)

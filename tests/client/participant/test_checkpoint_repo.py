@@ -21,6 +21,7 @@ from client.participant.checkpoint_repo import (
 from client.participant.checkpoints import write_checkpoint
 from client.participant.local_hub import HubRepoError
 from client.participant.model_setup import DUMMY_MODEL_CONFIG
+from client.participant.model_sharing import parameters_blob
 from client.participant.pipeline import parameter_hash
 from client.train import build_model
 from tests.client.cli_harness import closed_port
@@ -35,8 +36,8 @@ from client.participant.model_setup import load_training_setup
 from client.participant.pipeline import parameter_hash
 from client.run_config import parse_run_config
 from client.run_config.small_run import small_run
-from client.run_config.toml_text import toml_text
-model = parse_run_config(toml_text(small_run(llm={"checkpoint": {"Hub": {"repo_id": sys.argv[1]}}}))).model
+import tomli_w
+model = parse_run_config(tomli_w.dumps(small_run(llm={"checkpoint": {"Hub": {"repo_id": sys.argv[1]}}}))).model
 setup = load_training_setup(model, "run", torch.device("cpu"), None)
 print(setup.checkpoint)
 print(parameter_hash(setup.trainer.model))
@@ -83,7 +84,7 @@ def load_offline(tmp_path: Path, repo_id: str) -> subprocess.CompletedProcess[st
 
 def test_a_hub_checkpoint_loads_from_a_filled_cache_with_hf_hub_offline(tmp_path: Path) -> None:
     trained = build_model(DUMMY_MODEL_CONFIG, 7, torch.device("cpu"), max_seq_len=64)
-    weights = write_checkpoint(trained, tmp_path / "ckpt", "run", 3)
+    weights = write_checkpoint(parameters_blob(trained), tmp_path / "ckpt", "run", 3)
     files = {"config.json": json.dumps(DUMMY_MODEL_CONFIG).encode(), "model.safetensors": weights.read_bytes()}
     fill_hub_cache(tmp_path / "hf-cache", "testorg/tiny", files)
 
@@ -92,10 +93,7 @@ def test_a_hub_checkpoint_loads_from_a_filled_cache_with_hf_hub_offline(tmp_path
     assert loaded.returncode == 0, loaded.stderr[-2000:]
     description, digest = loaded.stdout.splitlines()
     assert description == f"Hub(testorg/tiny@{COMMIT}) with its weights"
-    as_bf16 = build_model(DUMMY_MODEL_CONFIG, 7, torch.device("cpu"), max_seq_len=64)
-    for param in as_bf16.parameters():
-        param.data = param.data.to(torch.bfloat16).to(torch.float32)  # the checkpoint stores bf16
-    assert digest == parameter_hash(as_bf16)
+    assert digest == parameter_hash(trained)  # checkpoints keep float32: the loaded weights are exactly the trained
 
 
 def test_a_hub_checkpoint_missing_from_the_offline_cache_is_a_clear_error(
@@ -115,7 +113,7 @@ def test_an_upload_to_a_local_directory_repo_becomes_its_newest_revision(tmp_pat
     repo.mkdir()
     (repo / "config.json").write_text(json.dumps(DUMMY_MODEL_CONFIG))
     model = build_model(DUMMY_MODEL_CONFIG, 1, torch.device("cpu"), max_seq_len=64)
-    checkpoint = write_checkpoint(model, tmp_path / "ckpt", "run", 5, {"config.json": b"{}"}).parent
+    checkpoint = write_checkpoint(parameters_blob(model), tmp_path / "ckpt", "run", 5, {"config.json": b"{}"}).parent
 
     revision = upload_checkpoint(str(repo), checkpoint, 5, token=None)
 
@@ -132,7 +130,7 @@ def test_an_upload_to_a_hub_repo_is_a_commit_with_the_token_named_for_its_step(
     from huggingface_hub import constants
 
     model = build_model(DUMMY_MODEL_CONFIG, 1, torch.device("cpu"), max_seq_len=64)
-    checkpoint = write_checkpoint(model, tmp_path / "ckpt", "run", 5, {"config.json": b"{}"}).parent
+    checkpoint = write_checkpoint(parameters_blob(model), tmp_path / "ckpt", "run", 5, {"config.json": b"{}"}).parent
     monkeypatch.setenv("HF_TOKEN", "hf_test_token")
     with FakeHub() as hub:
         monkeypatch.setattr(constants, "ENDPOINT", hub.endpoint)

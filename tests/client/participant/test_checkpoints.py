@@ -1,19 +1,29 @@
-"""Cooldown checkpoints: the files beside the weights, and ``--keep-steps`` deleting the oldest directories."""
+"""Cooldown checkpoints: the files beside the weights, their hash checked on the way back, and ``--keep-steps``."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from client.participant.checkpoints import delete_old_checkpoints, write_checkpoint
+import pytest
+
+from client.p2p.blobs import blob_hash
+from client.participant.checkpoints import (
+    CheckpointCorrupt,
+    delete_old_checkpoints,
+    parameters_blob,
+    read_checkpoint,
+    write_checkpoint,
+)
 from client.participant.model_setup import DUMMY_MODEL_CONFIG
 from client.train import build_model
 
 
 def test_a_checkpoint_carries_its_extra_files_and_only_the_newest_steps_are_kept(tmp_path: Path) -> None:
-    model = build_model(DUMMY_MODEL_CONFIG, 1, max_seq_len=16)
+    blob = parameters_blob(build_model(DUMMY_MODEL_CONFIG, 1, max_seq_len=16))
     for step in (9, 10, 2, 30):
-        write_checkpoint(model, tmp_path, "run", step, {"config.json": b"{}"})
-    other_run = write_checkpoint(model, tmp_path, "run-b", 1).parent
+        write_checkpoint(blob, tmp_path, "run", step, {"config.json": b"{}"})
+    other_run = write_checkpoint(blob, tmp_path, "run-b", 1).parent
     assert (tmp_path / "run-step9" / "config.json").read_bytes() == b"{}"
 
     removed = delete_old_checkpoints(tmp_path, "run", keep=2)
@@ -21,3 +31,35 @@ def test_a_checkpoint_carries_its_extra_files_and_only_the_newest_steps_are_kept
     assert removed == [tmp_path / "run-step2", tmp_path / "run-step9"]  # by step number, not by name
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run-b-step1", "run-step10", "run-step30"]
     assert other_run.is_dir()
+
+
+def test_a_checkpoint_reads_back_verified_and_a_corrupt_one_is_refused(tmp_path: Path) -> None:
+    blob = parameters_blob(build_model(DUMMY_MODEL_CONFIG, 1, max_seq_len=16), run_id="run", step="7")
+    path = write_checkpoint(blob, tmp_path, "run", 7, {"config.json": b"{}"})
+
+    saved = read_checkpoint(tmp_path, "run", 7)
+
+    assert saved is not None and saved.blob == blob and saved.directory == path.parent
+    assert saved.digest == hashlib.sha256(blob).hexdigest() == blob_hash(blob)  # the hash peers are offered
+    assert read_checkpoint(tmp_path, "run", 8) is None  # another step: nothing to resume from
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run-step7"]  # no staging directory left behind
+    damaged = bytearray(blob)
+    damaged[-1] ^= 1
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(CheckpointCorrupt, match="hashes to"):
+        read_checkpoint(tmp_path, "run", 7)
+    (path.parent / "model.safetensors.sha256").unlink()
+    with pytest.raises(CheckpointCorrupt, match="cannot be verified"):
+        read_checkpoint(tmp_path, "run", 7)
+
+
+def test_rewriting_a_step_keeps_identical_weights_and_replaces_different_ones(tmp_path: Path) -> None:
+    first = parameters_blob(build_model(DUMMY_MODEL_CONFIG, 1, max_seq_len=16))
+    second = parameters_blob(build_model(DUMMY_MODEL_CONFIG, 2, max_seq_len=16))
+    write_checkpoint(first, tmp_path, "run", 3)
+    write_checkpoint(first, tmp_path, "run", 3)  # a second client sharing the directory, same weights
+    assert read_checkpoint(tmp_path, "run", 3).blob == first  # type: ignore[union-attr]
+
+    write_checkpoint(second, tmp_path, "run", 3)
+
+    assert read_checkpoint(tmp_path, "run", 3).blob == second  # type: ignore[union-attr]

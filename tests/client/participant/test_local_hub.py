@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from client.participant.checkpoints import write_checkpoint
+from client.participant.checkpoints import parameters_blob, write_checkpoint
 from client.participant.local_hub import (
     HubRepoError,
     publish_revision,
@@ -28,7 +28,7 @@ CONFIG_FILES = {"config.json": json.dumps(DUMMY_MODEL_CONFIG).encode(), "tokeniz
 
 def _checkpoint(root: Path, seed: int, step: int = 3) -> tuple[torch.nn.Module, Path]:
     model = build_model(DUMMY_MODEL_CONFIG, seed, max_seq_len=64)
-    return model, write_checkpoint(model, root, "run", step, CONFIG_FILES).parent
+    return model, write_checkpoint(parameters_blob(model), root, "run", step, CONFIG_FILES).parent
 
 
 def _hub_run_model(repo: Path, revision: str | None = None) -> Model:
@@ -49,7 +49,8 @@ def test_a_revision_is_named_by_its_content_and_holds_every_file(tmp_path: Path)
     assert publish_revision(repo, same) == oid == revision_oid(same)  # a second client's upload of the same step
     assert sorted(p.name for p in (repo / "revisions").iterdir()) == [oid]
     published = repo / "revisions" / oid
-    assert sorted(p.name for p in published.iterdir()) == ["config.json", "model.safetensors", "tokenizer.json"]
+    files = ["config.json", "model.safetensors", "model.safetensors.sha256", "tokenizer.json"]
+    assert sorted(p.name for p in published.iterdir()) == files
     assert (published / "model.safetensors").read_bytes() == (first / "model.safetensors").read_bytes()
     assert (repo / "refs" / "main").read_text().strip() == oid
     newer = publish_revision(repo, other)
@@ -98,7 +99,7 @@ def test_a_hub_checkpoint_loads_the_uploaded_weights_at_its_revision(
     assert setup.checkpoint == f"Hub({repo}@{oid}) with its weights"
     loaded = dict(setup.trainer.model.named_parameters())
     for name, param in trained.named_parameters():
-        assert torch.equal(loaded[name].detach(), param.detach().to(torch.bfloat16).float())
+        assert torch.equal(loaded[name].detach(), param.detach())  # float32 checkpoints: the very weights
     assert setup.checkpoint_files == CONFIG_FILES  # carried on to the next checkpoint
 
 

@@ -16,9 +16,9 @@ from client.train import build_model
 
 
 def test_offers_round_trip_and_other_messages_are_not_offers() -> None:
-    offer = ModelOffer(3, "ab" * 32)
+    offer = ModelOffer(3, "ab" * 32, step=41)
     parsed = ModelOffer.parse(offer.encode(random.Random(1)))
-    assert parsed is not None and (parsed.epoch, parsed.blob_hash) == (3, "ab" * 32)
+    assert parsed is not None and (parsed.epoch, parsed.blob_hash, parsed.step) == (3, "ab" * 32, 41)
     assert ModelOffer.parse(b'{"step": 1}') is None
     assert ModelOffer.parse(b"not json") is None
 
@@ -44,10 +44,10 @@ def test_a_blob_of_another_architecture_is_refused() -> None:
         load_parameters(build_model(DUMMY_MODEL_CONFIG, 1, max_seq_len=16), parameters_blob(other))
 
 
-def test_the_checkpoint_is_bf16_safetensors_of_every_parameter(tmp_path: object) -> None:
+def test_the_checkpoint_is_the_shared_float32_safetensors_of_every_parameter(tmp_path: object) -> None:
     model = build_model(DUMMY_MODEL_CONFIG, 1, max_seq_len=16)
-    path = write_checkpoint(model, tmp_path, "run", 7)  # type: ignore[arg-type]
+    path = write_checkpoint(parameters_blob(model), tmp_path, "run", 7)  # type: ignore[arg-type]
     assert path.parent.name == "run-step7"
     tensors = read_parameters_blob(path.read_bytes())
     for name, param in model.named_parameters():
-        assert torch.equal(tensors[name], param.detach().to(torch.bfloat16))
+        assert torch.equal(tensors[name], param.detach())  # full precision: a resumed run loses nothing

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomli_w
 from solders.keypair import Keypair
 
 from client.chain.embedded import EmbeddedBackend
@@ -24,7 +25,6 @@ from client.participant.logs import EVENT_LOGGER
 from client.participant.runner import ClientOptions, ExitReason, TrainingClient
 from client.run_config import parse_run_config
 from client.run_config.small_run import constant_lr, small_run
-from client.run_config.toml_text import toml_text
 from client.run_owner import RunChanges, apply_changes
 from client.simulate.chain import TREASURER_RUN_INDEX, SimulationChain, derived_keypair
 from client.simulate.record import TransactionTally
@@ -85,7 +85,7 @@ def run_toml(
     }
     if distro is not None:
         llm["optimizer"] = {"Distro": dict(distro)}
-    return toml_text(small_run(config=config, llm=llm))
+    return tomli_w.dumps(small_run(config=config, llm=llm))
 
 
 @dataclass
@@ -131,10 +131,11 @@ class TrainRun:
     def account(self) -> CoordinatorAccount:
         return self.chain.read()
 
-    async def pause(self) -> None:
-        """The run owner pauses the run: at once while waiting or warming up, else at the end of the epoch."""
+    async def pause(self, paused: bool = True) -> None:
+        """The run owner pauses the run (at once while waiting or warming up, else at the end of the epoch), or
+        with ``paused=False`` resumes it."""
         backend = EmbeddedBackend(self.chain.bank)
-        await apply_changes(backend, self.chain.owner, RUN_ID, TREASURER_RUN_INDEX, RunChanges(paused=True))
+        await apply_changes(backend, self.chain.owner, RUN_ID, TREASURER_RUN_INDEX, RunChanges(paused=paused))
 
     async def clock(self) -> None:
         """Move chain time one second per ``second_s``, with four slots a second (forever; cancel it).

@@ -23,21 +23,17 @@ def test_run_to_total_steps() -> None:
     witness = [(7 + 4 * k, WITNESS) for k in range(9)]
     expected = [(0, WFM), (3, WARMUP), *sorted(rounds + witness), (41, RunState.Cooldown), (46, RunState.Finished)]
     assert run.record.states == [(float(at), state) for at, state in expected]
+    assert run.record.ended_s == 46  # nothing happens after Finished: the simulation stops there
 
     figures = build_report(run).figures
     assert figures.final_state == "Finished"
     assert (figures.epochs_completed, figures.steps_completed, figures.steps_trained) == (1, 9, 9)
     assert figures.tokens_trained == 9 * 4 * 512
+    assert (figures.duration_s, figures.simulated_s) == (600, 46)
     assert figures.steps_per_hour == 9 * 3600 / 46  # 9 steps in the 46 s the run ran
     times = {t.state: t.seconds for t in figures.time_in_states}
-    assert times == {
-        "Waiting for members": 3,
-        "Warmup": 2,
-        "Training": 9 * 2,
-        "Witness": 9 * 2,
-        "Cooldown": 5,
-        "Finished": 600 - 46,
-    }
+    assert times == {"Waiting for members": 3, "Warmup": 2, "Training": 9 * 2, "Witness": 9 * 2, "Cooldown": 5}
+    assert sum(t.share for t in figures.time_in_states) == 1
     # 1000 points shared by the 2 finishers of the one epoch; the treasury adds the 20 % buffer.
     assert [c.points for c in figures.clients_detail] == [500, 500]
     assert (figures.treasury.points_credited, figures.treasury.needed) == (1000, 1200)

@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+import tomli_w
 
 from client.data.http.fetch import HttpSettings
 from client.run_config import parse_run_config
 from client.run_config.small_run import constant_lr, small_run
-from client.run_config.toml_text import toml_text
 from client.train.http_data import open_http_dataset
 from client.train.prepare_data import DEFAULT_TEXT, prepare, read_text
 from coordinator_program.core.data_assignment import BatchId
@@ -91,7 +91,7 @@ def test_three_clients_train_on_http_data_exactly_as_spec_6_maps_it(tmp_path: Pa
         }
         llm = {"max_seq_len": SEQ, "data_location": location, "lr_schedule": constant_lr(2.0e-3)}
         state = tmp_path / "state.toml"
-        state.write_text(toml_text(small_run(config=config, llm=llm)))
+        state.write_text(tomli_w.dumps(small_run(config=config, llm=llm)))
         logs = tmp_path / "logs"
         command = [
             sys.executable,

@@ -159,3 +159,27 @@ def test_a_client_killed_twice_rejoins_and_every_client_ends_with_the_same_weigh
     hashes = {c["weights_hash"] for c in clients.values()}
     assert len(hashes) == 1 and len(hashes.pop()) == 64
     assert summary["weights_identical"] is True
+
+
+@pytest.mark.slow
+def test_the_validator_killed_and_restarted_mid_round_and_the_run_still_finishes(tmp_path: Path) -> None:
+    """The chaos run's other fault: the psyche-validator is SIGKILLed in a round and restarted on its ports 3 s
+    later; every client waits it out (``train --rpc-outage-timeout``), resubscribes, and the run finishes."""
+    chaos = ("--validator", "process", "--kill-validator-after-secs", "20")
+    config = ("--config-path", str(TINY_CONFIG.with_name("tiny-three")), "--headless-exit-after-secs", "300")
+    result, events = _start(tmp_path, "--num-clients", "3", *config, *chaos, timeout=330)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    names = [e["event"] for e in events]
+    killed, restarted = names.index("validator_killed"), names.index("validator_restarted")
+    assert killed < restarted
+    assert [e for e in events[:killed] if e["event"] == "run_state"][-1]["state"] == "RoundTrain"  # mid-round
+    summary = events[-1]
+    assert (summary["reason"], summary["state"]) == ("Finished", "Finished")
+    clients = {c["name"]: c for c in summary["clients"]}
+    assert all(c["exit_code"] == 0 and c["kills_survived"] == 0 for c in clients.values())
+    for name in clients:
+        log = [e["event"] for e in _log(tmp_path / f"{name}.jsonl")]
+        assert "rpc_outage" in log and "rpc_recovered" in log, name  # each waited it out, none restarted
+        assert log.count("exit") == 1
+    assert summary["weights_identical"] is True

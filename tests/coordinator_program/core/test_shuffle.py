@@ -6,8 +6,17 @@ import hashlib
 
 import pytest
 
+from coordinator_program.core import shuffle
 from coordinator_program.core.errors import CoordinatorPanic
-from coordinator_program.core.shuffle import LCG_A, LCG_C, Lcg, compute_shuffled_index, deterministic_shuffle, sha256v
+from coordinator_program.core.shuffle import (
+    LCG_A,
+    LCG_C,
+    SHUFFLE_ROUND_COUNT,
+    Lcg,
+    compute_shuffled_index,
+    deterministic_shuffle,
+    sha256v,
+)
 
 
 def salted_seed(seed: int, salt: bytes) -> bytes:
@@ -60,3 +69,41 @@ def test_deterministic_shuffle_leaves_input_alone() -> None:
     deterministic_shuffle(items, 42)
     assert items == [1, 2, 3, 4, 5]
     assert deterministic_shuffle([], 42) == []
+
+
+def test_round_hashes_are_computed_once_per_permutation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A round's 32 witnesses verify positions of one permutation: its 90 pivot and 90 source hashes are computed
+    once and shared, not 180 SHA-256 calls per proof."""
+    calls = 0
+
+    def counting_sha256v(*parts: bytes) -> bytes:
+        nonlocal calls
+        calls += 1
+        return sha256v(*parts)
+
+    monkeypatch.setattr(shuffle, "sha256v", counting_sha256v)
+    seed = salted_seed(424242, b"witness")
+    positions = [compute_shuffled_index(i, 256, seed) for i in range(32)]
+    assert calls == 2 * SHUFFLE_ROUND_COUNT
+    assert [shuffle.swap_or_not_rounds(seed, 256).unshuffled(p) for p in positions] == list(range(32))
+
+
+@pytest.mark.parametrize("count", [1, 2, 7, 100, 256, 257, 1000])
+def test_cached_rounds_match_the_algorithm_step_by_step(count: int) -> None:
+    """The cached tables give what the reference's loop computes from scratch (one block, and several)."""
+    seed = salted_seed(count, b"committee")
+
+    def from_scratch(index: int) -> int:
+        current = index
+        for round_number in range(SHUFFLE_ROUND_COUNT):
+            pivot = int.from_bytes(hashlib.sha256(seed + bytes((round_number,))).digest()[:8], "little") % count
+            flip = (pivot + count - current) % count
+            position = max(current, flip)
+            block = (position // 256).to_bytes(4, "little")
+            source = hashlib.sha256(seed + bytes((round_number,)) + block).digest()
+            if (source[(position % 256) // 8] >> (position % 8)) & 1:
+                current = flip
+        return current
+
+    indices = sorted({0, count // 3, count // 2, count - 1})
+    assert [compute_shuffled_index(i, count, seed) for i in indices] == [from_scratch(i) for i in indices]

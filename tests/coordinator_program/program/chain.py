@@ -16,7 +16,6 @@ from solders.pubkey import Pubkey
 from solders.system_program import CreateAccountParams, create_account
 from solders.transaction import Transaction
 from solders.transaction_status import (
-    InstructionErrorCustom,
     InstructionErrorFieldless,
     TransactionErrorInstructionError,
 )
@@ -46,21 +45,10 @@ from tests.coordinator_program.core.runs import T0, new_coordinator
 __all__ = [
     "CoordinatorChain",
     "create_coordinator_account",
-    "custom_error",
     "panicked",
     "coordinator_ix",
     "scenario_settings",
 ]
-
-INSTRUCTIONS = {ix.name: ix for ix in INTERFACE.instructions}
-
-
-def custom_error(result: TransactionResult) -> int | None:
-    """The ``Custom(code)`` of the failed instruction, or None if it did not fail that way."""
-    err = result.err
-    if isinstance(err, TransactionErrorInstructionError) and isinstance(err.err, InstructionErrorCustom):
-        return int(err.err.code)
-    return None
 
 
 def panicked(result: TransactionResult) -> bool:
@@ -73,14 +61,14 @@ def panicked(result: TransactionResult) -> bool:
 
 
 def instruction_data(name: str, *args: Any) -> bytes:
-    return INSTRUCTIONS[name].data(*args)
+    return INTERFACE.instruction(name).data(*args)
 
 
 def coordinator_ix(name: str, keys: dict[str, Pubkey], *args: Any, data: bytes | None = None) -> Instruction:
     """The instruction ``name`` with its declared accounts (flags as declared) and Borsh-encoded ``args``."""
     if data is None:
-        return INSTRUCTIONS[name].build(PROGRAM_ID, keys, *args)
-    return Instruction(PROGRAM_ID, data, INSTRUCTIONS[name].account_metas(keys))
+        return INTERFACE.instruction(name).build(PROGRAM_ID, keys, *args)
+    return Instruction(PROGRAM_ID, data, INTERFACE.instruction(name).account_metas(keys))
 
 
 def scenario_settings(**overrides: int) -> tuple[CoordinatorConfig, Model]:

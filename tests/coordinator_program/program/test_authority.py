@@ -11,7 +11,8 @@ from solders.pubkey import Pubkey
 from coordinator_program.core.types import RunState
 from emulator import TransactionResult
 from emulator.anchor import ErrorCode
-from tests.coordinator_program.program.chain import CoordinatorChain, custom_error, scenario_settings
+from emulator.errors import custom_error_code
+from tests.coordinator_program.program.chain import CoordinatorChain, scenario_settings
 
 OwnerCall = Callable[[CoordinatorChain, Keypair], TransactionResult]
 
@@ -33,7 +34,7 @@ def test_owner_instruction_signed_by_another_key_changes_nothing(name: str, impo
     signer = {"stranger": Keypair(), "join_authority": chain.join_authority, "payer": chain.payer}[impostor]
     before = (chain.account_bytes(), chain.bank.get_account(chain.instance))
     result = OWNER_CALLS[name](chain, signer)
-    assert custom_error(result) == ErrorCode.ConstraintRaw
+    assert custom_error_code(result.err) == ErrorCode.ConstraintRaw
     assert "AnchorError caused by account: coordinator_instance. Error Code: ConstraintRaw" in "".join(result.logs)
     assert (chain.account_bytes(), chain.bank.get_account(chain.instance)) == before
 

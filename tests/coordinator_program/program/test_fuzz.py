@@ -29,10 +29,10 @@ from coordinator_program.program import INTERFACE
 from coordinator_program.state.borsh_args import InitCoordinatorParams, JoinRunParams, NoArgs
 from emulator import TransactionResult
 from emulator.constants import SYSTEM_PROGRAM_ID
+from emulator.errors import custom_error_code
 from tests.coordinator_program.program.chain import (
     CoordinatorChain,
     coordinator_ix,
-    custom_error,
     instruction_data,
     scenario_settings,
 )
@@ -119,7 +119,7 @@ def assert_program_error_without_effect(fix: Fixture, result: TransactionResult,
     if result.err is None:
         return
     assert fix.state() == before, "a failed instruction changed an account"
-    if custom_error(result) is not None:
+    if custom_error_code(result.err) is not None:
         return
     err = result.err
     assert isinstance(err, TransactionErrorInstructionError)
@@ -132,7 +132,7 @@ def assert_program_error_without_effect(fix: Fixture, result: TransactionResult,
 def test_random_data_after_a_discriminator_is_a_program_error(name: str, tail: bytes) -> None:
     fix = fixture()
     before = fix.state()
-    discriminator = next(ix.discriminator for ix in INTERFACE.instructions if ix.name == name)
+    discriminator = INTERFACE.instruction(name).discriminator
     assert_program_error_without_effect(fix, fix.send(name, discriminator + tail), before)
 
 

@@ -13,13 +13,14 @@ from solders.keypair import Keypair
 from authorizer.program import PROGRAM_SPEC as AUTHORIZER_SPEC
 from coordinator_program.core.arith import U64_MAX
 from coordinator_program.core.types import RunState, WitnessProof
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.mode import ProgramMode
 from coordinator_program.program import program_spec
 from coordinator_program.state.coordinator_account import CoordinatorAccount
 from emulator import Bank
+from emulator.errors import custom_error_code
 from tests.coordinator_program.core.runs import T0
-from tests.coordinator_program.program.chain import CoordinatorChain, custom_error, panicked
+from tests.coordinator_program.program.chain import CoordinatorChain, panicked
 
 
 def chain_in(mode: ProgramMode) -> CoordinatorChain:
@@ -60,8 +61,14 @@ def test_faithful_bogus_warmup_index_is_stored_and_panics_the_next_warmup_witnes
 
 def test_hardened_warmup_witness_refuses_a_bogus_index_with_6011_and_training_starts() -> None:
     chain, (first, second) = warmup_with_two_clients(ProgramMode.HARDENED)
-    assert custom_error(chain.warmup_witness(first, warmup_proof(200))) == ProgramError.CoordinatorErrorInvalidWitness
-    assert custom_error(chain.warmup_witness(first, warmup_proof(1))) == ProgramError.CoordinatorErrorInvalidWitness
+    assert (
+        custom_error_code(chain.warmup_witness(first, warmup_proof(200)).err)
+        == CoordinatorProgramError.CoordinatorErrorInvalidWitness
+    )
+    assert (
+        custom_error_code(chain.warmup_witness(first, warmup_proof(1)).err)
+        == CoordinatorProgramError.CoordinatorErrorInvalidWitness
+    )
     assert chain.warmup_witness(first, warmup_proof(0)).err is None
     assert chain.warmup_witness(second, warmup_proof(1)).err is None
     assert run_state(chain) is RunState.RoundTrain
@@ -72,7 +79,10 @@ def test_hardened_warmup_witness_refuses_a_registered_client_outside_the_epoch()
     chain, _ = warmup_with_two_clients(ProgramMode.HARDENED)
     late = Keypair()
     assert chain.join(late, chain.authorize(late)).err is None
-    assert custom_error(chain.warmup_witness(late, warmup_proof(0))) == ProgramError.CoordinatorErrorInvalidWitness
+    assert (
+        custom_error_code(chain.warmup_witness(late, warmup_proof(0)).err)
+        == CoordinatorProgramError.CoordinatorErrorInvalidWitness
+    )
 
 
 def cooldown_with_points_near_max(mode: ProgramMode) -> CoordinatorChain:

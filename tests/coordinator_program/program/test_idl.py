@@ -10,7 +10,7 @@ from solana.rpc.async_api import AsyncClient
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.program import INTERFACE, LEGACY_IDL_PATH, PROGRAM_ID
 from emulator.anchor.discriminator import camel_case
 from emulator.anchor.idl_files import LEGACY_IDL_FILE, idl_files
@@ -29,7 +29,9 @@ def test_anchorpy_reads_the_idl_and_builds_its_coders() -> None:
 
 def test_idl_lists_the_24_program_errors_in_order() -> None:
     errors = json.loads(LEGACY_IDL_PATH.read_text())["errors"]
-    assert [(e["code"], e["name"], e["msg"]) for e in errors] == [(int(e), e.name, e.message) for e in ProgramError]
+    assert [(e["code"], e["name"], e["msg"]) for e in errors] == [
+        (int(e), e.name, e.message) for e in CoordinatorProgramError
+    ]
     assert [e["code"] for e in errors] == list(range(6000, 6024))
 
 

@@ -6,10 +6,11 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from coordinator_program.core.types import CoordinatorProgress, RunState, WitnessProof
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE, RunMetadata
 from emulator.anchor import ErrorCode
-from tests.coordinator_program.program.chain import CoordinatorChain, custom_error, panicked, scenario_settings
+from emulator.errors import custom_error_code
+from tests.coordinator_program.program.chain import CoordinatorChain, panicked, scenario_settings
 
 
 def running_chain() -> tuple[CoordinatorChain, Keypair]:
@@ -37,10 +38,10 @@ def test_run_id_over_32_bytes_panics_deriving_the_pda_before_the_length_check() 
 def test_init_rejects_a_wrong_size_and_an_already_initialized_account() -> None:
     chain = CoordinatorChain()
     chain.create_coordinator_account(size=COORDINATOR_ACCOUNT_SIZE - 1)
-    assert custom_error(chain.init()) == ProgramError.CoordinatorAccountIncorrectSize
+    assert custom_error_code(chain.init().err) == CoordinatorProgramError.CoordinatorAccountIncorrectSize
     chain.create_coordinator_account()
     assert chain.init().err is None
-    assert custom_error(chain.init(run_id="another run")) == ErrorCode.AccountDiscriminatorAlreadySet
+    assert custom_error_code(chain.init(run_id="another run").err) == ErrorCode.AccountDiscriminatorAlreadySet
 
 
 def test_init_truncates_the_client_version_to_96_bytes() -> None:
@@ -53,17 +54,17 @@ def test_init_truncates_the_client_version_to_96_bytes() -> None:
 def test_update_checks_in_the_reference_order() -> None:
     chain, _ = running_chain()
     config, model = scenario_settings()
-    assert custom_error(chain.update(config=config)) == ProgramError.UpdateConfigNotHalted
+    assert custom_error_code(chain.update(config=config).err) == CoordinatorProgramError.UpdateConfigNotHalted
     metadata = RunMetadata(num_parameters=7)
     assert chain.update(metadata=metadata).err is None  # metadata changes in any state but Finished
     assert chain.coordinator_account().state.metadata.num_parameters == 7
     assert chain.set_paused(True).err is None
     bad = CoordinatorProgress(step=0)
-    assert custom_error(chain.update(progress=bad)) == ProgramError.ModelSanityCheckFailed  # sic
+    assert custom_error_code(chain.update(progress=bad).err) == CoordinatorProgramError.ModelSanityCheckFailed  # sic
     config.epoch_time = 0
-    assert custom_error(chain.update(config=config)) == ProgramError.ConfigSanityCheckFailed
+    assert custom_error_code(chain.update(config=config).err) == CoordinatorProgramError.ConfigSanityCheckFailed
     model.llm.max_seq_len = 0
-    assert custom_error(chain.update(model=model)) == ProgramError.ModelSanityCheckFailed
+    assert custom_error_code(chain.update(model=model).err) == CoordinatorProgramError.ModelSanityCheckFailed
 
 
 def test_update_bumps_the_nonce_and_update_client_version_does_not() -> None:
@@ -82,30 +83,30 @@ def test_update_client_version_needs_a_halted_run_and_panics_past_96_bytes() -> 
     chain.setup()
     assert panicked(chain.update_client_version("v" * 97))
     chain, _ = running_chain()
-    assert custom_error(chain.update_client_version("v2")) == ProgramError.UpdateConfigNotHalted
+    assert custom_error_code(chain.update_client_version("v2").err) == CoordinatorProgramError.UpdateConfigNotHalted
 
 
 def test_unpause_forces_step_1_and_pause_of_an_uninitialized_run_is_halted() -> None:
     chain = CoordinatorChain()
     chain.setup()
-    assert custom_error(chain.set_paused(True)) == ProgramError.CoordinatorErrorHalted
+    assert custom_error_code(chain.set_paused(True).err) == CoordinatorProgramError.CoordinatorErrorHalted
     assert chain.update(progress=CoordinatorProgress(epoch=3, step=9, epoch_start_data_index=4)).err is None
     assert chain.set_paused(False).err is None
     progress = chain.coordinator().progress
     assert (progress.epoch, progress.step, progress.epoch_start_data_index) == (3, 1, 4)
-    assert custom_error(chain.set_paused(False)) == ProgramError.CoordinatorErrorCannotResume
+    assert custom_error_code(chain.set_paused(False).err) == CoordinatorProgramError.CoordinatorErrorCannotResume
 
 
 def test_unpause_without_a_config_fails_the_sanity_check() -> None:
     chain = CoordinatorChain()
     chain.create_coordinator_account()
     assert chain.init().err is None
-    assert custom_error(chain.set_paused(False)) == ProgramError.ConfigSanityCheckFailed
+    assert custom_error_code(chain.set_paused(False).err) == CoordinatorProgramError.ConfigSanityCheckFailed
 
 
 def test_pausing_in_warmup_withdraws_everyone_and_a_paused_run_can_be_freed() -> None:
     chain, _ = running_chain()
-    assert custom_error(chain.free(Pubkey.new_unique())) == ProgramError.CloseCoordinatorNotHalted
+    assert custom_error_code(chain.free(Pubkey.new_unique()).err) == CoordinatorProgramError.CloseCoordinatorNotHalted
     assert chain.set_paused(True).err is None
     assert RunState(chain.coordinator().run_state) is RunState.Paused
     assert chain.free(Pubkey.new_unique()).err is None
@@ -128,9 +129,9 @@ def test_warmup_witness_and_checkpoint_need_a_registered_client() -> None:
     chain, client = running_chain()
     proof = WitnessProof(position=0, index=0, witness=0)  # the client convention in Warmup
     stranger = Keypair()
-    assert custom_error(chain.warmup_witness(stranger, proof)) == ProgramError.SignerNotAClient
-    assert custom_error(chain.permissionless("health_check", stranger, *health_args(client))) == (
-        ProgramError.SignerNotAClient
+    assert custom_error_code(chain.warmup_witness(stranger, proof).err) == CoordinatorProgramError.SignerNotAClient
+    assert custom_error_code(chain.permissionless("health_check", stranger, *health_args(client)).err) == (
+        CoordinatorProgramError.SignerNotAClient
     )
     assert chain.warmup_witness(client, proof).err is None  # W = 1: training starts with this tx's seed
     assert RunState(chain.coordinator().run_state) is RunState.RoundTrain
@@ -146,7 +147,7 @@ def test_health_check_before_height_2_is_invalid() -> None:
     chain, client = running_chain()
     assert chain.warmup_witness(client, WitnessProof(position=0, index=0, witness=0)).err is None
     result = chain.permissionless("health_check", client, *health_args(client))
-    assert custom_error(result) == ProgramError.CoordinatorErrorInvalidHealthCheck
+    assert custom_error_code(result.err) == CoordinatorProgramError.CoordinatorErrorInvalidHealthCheck
 
 
 def test_checkpoint_from_a_client_outside_the_epoch_is_signer_not_a_client() -> None:
@@ -155,5 +156,8 @@ def test_checkpoint_from_a_client_outside_the_epoch_is_signer_not_a_client() -> 
     chain, client = running_chain()
     late = Keypair()
     assert chain.join(late, chain.authorize(late)).err is None
-    assert custom_error(chain.permissionless("checkpoint", late, Checkpoint())) == ProgramError.SignerNotAClient
+    assert (
+        custom_error_code(chain.permissionless("checkpoint", late, Checkpoint()).err)
+        == CoordinatorProgramError.SignerNotAClient
+    )
     assert chain.permissionless("checkpoint", client, Checkpoint()).err is None

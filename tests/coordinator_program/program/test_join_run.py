@@ -7,9 +7,10 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from coordinator_program.core.types import NodeIdentity
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from emulator.anchor import ErrorCode
-from tests.coordinator_program.program.chain import CoordinatorChain, custom_error
+from emulator.errors import custom_error_code
+from tests.coordinator_program.program.chain import CoordinatorChain
 
 
 @pytest.fixture
@@ -33,13 +34,13 @@ def test_join_without_a_valid_authorization_fails_with_constraint_raw(chain: Coo
     client, other = Keypair(), Keypair()
     inactive = chain.authorize(client, active=False)
     before = chain.account_bytes()
-    assert custom_error(chain.join(client, inactive)) == ErrorCode.ConstraintRaw
-    assert custom_error(chain.join(client, chain.authorize(other))) == ErrorCode.ConstraintRaw
+    assert custom_error_code(chain.join(client, inactive).err) == ErrorCode.ConstraintRaw
+    assert custom_error_code(chain.join(client, chain.authorize(other)).err) == ErrorCode.ConstraintRaw
     assert chain.account_bytes() == before
 
 
 def test_join_with_a_missing_authorization_account_fails(chain: CoordinatorChain) -> None:
-    assert custom_error(chain.join(Keypair(), Pubkey.new_unique())) == ErrorCode.AccountNotInitialized
+    assert custom_error_code(chain.join(Keypair(), Pubkey.new_unique()).err) == ErrorCode.AccountNotInitialized
 
 
 def test_delegates_join_with_the_grantees_authorization(chain: CoordinatorChain) -> None:
@@ -47,7 +48,7 @@ def test_delegates_join_with_the_grantees_authorization(chain: CoordinatorChain)
     authorization = chain.authorize(master, delegates=[delegate_a.pubkey(), delegate_b.pubkey()])
     assert chain.join(delegate_a, authorization).err is None
     assert chain.join(delegate_b, authorization).err is None
-    assert custom_error(chain.join(Keypair(), authorization)) == ErrorCode.ConstraintRaw
+    assert custom_error_code(chain.join(Keypair(), authorization).err) == ErrorCode.ConstraintRaw
     assert registered(chain) == [bytes(delegate_a.pubkey()), bytes(delegate_b.pubkey())]
 
 
@@ -62,7 +63,10 @@ def test_permissionless_grantee_lets_anyone_join(chain: CoordinatorChain) -> Non
 def test_client_id_of_another_signer_is_a_signer_mismatch(chain: CoordinatorChain) -> None:
     client, other = Keypair(), Keypair()
     foreign = NodeIdentity.from_keys(bytes(other.pubkey()), bytes(32))
-    assert custom_error(chain.join(client, chain.authorize(client), client_id=foreign)) == ProgramError.SignerMismatch
+    assert (
+        custom_error_code(chain.join(client, chain.authorize(client), client_id=foreign).err)
+        == CoordinatorProgramError.SignerMismatch
+    )
 
 
 def test_rejoin_refreshes_the_p2p_key_without_a_new_entry(chain: CoordinatorChain) -> None:
@@ -78,7 +82,9 @@ def test_registry_is_capped_by_the_final_batch_size(chain: CoordinatorChain) -> 
     authorization = chain.authorize(Pubkey.default())
     for _ in range(3):
         assert chain.join(Keypair(), authorization).err is None
-    assert custom_error(chain.join(Keypair(), authorization)) == ProgramError.MoreClientsThanBatches
+    assert (
+        custom_error_code(chain.join(Keypair(), authorization).err) == CoordinatorProgramError.MoreClientsThanBatches
+    )
 
 
 def test_nobody_joins_before_a_config_exists() -> None:
@@ -86,7 +92,10 @@ def test_nobody_joins_before_a_config_exists() -> None:
     chain.create_coordinator_account()
     assert chain.init().err is None
     client = Keypair()
-    assert custom_error(chain.join(client, chain.authorize(client))) == ProgramError.MoreClientsThanBatches
+    assert (
+        custom_error_code(chain.join(client, chain.authorize(client)).err)
+        == CoordinatorProgramError.MoreClientsThanBatches
+    )
 
 
 def test_join_while_halted_bumps_the_nonce_but_does_not_tick(chain: CoordinatorChain) -> None:

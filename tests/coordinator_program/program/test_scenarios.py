@@ -6,11 +6,12 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from coordinator_program.core.types import RunState
-from coordinator_program.errors import ProgramError
+from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE
 from coordinator_program.state.coordinator_instance import COORDINATOR_INSTANCE_SPACE
 from emulator.constants import LAMPORTS_PER_SIGNATURE
-from tests.coordinator_program.program.chain import CoordinatorChain, custom_error
+from emulator.errors import custom_error_code
+from tests.coordinator_program.program.chain import CoordinatorChain
 
 WAITING_FOR_MEMBERS_EXTRA_SECONDS = 10
 
@@ -48,14 +49,14 @@ def test_full_round() -> None:
     chain = CoordinatorChain()
     chain.setup()
     assert RunState(chain.coordinator().run_state) is RunState.Uninitialized
-    assert custom_error(chain.tick()) == ProgramError.CoordinatorErrorHalted
+    assert custom_error_code(chain.tick().err) == CoordinatorProgramError.CoordinatorErrorHalted
 
     client = Keypair()
     authorization = chain.authorize(client)
-    assert custom_error(chain.join(client, authorization, signer=chain.payer)) is not None
+    assert custom_error_code(chain.join(client, authorization, signer=chain.payer).err) is not None
     assert chain.join(client, authorization).err is None
     assert RunState(chain.coordinator().run_state) is RunState.Uninitialized
-    assert custom_error(chain.tick()) == ProgramError.CoordinatorErrorHalted
+    assert custom_error_code(chain.tick().err) == CoordinatorProgramError.CoordinatorErrorHalted
 
     assert chain.set_paused(False).err is None
     assert RunState(chain.coordinator().run_state) is RunState.WaitingForMembers
@@ -75,7 +76,7 @@ def test_full_round() -> None:
 
     proof = chain.elected_proof(0)
     assert proof is not None and (proof.position, proof.index) == (0, 0)
-    assert custom_error(chain.witness(chain.ticker, proof)) == ProgramError.SignerNotAClient
+    assert custom_error_code(chain.witness(chain.ticker, proof).err) == CoordinatorProgramError.SignerNotAClient
     assert chain.witness(client, proof).err is None
     assert RunState(chain.coordinator().run_state) is RunState.RoundWitness
 

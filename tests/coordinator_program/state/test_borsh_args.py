@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import struct
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -14,31 +15,7 @@ from hypothesis import strategies as st
 from solders.pubkey import Pubkey
 
 from coordinator_program.core.types import Committee, CommitteeProof, NodeIdentity
-from coordinator_program.state.borsh import (
-    BOOL,
-    PUBKEY,
-    STRING,
-    U16,
-    BorshEncodeError,
-    BorshEndOfData,
-    BorshInvalidBool,
-    BorshInvalidEnumTag,
-    BorshInvalidFloat,
-    BorshInvalidOption,
-    BorshInvalidUtf8,
-    BorshTrailingData,
-    CArray,
-    CFixedString,
-    CFixedVec,
-    Codec,
-    COption,
-    CStruct,
-    CTaggedUnion,
-    Optional,
-    Record,
-    Scalar,
-    UnitEnum,
-)
+from coordinator_program.state.borsh import CArray, CEnum, CFixedString, CFixedVec, CStruct, CTaggedUnion
 from coordinator_program.state.borsh_args import (
     CHECKPOINT,
     COMMITTEE_PROOF,
@@ -54,36 +31,58 @@ from coordinator_program.state.borsh_args import (
     InitCoordinatorParams,
     SetPausedArgs,
     decode_instruction_args,
+    instruction_arg_types,
 )
 from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE, CoordinatorAccount, load
+from emulator.anchor.borsh import (
+    BOOL,
+    PUBKEY,
+    STRING,
+    U16,
+    BorshEncodeError,
+    BorshEndOfData,
+    BorshInvalidBool,
+    BorshInvalidEnumTag,
+    BorshInvalidFloat,
+    BorshInvalidOption,
+    BorshInvalidUtf8,
+    BorshTrailingData,
+    BorshType,
+    FloatType,
+    IntType,
+    Option,
+    StructType,
+    borsh_type,
+    decode,
+    encode,
+)
 
 FIXTURE = Path("/work/shared/fixtures/coordinator-account-v1.bin")
 MODEL_START, MODEL_END = 416, 968
 UNUSED_MODEL_UNION_BYTES = [(848, 880), (884, 888), (920, 936), (965, 968)]
 
-_INT_RANGES = {"B": 8, "H": 16, "I": 32, "Q": 64}
+_FORMATS = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i32": "i", "f32": "f", "f64": "d"}
 
 
-def borsh_bytes(codec: Codec[Any]) -> st.SearchStrategy[bytes]:
+def borsh_bytes(codec: BorshType[Any]) -> st.SearchStrategy[bytes]:
     """Valid Borsh encodings for ``codec``'s type (floats without NaN, whose payload Python may not keep)."""
-    if isinstance(codec, Scalar):
-        if codec.fmt in _INT_RANGES:
-            values: st.SearchStrategy[Any] = st.integers(0, 2 ** _INT_RANGES[codec.fmt] - 1)
-        elif codec.fmt == "i":
-            values = st.integers(-(2**31), 2**31 - 1)
+    if isinstance(codec, IntType | FloatType):
+        fmt = "<" + _FORMATS[str(codec.idl())]
+        if isinstance(codec, IntType):
+            values: st.SearchStrategy[Any] = st.integers(codec.min_value, codec.max_value)
         else:
-            values = st.floats(width=32 if codec.fmt == "f" else 64, allow_nan=False)
-        return values.map(lambda value: struct.pack("<" + codec.fmt, value))
+            values = st.floats(width=32 if codec.idl() == "f32" else 64, allow_nan=False)
+        return values.map(lambda value: struct.pack(fmt, value))
     if codec is BOOL:
         return st.sampled_from([b"\0", b"\1"])
     if codec is STRING:
         return st.text(max_size=40).map(lambda text: struct.pack("<I", len(text.encode())) + text.encode())
     if codec is PUBKEY:
         return st.binary(min_size=32, max_size=32)
-    if isinstance(codec, Optional | COption):
-        return st.just(b"\0") | borsh_bytes(codec.inner).map(lambda inner: b"\1" + inner)
-    if isinstance(codec, UnitEnum):
-        return st.sampled_from([bytes([member]) for member in codec.enum])
+    if isinstance(codec, Option):  # COption too
+        return st.just(b"\0") | borsh_bytes(codec.item).map(lambda inner: b"\1" + inner)
+    if isinstance(codec, CEnum):
+        return st.sampled_from([bytes([member]) for member in codec.members])
     if isinstance(codec, CFixedString):
         capacity = codec.string_type.CAPACITY
         return st.binary(min_size=capacity, max_size=capacity)
@@ -91,14 +90,14 @@ def borsh_bytes(codec: Codec[Any]) -> st.SearchStrategy[bytes]:
         return _concat([borsh_bytes(codec.item)] * codec.array_type._length_)
     if isinstance(codec, CFixedVec):
         return _concat([borsh_bytes(codec.item)] * codec.vec_type.CAPACITY + [st.binary(min_size=8, max_size=8)])
-    if isinstance(codec, CStruct | Record):
+    if isinstance(codec, CStruct | StructType):
         return _concat([borsh_bytes(field_codec) for _, field_codec in codec.fields])
     if isinstance(codec, CTaggedUnion):
         return st.one_of([_variant_bytes(tag, inner) for tag, inner in codec.variants.items()])
     raise TypeError(f"no strategy for {codec!r}")
 
 
-def _variant_bytes(tag: int, inner: Codec[Any] | None) -> st.SearchStrategy[bytes]:
+def _variant_bytes(tag: int, inner: BorshType[Any] | None) -> st.SearchStrategy[bytes]:
     prefix = bytes([tag])
     return st.just(prefix) if inner is None else borsh_bytes(inner).map(lambda data: prefix + data)
 
@@ -116,7 +115,7 @@ ROUND_TRIP_CODECS = {
     "Witness": WITNESS,
     "WitnessMetadata": WITNESS_METADATA,
     "HealthCheck": HEALTH_CHECK,
-    **{f"args:{name}": codec for name, codec in INSTRUCTION_ARGS.items()},
+    **{f"args:{name}": borsh_type(args) for name, args in INSTRUCTION_ARGS.items()},
 }
 
 
@@ -127,7 +126,7 @@ def test_decode_then_encode_reproduces_valid_borsh(name: str) -> None:
     @settings(max_examples=25, deadline=None, suppress_health_check=[HypothesisHealthCheck.too_slow])
     @given(borsh_bytes(codec))
     def round_trip(data: bytes) -> None:
-        assert codec.encode(codec.decode(data)) == data
+        assert encode(codec, decode(codec, data)) == data
 
     round_trip()
 
@@ -139,19 +138,19 @@ def fixture_account() -> CoordinatorAccount:
 
 def test_config_borsh_equals_its_unpadded_memory(fixture_account: CoordinatorAccount) -> None:
     config = fixture_account.state.coordinator.config
-    assert COORDINATOR_CONFIG.encode(config) == bytes(FIXTURE.read_bytes()[968:1032])
+    assert encode(COORDINATOR_CONFIG, config) == bytes(FIXTURE.read_bytes()[968:1032])
 
 
 def test_hub_repo_borsh_puts_repo_id_before_revision(fixture_account: CoordinatorAccount) -> None:
     hub = fixture_account.state.coordinator.model.llm.checkpoint.variant()
-    encoded = HUB_REPO.encode(hub)
+    encoded = encode(HUB_REPO, hub)
     assert encoded == b"emozilla/llama2-1.1b-gqa-init".ljust(64, b"\0") + b"\0"
     hub.revision.set(type(hub.repo_id).from_str("main"))
-    assert HUB_REPO.encode(hub)[64:] == b"\1" + b"main".ljust(64, b"\0")
+    assert encode(HUB_REPO, hub)[64:] == b"\1" + b"main".ljust(64, b"\0")
 
 
 def test_fixture_model_encodes_with_u8_tags(fixture_account: CoordinatorAccount) -> None:
-    encoded = MODEL.encode(fixture_account.state.coordinator.model)
+    encoded = encode(MODEL, fixture_account.state.coordinator.model)
     # Model::LLM, max_seq_len 2048, cold start 0, HfLlama, Checkpoint::Hub, then the HubRepo.
     assert encoded[:11] == b"\0" + struct.pack("<II", 2048, 0) + b"\0" + b"\2"
     assert encoded[11 : 11 + 65] == b"emozilla/llama2-1.1b-gqa-init".ljust(64, b"\0") + b"\0"
@@ -162,16 +161,16 @@ def test_fixture_model_encodes_with_u8_tags(fixture_account: CoordinatorAccount)
 
 def test_nan_anywhere_in_a_model_is_invalid_float(fixture_account: CoordinatorAccount) -> None:
     """borsh-rs refuses NaN floats, so the reference cannot decode a model whose Distro decay is NaN."""
-    encoded = bytearray(MODEL.encode(fixture_account.state.coordinator.model))
+    encoded = bytearray(encode(MODEL, fixture_account.state.coordinator.model))
     decay_at = len(encoded) - struct.calcsize("<fHH") - 1
     assert struct.unpack_from("<f", encoded, decay_at)[0] == pytest.approx(0.999)
     struct.pack_into("<f", encoded, decay_at, float("nan"))
     with pytest.raises(BorshInvalidFloat):
-        MODEL.decode(bytes(encoded))
+        decode(MODEL, bytes(encoded))
 
 
 def test_decoded_model_assigns_into_the_account(fixture_account: CoordinatorAccount) -> None:
-    decoded = MODEL.decode(MODEL.encode(fixture_account.state.coordinator.model))
+    decoded = decode(MODEL, encode(MODEL, fixture_account.state.coordinator.model))
     fresh_bytes = bytearray(COORDINATOR_ACCOUNT_SIZE)
     fresh = CoordinatorAccount.from_buffer(fresh_bytes)
     fresh.state.coordinator.model = decoded
@@ -182,42 +181,66 @@ def test_decoded_model_assigns_into_the_account(fixture_account: CoordinatorAcco
 
 
 def test_witness_encoding_has_no_padding() -> None:
-    assert len(WITNESS.encode(WITNESS.struct_type())) == 17 + 192 + 192 + 32
+    assert len(encode(WITNESS, WITNESS.struct_type())) == 17 + 192 + 192 + 32
+
+
+def test_witness_arguments_decode_every_word_and_float() -> None:
+    """Blooms, proofs and metadata decode as one copy of their bytes: every word lands where the reference put it."""
+    words = struct.pack("<24Q", *range(1, 25))
+    metadata = struct.pack("<Ifff", 9, 1.5, 2.5, 3.5) + b"e" * 32 + struct.pack("<f", 0.25) + bytes(36 * 7)
+    metadata += struct.pack("<Q", 1) + struct.pack("<16i", *range(-8, 8)) + struct.pack("<QBf", 16, 3, 0.5)
+    data = struct.pack("<QQB", 5, 6, 1) + words + words[::-1] + b"m" * 32 + metadata
+    decoded = decode(INSTRUCTION_ARGS["witness"], data)
+    assert (decoded.proof.position, decoded.proof.index, decoded.proof.witness) == (5, 6, 1)
+    assert list(decoded.participant_bloom.keys) + list(decoded.participant_bloom.bits) == list(range(1, 25))
+    assert bytes(decoded.broadcast_bloom) == words[::-1]
+    assert bytes(decoded.broadcast_merkle.inner) == b"m" * 32
+    assert (decoded.metadata.step, decoded.metadata.loss, decoded.metadata.efficency) == (9, 3.5, 0.5)
+    assert (bytes(decoded.metadata.evals[0].name.raw), decoded.metadata.evals[0].value) == (b"e" * 32, 0.25)
+    assert list(decoded.metadata.prompt_results) == list(range(-8, 8))
+    assert encode(INSTRUCTION_ARGS["witness"], decoded) == data
+
+
+def test_nan_in_a_witness_eval_is_invalid_float() -> None:
+    metadata = struct.pack("<Ifff", 0, 0, 0, 0) + bytes(32) + struct.pack("<f", float("nan")) + bytes(36 * 7 + 8)
+    data = bytes(17 + 192 * 2 + 32) + metadata + bytes(64 + 8 + 1 + 4)
+    with pytest.raises(BorshInvalidFloat):
+        decode(INSTRUCTION_ARGS["witness"], data)
 
 
 def test_health_check_is_identity_then_committee_proof() -> None:
     identity = NodeIdentity.from_keys(b"\1" * 32, b"\2" * 32)
     proof = CommitteeProof(committee=Committee.Trainer, position=5, index=6)
     data = b"\1" * 32 + b"\2" * 32 + b"\2" + struct.pack("<QQ", 5, 6)
-    decoded = INSTRUCTION_ARGS["health_check"].decode(data)
+    decoded = decode(INSTRUCTION_ARGS["health_check"], data)
     assert decoded.id == identity
     assert decoded.proof.committee_kind is Committee.Trainer
-    assert COMMITTEE_PROOF.encode(proof) == data[64:]
+    assert encode(COMMITTEE_PROOF, proof) == data[64:]
 
 
 def test_init_coordinator_params_round_trip() -> None:
     params = InitCoordinatorParams(Pubkey.new_unique(), Pubkey.new_unique(), "run", "v1")
     codec = INSTRUCTION_ARGS["init_coordinator"]
-    data = codec.encode(params)
+    data = encode(codec, params)
     assert data[64:] == b"\3\0\0\0run\2\0\0\0v1"
-    assert codec.decode(data) == params
+    assert decode(codec, data) == params
 
 
 # --- one test per error kind --------------------------------------------------------------------------------------
 
 
 def _fixture_model_bytes() -> bytes:
-    return MODEL.encode(load(bytearray(FIXTURE.read_bytes())).state.coordinator.model)
+    return encode(MODEL, load(bytearray(FIXTURE.read_bytes())).state.coordinator.model)
 
 
 def test_short_data_is_end_of_data() -> None:
     with pytest.raises(BorshEndOfData):
-        MODEL.decode(_fixture_model_bytes()[:-1])
+        decode(MODEL, _fixture_model_bytes()[:-1])
 
 
 def test_trailing_data_is_rejected_by_decode() -> None:
     with pytest.raises(BorshTrailingData):
-        MODEL.decode(_fixture_model_bytes() + b"\0")
+        decode(MODEL, _fixture_model_bytes() + b"\0")
 
 
 def test_instruction_args_ignore_trailing_data_like_anchor() -> None:
@@ -232,45 +255,45 @@ def test_unknown_enum_variant_is_invalid_tag(position: int, value: int, what: st
     data = bytearray(_fixture_model_bytes())
     data[position] = value
     with pytest.raises(BorshInvalidEnumTag, match=what):
-        MODEL.decode(bytes(data))
+        decode(MODEL, bytes(data))
 
 
 def test_unknown_committee_is_invalid_tag() -> None:
     with pytest.raises(BorshInvalidEnumTag, match="Committee"):
-        COMMITTEE_PROOF.decode(b"\3" + bytes(16))
+        decode(COMMITTEE_PROOF, b"\3" + bytes(16))
 
 
 def test_bool_byte_above_one_is_invalid_bool() -> None:
     data = bytearray(_fixture_model_bytes())
     data[-1] = 2  # Distro.quantize_1bit
     with pytest.raises(BorshInvalidBool):
-        MODEL.decode(bytes(data))
+        decode(MODEL, bytes(data))
     with pytest.raises(BorshInvalidBool):
-        INSTRUCTION_ARGS["set_paused"].decode(b"\2")
+        decode(INSTRUCTION_ARGS["set_paused"], b"\2")
 
 
 def test_option_tag_above_one_is_invalid_option() -> None:
     with pytest.raises(BorshInvalidOption):
-        INSTRUCTION_ARGS["set_future_epoch_rates"].decode(b"\2" + bytes(8) + b"\0")
+        decode(INSTRUCTION_ARGS["set_future_epoch_rates"], b"\2" + bytes(8) + b"\0")
     data = bytearray(_fixture_model_bytes())
     data[11 + 64] = 2  # HubRepo.revision
     with pytest.raises(BorshInvalidOption):
-        MODEL.decode(bytes(data))
+        decode(MODEL, bytes(data))
 
 
 def test_string_that_is_not_utf8_is_invalid_utf8() -> None:
     with pytest.raises(BorshInvalidUtf8):
-        INSTRUCTION_ARGS["update_client_version"].decode(b"\2\0\0\0\xff\xfe")
+        decode(INSTRUCTION_ARGS["update_client_version"], b"\2\0\0\0\xff\xfe")
 
 
 def test_string_length_past_the_data_is_end_of_data() -> None:
     with pytest.raises(BorshEndOfData):
-        STRING.decode(b"\xff\xff\xff\xff")
+        decode(STRING, b"\xff\xff\xff\xff")
 
 
 def test_out_of_range_value_is_encode_error() -> None:
     with pytest.raises(BorshEncodeError):
-        U16.encode(70_000)
+        encode(U16, 70_000)
 
 
 @given(st.binary(max_size=64))
@@ -281,3 +304,48 @@ def test_arbitrary_bytes_decode_or_raise_a_borsh_error(data: bytes) -> None:
             BorshEndOfData, BorshInvalidEnumTag, BorshInvalidOption, BorshInvalidBool, BorshInvalidUtf8
         ):
             decode_instruction_args(codec, data)
+
+
+# --- the ctypes types are the Anchor codec's types ------------------------------------------------------------------
+
+
+def test_a_committee_is_written_from_the_int_its_ctypes_field_holds() -> None:
+    proof = CommitteeProof(committee=Committee.Trainer, position=5, index=6)
+    assert isinstance(proof.committee, int) and not isinstance(proof.committee, Committee)
+    assert encode(COMMITTEE_PROOF, proof)[0] == 2
+    with pytest.raises(BorshEncodeError, match="Committee"):
+        encode(CEnum(Committee), 3)
+
+
+def test_an_enum_whose_values_are_not_its_variant_indices_is_refused() -> None:
+    class Sparse(IntEnum):
+        A = 0
+        B = 2
+
+    with pytest.raises(TypeError, match="variant index"):
+        CEnum(Sparse)
+
+
+def test_a_value_of_the_wrong_type_is_an_encode_error_naming_the_struct() -> None:
+    with pytest.raises(BorshEncodeError, match="CoordinatorConfig"):
+        encode(COORDINATOR_CONFIG, COORDINATOR_PROGRESS.struct_type())
+
+
+def test_a_corrupted_union_tag_in_memory_is_an_encode_error(fixture_account: CoordinatorAccount) -> None:
+    checkpoint = fixture_account.state.coordinator.model.llm.checkpoint
+    checkpoint.tag = 99
+    with pytest.raises(BorshEncodeError, match="invalid tag 99"):
+        encode(CHECKPOINT, checkpoint)
+
+
+def test_the_argument_types_feed_the_anchor_dispatcher_and_idl() -> None:
+    """An instruction's declared arguments are its argument struct's fields, in order."""
+    assert list(instruction_arg_types("witness")) == [
+        "proof",
+        "participant_bloom",
+        "broadcast_bloom",
+        "broadcast_merkle",
+        "metadata",
+    ]
+    assert MODEL.idl() == {"defined": "Model"}
+    assert borsh_type(INSTRUCTION_ARGS["free_coordinator"]).idl() == {"defined": "FreeCoordinatorParams"}

@@ -16,13 +16,13 @@ from solders.keypair import Keypair
 from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
-from solders.transaction_status import InstructionErrorCustom, TransactionErrorInstructionError
 
 from emulator import Bank, TransactionResult
 from emulator.anchor import U64, decode, encode
 from emulator.anchor.borsh import borsh_type
 from emulator.anchor.discriminator import account_discriminator
 from emulator.constants import SYSTEM_PROGRAM_ID
+from emulator.errors import custom_error_code
 from tests.emulator.anchor.anchorpy_bridge import anchorpy_program, to_anchorpy
 from tests.emulator.anchor.counter_program import (
     COUNTER_SPACE,
@@ -92,12 +92,6 @@ def chain() -> Chain:
     return Chain(bank, payer, authority)
 
 
-def custom_error(result: TransactionResult) -> int:
-    assert isinstance(result.err, TransactionErrorInstructionError)
-    assert isinstance(result.err.err, InstructionErrorCustom)
-    return int(result.err.err.code)
-
-
 def increment_metas(chain: Chain) -> list[AccountMeta]:
     """The account metas anchorpy builds for ``increment_by``, to be tampered with."""
     accounts = {"counter": counter_address(chain.authority.pubkey()), "authority": chain.authority.pubkey()}
@@ -146,7 +140,7 @@ def test_increment_updates_the_state_and_emits_an_event_anchorpy_parses(chain: C
 def test_a_user_error_rolls_back_and_reports_custom_with_anchor_logs(chain: Chain) -> None:
     chain.initialize(5)
     result = chain.increment(2**64 - 5)
-    assert custom_error(result) == 6000
+    assert custom_error_code(result.err) == 6000
     assert result.err is not None
     assert chain.counter().count == 5
     assert anchor_log(result) == (
@@ -162,7 +156,7 @@ def test_another_signer_is_not_the_authority(chain: Chain) -> None:
     chain.initialize(5)
     intruder = Keypair()
     chain.bank.airdrop(intruder.pubkey(), 10**9)
-    assert custom_error(chain.increment(1, authority=intruder)) == 6001
+    assert custom_error_code(chain.increment(1, authority=intruder).err) == 6001
 
 
 def test_an_unsigned_authority_is_account_not_signer(chain: Chain) -> None:
@@ -177,7 +171,7 @@ def test_an_unsigned_authority_is_account_not_signer(chain: Chain) -> None:
         ix.program_id, ix.data, [ix.accounts[0], AccountMeta(ix.accounts[1].pubkey, False, False)]
     )
     result = chain.send(unsigned)
-    assert custom_error(result) == 3010
+    assert custom_error_code(result.err) == 3010
     assert anchor_log(result) == (
         "Program log: AnchorError caused by account: authority. Error Code: AccountNotSigner. "
         "Error Number: 3010. Error Message: The given account did not sign."
@@ -196,14 +190,14 @@ def test_a_read_only_counter_violates_the_mut_constraint(chain: Chain) -> None:
         ix.program_id, ix.data, [AccountMeta(ix.accounts[0].pubkey, False, False), ix.accounts[1]]
     )
     result = chain.send(read_only, chain.authority)
-    assert custom_error(result) == 2000
+    assert custom_error_code(result.err) == 2000
     assert "caused by account: counter. Error Code: ConstraintMut" in anchor_log(result)
 
 
 def test_initialize_at_another_address_violates_the_seeds_constraint(chain: Chain) -> None:
     wrong = Keypair()
     result = chain.initialize(5, counter=wrong.pubkey())
-    assert custom_error(result) == 2006
+    assert custom_error_code(result.err) == 2006
     at = result.logs.index(anchor_log(result))
     assert result.logs[at : at + 5] == [
         "Program log: AnchorError caused by account: counter. Error Code: ConstraintSeeds. Error Number: 2006. "
@@ -218,7 +212,7 @@ def test_initialize_at_another_address_violates_the_seeds_constraint(chain: Chai
 def test_initializing_twice_fails_inside_the_system_program(chain: Chain) -> None:
     chain.initialize(5)
     result = chain.initialize(7)
-    assert custom_error(result) == 0  # SystemError::AccountAlreadyInUse
+    assert custom_error_code(result.err) == 0  # SystemError::AccountAlreadyInUse
     assert chain.counter().count == 5
     assert not any("AnchorError" in line for line in result.logs)
 
@@ -229,7 +223,7 @@ def test_a_non_counter_account_is_rejected_by_owner_and_discriminator(chain: Cha
         1, ctx=Context(accounts={"counter": chain.payer.pubkey(), "authority": chain.authority.pubkey()})
     )
     result = chain.send(ix, chain.authority)
-    assert custom_error(result) == 3007
+    assert custom_error_code(result.err) == 3007
     assert "caused by account: counter. Error Code: AccountOwnedByWrongProgram" in anchor_log(result)
 
 
@@ -237,7 +231,7 @@ def test_a_non_counter_account_is_rejected_by_owner_and_discriminator(chain: Cha
     ("data", "code"), [(b"", 100), (b"\x00" * 8, 101), (bytes.fromhex("afaf6d1f0d989bed05"), 102)]
 )
 def test_bad_instruction_data(chain: Chain, data: bytes, code: int) -> None:
-    assert custom_error(chain.send(SoldersInstruction(PROGRAM_ID, data, []))) == code
+    assert custom_error_code(chain.send(SoldersInstruction(PROGRAM_ID, data, [])).err) == code
 
 
 def test_resize_grows_at_the_payers_expense_and_shrinks_with_a_refund(chain: Chain) -> None:
@@ -255,7 +249,7 @@ def test_resize_grows_at_the_payers_expense_and_shrinks_with_a_refund(chain: Cha
     assert chain.call("resize", COUNTER_SPACE, accounts=accounts).err is None
     assert chain.bank.get_balance(counter) == chain.bank.minimum_balance_for_rent_exemption(COUNTER_SPACE)
     assert chain.bank.get_balance(authority.pubkey()) == before - 2 * 5_000
-    assert custom_error(chain.call("resize", COUNTER_SPACE + 10_241, accounts=accounts)) == 3016
+    assert custom_error_code(chain.call("resize", COUNTER_SPACE + 10_241, accounts=accounts).err) == 3016
 
 
 def test_close_returns_the_rent_and_removes_the_account(chain: Chain) -> None:

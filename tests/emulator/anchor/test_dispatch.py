@@ -21,7 +21,7 @@ from emulator.anchor import (
     entrypoint,
     instruction_discriminator,
 )
-from tests.emulator.anchor.counter_program import INTERFACE, PROGRAM_ID, CounterError
+from tests.emulator.anchor.counter_program import CLOSE, INCREMENT, INTERFACE, PROGRAM_ID, CounterError
 from tests.emulator.anchor.fakes import RecordingContext, info
 
 
@@ -194,3 +194,10 @@ def test_the_counter_interface_rejects_duplicate_declarations() -> None:
         Instruction("poke", (InstructionAccount("a"), InstructionAccount("a")), {}, Probe().handler)
     with pytest.raises(ValueError, match="round-trips"):
         Instruction("Poke", (), {}, Probe().handler)
+
+
+def test_an_instruction_is_found_by_its_declared_name() -> None:
+    assert INTERFACE.instruction("increment_by") is INCREMENT
+    assert INTERFACE.instruction("close") is CLOSE
+    with pytest.raises(KeyError, match="program counter has no instruction .increment."):
+        INTERFACE.instruction("increment")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from emulator import FAUCET_KEYPAIR
+from emulator.errors import EmulatorError
 
 __all__ = ["LedgerDirectory", "LedgerInUse"]
 
@@ -22,7 +23,7 @@ LOCK_FILE = "ledger.lock"
 FAUCET_KEYPAIR_FILE = "faucet-keypair.json"
 
 
-class LedgerInUse(RuntimeError):
+class LedgerInUse(EmulatorError, RuntimeError):
     """Another process holds the ledger directory's lock."""
 
 

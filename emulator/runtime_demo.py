@@ -1,4 +1,4 @@
-"""`psyche-runtime-demo`: a short tour of the in-process runtime, run by ``make demo``.
+"""`psyche-runtime-demo`: a short tour of the in-process runtime, run by ``make tour``.
 
 Airdrops to two wallets, creates an SPL mint and their associated token accounts, mints, transfers,
 and prints the balances and the transaction logs as Solana reports them. Every step is a real
@@ -8,24 +8,26 @@ signed solders transaction executed by the embedded runtime.
 from __future__ import annotations
 
 import argparse
+from typing import Final
 
 import spl.token.instructions as spl
 from solders.instruction import Instruction
 from solders.keypair import Keypair
+from solders.pubkey import Pubkey
 from solders.system_program import CreateAccountParams, create_account
 from solders.transaction import Transaction
 from spl.token.constants import TOKEN_PROGRAM_ID
 
 from emulator import Bank, TransactionResult
 from emulator.constants import LAMPORTS_PER_SOL
-from emulator.errors import transaction_error_json
+from emulator.errors import EmulatorError, transaction_error_json
 from emulator.native.spl_token.state import TokenAccount
 
-MINT_SIZE = 82
-DECIMALS = 6
+MINT_SIZE: Final = 82
+DECIMALS: Final = 6
 
 
-class DemoError(RuntimeError):
+class DemoError(EmulatorError):
     """A step of the demo failed; the message names the step and Solana's error."""
 
 
@@ -40,10 +42,11 @@ def send(
     return result
 
 
-def token_balance(bank: Bank, address: object) -> float:
-    account = bank.get_account(address)  # type: ignore[arg-type]
+def token_balance(bank: Bank, address: Pubkey) -> float:
+    account = bank.get_account(address)
     assert account is not None
-    return TokenAccount.unpack(bytes(account.data)).amount / 10**DECIMALS
+    amount: int = TokenAccount.unpack(bytes(account.data)).amount
+    return amount / 10**DECIMALS
 
 
 def run(show_logs: bool) -> None:

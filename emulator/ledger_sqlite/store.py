@@ -31,15 +31,15 @@ from solders.transaction import VersionedTransaction
 from solders.transaction_status import TransactionErrorType
 
 from emulator.account import Account
-from emulator.errors import transaction_error_json
+from emulator.errors import EmulatorError, transaction_error_json
 from emulator.ledger import BlockInfo
-from emulator.results import TransactionRecord, TransactionResult
-from validator.ledger_meta_json import (
+from emulator.ledger_sqlite.meta_json import (
     inner_instructions_from_json,
     inner_instructions_json,
     token_balances_from_json,
     token_balances_json,
 )
+from emulator.results import TransactionRecord, TransactionResult
 
 __all__ = ["SignatureInfo", "SqliteLedgerStore", "Synchronous", "transaction_error_from_json"]
 
@@ -124,7 +124,7 @@ class SignatureInfo:
     err_json: str | None  # the RPC JSON of the error, None on success
 
 
-class LedgerSchemaError(RuntimeError):
+class LedgerSchemaError(EmulatorError, RuntimeError):
     """The file holds a ledger written by an incompatible version."""
 
 
@@ -172,7 +172,7 @@ class _BackgroundCheckpointer:
 
 
 class SqliteLedgerStore:
-    """The validator's durable ledger (see the module docstring for what a commit guarantees)."""
+    """The durable ledger of the validator and the embedded chain (the module docstring says what a commit keeps)."""
 
     def __init__(self, path: Path, synchronous: Synchronous = Synchronous.NORMAL) -> None:
         self.path = path

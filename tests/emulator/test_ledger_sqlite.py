@@ -13,7 +13,7 @@ from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction
 
 from emulator import Account, Bank, TransactionResult
-from validator.ledger_sqlite import LedgerSchemaError, SqliteLedgerStore, Synchronous
+from emulator.ledger_sqlite import LedgerSchemaError, SqliteLedgerStore, Synchronous
 
 U64_MAX = 2**64 - 1
 
