@@ -1,43 +1,29 @@
-"""The ``train`` options of evaluation and experiment tracking (the reference's ``--wandb-*`` flags, TensorBoard).
+"""The training commands' options of evaluation and experiment tracking (the reference's ``--wandb-*``, TensorBoard).
 
-The decorated command receives ``eval_steps``, ``track_gradients`` and one ``tracking``
-(:class:`~client.participant.tracking.TrackingOptions`) built from the ``--wandb-*`` and ``--tensorboard-dir``
-flags. Nothing here imports wandb or tensorboard.
+``--eval-steps`` and ``--track-gradients`` go to the client's options (:func:`client.cli.train.client_options`);
+the ``--wandb-*`` and ``--tensorboard-dir`` flags become one :class:`~client.participant.tracking.TrackingOptions`
+(:func:`pop_tracking_options`) whose trackers :func:`tracking` runs for the command's lifetime. Nothing here
+imports wandb or tensorboard.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from client.participant.tracking import TrackingOptions, WandbMode
+from client.participant.tracking import TrackingError, TrackingOptions, WandbMode, start_tracking
 
-__all__ = ["tracking_options"]
+__all__ = ["pop_tracking_options", "tracking", "tracking_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def tracking_options(command: F) -> F:
-    """Add the options to a click command (see the module docstring for what its function receives)."""
-
-    @functools.wraps(command)
-    def wrapper(
-        wandb_project: str | None,
-        wandb_run: str | None,
-        wandb_group: str | None,
-        wandb_entity: str | None,
-        wandb_mode: str | None,
-        tensorboard_dir: Path | None,
-        **kwargs: Any,
-    ) -> Any:
-        mode = None if wandb_mode is None else WandbMode(wandb_mode)
-        tracking = TrackingOptions(wandb_project, wandb_run, wandb_group, wandb_entity, mode, tensorboard_dir)
-        return command(tracking=tracking, **kwargs)
-
+    """Add the options to a click command; its function receives them as keyword arguments."""
     options = [
         click.option(
             "--eval-steps",
@@ -66,7 +52,33 @@ def tracking_options(command: F) -> F:
             help="write TensorBoard event files of the same metrics here  [default: none]",
         ),
     ]
-    decorated: Any = wrapper
     for option in reversed(options):
-        decorated = option(decorated)
-    return decorated  # type: ignore[no-any-return]
+        command = option(command)
+    return command
+
+
+def pop_tracking_options(flags: dict[str, Any]) -> TrackingOptions:
+    """Take the ``--wandb-*`` and ``--tensorboard-dir`` values out of a command's keyword arguments."""
+    mode = flags.pop("wandb_mode")
+    return TrackingOptions(
+        wandb_project=flags.pop("wandb_project"),
+        wandb_run=flags.pop("wandb_run"),
+        wandb_group=flags.pop("wandb_group"),
+        wandb_entity=flags.pop("wandb_entity"),
+        wandb_mode=None if mode is None else WandbMode(mode),
+        tensorboard_dir=flags.pop("tensorboard_dir"),
+    )
+
+
+@contextmanager
+def tracking(options: TrackingOptions, config: Mapping[str, Any]) -> Iterator[None]:
+    """Run the trackers ``options`` ask for while the block runs, then flush and close them."""
+    try:
+        handler = start_tracking(options, config)
+    except TrackingError as exc:
+        raise click.UsageError(str(exc)) from exc
+    try:
+        yield
+    finally:
+        if handler is not None:
+            handler.close()

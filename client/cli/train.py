@@ -17,19 +17,20 @@ from client.chain.outage import DEFAULT_OUTAGE_TIMEOUT_S, OutagePolicy
 from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
 from client.cli.p2p_options import p2p_client_options, p2p_limit_options
 from client.cli.runner import CommandError, run_on_chain
-from client.cli.tracking_options import tracking_options
+from client.cli.tracking_options import pop_tracking_options, tracking, tracking_options
 from client.data.errors import DataError
 from client.join_authorization import NotAuthorizedToJoin
-from client.participant.chain_link import CoordinatorLink
+from client.participant.chain_link import ChainLink
 from client.participant.checkpoint_repo import check_hub_repo_id, is_local_repo
+from client.participant.coordinator_link import CoordinatorLink
 from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.participant.logs import LogFormat, configure_logging, emit
 from client.participant.pipeline import DesyncError, parameter_hash
 from client.participant.runner import ClientOptions, TrainingClient
-from client.participant.tracking import TrackingError, TrackingOptions, start_tracking
+from client.progress import hub_progress, progress_wanted
 from client.train import TrainError
 
-__all__ = ["DEFAULT_CHECKPOINT_DIR", "train"]
+__all__ = ["DEFAULT_CHECKPOINT_DIR", "client_options", "start_logging", "stop_on_signals", "train", "train_until_done"]
 
 DEFAULT_CHECKPOINT_DIR = "checkpoints"
 """Under the working directory: where every client keeps its last epochs' weights unless told otherwise."""
@@ -65,6 +66,81 @@ def _hub_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     if not os.environ.get("HF_TOKEN"):
         raise click.BadParameter(f"uploading to the Hub repo {value!r} needs a token: set HF_TOKEN")
     return value
+
+
+def client_options(
+    *,
+    device: str,
+    data_dir: Path | None,
+    data_cache_dir: Path | None,
+    p2p_host: str,
+    p2p_port: int,
+    bootstrap_peers: tuple[str, ...],
+    checkpoint_dir: Path,
+    hub_repo: str | None,
+    delete_old_steps: bool,
+    keep_steps: int,
+    eval_steps: int | None = None,
+    track_gradients: bool = False,
+    **p2p_limits: Any,
+) -> ClientOptions:
+    """The training client's options from ``train``'s flags (shared by every command that trains)."""
+    return ClientOptions(
+        device=device,
+        data_dir=data_dir,
+        data_cache_dir=data_cache_dir or default_data_cache(),
+        checkpoint_dir=checkpoint_dir,
+        hub_repo=hub_repo,
+        keep_steps=keep_steps if delete_old_steps else None,
+        p2p_host=p2p_host,
+        p2p_port=p2p_port,
+        bootstrap_peers=bootstrap_peers,
+        eval_steps=eval_steps,
+        track_gradients=track_gradients,
+        **p2p_client_options(p2p_limits),
+    )
+
+
+def start_logging(log_format: str, write_log: Path | None, progress: bool | None) -> None:
+    """``--logs``, ``--write-log`` and ``--progress`` as every training command takes them (``--logs none`` alone
+    would log nowhere; progress bars never go where JSON logs do)."""
+    if log_format == LogFormat.Off.value and write_log is None:
+        raise click.UsageError("--logs none keeps the log only in --write-log; give that too")
+    configure_logging(LogFormat(log_format), write_log)
+    hub_progress(progress_wanted(progress, stderr_carries_json=log_format == LogFormat.Json.value))
+
+
+def stop_on_signals(stopped_by: list[int]) -> asyncio.Event:
+    """An event Ctrl-C or SIGTERM sets (recording the signal in ``stopped_by``): the client then leaves cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def stop_on(signum: int) -> None:
+        stopped_by.append(signum)
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop_on, signum)
+    return stop
+
+
+async def train_until_done(link: CoordinatorLink, options: ClientOptions, stop: asyncio.Event) -> None:
+    """Run the training client on ``link`` until the run ends or ``stop`` is set; log how it left (``exit``)."""
+    client = TrainingClient(link, options)
+    try:
+        reason = await client.run(stop)
+    except (DesyncError, TrainError, DataError, NotAuthorizedToJoin) as exc:
+        raise CommandError(str(exc)) from exc
+    # The weights it leaves with, so a testnet can check that every client that trained to the end agrees.
+    weights = parameter_hash(client.setup.trainer.model) if client.setup is not None else None
+    last_step = client.rounds[-1].step if client.rounds else None
+    emit(
+        "exit",
+        f"left run {link.run_id}: {reason.value}",
+        reason=reason.name,
+        step=last_step,
+        parameter_hash=weights,
+    )
 
 
 def default_data_cache() -> Path:
@@ -163,6 +239,11 @@ def default_data_cache() -> Path:
 @click.option(
     "--write-log", type=click.Path(dir_okay=False, path_type=Path), help="also write JSON lines to this file"
 )
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="draw Hub download and upload bars on stderr (default: only on a terminal, and never with --logs json)",
+)
 @tracking_options
 @p2p_limit_options
 def train(
@@ -170,81 +251,26 @@ def train(
     wallet: WalletSource,
     run_id: str,
     authorizer: Pubkey | None,
-    device: str,
-    data_dir: Path | None,
-    data_cache_dir: Path | None,
-    p2p_host: str,
-    p2p_port: int,
-    bootstrap_peers: tuple[str, ...],
-    checkpoint_dir: Path,
-    hub_repo: str | None,
-    delete_old_steps: bool,
-    keep_steps: int,
     outage_timeout_s: float,
     log_format: str,
     write_log: Path | None,
-    eval_steps: int | None,
-    track_gradients: bool,
-    tracking: TrackingOptions,
-    **p2p_limits: Any,
+    progress: bool | None,
+    **training: Any,
 ) -> None:
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
-    if log_format == LogFormat.Off.value and write_log is None:
-        raise click.UsageError("--logs none keeps the log only in --write-log; give that too")
     signer = wallet.load()
-    configure_logging(LogFormat(log_format), write_log)
-    options = ClientOptions(
-        device=device,
-        data_dir=data_dir,
-        data_cache_dir=data_cache_dir or default_data_cache(),
-        checkpoint_dir=checkpoint_dir,
-        hub_repo=hub_repo,
-        keep_steps=keep_steps if delete_old_steps else None,
-        p2p_host=p2p_host,
-        p2p_port=p2p_port,
-        bootstrap_peers=bootstrap_peers,
-        eval_steps=eval_steps,
-        track_gradients=track_gradients,
-        **p2p_client_options(p2p_limits),
-    )
-    try:
-        tracker = start_tracking(tracking, {"run_id": run_id, "device": device, "eval_steps": eval_steps})
-    except TrackingError as exc:
-        raise click.UsageError(str(exc)) from exc
-
+    start_logging(log_format, write_log, progress)
+    tracked = pop_tracking_options(training)
+    options = client_options(**training)
     stopped_by: list[int] = []  # the signal that stopped the client, if one did
 
-    def stop_on(signum: int, stop: asyncio.Event) -> None:
-        stopped_by.append(signum)
-        stop.set()
-
     async def follow(backend: ChainBackend) -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop_on, signum, stop)
+        stop = stop_on_signals(stopped_by)
         outage = OutagePolicy(timeout_s=outage_timeout_s)
-        link = CoordinatorLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url, outage=outage)
-        client = TrainingClient(link, options)
-        try:
-            reason = await client.run(stop)
-        except (DesyncError, TrainError, DataError, NotAuthorizedToJoin) as exc:
-            raise CommandError(str(exc)) from exc
-        # The weights it leaves with, so a testnet can check that every client that trained to the end agrees.
-        weights = parameter_hash(client.setup.trainer.model) if client.setup is not None else None
-        last_step = client.rounds[-1].step if client.rounds else None
-        emit(
-            "exit",
-            f"left run {run_id}: {reason.value}",
-            reason=reason.name,
-            step=last_step,
-            parameter_hash=weights,
-        )
+        link = ChainLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url, outage=outage)
+        await train_until_done(link, options, stop)
 
-    try:
+    with tracking(tracked, {"run_id": run_id, "device": options.device, "eval_steps": options.eval_steps}):
         run_on_chain(chain, follow, one_shot=False)
-    finally:
-        if tracker is not None:
-            tracker.close()
     if stopped_by:  # left cleanly, with the shell's status for the signal (Ctrl-C: 130, as every command)
         raise SystemExit(128 + stopped_by[0])

@@ -19,6 +19,7 @@ from typing import Any
 import tomli
 import tomli_w
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from client.data.token_files import MANIFEST_NAME
 from client.run_config import RunConfigError, parse_run_config
@@ -27,7 +28,7 @@ __all__ = ["data_app", "numbered_files_location", "config_with_location", "main"
 
 
 def data_app(
-    directory: Path, middlewares: Iterable[web.types.Middleware] = (), routes: Iterable[web.RouteDef] = ()
+    directory: Path, middlewares: Iterable[Middleware] = (), routes: Iterable[web.RouteDef] = ()
 ) -> web.Application:
     """An aiohttp app serving ``directory``'s files (GET with ``Range``, HEAD); ``middlewares`` run first, and
     ``routes`` are matched before the files."""

@@ -48,7 +48,7 @@ from coordinator_program.core.types import (
 )
 from coordinator_program.state.coordinator_account import CoordinatorAccount, load
 
-__all__ = ["ChainClock", "CoordinatorLink", "OutageEvents"]
+__all__ = ["ChainClock", "ChainLink", "OutageEvents", "hub_checkpoint"]
 
 T = TypeVar("T")
 
@@ -65,6 +65,16 @@ class ChainClock:
         """Bincode ``Clock``: slot u64, epoch_start_timestamp i64, epoch u64, leader_schedule_epoch u64, unix i64."""
         slot, _, _, _, unix_timestamp = struct.unpack_from("<QqQQq", data)
         return cls(slot, unix_timestamp)
+
+
+def hub_checkpoint(repo_id: str, revision: str) -> Checkpoint:
+    """``Checkpoint::Hub{repo_id, revision}``, what a client announces after uploading an epoch's weights."""
+    repo = HubRepo()
+    repo.repo_id.value = repo_id
+    repo.revision.set(FixedString64.from_str(revision))
+    announced = Checkpoint()
+    announced.set_variant(CheckpointTag.Hub, repo)
+    return announced
 
 
 class OutageEvents:
@@ -85,8 +95,11 @@ class OutageEvents:
         emit("rpc_recovered", f"the chain answers again after {waited_s:.1f} s; carrying on", waited_s=waited_s)
 
 
-class CoordinatorLink:
-    """One client's view of one run: ``read`` the coordinator, and the five messages it sends (join to checkpoint)."""
+class ChainLink:
+    """The coordinator as a program on chain: ``read`` its account, send the five messages as transactions.
+
+    Implements :class:`~client.participant.coordinator_link.CoordinatorLink` for the embedded chain and for RPC.
+    """
 
     def __init__(
         self,
@@ -120,6 +133,11 @@ class CoordinatorLink:
     @property
     def me(self) -> Pubkey:
         return self.wallet.pubkey()
+
+    @property
+    def run_address(self) -> str:
+        """The coordinator account's address: a run id can be reused by a new run, an account cannot."""
+        return str(self.keys.account)
 
     async def connect(self) -> CoordinatorAccount:
         """Find the run's accounts (AccountLookupError when it does not exist), read the coordinator, and start
@@ -239,9 +257,4 @@ class CoordinatorLink:
 
     async def checkpoint(self, repo_id: str, revision: str) -> SentTransaction:
         """``checkpoint(Hub{repo_id, revision})``: where the epoch's uploaded weights are (P2P runs keep P2P)."""
-        repo = HubRepo()
-        repo.repo_id.value = repo_id
-        repo.revision.set(FixedString64.from_str(revision))
-        announced = Checkpoint()
-        announced.set_variant(CheckpointTag.Hub, repo)
-        return await self._send(coordinator_ix.checkpoint(self.me, self.keys, announced))
+        return await self._send(coordinator_ix.checkpoint(self.me, self.keys, hub_checkpoint(repo_id, revision)))

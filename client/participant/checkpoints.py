@@ -9,8 +9,10 @@ restarting from its checkpoint holds the same bytes, hash and all, as the peers 
 is staged under a hidden name and renamed into place, so a crash never leaves half of one, and several clients
 sharing one directory (their weights are bit-identical) cannot spoil each other's.
 
-The safetensors layout is small enough to write and read directly (8-byte little-endian header length, a JSON
-header of dtype/shape/byte offsets, then the raw tensors), so the client needs no extra dependency.
+The bytes are the ``safetensors`` library's, with one correction: the library writes ``__metadata__`` in a
+random order per call (safetensors/safetensors#584, open in 0.8.0), and the weights are hashed and compared
+between peers, so :func:`parameters_blob` rewrites the header with the metadata keys sorted. Same tensors and
+metadata, same bytes, on every client (``test_the_same_weights_make_the_same_bytes_every_time``).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import safetensors.torch
 import torch
+from safetensors import SafetensorError
 
 from client.p2p.blobs import blob_hash
-from client.train.compression import bytes_tensor, tensor_bytes
 
 __all__ = [
     "CheckpointCorrupt",
@@ -39,7 +43,6 @@ __all__ = [
     "read_parameters_blob",
 ]
 
-_DTYPES = {torch.bfloat16: "BF16", torch.float32: "F32"}
 WEIGHTS_FILE = "model.safetensors"
 HASH_FILE = "model.safetensors.sha256"
 
@@ -61,9 +64,8 @@ class SavedCheckpoint:
     def metadata(self) -> dict[str, str]:
         """The ``__metadata__`` the weights were written with (run id, step, coordinator account); {} if none."""
         try:
-            length = int.from_bytes(self.blob[:8], "little")
-            metadata = json.loads(self.blob[8 : 8 + length]).get("__metadata__", {})
-        except (ValueError, AttributeError):
+            metadata = _header(self.blob)[0].get("__metadata__", {})
+        except ValueError:
             return {}
         return {str(key): str(value) for key, value in metadata.items()} if isinstance(metadata, dict) else {}
 
@@ -73,43 +75,38 @@ def checkpoint_dir_for(root: Path, run_id: str, step: int) -> Path:
 
 
 def parameters_blob(model: torch.nn.Module, dtype: torch.dtype = torch.float32, **metadata: str) -> bytes:
-    """The model's parameters, name-sorted, as safetensors bytes in ``dtype``."""
-    header: dict[str, object] = {"__metadata__": {"format": "pt", **metadata}}
-    chunks: list[bytes] = []
-    offset = 0
-    for name, param in sorted(model.named_parameters(), key=lambda item: item[0]):
-        data = tensor_bytes(param.detach().to(dtype))
-        header[name] = {
-            "dtype": _DTYPES[dtype],
-            "shape": list(param.shape),
-            "data_offsets": [offset, offset + len(data)],
-        }
-        chunks.append(data)
-        offset += len(data)
-    raw_header = json.dumps(header, separators=(",", ":")).encode()
-    raw_header += b" " * (-len(raw_header) % 8)  # the format pads the header to 8 bytes with spaces
-    return len(raw_header).to_bytes(8, "little") + raw_header + b"".join(chunks)
+    """The model's parameters as safetensors bytes in ``dtype`` (one dtype: the library orders them by name), the
+    ``__metadata__`` keys sorted so that the bytes, and so the hash peers offer, depend on the weights alone."""
+    tensors = {name: param.detach().to(dtype).contiguous() for name, param in model.named_parameters()}
+    return _sorted_metadata(safetensors.torch.save(tensors, metadata={"format": "pt", **metadata}))
+
+
+def _sorted_metadata(blob: bytes) -> bytes:
+    """``blob`` with its header's ``__metadata__`` keys in sorted order, the header re-padded to 8 bytes with
+    spaces as the library pads it; the tensor entries keep the library's order and the data is untouched."""
+    header, body_start = _header(blob)
+    if "__metadata__" in header:
+        header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    raw = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
+    raw += b" " * (-len(raw) % 8)
+    return len(raw).to_bytes(8, "little") + raw + blob[body_start:]
+
+
+def _header(blob: bytes) -> tuple[dict[str, Any], int]:
+    """The JSON header of safetensors bytes (in file order) and where the tensor data starts."""
+    length = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8 : 8 + length])
+    if not isinstance(header, dict):
+        raise ValueError("malformed safetensors: the header is not a JSON object")
+    return header, 8 + length
 
 
 def read_parameters_blob(blob: bytes) -> dict[str, torch.Tensor]:
-    """The tensors of safetensors bytes (BF16/F32); ValueError when the bytes are not what the header says."""
+    """The tensors of safetensors bytes; ValueError when the bytes are not what the header says."""
     try:
-        length = int.from_bytes(blob[:8], "little")
-        header = json.loads(blob[8 : 8 + length])
-        body = blob[8 + length :]
-        by_name = {label: dtype for dtype, label in _DTYPES.items()}
-        tensors = {}
-        for name, entry in header.items():
-            if name == "__metadata__":
-                continue
-            start, end = entry["data_offsets"]
-            if not 0 <= start <= end <= len(body):
-                raise ValueError(f"{name}: offsets {start}..{end} outside the data")
-            raw = bytes_tensor(body[start:end]).view(by_name[entry["dtype"]])
-            tensors[name] = raw.reshape([int(d) for d in entry["shape"]])
-    except (KeyError, TypeError, RuntimeError) as exc:
+        return safetensors.torch.load(blob)
+    except (SafetensorError, ValueError, TypeError) as exc:
         raise ValueError(f"malformed safetensors: {exc}") from exc
-    return tensors
 
 
 def write_checkpoint(

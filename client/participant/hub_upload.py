@@ -17,8 +17,8 @@ import logging
 from pathlib import Path
 
 from client.chain.backend import ChainError
-from client.participant.chain_link import CoordinatorLink
 from client.participant.checkpoint_repo import upload_checkpoint
+from client.participant.coordinator_link import CoordinatorLink
 from client.participant.local_hub import HubRepoError
 from client.participant.logs import emit
 from coordinator_program.core.types import CheckpointTag

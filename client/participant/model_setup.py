@@ -180,6 +180,7 @@ def load_training_setup(
         raise ModelConfigError("a network run needs the Distro optimizer (AdamW shares nothing between clients)")
     trainer = Trainer(network, optimizer, schedule)
     heldout: torch.Tensor | None
+    data: DataProvider
     if isinstance(network, ImageClassifier):
         images = image_data(network, model.llm.data_location, data_dir)
         data, heldout, seq_len = images, images.heldout(), images.seq_len

@@ -5,35 +5,33 @@ One asyncio loop multiplexes (spec client-training.md §1.1): a poll of the coor
 state, the P2P node's gossip (announcements routed to the round they belong to, result blobs downloaded and
 checked against their commitment), the opportunistic Finished/witness of §5.2, the warmup witness, and the
 rebroadcast of our live announcements. Training and applying run in a worker thread.
+
+This module is the step machine and the glue between the rooms that do the work: our announcements and the routing of
+everyone's (:mod:`client.participant.announcements`), the result exchange (downloads, dedup, evidence:
+:mod:`client.participant.result_exchange`), the model's acquisition and the offers
+that hand it on (:mod:`client.participant.model_acquisition`), and the checkpoints kept at Cooldown
+(:mod:`client.participant.checkpoint_keeper`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import assert_never
 
 from solders.pubkey import Pubkey
 
 from client.chain.backend import TransactionFailed
-from client.p2p import BlobUnavailable, P2PNode, SignedMessage
+from client.p2p import P2PNode, SignedMessage
 from client.p2p.limits import DownloadLimits
 from client.participant.adversary import Adversary, adversary_named
-from client.participant.chain_link import CoordinatorLink
-from client.participant.checkpoints import (
-    CheckpointCorrupt,
-    SavedCheckpoint,
-    checkpoint_steps,
-    delete_old_checkpoints,
-    read_checkpoint,
-    write_checkpoint,
-)
+from client.participant.announcements import Announcements
+from client.participant.checkpoint_keeper import CheckpointKeeper
+from client.participant.coordinator_link import CoordinatorLink
 from client.participant.early_messages import EarlyMessages
 from client.participant.hub_upload import HubUploads
 from client.participant.idle_eval import IdleEvaluation
@@ -41,7 +39,6 @@ from client.participant.logs import emit
 from client.participant.merkle import EMPTY_ROOT
 from client.participant.messages import (
     Broadcast,
-    Commitment,
     CommitteeClaim,
     Finished,
     Holding,
@@ -50,15 +47,10 @@ from client.participant.messages import (
     finished_commitment_hash,
     result_commitment_hash,
 )
-from client.participant.model_recovery import DEFAULT_OFFER_WAIT_S, WeightsSource, pointing_hint, weights_source
-from client.participant.model_setup import TrainingSetup, load_training_setup, pick_device
-from client.participant.model_sharing import (
-    ModelOffer,
-    choose_offer,
-    load_parameters,
-    max_parameters_blob_bytes,
-    parameters_blob,
-)
+from client.participant.model_acquisition import ModelAcquisition, SetupOptions
+from client.participant.model_recovery import DEFAULT_OFFER_WAIT_S, pointing_hint
+from client.participant.model_setup import TrainingSetup
+from client.participant.model_sharing import ModelOffer
 from client.participant.peerless import peerless_hint
 from client.participant.pipeline import DesyncError, RoundPipeline, TrainedBatch, parameter_hash
 from client.participant.result_checks import ResultRules
@@ -144,14 +136,6 @@ class _RoundWork:
     done: bool = False
 
 
-@dataclass
-class _Gossip:
-    """Our announcements still worth repeating (peers that missed one get it again, with a fresh nonce)."""
-
-    live: list[Broadcast] = field(default_factory=list)
-    last_sent: float = 0.0
-
-
 def _report_skipped(event: str, batches: tuple[BatchId, ...], step: int, why: str) -> None:
     """Log the batches of ``step`` whose results are not applied, and why."""
     if batches:
@@ -179,27 +163,40 @@ class TrainingClient:
         self.adversary: Adversary | None = adversary_named(options.adversary, self)
         self.rounds: list[RoundRecord] = []
         self.account: CoordinatorAccount | None = None
-        self.setup: TrainingSetup | None = None
         self.pipeline: RoundPipeline | None = None
+        uploads = None if options.hub_repo is None else HubUploads(options.hub_repo, link)
+        # The account names this run, where a run id can be reused by a new run.
+        self.checkpoints = CheckpointKeeper(
+            link.run_id, lambda: link.run_address, options.checkpoint_dir, options.keep_steps, uploads
+        )
+        self.models = ModelAcquisition(
+            self.node,
+            self.me,
+            link.run_id,
+            SetupOptions(options.device, options.data_dir, options.data_cache_dir),
+            self.checkpoints,
+            self._model_loaded,
+            self.rng,
+            options.offer_wait,
+            options.rebroadcast_interval,
+        )
         self._step = ActiveStep.Warmup
         self._work: _RoundWork | None = None
-        self._warmup_finished: dict[int, set[Pubkey]] = {}
         self._warmup_witnessed: set[int] = set()
         self._finished_sent: set[int] = set()
         self._witnessed: set[tuple[int, int]] = set()
-        self._gossip = _Gossip()
+        self.announcements = Announcements(self.node, link.wallet, self.me, self.exchange, self.rng, self._rounds)
         self._last_join = 0.0
         self._last_announce = 0.0
         self._last_state: tuple[int, int, int] | None = None
-        self._offers: dict[int, dict[Pubkey, ModelOffer]] = {}
         self._warmup_epochs: set[int] = set()
-        self._weights_epoch: int | None = None
-        self._model_wait_since: dict[int, float] = {}
-        self._my_offer: ModelOffer | None = None
-        self._uploads = None if options.hub_repo is None else HubUploads(options.hub_repo, link)
-        self._last_offer = 0.0
         self._evaluation = IdleEvaluation(options.eval_steps)
         self._last_witness_at: float | None = None
+
+    @property
+    def setup(self) -> TrainingSetup | None:
+        """The model, trainer and data this client trains with; None until it has loaded the model."""
+        return self.models.setup
 
     # -- the loop ---------------------------------------------------------------------
     async def run(self, stop: asyncio.Event | None = None) -> ExitReason:
@@ -241,8 +238,7 @@ class TrainingClient:
         await asyncio.gather(*waits, return_exceptions=True)
 
     async def _shutdown(self) -> None:
-        if self._uploads is not None:
-            await self._uploads.wait()  # an interrupted client still finishes its uploads and their checkpoint (§4.8)
+        await self.checkpoints.close()
         await self.exchange.close()
         if self._work is not None:
             self._work.task.cancel()
@@ -363,125 +359,26 @@ class TrainingClient:
         return state is RunState.Cooldown
 
     # -- warmup ---------------------------------------------------------------------------
-    async def _ensure_model(self, coordinator: Coordinator) -> TrainingSetup | None:
-        """The model: from the run's checkpoint in epoch 0; later from our own checkpoint of the last epoch, from
-        peers (§4.7), or from the run's checkpoint, in that order (:mod:`client.participant.model_recovery`).
-
-        None while a joiner still waits for the epoch's clients to offer the current weights.
-        """
-        epoch = int(coordinator.progress.epoch)
-        if self.setup is not None and self._weights_epoch == epoch:
-            return self.setup
-        saved: SavedCheckpoint | None = None
-        sized: TrainingSetup | None = None  # built early when its size must bound a download
-        shared: bytes | None = None
-        description = ""
-        if epoch > 0:
-            saved = await self._own_checkpoint(coordinator)
-            clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients} - {self.me}
-            offers = self._offers.get(epoch, {})
-            chosen = choose_offer(offers, clients)
-            waited = time.monotonic() - self._model_wait_since.setdefault(epoch, time.monotonic())
-            source = weights_source(
-                int(coordinator.progress.step) - 1,
-                None if saved is None else saved.step,
-                None if chosen is None else offers[chosen[1][0]].step,
-                waited,
-                self.options.offer_wait,
-                coordinator.model.llm.checkpoint,
-            )
-            match source:
-                case WeightsSource.Wait:
-                    return None
-                case WeightsSource.Own:
-                    assert saved is not None
-                    shared = saved.blob
-                    description = f"checkpoint {saved.directory} (sha256 {saved.digest[:16]}…)"
-                case WeightsSource.Peers:
-                    assert chosen is not None
-                    saved, (digest, sources) = None, chosen
-                    sized = self.setup or await self._load_setup(coordinator)  # its size bounds the download
-                    try:
-                        limit = max_parameters_blob_bytes(sized.trainer.model)
-                        shared = await self.node.fetch_blob(digest, sources, "model-share", limit)
-                    except BlobUnavailable as exc:
-                        log.warning("shared model: %s", exc)
-                        return None
-                    description = f"P2P({digest[:16]}… from {len(sources)} peers)"
-                case WeightsSource.Run:
-                    saved, self.setup = None, None  # the run's checkpoint, not whatever this process held before
-                case _:
-                    assert_never(source)
-        setup = self.setup or sized
-        if setup is None:
-            setup = await self._load_setup(coordinator, saved.directory if saved is not None else None)
-        device = setup.trainer.device
-        if shared is not None:
-            await asyncio.to_thread(load_parameters, setup.trainer.model, shared)
-            setup.checkpoint = description
-        if saved is not None:  # seed the others: offer our checkpoint as the epoch's starting weights
-            self.node.blobs.drop_tags(lambda tag: tag == "model-share")
-            self._my_offer = ModelOffer(epoch, self.node.blobs.put(saved.blob, "model-share"), step=saved.step)
-        self.setup = setup
-        setup.trainer.track_gradients = self.options.track_gradients
-        self._weights_epoch = epoch
+    def _model_loaded(self, setup: TrainingSetup, coordinator: Coordinator) -> None:
+        """New weights are loaded: the round pipeline starts afresh, and results are checked against this model."""
         self.pipeline = RoundPipeline(self.me, setup, self.rng)
+        setup.trainer.track_gradients = self.options.track_gradients
         if setup.trainer.distro is not None:
             total_steps = int(coordinator.config.total_steps)
             self.exchange.rules = ResultRules.for_trainer(setup.trainer.distro, setup.trainer.schedule, total_steps)
-        emit(
-            "loaded_model",
-            f"loaded model {setup.checkpoint} ({setup.trainer.model.num_parameters():,} parameters) on {device}",
-            checkpoint=setup.checkpoint,
-            gpus=1 if device.type == "cuda" else 0,
-            dp=1,
-            tp=1,
-        )
-        return setup
-
-    async def _load_setup(self, coordinator: Coordinator, checkpoint: Path | None = None) -> TrainingSetup:
-        """Build the run's model, trainer and data (from ``checkpoint``, a local checkpoint directory, if given)."""
-        device = pick_device(self.options.device)
-        return await asyncio.to_thread(
-            load_training_setup,
-            coordinator.model,
-            self.link.run_id,
-            device,
-            self.options.data_dir,
-            self.options.data_cache_dir,
-            checkpoint,
-        )
-
-    async def _own_checkpoint(self, coordinator: Coordinator) -> SavedCheckpoint | None:
-        """Our newest checkpoint up to the last completed step (ideally that step's: the epoch's starting weights),
-        if we wrote one and it is intact; a corrupt one is reported and passed over."""
-        root = self.options.checkpoint_dir
-        if root is None:
-            return None
-        latest = int(coordinator.progress.step) - 1
-        account = str(self.link.keys.account)
-        for step in sorted((s for s in checkpoint_steps(root, self.link.run_id) if s <= latest), reverse=True):
-            try:
-                saved = await asyncio.to_thread(read_checkpoint, root, self.link.run_id, step)
-            except CheckpointCorrupt as exc:
-                log.warning("not resuming from our checkpoint of step %d: %s", step, exc)
-                continue
-            if saved is not None and saved.metadata.get("coordinator") == account:
-                return saved
-            log.warning("not resuming from %s: it belongs to another run of the same id", root)
-        return None
 
     async def _warmup(self, coordinator: Coordinator) -> None:
         """Load the model, say Finished(warmup) to everyone, and once everyone did, send the warmup witness."""
-        await self._offer_model(coordinator)
-        if await self._ensure_model(coordinator) is None:
+        await self.models.offer(coordinator)
+        if await self.models.ensure(coordinator) is None:
             return
         step = int(coordinator.progress.step)
         index = self._my_index(coordinator)
-        if not any(b.step == step and isinstance(b.data, Finished) and b.data.warmup for b in self._gossip.live):
+        if not self.announcements.sent_warmup_finished(step):
             claim = CommitteeClaim(Committee.Trainer, index, index)
-            await self._announce(step, claim, finished_commitment_hash(EMPTY_ROOT), Finished(EMPTY_ROOT, True))
-        heard = self._warmup_finished.setdefault(step, set())
+            data = Finished(EMPTY_ROOT, True)
+            await self.announcements.announce(step, claim, finished_commitment_hash(EMPTY_ROOT), data)
+        heard = self.announcements.warmup_finished.setdefault(step, set())
         heard.add(self.me)
         clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients}
         if step in self._warmup_witnessed or not clients <= heard:
@@ -495,7 +392,7 @@ class TrainingClient:
     # -- rounds ---------------------------------------------------------------------------
     async def _start_training(self, coordinator: Coordinator) -> None:
         """Entering RoundTrain: health checks, apply round h-2, rotate, start training our batches (§1.5)."""
-        setup = await self._ensure_model(coordinator)
+        setup = await self.models.ensure(coordinator)
         hint = self._peerless_hint(coordinator)
         if setup is None or self.pipeline is None:
             step = int(coordinator.progress.step) - 1
@@ -512,7 +409,7 @@ class TrainingClient:
         await self._evaluation.finish()
         step = int(coordinator.progress.step)
         self.node.blobs.drop_tags(lambda tag: tag.startswith("distro-result_") and int(tag.split("_")[1]) < step - 2)
-        self._gossip.live = [b for b in self._gossip.live if b.step >= step - 1 and not self._is_warmup(b)]
+        self.announcements.keep_live_from(step - 1)
         await self._health_checks(coordinator)
         previous = self.pipeline.previous
         if previous is not None:
@@ -525,7 +422,7 @@ class TrainingClient:
         _report_skipped("warming_up_batches", plan.warming_up, step - 2, "their trainers are still warming up")
         _report_skipped("unavailable_batches", plan.unavailable, step - 2, "nobody served the agreed result in time")
         current = self.pipeline.rotate(coordinator)
-        self._replay_early(current)
+        self.announcements.replay_early(current)
         batches = self.pipeline.own_batches()
         bounds = coordinator_cold_start_warmup_bounds(coordinator)
         pipeline = self.pipeline
@@ -569,7 +466,7 @@ class TrainingClient:
         step = current.step
         digest = self.node.blobs.put(payload, f"distro-result_{step}")
         result = TrainingResult(batch, digest, self.node.url)
-        await self._announce(step, claim, result_commitment_hash(step, batch, payload), result)
+        await self.announcements.announce(step, claim, result_commitment_hash(step, batch, payload), result)
         current.record_payload(batch, self.me, payload)
 
     async def _finish_work(self) -> None:
@@ -640,32 +537,9 @@ class TrainingClient:
         await self._evaluation.finish()
         if self.setup is None:
             return
-        step, run_id = int(coordinator.progress.step) - 1, self.link.run_id
-        account = str(self.link.keys.account)  # names this run, where a run id can be reused by a new run
-        model = self.setup.trainer.model
-        blob = await asyncio.to_thread(parameters_blob, model, run_id=run_id, step=str(step), coordinator=account)
-        if self.options.checkpoint_dir is not None:
-            root, files = self.options.checkpoint_dir, self.setup.checkpoint_files
-            path = await asyncio.to_thread(write_checkpoint, blob, root, run_id, step, files)
-            emit("checkpoint", f"wrote checkpoint {path}", path=str(path), step=step)
-            if self._uploads is not None:
-                self._uploads.start(path.parent, step)
-            if self.options.keep_steps is not None:
-                await asyncio.to_thread(delete_old_checkpoints, root, run_id, self.options.keep_steps)
-        self.node.blobs.drop_tags(lambda tag: tag == "model-share")
-        digest = self.node.blobs.put(blob, "model-share")
-        self._my_offer = ModelOffer(int(coordinator.progress.epoch) + 1, digest, step=step)
-        self._weights_epoch = int(coordinator.progress.epoch) + 1
-
-    async def _offer_model(self, coordinator: Coordinator) -> None:
-        """In Warmup, tell joiners (again, every rebroadcast interval) where the epoch's starting weights are."""
-        offer = self._my_offer
-        now = time.monotonic()
-        if offer is None or offer.epoch != int(coordinator.progress.epoch):
-            return
-        if now - self._last_offer >= self.options.rebroadcast_interval:
-            self._last_offer = now
-            await self.node.gossip(offer.encode(self.rng))
+        step = int(coordinator.progress.step) - 1
+        blob = await self.checkpoints.keep(self.setup.trainer.model, step, self.setup.checkpoint_files)
+        self.models.share(blob, int(coordinator.progress.epoch) + 1, step)
 
     async def _health_checks(self, coordinator: Coordinator) -> None:
         """If we witnessed the previous round, report the clients its witnesses did not see (§5.4)."""
@@ -734,10 +608,7 @@ class TrainingClient:
             await self.node.bootstrap(self.options.bootstrap_peers)
         if self._step in (ActiveStep.Training, ActiveStep.Witness):
             await self._opportunistic(coordinator)
-        if now - self._gossip.last_sent >= self.options.rebroadcast_interval and self._gossip.live:
-            self._gossip.last_sent = now
-            for broadcast in self._gossip.live:
-                await self.node.gossip(dataclasses.replace(broadcast, nonce=broadcast.nonce + 1).encode())
+        await self.announcements.rebroadcast(now, self.options.rebroadcast_interval)
 
     def _peerless_hint(self, coordinator: Coordinator) -> str | None:
         """Why we hear nobody, when the epoch has other clients and we know none of them (peerless_hint)."""
@@ -768,31 +639,23 @@ class TrainingClient:
             merkle = previous.broadcast_merkle() if previous is not None else EMPTY_ROOT
             claim_proof = current.selection.get_committee(self._my_index(coordinator))
             claim = CommitteeClaim(Committee(claim_proof.committee), int(claim_proof.position), int(claim_proof.index))
-            await self._announce(current.step, claim, finished_commitment_hash(merkle), Finished(merkle, False))
+            data = Finished(merkle, False)
+            await self.announcements.announce(current.step, claim, finished_commitment_hash(merkle), data)
         await self._send_witness(coordinator, current, fallback=False)
 
     # -- gossip ---------------------------------------------------------------------------
-    async def _announce(
-        self, step: int, claim: CommitteeClaim, data_hash: bytes, data: TrainingResult | Finished
-    ) -> Broadcast:
-        """Sign, record locally like a peer's, and gossip one announcement."""
-        commitment = Commitment.sign(self.link.wallet, data_hash)
-        broadcast = Broadcast(step, claim, commitment, self.rng.getrandbits(32), data)
-        self.exchange.remember(self.me, broadcast, self._is_warmup(broadcast))
-        self._route(self.me, broadcast)
-        self._gossip.live.append(broadcast)
-        await self.node.gossip(broadcast.encode())
-        return broadcast
-
-    @staticmethod
-    def _is_warmup(broadcast: Broadcast) -> bool:
-        return isinstance(broadcast.data, Finished) and broadcast.data.warmup
+    def _rounds(self) -> tuple[tuple[RoundState | None, ...], int]:
+        """The rounds an announcement may belong to, and the coordinator's step (the announcements' view)."""
+        pipeline = self.pipeline
+        rounds = (pipeline.current, pipeline.previous) if pipeline is not None else ()
+        step = int(self.account.state.coordinator.progress.step) if self.account is not None else 0
+        return rounds, step
 
     async def _on_message(self, message: SignedMessage) -> bool:
         """A verified gossip message; True if it was taken, so the node relays it (each one once)."""
         offer = ModelOffer.parse(message.data)
         if offer is not None:
-            self._offers.setdefault(offer.epoch, {})[message.sender] = offer
+            self.models.take_offer(message.sender, offer)
             return True
         try:
             holding = Holding.parse(message.data)
@@ -803,24 +666,4 @@ class TrainingClient:
         except MalformedBroadcast as exc:
             log.warning("dropped gossip: %s", exc)
             return False
-        warmup = self._is_warmup(broadcast)
-        if self.exchange.is_known(message.sender, broadcast, warmup):
-            return False
-        taken = self._route(message.sender, broadcast)
-        if taken:
-            self.exchange.remember(message.sender, broadcast, warmup)
-        return taken
-
-    def _route(self, sender: Pubkey, broadcast: Broadcast) -> bool:
-        """Record an announcement in the round it belongs to, or keep it for later; True if taken."""
-        if self._is_warmup(broadcast):
-            self._warmup_finished.setdefault(broadcast.step, set()).add(sender)
-            return True
-        pipeline = self.pipeline
-        rounds = (pipeline.current, pipeline.previous) if pipeline is not None else ()
-        step = int(self.account.state.coordinator.progress.step) if self.account is not None else 0
-        return self.exchange.route(sender, broadcast, rounds, step)
-
-    def _replay_early(self, current: RoundState) -> None:
-        for sender, broadcast in self.exchange.replay_early(current):
-            self._route(sender, broadcast)
+        return self.announcements.take(message.sender, broadcast)

@@ -183,7 +183,7 @@ class _Decoder:
                 raise self.fail(f"{field}.{name}", "is missing")
         return instance
 
-    def tagged_union(self, codec: CTaggedUnion, value: object, field: str) -> TaggedUnion:
+    def tagged_union(self, codec: CTaggedUnion[TaggedUnion], value: object, field: str) -> TaggedUnion:
         tags = {codec.union_type.TAGS(tag).name: tag for tag in codec.variants}
         names = list(tags)
         expected = f"one of {_one_of(names)}"
@@ -198,7 +198,7 @@ class _Decoder:
         if name not in tags:
             raise self.fail(field, f"unknown variant {name!r}, expected {expected}{_suggestion(name, names)}")
         variant_codec = codec.variants[tags[name]]
-        instance = codec.union_type()
+        instance: TaggedUnion = codec.union_type()
         if variant_codec is None:
             if data is not None:
                 raise self.fail(data_field, f"takes no data: write {field} = {name!r}")

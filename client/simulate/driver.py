@@ -14,12 +14,7 @@ What a simulated client does (spec client-training §1, coordinator §1.3-§5):
   and tries again a poll period later when nobody did.
 * **Warmup**: epoch clients without the model load it; once every epoch client has it, they send
   ``warmup_witness`` until the coordinator starts training.
-* **Training**: each epoch client trains for its own time (nothing in the two rounds after the epoch timer). When
-  every epoch client has finished, the elected witnesses send ``witness`` (opportunistic witnessing); otherwise
-  they send it when the witness phase begins. A client still training then is cancelled and its result is lost.
-  A witness's participant bloom holds the clients whose result arrived in the *previous* round.
-* **Health checks**: at the start of round h >= 2 a witness of round h-1 reports every current client its
-  coordinator copy judges unhealthy; a reported client sees itself Dropped and exits.
+* **Training, witnessing, health checks**: the round phase, planned by :mod:`client.simulate.rounds`.
 * **Churn**: clients go offline and come back at the given rates; a client that comes back waits for the next
   Waiting-for-members to join, even if it is still listed in the current epoch.
 
@@ -31,14 +26,12 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import assert_never
 
 from client.participant.polling import pending_clients, state_deadline, tick_changes_state
 from client.simulate.behaviour import SimulatedClient, make_clients
-from client.simulate.blooms import ParticipantBlooms
 from client.simulate.chain import SimulationChain
-from client.simulate.election import elected_witnesses
 from client.simulate.errors import SimulationError
 from client.simulate.events import (
     ComeOnline,
@@ -52,20 +45,11 @@ from client.simulate.events import (
     TickDue,
     TrainingFinished,
 )
-from client.simulate.record import EpochEnd, EpochRecord, RoundRecord, RunRecord, WitnessDeadlineFacts
+from client.simulate.record import EpochEnd, EpochRecord, RunRecord, WitnessDeadlineFacts
+from client.simulate.rounds import Rounds
 from client.simulate.scheduler import ChainClock, EventQueue
 from client.simulate.settings import SimulationSettings
-from coordinator_program.core import (
-    CoordinatorFailure,
-    CoordinatorPanic,
-    assign_batches,
-    committee_selection,
-    current_round,
-    healthy,
-    last_step_set,
-    target_global_batch_size,
-)
-from coordinator_program.core.types import ClientState, Coordinator, NodeIdentity, RunState, WitnessProof
+from coordinator_program.core.types import Coordinator, RunState
 from coordinator_program.state.coordinator_account import CoordinatorAccount
 
 __all__ = ["START_UNIX", "SimulationRun", "run_simulation"]
@@ -74,21 +58,6 @@ START_UNIX = 1_767_225_600
 """2026-01-01T00:00:00Z: where simulated time starts (any fixed instant keeps runs reproducible)."""
 RUN_ID = "simulate"
 _EPOCH_OVER = (RunState.WaitingForMembers, RunState.Finished)
-
-
-@dataclass
-class RoundPlan:
-    """The driver's side of one round: who trains until when, who is elected, whose results arrived."""
-
-    phase: Phase
-    members: list[SimulatedClient]
-    elected: dict[int, int]
-    previous_delivered: frozenset[bytes]
-    record: RoundRecord
-    with_data: set[int] = field(default_factory=set)
-    finish_ms: dict[int, int] = field(default_factory=dict)
-    witnessed: set[int] = field(default_factory=set)
-    delivered: frozenset[bytes] | None = None
 
 
 @dataclass
@@ -113,7 +82,6 @@ class RunDriver:
         self.clients = make_clients(settings)
         self._by_signer = {client.signer: client for client in self.clients}
         self._queue: EventQueue[Event] = EventQueue()
-        self._blooms = ParticipantBlooms(random.Random(f"psyche-sim simulate/{settings.seed}/bloom keys"))
         self._polls = random.Random(f"psyche-sim simulate/{settings.seed}/polls")
         self._clock = ChainClock(self.chain.bank, START_UNIX * 1000)
         self._end_ms = self._clock.start_ms + settings.duration_s * 1000
@@ -123,8 +91,7 @@ class RunDriver:
         self._joined: set[int] = set()
         self._tick_queued: Phase | None = None
         self._plan = 0
-        self._round: RoundPlan | None = None
-        self._rounds: dict[tuple[int, int], RoundPlan] = {}
+        self._rounds = Rounds(self, settings.seed, self._by_signer)
         self._epoch: EpochRecord | None = None
         self._deadline_facts: WitnessDeadlineFacts | None = None
         self._earned: dict[bytes, int] = {}
@@ -143,7 +110,7 @@ class RunDriver:
         )
         for client in self.clients:
             self._schedule_change(client, self.settings.dropout_rate, GoOffline)
-        self._observe()
+        self.observe()
         while self._queue and not self._finished:
             at_ms, event = self._queue.pop()
             if at_ms > self._end_ms:
@@ -161,7 +128,7 @@ class RunDriver:
                 client = self.clients[index]
                 if client.online and client.generation == generation:
                     self.record.dropouts += 1
-                    self._go_offline(client)
+                    self.go_offline(client)
             case ComeOnline(client=index, generation=generation):
                 self._come_online(self.clients[index], generation)
             case Join(client=index):
@@ -173,27 +140,32 @@ class RunDriver:
                     self._send_warmup_witnesses()
             case TrainingFinished(phase=phase, plan=plan):
                 if phase == self._phase and plan == self._plan:
-                    self._send_witnesses()
+                    self._rounds.send_witnesses()
             case HealthChecks(phase=phase):
                 if phase == self._phase:
-                    self._send_health_checks()
+                    self._rounds.send_health_checks()
             case LateWitnesses(phase=phase):
                 if phase == self._phase:
-                    self._send_witnesses()
+                    self._rounds.send_witnesses()
             case _:
                 assert_never(event)
 
-    def _at(self, at_ms: int, event: Event) -> None:
+    def at(self, at_ms: int, event: Event) -> None:
         self._queue.push(max(at_ms, self._clock.now_ms), event)
 
-    def _now(self) -> int:
+    def new_plan(self) -> int:
+        """A new plan number: events of earlier plans (which a departing client may have spoilt) are dropped."""
+        self._plan += 1
+        return self._plan
+
+    def now(self) -> int:
         return self._clock.now_ms
 
     def _seconds(self, unix: int) -> float:
         """Chain seconds since the simulation started."""
         return float(unix - START_UNIX)
 
-    def _elapsed(self) -> float:
+    def elapsed(self) -> float:
         """Seconds since the simulation started, to the millisecond."""
         return (self._clock.now_ms - self._clock.start_ms) / 1000
 
@@ -202,19 +174,19 @@ class RunDriver:
         assert self._account is not None, "the run is read right after it is created"
         return self._account
 
-    def _coordinator(self) -> Coordinator:
+    def coordinator(self) -> Coordinator:
         coordinator: Coordinator = self._coordinator_account().state.coordinator
         return coordinator
 
-    def _observe(self) -> None:
+    def observe(self) -> None:
         """Read the account; on a phase change, plan the clients' next moves."""
         self._account = self.chain.read()
-        phase = Phase.of(self._coordinator())
+        phase = Phase.of(self.coordinator())
         if phase != self._phase:
             previous, self._phase = self._phase, phase
             self._enter(previous, phase)
 
-    def _participating(self, client: SimulatedClient) -> bool:
+    def participating(self, client: SimulatedClient) -> bool:
         return client.online and client.in_epoch
 
     # -- phases -----------------------------------------------------------------------------
@@ -222,7 +194,7 @@ class RunDriver:
         self.record.state(self._seconds(phase.started), phase.state)
         if previous is not None:
             self._leave(previous, phase)
-        coordinator = self._coordinator()
+        coordinator = self.coordinator()
         if phase.state is RunState.Warmup or len(coordinator.epoch_state.clients) != len(self._members):
             self._members = [self._by_signer[bytes(c.id.signer)] for c in coordinator.epoch_state.clients]
         match phase.state:
@@ -231,14 +203,14 @@ class RunDriver:
                 self.record.most_pending = 0
                 for client in self.clients:
                     if client.online:
-                        self._at(self._now(), Join(client.index))
+                        self.at(self.now(), Join(client.index))
             case RunState.Warmup:
                 self._start_epoch(phase)
             case RunState.RoundTrain:
-                self._start_round(phase)
+                self._rounds.start(phase, self._members, self._epoch)
             case RunState.RoundWitness:
-                self._close_training()
-                self._at(self._now(), LateWitnesses(phase))
+                self._rounds.close_training()
+                self.at(self.now(), LateWitnesses(phase))
             case RunState.Cooldown:
                 pass  # nothing to do but wait for the deadline tick
             case RunState.Finished:
@@ -253,39 +225,24 @@ class RunDriver:
     def _leave(self, previous: Phase, phase: Phase) -> None:
         """Close what the transition out of ``previous`` ended: a round, an epoch."""
         if previous.state is RunState.RoundWitness:
-            self._close_round(phase)
+            facts, self._deadline_facts = self._deadline_facts, None
+            self._rounds.close(phase, facts, self._epoch)
         if previous.state is RunState.Warmup and phase.state is RunState.WaitingForMembers and self._epoch:
             self._epoch.end = EpochEnd.WARMUP_TOO_FEW_CLIENTS
         if previous.state in (RunState.Cooldown, RunState.Warmup) and phase.state in _EPOCH_OVER:
             self._end_epoch(phase)
 
-    def _close_round(self, phase: Phase) -> None:
-        """The witness deadline passed (the step moved on); record how, and whether it ended the epoch."""
-        facts, self._deadline_facts = self._deadline_facts, None
-        if self._round is None:
-            return
-        self._round.record.completed = True
-        if self._epoch is None:
-            return
-        if self._round.record.trained:
-            self._epoch.steps_trained += 1
-        if facts is not None:
-            self._round.record.witnesses = facts.witnesses
-            if phase.state is RunState.Cooldown:
-                self._epoch.end = facts.epoch_end()
-                self._epoch.end_facts = facts
-
     # -- ticks --------------------------------------------------------------------------------
     def _queue_tick(self) -> None:
         """Make sure the clients poll at the current state's deadline (if anyone is online to poll)."""
-        deadline = state_deadline(self._coordinator())
+        deadline = state_deadline(self.coordinator())
         if deadline is None or self._tick_queued == self._phase or not any(c.online for c in self.clients):
             return
         self._tick_queued = self._phase
-        at_ms = max(deadline * 1000, self._now()) + self._polls.randrange(self.settings.timing.tick_poll_ms)
-        self._at(at_ms, TickDue(self._current_phase()))
+        at_ms = max(deadline * 1000, self.now()) + self._polls.randrange(self.settings.timing.tick_poll_ms)
+        self.at(at_ms, TickDue(self.current_phase()))
 
-    def _current_phase(self) -> Phase:
+    def current_phase(self) -> Phase:
         assert self._phase is not None
         return self._phase
 
@@ -302,37 +259,37 @@ class RunDriver:
         online = [client for client in self.clients if client.online]
         if not online or not self._tick_changes_state():
             return  # a join or a returning client queues the next poll
-        epoch_clients = len(self._coordinator().epoch_state.clients)
+        epoch_clients = len(self.coordinator().epoch_state.clients)
         senders = [client for client in online if client.decides_to_tick(epoch_clients)]
         if not senders:
             self._tick_queued = phase
-            self._at(self._now() + self.settings.timing.tick_poll_ms, TickDue(phase))
+            self.at(self.now() + self.settings.timing.tick_poll_ms, TickDue(phase))
             return
         if phase.state is RunState.RoundWitness:
-            self._deadline_facts = WitnessDeadlineFacts.of(self._coordinator(), self._clock.unix_timestamp)
+            self._deadline_facts = WitnessDeadlineFacts.of(self.coordinator(), self._clock.unix_timestamp)
         for client in senders:
             self.chain.tick(client.keypair, client.pubkey)
-            self._observe()
+            self.observe()
 
     # -- clients coming and going ---------------------------------------------------------------
     def _schedule_change(self, client: SimulatedClient, rate: float, kind: type[GoOffline] | type[ComeOnline]) -> None:
         delay = client.next_change_ms(rate)
         if delay is not None:
-            self._at(self._now() + delay, kind(client.index, client.generation))
+            self.at(self.now() + delay, kind(client.index, client.generation))
 
-    def _go_offline(self, client: SimulatedClient) -> None:
+    def go_offline(self, client: SimulatedClient) -> None:
         """The client's process stops: it loses its model, and a round or warmup waiting on it now never completes."""
         waited_on = client.in_epoch and (
-            (self._round is not None and self._round.finish_ms.get(client.index, 0) > self._now())
+            self._rounds.waits_on(client, self.now())
             or (
                 self._phase is not None
                 and self._phase.state is RunState.Warmup
                 and client.model_ready_ms is not None
-                and client.model_ready_ms > self._now()
+                and client.model_ready_ms > self.now()
             )
         )
         if waited_on:
-            self._plan += 1
+            self.new_plan()
         client.online = False
         client.in_epoch = False
         client.model_ready_ms = None
@@ -347,7 +304,7 @@ class RunDriver:
         self.record.returns += 1
         self._schedule_change(client, self.settings.dropout_rate, GoOffline)
         if self._phase is not None and self._phase.state is RunState.WaitingForMembers:
-            self._at(self._now(), Join(client.index))
+            self.at(self.now(), Join(client.index))
         self._queue_tick()
         self._count_clients()
 
@@ -364,14 +321,14 @@ class RunDriver:
         elif error in ("MoreClientsThanBatches", "ClientsFull"):
             client.refused = error
             self.record.refused_joins[client.index] = error
-        self._observe()
+        self.observe()
 
     def _count_clients(self) -> None:
         online = sum(1 for client in self.clients if client.online)
-        in_epoch = sum(1 for client in self._members if self._participating(client))
+        in_epoch = sum(1 for client in self._members if self.participating(client))
         if self._phase is not None and self._phase.state is RunState.WaitingForMembers:
             in_epoch = 0
-        self.record.clients(self._elapsed(), online, in_epoch)
+        self.record.clients(self.elapsed(), online, in_epoch)
 
     # -- epochs -------------------------------------------------------------------------------
     def _start_epoch(self, phase: Phase) -> None:
@@ -382,24 +339,23 @@ class RunDriver:
         self._epoch = EpochRecord(phase.epoch, self._seconds(phase.started), len(self._members))
         self.record.epochs.append(self._epoch)
         self._rounds.clear()
-        self._round = None
-        self._plan += 1
-        warmup_time = int(self._coordinator().config.warmup_time)
+        plan = self.new_plan()
+        warmup_time = int(self.coordinator().config.warmup_time)
         for client in self._members:
-            if self._participating(client) and client.model_ready_ms is None:
-                client.model_ready_ms = self._now() + client.load_ms(warmup_time)
+            if self.participating(client) and client.model_ready_ms is None:
+                client.model_ready_ms = self.now() + client.load_ms(warmup_time)
         ready = [client.model_ready_ms for client in self._members if client.model_ready_ms is not None]
         if len(ready) == len(self._members):  # else an epoch client is gone: Warmup lasts until warmup_time
-            self._at(max(ready, default=self._now()), ModelsLoaded(phase, self._plan))
+            self.at(max(ready, default=self.now()), ModelsLoaded(phase, plan))
 
     def _send_warmup_witnesses(self) -> None:
         """Everyone has the model: epoch clients send ``warmup_witness`` until the coordinator starts training."""
         for index, client in enumerate(list(self._members)):
-            if self._current_phase().state is not RunState.Warmup:
+            if self.current_phase().state is not RunState.Warmup:
                 return
-            if self._participating(client):
+            if self.participating(client):
                 self.chain.warmup_witness(client.keypair, client.pubkey, index)
-                self._observe()
+                self.observe()
 
     def _end_epoch(self, phase: Phase) -> None:
         """The epoch's points were credited by the tick that ended it: read who got what."""
@@ -417,137 +373,9 @@ class RunDriver:
             self._epoch.points_credited = credited
             self._epoch.clients_paid = paid
         self._epoch = None
-        self._round = None
+        self._rounds.clear()
         for client in self.clients:
             client.in_epoch = False
-
-    # -- rounds -------------------------------------------------------------------------------
-    def _start_round(self, phase: Phase) -> None:
-        coordinator = self._coordinator()
-        round_ = current_round(coordinator)
-        assert round_ is not None
-        trained = not last_step_set(coordinator)
-        batch_size = target_global_batch_size(coordinator, round_)
-        elected = elected_witnesses(
-            int(round_.random_seed), int(round_.clients_len), int(coordinator.config.witness_nodes)
-        )
-        previous = self._rounds.get((phase.epoch, phase.height - 1))
-        record = RoundRecord(
-            epoch=phase.epoch,
-            height=phase.height,
-            step=phase.step,
-            trained=trained,
-            batch_size=batch_size,
-            started_s=self._elapsed(),
-            clients=len(self._members),
-            elected=len(elected),
-        )
-        self.record.rounds.append(record)
-        if self._epoch is not None:
-            self._epoch.rounds += 1
-        previous_delivered = previous.delivered if previous is not None and previous.delivered else frozenset()
-        plan = RoundPlan(phase, list(self._members), elected, previous_delivered, record)
-        self._round = self._rounds[(phase.epoch, phase.height)] = plan
-        self._rounds.pop((phase.epoch, phase.height - 3), None)
-        self._plan += 1
-        if trained:
-            plan.with_data = self._trainers_with_data(
-                plan, batch_size, int(round_.data_index), int(round_.random_seed)
-            )
-        max_round_train_time = int(coordinator.config.max_round_train_time)
-        blocked = False
-        for client in plan.members:
-            if not self._participating(client):
-                blocked = True
-                continue
-            ready = max(self._now(), client.model_ready_ms or self._now())
-            working = client.index in plan.with_data  # nothing to train after the epoch timer, or without data
-            plan.finish_ms[client.index] = ready + (client.train_ms(max_round_train_time) if working else 0)
-        if phase.height >= 2:  # first: a no-training round's witnesses go out at once
-            self._at(self._now(), HealthChecks(phase))
-        if not blocked:
-            self._at(max(plan.finish_ms.values(), default=self._now()), TrainingFinished(phase, self._plan))
-
-    def _trainers_with_data(self, plan: RoundPlan, batch_size: int, data_index: int, seed: int) -> set[int]:
-        """Clients given at least one sample (every client is a trainer: no tie-breakers, verification 0)."""
-        if batch_size >= len(plan.members):
-            return {client.index for client in plan.members}
-        assignment = assign_batches([client.index for client in plan.members], data_index, batch_size, seed)
-        return set(assignment.values())
-
-    def _close_training(self) -> None:
-        """Training ended (early, or at the deadline): whose result arrived is now fixed."""
-        plan = self._round
-        if plan is None:
-            return
-        now = self._now()
-        plan.delivered = frozenset(
-            client.signer
-            for client in plan.members
-            if client.index in plan.with_data and plan.finish_ms.get(client.index, now + 1) <= now
-        )
-        deadline_ms = (plan.phase.started + int(self._coordinator().config.max_round_train_time)) * 1000
-        plan.record.training_ended_s = self._elapsed()
-        plan.record.ended_early = now < deadline_ms
-        plan.record.delivered = len(plan.delivered)
-
-    def _send_witnesses(self) -> None:
-        """Elected witnesses of the current round that are still here and have not attested do so now."""
-        plan = self._round
-        if plan is None:
-            return
-        for member, position in sorted(plan.elected.items()):
-            phase = self._current_phase()
-            if phase.state not in (RunState.RoundTrain, RunState.RoundWitness) or phase.height != plan.phase.height:
-                return
-            client = plan.members[member]
-            if member in plan.witnessed or not self._participating(client):
-                continue
-            key_set = self._blooms.draw_key_set(client.rng)
-            bloom = self._blooms.bloom(key_set, plan.previous_delivered)
-            proof = WitnessProof(position=position, index=member, witness=1)
-            plan.witnessed.add(member)
-            self.chain.witness(client.keypair, client.pubkey, proof, bloom)
-            self._observe()
-        plan.record.elected_missing = len(plan.elected) - len(plan.witnessed)
-
-    def _send_health_checks(self) -> None:
-        """Witnesses of the previous round report the clients the witnesses before them did not see."""
-        plan = self._round
-        assert plan is not None and self._phase is not None
-        previous = self._rounds.get((self._phase.epoch, self._phase.height - 1))
-        checked = self._rounds.get((self._phase.epoch, self._phase.height - 2))
-        if previous is None or checked is None or checked.delivered is None:
-            return
-        reporters = [previous.members[m] for m in sorted(previous.elected) if self._participating(previous.members[m])]
-        if not reporters:
-            return
-        coordinator = self._coordinator()
-        suspects = [
-            (index, client)
-            for index, client in enumerate(coordinator.epoch_state.clients)
-            if client.state == ClientState.Healthy and bytes(client.id.signer) not in checked.delivered
-        ]
-        if not suspects:
-            return
-        selection = committee_selection(coordinator, -1)
-        for index, suspect in suspects:
-            signer = bytes(suspect.id.signer)
-            try:
-                proof = selection.get_committee(index)
-                if healthy(self._coordinator(), signer, proof):
-                    continue  # a false positive in enough blooms: the witnesses' view says it is fine
-            except (CoordinatorFailure, CoordinatorPanic):
-                continue  # the reporter's own check fails (e.g. the list shifted): the reference client skips it
-            target = NodeIdentity.from_buffer_copy(suspect.id)
-            error = self.chain.health_check(reporters[0].keypair, reporters[0].pubkey, target, proof)
-            self._observe()
-            if error is None:
-                self.record.health_check_drops += 1
-                dropped = self._by_signer[signer]
-                self.record.dropped_clients.add(dropped.index)
-                if dropped.online:
-                    self._go_offline(dropped)  # it sees itself Dropped and exits
 
     # -- the end ------------------------------------------------------------------------------
     def _close(self) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import signal
 import tempfile
-import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,7 +24,7 @@ from client.testnet.launcher import TestnetOptions, run_testnet
 from client.testnet.summary import EndReason, Summary
 from coordinator_program.mode import ProgramMode
 
-__all__ = ["cli", "main"]
+__all__ = ["check_start_options", "cli", "main", "run_session"]
 
 STATE_FILE = "state.toml"
 
@@ -65,6 +65,15 @@ def _check_enough_clients(state_file: Path, num_clients: int) -> None:
             f"launch at least {needed}",
             param_hint="--num-clients",
         )
+
+
+def check_start_options(num_clients: int, config_path: Path, allowed_to_kill: tuple[int, ...] | None) -> Path:
+    """The checks every testnet makes of its clients and config before starting; returns the state file."""
+    if allowed_to_kill is not None and not all(1 <= n <= num_clients for n in allowed_to_kill):
+        raise click.BadParameter(f"client numbers run from 1 to {num_clients}", param_hint="--allowed-to-kill")
+    state_file = _state_file(config_path)
+    _check_enough_clients(state_file, num_clients)
+    return state_file
 
 
 @click.group(
@@ -173,20 +182,12 @@ def start(
     client_device: str,
     run_id: str,
     seed: int | None,
-    eval_steps: int,
-    track_gradients: bool,
-    wandb_project: str | None,
-    wandb_group: str | None,
-    wandb_entity: str | None,
-    wandb_mode: str | None,
-    tensorboard_dir: Path | None,
+    **client_flags: Any,
 ) -> None:
     """Start the testnet and follow the run until it finishes, the time limit passes, or Ctrl-C."""
-    if allowed_to_kill is not None and not all(1 <= n <= num_clients for n in allowed_to_kill):
-        raise click.BadParameter(f"client numbers run from 1 to {num_clients}", param_hint="--allowed-to-kill")
+    check_start_options(num_clients, config_path, allowed_to_kill)
     if kill_validator_after_secs is not None and validator != "process":
         raise click.BadParameter("only a validator the testnet starts can be killed", param_hint="--validator process")
-    _check_enough_clients(_state_file(config_path), num_clients)
     if hardened and validator not in (EMBEDDED, PROCESS):
         raise click.BadParameter("a validator given by URL chose its coordinator at genesis", param_hint="--hardened")
     # The ledger and keypairs go with the logs when there is a log directory, else in a fresh temporary one.
@@ -208,29 +209,25 @@ def start(
         device=client_device,
         run_id=run_id,
         seed=seed,
-        client_flags=ClientFlags(
-            eval_steps=eval_steps or None,
-            track_gradients=track_gradients,
-            wandb_project=wandb_project,
-            wandb_group=wandb_group or f"{run_id}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}",
-            wandb_entity=wandb_entity,
-            wandb_mode=wandb_mode,
-            tensorboard_dir=tensorboard_dir,
-        ),
+        client_flags=ClientFlags.pop_from(client_flags, run_id),
     )
-    summary = asyncio.run(_start(options))
+    summary = asyncio.run(run_session(options, run_testnet))
     if summary.reason is EndReason.ClientsExited:
         raise SystemExit(1)
 
 
-async def _start(options: TestnetOptions) -> Summary:
+async def run_session(
+    options: TestnetOptions, session: Callable[[TestnetOptions, Display, asyncio.Event], Awaitable[Summary]]
+) -> Summary:
+    """Run a testnet ``session`` with its display, until it ends or Ctrl-C (SIGINT, SIGTERM) stops it."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    options.log_dir.mkdir(parents=True, exist_ok=True)
     display = Display(options.headless, options.log_dir / "testnet.jsonl")
     try:
-        return await run_testnet(options, display, stop)
+        return await session(options, display, stop)
     finally:
         display.close()
 

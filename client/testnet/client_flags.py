@@ -6,8 +6,10 @@ client, named like the client (``client-N``); TensorBoard files go to ``<dir>/cl
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["ClientFlags", "DEFAULT_EVAL_STEPS"]
 
@@ -25,6 +27,22 @@ class ClientFlags:
     wandb_entity: str | None = None
     wandb_mode: str | None = None
     tensorboard_dir: Path | None = None
+
+    @classmethod
+    def pop_from(cls, flags: dict[str, Any], session: str) -> ClientFlags:
+        """Take the testnet's evaluation and tracking flags out of a command's keyword arguments; the W&B group
+        defaults to ``<session>-<UTC time>``."""
+        eval_steps = flags.pop("eval_steps")
+        group = flags.pop("wandb_group")
+        return cls(
+            eval_steps=eval_steps or None,  # 0: never
+            track_gradients=flags.pop("track_gradients"),
+            wandb_project=flags.pop("wandb_project"),
+            wandb_group=group or f"{session}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}",
+            wandb_entity=flags.pop("wandb_entity"),
+            wandb_mode=flags.pop("wandb_mode"),
+            tensorboard_dir=flags.pop("tensorboard_dir"),
+        )
 
     def train_args(self, client: str) -> tuple[str, ...]:
         """The flags of the client named ``client``.

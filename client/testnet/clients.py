@@ -27,18 +27,19 @@ class ClientSpec:
 
     index: int
     key_file: Path
-    authorizer: str
     p2p_port: int
     log_file: Path
-    rpc_url: str
-    ws_url: str
     run_id: str
     device: str
     checkpoint_dir: Path  # its own, so a restarted client resumes from what it kept (a machine's disk)
+    authorizer: str = ""  # on chain: the grantee of its join authorization
+    rpc_url: str = ""  # on chain: the validator's JSON-RPC and PubSub URLs
+    ws_url: str = ""
+    server_addr: str | None = None  # a centralized run: the server's HOST:PORT (psyche-centralized-client)
+    extra_args: tuple[str, ...] = ()  # more train flags: --hub-repo for the first one, evaluation and tracking
     bootstrap_peers: Sequence[str] = ()
     data_cache_dir: Path | None = None  # its own, so it keeps what it downloaded over a restart
     cpu_threads: int | None = None  # torch's CPU threads (OMP_NUM_THREADS) unless the user's environment sets them
-    extra_args: tuple[str, ...] = ()  # more train flags (evaluation, experiment tracking)
 
     def environment(self) -> dict[str, str]:
         """The launcher's environment, with this client's share of the CPU cores.
@@ -52,21 +53,20 @@ class ClientSpec:
         return env
 
     def command(self) -> list[str]:
+        """``psyche-solana-client train`` against the chain, or ``psyche-centralized-client train`` with a server."""
+        if self.server_addr is not None:
+            coordinator = ["client.cli.centralized", "train", "--server-addr", self.server_addr]
+        else:
+            coordinator = ["client.cli", "train", "--authorizer", self.authorizer, "--rpc", self.rpc_url]
+            coordinator += ["--ws-rpc", self.ws_url]
         args = [
             sys.executable,
             "-m",
-            "client.cli",
-            "train",
+            *coordinator,
             "--run-id",
             self.run_id,
             "--wallet-private-key-path",
             str(self.key_file),
-            "--authorizer",
-            self.authorizer,
-            "--rpc",
-            self.rpc_url,
-            "--ws-rpc",
-            self.ws_url,
             "--device",
             self.device,
             "--p2p-port",
@@ -77,12 +77,13 @@ class ClientSpec:
             str(self.log_file),
             "--checkpoint-dir",
             str(self.checkpoint_dir),
+            *self.extra_args,
         ]
         for peer in self.bootstrap_peers:
             args += ["--bootstrap-peer", peer]
         if self.data_cache_dir is not None:
             args += ["--data-cache-dir", str(self.data_cache_dir)]
-        return args + list(self.extra_args)
+        return args
 
 
 def kill_choice(rng: random.Random, allowed: Sequence[int], count: int) -> list[int]:

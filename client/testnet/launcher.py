@@ -12,8 +12,11 @@ import asyncio
 import os
 import random
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from solders.keypair import Keypair
 
 from client.chain.backend import ChainBackend, ChainError
 from client.chain.rpc import RpcBackend
@@ -32,7 +35,7 @@ from client.testnet.watch import RunSnapshot, snapshot
 from coordinator_program.mode import ProgramMode
 from validator.ports import free_ports
 
-__all__ = ["TestnetOptions", "run_testnet", "client_name"]
+__all__ = ["RunWatcher", "TestnetOptions", "client_name", "finish_session", "run_testnet"]
 
 # A treasurer run with a nonzero earning rate, so the clients' points show who did the work.
 REWARDS = RewardSettings(earning_rate=1_000, funding=10**12)
@@ -73,31 +76,41 @@ def client_name(index: int) -> str:
     return f"client-{index + 1}"
 
 
-def client_specs(run: TestnetRun, chain: ChainEndpoints, options: TestnetOptions) -> list[ClientSpec]:
+def client_specs(
+    key_files: Sequence[Path],
+    wallets: Sequence[Keypair],
+    run_id: str,
+    options: TestnetOptions,
+    chain: ChainEndpoints | None = None,
+    server_addr: str | None = None,
+    first_client_args: tuple[str, ...] = (),
+) -> list[ClientSpec]:
     """Fixed ports, so each client bootstraps from all the others and a restarted one is found where it was.
 
-    On the CPU each client gets an equal share of the cores as its torch threads (see ClientSpec.environment).
+    The clients train against ``chain`` or, in a centralized run, the server at ``server_addr``. On the CPU each
+    client gets an equal share of the cores as its torch threads (see ClientSpec.environment).
     """
-    ports = free_ports(len(run.clients))
-    threads = max(1, (os.cpu_count() or 1) // len(run.clients)) if options.device == "cpu" else None
+    ports = free_ports(len(wallets))
+    threads = max(1, (os.cpu_count() or 1) // len(wallets)) if options.device == "cpu" else None
+    on_chain = {} if chain is None else {"rpc_url": chain.rpc_url, "ws_url": chain.ws_url}
     return [
         ClientSpec(
             index=index,
-            key_file=run.key_files[index],
-            authorizer=str(wallet.pubkey()),
+            key_file=key_files[index],
+            authorizer=str(wallet.pubkey()) if chain is not None else "",
             p2p_port=ports[index],
             log_file=options.log_dir / f"{client_name(index)}.jsonl",
-            rpc_url=chain.rpc_url,
-            ws_url=chain.ws_url,
-            run_id=run.run_id,
+            run_id=run_id,
             device=options.device,
             checkpoint_dir=options.work_dir / "checkpoints" / client_name(index),
             bootstrap_peers=tuple(f"127.0.0.1:{port}" for other, port in enumerate(ports) if other != index),
             cpu_threads=threads,
             data_cache_dir=options.work_dir / "data-cache" / client_name(index),
-            extra_args=options.client_flags.train_args(client_name(index)),
+            server_addr=server_addr,
+            extra_args=(first_client_args if index == 0 else ()) + options.client_flags.train_args(client_name(index)),
+            **on_chain,
         )
-        for index, wallet in enumerate(run.clients)
+        for index, wallet in enumerate(wallets)
     ]
 
 
@@ -108,7 +121,7 @@ async def run_testnet(options: TestnetOptions, display: Display, stop: asyncio.E
         try:
             config, count = options.config_path, options.num_clients
             run = await prepare_run(backend, options.work_dir, config, count, run_id=options.run_id, rewards=REWARDS)
-            clients = ClientProcesses(client_specs(run, chain, options))
+            clients = ClientProcesses(client_specs(run.key_files, run.clients, run.run_id, options, chain))
             display.event(
                 "testnet_ready",
                 f"{chain.description}; run {run.run_id!r} ready, starting {options.num_clients} clients",
@@ -119,7 +132,11 @@ async def run_testnet(options: TestnetOptions, display: Display, stop: asyncio.E
             )
             try:
                 clients.start_all()
-                watcher = _Watcher(backend, run, clients, options, display, chain)
+
+                async def read() -> RunSnapshot:
+                    return await snapshot(backend, run.run_id, run.treasurer_index, int(time.time()))
+
+                watcher = RunWatcher(read, run.clients, clients, options, display, chain)
                 reason = await watcher.follow(stop)
             finally:
                 await asyncio.to_thread(clients.stop_all)
@@ -127,7 +144,7 @@ async def run_testnet(options: TestnetOptions, display: Display, stop: asyncio.E
             claimed = await _claim_for_clients(backend, run, last, display)
         finally:
             await backend.close()
-    return _finish(reason, last, claimed, run, clients, options, display)
+    return finish_session(reason, last, claimed, run.clients, run.data_dir, clients, options, display)
 
 
 async def _claim_for_clients(
@@ -160,27 +177,30 @@ async def _claim_for_clients(
     return claimed
 
 
-class _Watcher:
-    """The poll loop: show each new state, report clients that exit, kill on schedule, decide when to end."""
+class RunWatcher:
+    """The poll loop: show each new state, report clients that exit, kill on schedule, decide when to end.
+
+    ``read_snapshot`` reads the run wherever its coordinator is (the chain, or a centralized server); ``chain``
+    is the chain the testnet started, if any (for ``--kill-validator-after-secs``).
+    """
 
     def __init__(
         self,
-        backend: ChainBackend,
-        run: TestnetRun,
+        read_snapshot: Callable[[], Awaitable[RunSnapshot]],
+        wallets: Sequence[Keypair],
         clients: ClientProcesses,
         options: TestnetOptions,
         display: Display,
-        chain: ChainEndpoints,
+        chain: ChainEndpoints | None = None,
     ) -> None:
-        self.backend = backend
+        self.read_snapshot = read_snapshot
         self.chain = chain
         self.validator_killed = False
-        self.run = run
         self.clients = clients
         self.options = options
         self.display = display
         self.rng = random.Random(options.seed)
-        self.names = {str(wallet.pubkey()): client_name(index) for index, wallet in enumerate(run.clients)}
+        self.names = {str(wallet.pubkey()): client_name(index) for index, wallet in enumerate(wallets)}
         self.losses = {spec.authorizer: LatestLoss(spec.log_file) for spec in clients.specs}
         self.reported_exits: dict[int, int] = {}
 
@@ -190,7 +210,7 @@ class _Watcher:
         unreachable = False
         while True:
             try:
-                snap = await snapshot(self.backend, self.run.run_id, self.run.treasurer_index, int(time.time()))
+                snap = await self.read_snapshot()
             except ChainError as exc:  # a validator restart: the clients wait it out, and so does the launcher
                 if not unreachable:
                     self.display.event("chain_unreachable", f"cannot read the run ({exc}); waiting", error=str(exc))
@@ -224,7 +244,7 @@ class _Watcher:
 
     async def _kill_validator(self) -> None:
         """SIGKILL the validator mid-round and start it again on the same ports a few seconds later."""
-        process = self.chain.process
+        process = self.chain.process if self.chain is not None else None
         assert process is not None, "--kill-validator-after-secs needs --validator process"
         self.validator_killed = True
         await asyncio.to_thread(process.kill)
@@ -272,11 +292,12 @@ class _Watcher:
         self._report_exits()
 
 
-def _finish(
+def finish_session(
     reason: EndReason,
     last: RunSnapshot,
     claimed: dict[int, int],
-    run: TestnetRun,
+    wallets: Sequence[Keypair],
+    data_dir: Path | None,
     clients: ClientProcesses,
     options: TestnetOptions,
     display: Display,
@@ -305,12 +326,12 @@ def _finish(
                 claimed=claimed.get(index),
                 equivocations=len(read_events(clients.specs[index].log_file, "equivocation")),
             )
-            for index, wallet in enumerate(run.clients)
+            for index, wallet in enumerate(wallets)
         ],
         weights_identical=weights_identical(finals.values()),
         final_eval=final_eval(evals),
     )
-    plot = write_loss_plot(curves, options.log_dir / "loss.png", loss_unit(run.data_dir), evals)
+    plot = write_loss_plot(curves, options.log_dir / "loss.png", loss_unit(data_dir), evals)
     (options.log_dir / "summary.json").write_text(summary.json_line() + "\n")
     display.summary(summary)
     display.event(

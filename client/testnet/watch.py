@@ -17,7 +17,7 @@ from client.run_accounts import fetch_run
 from coordinator_program.core.queries import current_round, sequence_length
 from coordinator_program.core.types import Coordinator, RunState
 
-__all__ = ["RunSnapshot", "snapshot", "status_line", "json_line", "tokens_handed_out"]
+__all__ = ["RunSnapshot", "coordinator_snapshot", "snapshot", "status_line", "json_line", "tokens_handed_out"]
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,19 @@ class RunSnapshot:
 async def snapshot(backend: ChainBackend, run_id: str, treasurer_index: int | None, now: int) -> RunSnapshot:
     run = await fetch_run(backend, run_id, treasurer_index)
     state = run.account.state
-    coordinator = state.coordinator
     points = {str(Pubkey.from_bytes(bytes(c.id.signer))): int(c.earned) for c in state.clients_state.clients}
+    return coordinator_snapshot(state.coordinator, points, len(state.clients_state.clients), now)
+
+
+def coordinator_snapshot(coordinator: Coordinator, points: dict[str, int], registered: int, now: int) -> RunSnapshot:
+    """The snapshot of ``coordinator`` (on chain or on a centralized server) with its clients' ``points``."""
     return RunSnapshot(
         unix_timestamp=now,
         state=RunState(coordinator.run_state).name,
         epoch=int(coordinator.progress.epoch),
         step=int(coordinator.progress.step),
         epoch_clients=len(coordinator.epoch_state.clients),
-        registered_clients=len(state.clients_state.clients),
+        registered_clients=registered,
         points=points,
         tokens=tokens_handed_out(coordinator),
     )

@@ -100,7 +100,8 @@ class SimpleNN(ImageClassifier):
 
     def forward(self, samples: torch.Tensor) -> torch.Tensor:
         x = self.images(samples).flatten(1)
-        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+        logits: torch.Tensor = self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+        return logits
 
 
 class SmallCNN(ImageClassifier):
@@ -116,7 +117,8 @@ class SmallCNN(ImageClassifier):
     def forward(self, samples: torch.Tensor) -> torch.Tensor:
         x = F.max_pool2d(F.relu(self.conv1(self.images(samples))), 2)  # [n, 16, h/2, w/2]
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # [n, 32, h/4, w/4]
-        return self.fc2(F.relu(self.fc1(x.flatten(1))))
+        logits: torch.Tensor = self.fc2(F.relu(self.fc1(x.flatten(1))))
+        return logits
 
 
 def split_labels(samples: torch.Tensor) -> torch.Tensor:

@@ -63,7 +63,7 @@ def unpack_indices(packed: torch.Tensor, totalk: int) -> torch.Tensor:
     if packed.shape[-1] % width:
         raise IncompatibleResultError(f"{packed.shape[-1]} index bytes per chunk is not a multiple of {width}")
     shifts = torch.arange(0, 8 * width, 8, device=packed.device)
-    by_byte = packed.to(torch.int64).unflatten(-1, (-1, width))
+    by_byte = torch.unflatten(packed.to(torch.int64), -1, (-1, width))
     return (by_byte << shifts).sum(-1)
 
 

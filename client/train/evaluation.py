@@ -43,7 +43,7 @@ def evaluate_heldout(trainer: Trainer, heldout: torch.Tensor) -> EvalResult:
         loss = trainer.evaluate(heldout)
         return EvalResult(loss, len(heldout), perplexity=math.exp(min(loss, 80.0)))
     loss_sum, correct = 0.0, 0
-    for chunk in heldout.to(trainer.device).split(EVAL_CHUNK):
+    for chunk in torch.split(heldout.to(trainer.device), EVAL_CHUNK):
         logits = model(chunk)
         loss_sum += float(classification_loss(logits, chunk)) * len(chunk)
         correct += int((logits.argmax(dim=1) == split_labels(chunk)).sum())

@@ -36,7 +36,7 @@ __all__ = ["HttpDataProvider", "open_http_dataset"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_DTYPE = {TokenSize.TwoBytes: np.dtype("<u2"), TokenSize.FourBytes: np.dtype("<u4")}
+_DTYPE: dict[TokenSize, np.dtype[Any]] = {TokenSize.TwoBytes: np.dtype("<u2"), TokenSize.FourBytes: np.dtype("<u4")}
 
 
 class _EventLoopThread:

@@ -23,7 +23,12 @@ def image_data(model: ImageClassifier, location: LLMTrainingDataLocation, data_d
     kind = LLMTrainingDataLocationTag(location.kind)
     if kind is not LLMTrainingDataLocationTag.Local:
         raise DataError(f"a classifier run reads a prepared image directory (a Local data location), not {kind.name}")
-    directory = data_dir or Path(location.variant().value)
+    if data_dir is None:
+        local = location.variant()
+        if local is None:
+            raise DataError("the Local data location names no directory")
+        data_dir = Path(local.value)
+    directory = data_dir
     dataset = read_image_dataset(directory)
     config = model.config
     if (dataset.height, dataset.width) != (config.image_height, config.image_width):

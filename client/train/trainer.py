@@ -53,8 +53,14 @@ class Trainer:
         schedule: LearningRateSchedule,
         micro_batch_size: int = 1,
         autocast: bool | None = None,
+        lookahead: bool = True,
     ) -> None:
-        """``autocast`` (bf16 autocast of the forward pass) defaults to on for CUDA and off for the CPU."""
+        """``autocast`` (bf16 autocast of the forward pass) defaults to on for CUDA and off for the CPU.
+
+        ``lookahead`` (DisTrO only) is the error-correction step before the forward pass. A run's pipeline applies
+        results two steps late and needs it; a loop that applies every step's results before the next step trains
+        has nothing pending to look ahead to, and turns it off (the benchmarks' "no delay" baseline).
+        """
         if micro_batch_size < 1:
             raise ValueError(f"micro_batch_size must be at least 1, got {micro_batch_size}")
         self.model = model
@@ -64,6 +70,7 @@ class Trainer:
         self.micro_batch_size = micro_batch_size
         self.device = next(model.parameters()).device
         self.autocast = self.device.type == "cuda" if autocast is None else autocast
+        self.lookahead = lookahead
         self.nonce = 0
         self.track_gradients = False
         self.last_grad_norm: float | None = None
@@ -80,7 +87,7 @@ class Trainer:
         return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.autocast)
 
     def _micro_batches(self, batch: torch.Tensor) -> Iterator[torch.Tensor]:
-        yield from batch.to(self.device, torch.long).split(self.micro_batch_size)
+        yield from torch.split(batch.to(self.device, torch.long), self.micro_batch_size)
 
     def train(
         self,
@@ -102,7 +109,7 @@ class Trainer:
         if self.distro is not None:
             if zero_optim:
                 self.distro.zero_optim()
-            self.distro.error_correction(prev_lr)
+            self.distro.error_correction(prev_lr if self.lookahead else 0.0)
         micro_batches = list(self._micro_batches(batch))
         loss_scale = len(micro_batches)
         loss = 0.0
@@ -114,7 +121,7 @@ class Trainer:
             with self._autocast():
                 logits = self.model(micro_batch)
             micro_loss = self._loss(logits, micro_batch) / loss_scale
-            micro_loss.backward()
+            torch.autograd.backward(micro_loss)
             loss += float(micro_loss.detach())
         result = None
         if cancelled:

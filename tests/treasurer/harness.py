@@ -1,9 +1,9 @@
 """Test support: the three programs on one Bank, with SPL mints, token accounts and treasurer runs.
 
 Every step is a signed transaction, as a client sends it: mints and token accounts through the SPL
-Token and Associated Token programs, treasurer instructions built from the program's declared
-interface, coordinator joins, ticks and witnesses through :class:`CoordinatorChain` views that share
-this bank.
+Token and Associated Token programs, treasurer instructions built by the client's own builders
+(``client/instructions/``), coordinator joins, ticks and witnesses through :class:`CoordinatorChain` views
+that share this bank.
 """
 
 from __future__ import annotations
@@ -11,37 +11,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import spl.token.instructions as spl
-from solders.instruction import Instruction
+from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
-from spl.token.constants import ASSOCIATED_TOKEN_PROGRAM_ID, TOKEN_PROGRAM_ID
+from spl.token.constants import TOKEN_PROGRAM_ID
 
-from authorizer.program import PROGRAM_SPEC as AUTHORIZER_SPEC
+from client.instructions import treasurer
+from client.instructions.coordinator import RunKeys
 from coordinator_program.core.types import RunState
-from coordinator_program.program import PROGRAM_ID as COORDINATOR_PROGRAM_ID
-from coordinator_program.program import PROGRAM_SPEC as COORDINATOR_SPEC
 from coordinator_program.state.coordinator_instance import find_coordinator_instance
 from emulator import TransactionResult
 from emulator.anchor import decode_account
-from emulator.constants import SYSTEM_PROGRAM_ID
 from tests.coordinator_program.core.runs import T0
 from tests.coordinator_program.program.chain import CoordinatorChain, create_coordinator_account
 from tests.emulator.native.token_chain import TokenChain
-from treasurer.logic.participant_claim import ParticipantClaimParams
-from treasurer.logic.participant_create import ParticipantCreateParams
 from treasurer.logic.run_create import RunCreateParams
 from treasurer.logic.run_update import RunUpdateParams
-from treasurer.program import INTERFACE, PROGRAM_ID, PROGRAM_SPEC
-from treasurer.state import Participant, Run, find_participant, find_run
+from treasurer.program import INTERFACE
+from treasurer.state import Participant, Run, find_participant
+from validator.genesis import PROGRAMS
 
-__all__ = ["TreasurerChain", "TreasuryRun", "treasurer_ix", "train_until_cooldown", "end_cooldown"]
+__all__ = ["TreasurerChain", "TreasuryRun", "train_until_cooldown", "end_cooldown"]
 
 
-def treasurer_ix(name: str, keys: dict[str, Pubkey], *args: Any) -> Instruction:
-    return INTERFACE.instruction(name).build(PROGRAM_ID, keys, *args)
+def _named_accounts(name: str, instruction: Instruction) -> dict[str, Pubkey]:
+    """The accounts of the treasurer instruction ``name`` by their declared names."""
+    names = [account.name for account in INTERFACE.instruction(name).accounts]
+    return dict(zip(names, (meta.pubkey for meta in instruction.accounts), strict=True))
 
 
 @dataclass
@@ -72,7 +70,7 @@ class TreasurerChain(TokenChain):
     """A bank with the coordinator, authorizer and treasurer, a funded payer and a clock at ``T0``."""
 
     def __init__(self, start: int = T0) -> None:
-        super().__init__(programs=[COORDINATOR_SPEC, AUTHORIZER_SPEC, PROGRAM_SPEC])
+        super().__init__(programs=list(PROGRAMS))
         self.bank.set_unix_timestamp(start)
 
     def forward(self, seconds: int) -> None:
@@ -90,21 +88,18 @@ class TreasurerChain(TokenChain):
     def create_coordinator_account(self) -> Pubkey:
         return create_coordinator_account(self.bank, self.payer)
 
+    def run_create_ix(self, params: RunCreateParams, mint: Pubkey, coordinator_account: Pubkey) -> Instruction:
+        """The client's ``run_create``, paid by the payer."""
+        # No PDA exists for a run id over 32 bytes; the program must fail before it needs one.
+        run_id = params.run_id
+        instance = find_coordinator_instance(run_id) if len(run_id) <= 32 else Pubkey.new_unique()
+        return treasurer.run_create(self.payer.pubkey(), mint, RunKeys(instance, coordinator_account), params)
+
     def run_create_keys(self, index: int, run_id: str, mint: Pubkey, coordinator_account: Pubkey) -> dict[str, Pubkey]:
-        run = find_run(index)[0]
-        return {
-            "payer": self.payer.pubkey(),
-            "run": run,
-            "run_collateral": spl.get_associated_token_address(run, mint),
-            "collateral_mint": mint,
-            # No PDA exists for a run id over 32 bytes; the program must fail before it needs one.
-            "coordinator_instance": find_coordinator_instance(run_id) if len(run_id) <= 32 else Pubkey.new_unique(),
-            "coordinator_account": coordinator_account,
-            "coordinator_program": COORDINATOR_PROGRAM_ID,
-            "associated_token_program": ASSOCIATED_TOKEN_PROGRAM_ID,
-            "token_program": TOKEN_PROGRAM_ID,
-            "system_program": SYSTEM_PROGRAM_ID,
-        }
+        """``run_create``'s accounts by name, as the client's builder lists them (for anchorpy's ``Context``)."""
+        params = RunCreateParams(index, run_id, "latest", Pubkey.default(), Pubkey.default())
+        instruction = self.run_create_ix(params, mint, coordinator_account)
+        return _named_accounts("run_create", instruction)
 
     def run_create(
         self,
@@ -117,9 +112,10 @@ class TreasurerChain(TokenChain):
         client_version: str = "latest",
     ) -> tuple[TransactionResult, TreasuryRun]:
         """Send ``run_create``; the returned run is only real when the result succeeded."""
-        keys = self.run_create_keys(index, run_id, mint, coordinator_account)
         params = RunCreateParams(index, run_id, client_version, main_authority, join_authority.pubkey())
-        result = self.send([treasurer_ix("run_create", keys, params)])
+        instruction = self.run_create_ix(params, mint, coordinator_account)
+        keys = _named_accounts("run_create", instruction)
+        result = self.send([instruction])
         run = TreasuryRun(
             index,
             run_id,
@@ -134,24 +130,11 @@ class TreasurerChain(TokenChain):
         return result, run
 
     def run_update(self, run: TreasuryRun, authority: Keypair, params: RunUpdateParams) -> TransactionResult:
-        keys = {
-            "authority": authority.pubkey(),
-            "run": run.key,
-            "coordinator_instance": run.coordinator_instance,
-            "coordinator_account": run.coordinator_account,
-            "coordinator_program": COORDINATOR_PROGRAM_ID,
-        }
-        return self.send([treasurer_ix("run_update", keys, params)], authority)
+        coordinator = RunKeys(run.coordinator_instance, run.coordinator_account)
+        return self.send([treasurer.run_update(authority.pubkey(), run.key, coordinator, params)], authority)
 
     def participant_create(self, run: Pubkey, user: Keypair) -> TransactionResult:
-        keys = {
-            "payer": self.payer.pubkey(),
-            "user": user.pubkey(),
-            "run": run,
-            "participant": find_participant(run, user.pubkey())[0],
-            "system_program": SYSTEM_PROGRAM_ID,
-        }
-        return self.send([treasurer_ix("participant_create", keys, ParticipantCreateParams())], user)
+        return self.send([treasurer.participant_create(self.payer.pubkey(), user.pubkey(), run)], user)
 
     def claim(
         self,
@@ -164,16 +147,15 @@ class TreasurerChain(TokenChain):
         coordinator_account: Pubkey,
         participant: Pubkey | None = None,
     ) -> TransactionResult:
-        keys = {
-            "user": user.pubkey(),
-            "user_collateral": user_collateral,
-            "run": run,
-            "run_collateral": vault,
-            "coordinator_account": coordinator_account,
-            "participant": participant or find_participant(run, user.pubkey())[0],
-            "token_program": TOKEN_PROGRAM_ID,
-        }
-        return self.send([treasurer_ix("participant_claim", keys, ParticipantClaimParams(amount))], user)
+        """``participant_claim``; ``participant`` names another account in the participant's place."""
+        claim = treasurer.participant_claim(user.pubkey(), user_collateral, run, vault, coordinator_account, amount)
+        if participant is not None:
+            own = find_participant(run, user.pubkey())[0]
+            metas = [
+                AccountMeta(participant, m.is_signer, m.is_writable) if m.pubkey == own else m for m in claim.accounts
+            ]
+            claim = Instruction(claim.program_id, claim.data, metas)
+        return self.send([claim], user)
 
     def claim_on(self, run: TreasuryRun, user: Keypair, amount: int, user_collateral: Pubkey) -> TransactionResult:
         """A claim with the run's own accounts."""

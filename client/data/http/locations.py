@@ -30,9 +30,9 @@ def _location_urls(location: HttpTrainingDataLocation, max_files: int) -> list[s
     """The URLs of a SingleUrl or NumberedFiles location (None for a bucket, which must be listed)."""
     kind = HttpTrainingDataLocationTag(location.kind)
     if kind is HttpTrainingDataLocationTag.SingleUrl:
-        return [check_url(location.variant().value)]
+        return [check_url(location.payload.single_url.value)]
     if kind is HttpTrainingDataLocationTag.NumberedFiles:
-        files = location.variant()
+        files = location.payload.numbered_files
         if files.num_files > max_files:
             raise DataError(f"NumberedFiles: {files.num_files} files, more than this client reads ({max_files})")
         return numbered_file_urls(
@@ -78,7 +78,7 @@ async def remote_files(location: HttpTrainingDataLocation, fetcher: RangeFetcher
     urls = _location_urls(location, fetcher.settings.max_files)
     if urls is not None:
         return await fetcher.sizes(urls)
-    gcp = location.variant()
+    gcp = location.payload.gcp  # neither a URL nor numbered files: a bucket
     endpoint = os.environ.get("STORAGE_EMULATOR_HOST") or GCS_ENDPOINT
     files = await _bucket_files(fetcher, gcp.bucket_name.value, gcp.filter_directory.value, endpoint)
     if not files:

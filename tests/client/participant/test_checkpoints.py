@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
+import safetensors.torch
+import torch
 
 from client.p2p.blobs import blob_hash
 from client.participant.checkpoints import (
@@ -13,6 +16,7 @@ from client.participant.checkpoints import (
     delete_old_checkpoints,
     parameters_blob,
     read_checkpoint,
+    read_parameters_blob,
     write_checkpoint,
 )
 from client.participant.model_setup import DUMMY_MODEL_CONFIG
@@ -63,3 +67,28 @@ def test_rewriting_a_step_keeps_identical_weights_and_replaces_different_ones(tm
     write_checkpoint(second, tmp_path, "run", 3)
 
     assert read_checkpoint(tmp_path, "run", 3).blob == second  # type: ignore[union-attr]
+
+
+def test_the_same_weights_make_the_same_bytes_every_time() -> None:
+    """Peers compare the weights' hash: the library's random ``__metadata__`` order (new on every call, as
+    safetensors 0.8.0 writes a Rust HashMap) must not reach the bytes."""
+    model = build_model(DUMMY_MODEL_CONFIG, 1, max_seq_len=16)
+    blobs = {parameters_blob(model, run_id="r", step="3", coordinator="c") for _ in range(16)}
+    assert len(blobs) == 1
+
+
+def test_the_bytes_are_the_librarys_with_the_metadata_sorted() -> None:
+    model = build_model(DUMMY_MODEL_CONFIG, 1, max_seq_len=16)
+    blob = parameters_blob(model, step="3", run_id="r", coordinator="c")
+    length = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8 : 8 + length])
+    assert list(header["__metadata__"]) == ["coordinator", "format", "run_id", "step"]
+    assert list(header)[1:] == sorted(name for name, _ in model.named_parameters())  # float32 only: by name
+    assert length % 8 == 0
+    # With one metadata key there is no order to fix: the bytes are exactly what the library writes.
+    tensors = {name: param.detach() for name, param in model.named_parameters()}
+    assert parameters_blob(model) == safetensors.torch.save(tensors, metadata={"format": "pt"})
+    loaded = read_parameters_blob(blob)
+    assert all(torch.equal(loaded[name], value) for name, value in tensors.items())
+    with pytest.raises(ValueError, match="malformed safetensors"):
+        read_parameters_blob(blob[:-4])

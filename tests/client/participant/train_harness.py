@@ -20,7 +20,7 @@ from solders.keypair import Keypair
 
 from client.chain.embedded import EmbeddedBackend
 from client.p2p.limits import DownloadLimits
-from client.participant.chain_link import CoordinatorLink
+from client.participant.chain_link import ChainLink
 from client.participant.logs import EVENT_LOGGER
 from client.participant.runner import ClientOptions, ExitReason, TrainingClient
 from client.run_config import parse_run_config
@@ -39,6 +39,7 @@ __all__ = [
     "listening_to_events",
     "peak_rss_growth",
     "run_toml",
+    "test_client_options",
 ]
 
 RUN_ID = "train-e2e"
@@ -88,6 +89,23 @@ def run_toml(
     return tomli_w.dumps(small_run(config=config, llm=llm))
 
 
+def test_client_options(index: int, first_port: int, **options: object) -> ClientOptions:
+    """Fast polling, short download deadlines and CPU; client 0 listens on ``first_port``, the others bootstrap
+    from it. ``options`` override any of them."""
+    defaults: dict[str, object] = {
+        "device": "cpu",
+        "p2p_port": first_port if index == 0 else 0,
+        "bootstrap_peers": () if index == 0 else (f"http://127.0.0.1:{first_port}",),
+        "poll_interval": 0.05,
+        "rebroadcast_interval": 1.0,
+        "download_retry_delays": (0.2, 0.4, 0.8),
+        "apply_wait": 5.0,
+        "download_limits": DownloadLimits(timeout=5.0, grace=0.5, min_bytes_per_sec=1000.0),
+        "seed": index,
+    }
+    return ClientOptions(**(defaults | options))  # type: ignore[arg-type]
+
+
 @dataclass
 class TrainRun:
     """A run on a fresh bank, and the clients that train it."""
@@ -114,19 +132,8 @@ class TrainRun:
         """Client ``index`` (funded); client 0 listens on the bootstrap port, the others bootstrap from it."""
         wallet = self.keypair(index)
         self.chain.fund(wallet.pubkey())
-        link = CoordinatorLink(EmbeddedBackend(self.chain.bank), RUN_ID, wallet)
-        defaults: dict[str, object] = {
-            "device": "cpu",
-            "p2p_port": self._first_port if index == 0 else 0,
-            "bootstrap_peers": () if index == 0 else (self.bootstrap,),
-            "poll_interval": 0.05,
-            "rebroadcast_interval": 1.0,
-            "download_retry_delays": (0.2, 0.4, 0.8),
-            "apply_wait": 5.0,
-            "download_limits": DownloadLimits(timeout=5.0, grace=0.5, min_bytes_per_sec=1000.0),
-            "seed": index,
-        }
-        return TrainingClient(link, ClientOptions(**(defaults | options)))  # type: ignore[arg-type]
+        link = ChainLink(EmbeddedBackend(self.chain.bank), RUN_ID, wallet)
+        return TrainingClient(link, test_client_options(index, self._first_port, **options))
 
     def account(self) -> CoordinatorAccount:
         return self.chain.read()
@@ -159,9 +166,10 @@ class TrainRun:
 
 
 @contextmanager
-def listening_to_events(handler: logging.Handler) -> Iterator[None]:
-    """``handler`` receives the clients' events while inside, whatever level logging was left at."""
-    logger = logging.getLogger(EVENT_LOGGER)
+def listening_to_events(handler: logging.Handler, logger_name: str = EVENT_LOGGER) -> Iterator[None]:
+    """``handler`` receives the clients' events (or ``logger_name``'s) while inside, whatever level logging was
+    left at."""
+    logger = logging.getLogger(logger_name)
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -189,10 +197,10 @@ class EventLog(logging.Handler):
 
 
 @contextmanager
-def capturing_events() -> Iterator[EventLog]:
-    """Every event the clients emit while inside."""
+def capturing_events(logger_name: str = EVENT_LOGGER) -> Iterator[EventLog]:
+    """Every event the clients (or ``logger_name``) emit while inside."""
     events = EventLog()
-    with listening_to_events(events):
+    with listening_to_events(events, logger_name):
         yield events
 
 

@@ -100,3 +100,20 @@ def test_the_served_location_names_every_shard_and_goes_into_a_copy_of_the_run_c
     config = Path(__file__).resolve().parents[1] / "testnet" / "config" / "tiny" / "state.toml"
     llm = parse_run_config(config_with_location(config, location)).model.llm
     assert llm.data_location.variant().location.variant().url_template.value == files["url_template"]
+
+
+def test_progress_goes_to_stderr_when_asked_and_never_unasked_off_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "source.txt"
+    source.write_text(TEXT)
+    assert main(["--out", str(tmp_path / "quiet"), "--text", str(source)]) == 0
+    quiet = capsys.readouterr()
+    assert main(["--out", str(tmp_path / "loud"), "--text", str(source), "--progress"]) == 0
+    loud = capsys.readouterr()
+
+    assert "4/4" not in quiet.err and quiet.out == ""  # captured stderr is no terminal: no bar unasked
+    assert "4/4" in loud.err and loud.out == ""  # asked: the bar's final state, every stage done, on stderr
+    assert (tmp_path / "quiet" / "dataset.json").read_bytes() != b""
+    files = [sorted(p.name for p in (tmp_path / name).iterdir()) for name in ("quiet", "loud")]
+    assert files[0] == files[1]  # the bar changes nothing written

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 import torch
 
 from client.train.data import SyntheticDataProvider
@@ -94,3 +95,20 @@ def test_a_cancelled_step_sends_nothing_and_leaves_the_parameters(small_config: 
     output = trainer.train(2, batches(data, 2, 4)[0], prev_self=[first.result], cancel=cancel)
     assert output.cancelled and output.result is None and output.nonce == 1
     assert all(torch.equal(p, start[n]) for n, p in trainer.model.named_parameters())
+
+
+def test_the_lookahead_moves_the_weights_the_gradient_is_taken_at(small_config: dict[str, Any]) -> None:
+    """With the lookahead the second step's loss is measured at ``p - lr * sign(delta)``; without it at ``p``."""
+    data = SyntheticDataProvider(64, 32, seed=0)
+    losses = {}
+    for lookahead in (True, False):
+        trainer = Trainer(build_model(small_config, seed=0), DISTRO, SCHEDULE, micro_batch_size=4, lookahead=lookahead)
+        first = trainer.train(1, batches(data, 1, 4)[0])
+        second_batch = batches(data, 2, 4)[0]
+        at_weights = trainer.evaluate(second_batch)
+        losses[lookahead] = (trainer.train(2, second_batch, prev_self=[first.result]).loss, at_weights)
+    with_loss, with_at_weights = losses[True]
+    without_loss, without_at_weights = losses[False]
+    assert with_at_weights == without_at_weights  # the same weights before the second step
+    assert without_loss == pytest.approx(without_at_weights, rel=1e-5)
+    assert with_loss != pytest.approx(with_at_weights, rel=1e-3)

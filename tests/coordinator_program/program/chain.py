@@ -1,7 +1,8 @@
 """Test support: the coordinator and the authorizer on a Bank, driven by signed transactions as a client does.
 
-Instructions are built from the program's declared interface (discriminator + Borsh arguments + the declared
-account list), signed with solders keypairs and sent to the Bank; the clock is moved with
+Instructions are built by the client's own builders (``client/instructions/``), or for what a client never sends
+(another instruction's accounts, hand-made data) from the program's declared interface by :func:`coordinator_ix`;
+they are signed with solders keypairs and sent to the Bank; the clock is moved with
 ``forward_unix_timestamp`` as the memnet tests do.
 """
 
@@ -20,26 +21,23 @@ from solders.transaction_status import (
     TransactionErrorInstructionError,
 )
 
-from authorizer.join import JOIN_RUN_AUTHORIZATION_SCOPE
 from authorizer.program import PROGRAM_SPEC as AUTHORIZER_SPEC
+from client.instructions import authorizer, coordinator
+from client.instructions.coordinator import RunKeys
 from coordinator_program.core import committee_selection
 from coordinator_program.core.types import (
     Coordinator,
     CoordinatorConfig,
-    MerkleRoot,
     Model,
     NodeIdentity,
-    WitnessBloom,
-    WitnessMetadata,
     WitnessProof,
 )
 from coordinator_program.program import INTERFACE, PROGRAM_ID, PROGRAM_SPEC
-from coordinator_program.state.borsh_args import InitCoordinatorParams, JoinRunParams, NoArgs
+from coordinator_program.state.borsh_args import InitCoordinatorParams
 from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE, CoordinatorAccount, load
 from coordinator_program.state.coordinator_instance import find_coordinator_instance
 from emulator import Bank, TransactionResult
-from emulator.constants import LAMPORTS_PER_SOL, SYSTEM_PROGRAM_ID
-from tests.authorizer.harness import address, create_ix, grantee_update_ix, grantor_update_ix
+from emulator.constants import LAMPORTS_PER_SOL
 from tests.coordinator_program.core.runs import T0, new_coordinator
 
 __all__ = [
@@ -149,6 +147,11 @@ class CoordinatorChain:
     def coordinator(self) -> Coordinator:
         return self.coordinator_account().state.coordinator
 
+    @property
+    def run(self) -> RunKeys:
+        """The run's two accounts, as the client's instruction builders take them."""
+        return RunKeys(self.instance, self.account_key)
+
     # -- setup -------------------------------------------------------------------------
     def create_coordinator_account(self, size: int = COORDINATOR_ACCOUNT_SIZE) -> Pubkey:
         self.account_key = create_coordinator_account(self.bank, self.payer, size)
@@ -159,14 +162,11 @@ class CoordinatorChain:
         params = InitCoordinatorParams(
             self.main_authority.pubkey(), self.join_authority.pubkey(), run_id, client_version
         )
-        keys = {
-            "payer": self.payer.pubkey(),
-            # No PDA exists for a run id over 32 bytes; the program must fail before it looks at the key.
-            "coordinator_instance": find_coordinator_instance(run_id) if len(run_id) <= 32 else Pubkey.new_unique(),
-            "coordinator_account": self.account_key,
-            "system_program": SYSTEM_PROGRAM_ID,
-        }
-        return self.send([coordinator_ix("init_coordinator", keys, params)])
+        # No PDA exists for a run id over 32 bytes; the program must fail before it looks at the key.
+        instance = find_coordinator_instance(run_id) if len(run_id) <= 32 else Pubkey.new_unique()
+        return self.send(
+            [coordinator.init_coordinator(self.payer.pubkey(), RunKeys(instance, self.account_key), params)]
+        )
 
     def setup(self, **settings: int) -> None:
         """Create and init the run, then give it scenario 2's config and model (with overrides)."""
@@ -193,10 +193,12 @@ class CoordinatorChain:
         progress: Any = None,
         signer: Keypair | None = None,
     ) -> TransactionResult:
-        return self.owner("update", metadata, config, model, progress, signer=signer)
+        signer = signer or self.main_authority
+        return self.send([coordinator.update(signer.pubkey(), self.run, metadata, config, model, progress)], signer)
 
     def set_paused(self, paused: bool, signer: Keypair | None = None) -> TransactionResult:
-        return self.owner("set_paused", paused, signer=signer)
+        signer = signer or self.main_authority
+        return self.send([coordinator.set_paused(signer.pubkey(), self.run, paused)], signer)
 
     def set_future_epoch_rates(
         self, earning: int | None, slashing: int | None = None, signer: Keypair | None = None
@@ -204,31 +206,26 @@ class CoordinatorChain:
         return self.owner("set_future_epoch_rates", earning, slashing, signer=signer)
 
     def update_client_version(self, version: str, signer: Keypair | None = None) -> TransactionResult:
-        return self.owner("update_client_version", version, signer=signer)
+        signer = signer or self.main_authority
+        return self.send([coordinator.update_client_version(signer.pubkey(), self.run, version)], signer)
 
     def free(self, spill: Pubkey, signer: Keypair | None = None) -> TransactionResult:
         signer = signer or self.main_authority
-        keys = {
-            "authority": signer.pubkey(),
-            "spill": spill,
-            "coordinator_instance": self.instance,
-            "coordinator_account": self.account_key,
-        }
-        return self.send([coordinator_ix("free_coordinator", keys, NoArgs())], signer)
+        return self.send([coordinator.free_coordinator(signer.pubkey(), spill, self.run)], signer)
 
     # -- authorizations and joins ------------------------------------------------------
     def authorize(self, grantee: Keypair | Pubkey, delegates: Sequence[Pubkey] = (), active: bool = True) -> Pubkey:
         """Create (and activate) the join authorization of ``grantee``; a Keypair grantee may add delegates."""
         grantor = self.join_authority
         grantee_key = grantee.pubkey() if isinstance(grantee, Keypair) else grantee
-        key = address(grantor.pubkey(), grantee_key, JOIN_RUN_AUTHORIZATION_SCOPE)
-        ixs = [create_ix(self.payer.pubkey(), grantor.pubkey(), grantee_key, JOIN_RUN_AUTHORIZATION_SCOPE)]
+        key = authorizer.join_authorization_address(grantor.pubkey(), grantee_key)
+        ixs = [authorizer.authorization_create(self.payer.pubkey(), grantor.pubkey(), grantee_key)]
         if active:
-            ixs.append(grantor_update_ix(grantor.pubkey(), key, True))
+            ixs.append(authorizer.authorization_grantor_update(grantor.pubkey(), key, True))
         assert self.send(ixs, grantor).err is None
         if delegates:
             assert isinstance(grantee, Keypair)
-            update = grantee_update_ix(self.payer.pubkey(), grantee_key, key, False, list(delegates))
+            update = authorizer.authorization_grantee_update(self.payer.pubkey(), grantee_key, key, False, delegates)
             assert self.send([update], grantee).err is None
         return key
 
@@ -244,13 +241,7 @@ class CoordinatorChain:
         signer = signer or client
         if client_id is None:
             client_id = NodeIdentity.from_keys(bytes(client.pubkey()), p2p)
-        keys = {
-            "user": signer.pubkey(),
-            "authorization": authorization,
-            "coordinator_instance": self.instance,
-            "coordinator_account": self.account_key,
-        }
-        return self.send([coordinator_ix("join_run", keys, JoinRunParams(client_id))], signer)
+        return self.send([coordinator.join_run(signer.pubkey(), authorization, self.run, client_id)], signer)
 
     # -- permissionless instructions ---------------------------------------------------
     def user_keys(self, user: Pubkey) -> dict[str, Pubkey]:
@@ -260,15 +251,14 @@ class CoordinatorChain:
         return self.send([coordinator_ix(name, self.user_keys(user.pubkey()), *args)], user)
 
     def tick(self, user: Keypair | None = None) -> TransactionResult:
-        return self.permissionless("tick", user or self.ticker)
+        user = user or self.ticker
+        return self.send([coordinator.tick(user.pubkey(), self.run)], user)
 
     def witness(self, user: Keypair, proof: WitnessProof) -> TransactionResult:
-        return self.permissionless(
-            "witness", user, proof, WitnessBloom(), WitnessBloom(), MerkleRoot(), WitnessMetadata()
-        )
+        return self.send([coordinator.witness(user.pubkey(), self.run, proof)], user)
 
     def warmup_witness(self, user: Keypair, proof: WitnessProof) -> TransactionResult:
-        return self.permissionless("warmup_witness", user, proof, WitnessBloom(), WitnessBloom(), MerkleRoot())
+        return self.send([coordinator.warmup_witness(user.pubkey(), self.run, proof)], user)
 
     def elected_proof(self, index: int) -> WitnessProof | None:
         """The witness proof epoch client ``index`` computes for the current round, or None if not elected."""

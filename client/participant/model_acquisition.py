@@ -1,0 +1,185 @@
+"""How a client comes to hold the epoch's starting weights, and how it hands them on (spec client-training.md §4.7).
+
+In epoch 0 the model is the run's checkpoint. From epoch 1 it is, in the order :mod:`client.participant.model_recovery`
+decides: our own checkpoint of the last completed step, the weights the epoch's clients offer over gossip
+(downloaded and checked against their hash), or the run's checkpoint. Whatever a client holds at Cooldown, or
+restarted from, it offers in the next Warmup, so joiners can take it from peers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import assert_never
+
+from solders.pubkey import Pubkey
+
+from client.p2p import BlobUnavailable, P2PNode
+from client.participant.checkpoint_keeper import CheckpointKeeper
+from client.participant.checkpoints import SavedCheckpoint
+from client.participant.logs import emit
+from client.participant.model_recovery import WeightsSource, weights_source
+from client.participant.model_setup import TrainingSetup, load_training_setup, pick_device
+from client.participant.model_sharing import ModelOffer, choose_offer, load_parameters, max_parameters_blob_bytes
+from coordinator_program.core.types import Coordinator
+
+__all__ = ["ModelAcquisition", "ModelLoaded", "SetupOptions"]
+
+log = logging.getLogger(__name__)
+
+MODEL_SHARE_TAG = "model-share"  # the blob store's tag of the weights we offer
+
+ModelLoaded = Callable[[TrainingSetup, Coordinator], None]
+"""Called with the setup each time new weights are loaded into it (the round pipeline starts afresh)."""
+
+
+@dataclass(frozen=True)
+class SetupOptions:
+    """What building the model needs besides the coordinator: the device and where the data is."""
+
+    device: str
+    data_dir: Path | None
+    data_cache_dir: Path | None
+
+
+class ModelAcquisition:
+    """The model of one client: the setup it trains, the offers peers made of each epoch's weights, and ours.
+
+    ``offer_wait`` bounds how long a joiner waits for offers before loading the run's checkpoint;
+    ``offer_interval`` is how often our own offer is repeated in Warmup.
+    """
+
+    def __init__(
+        self,
+        node: P2PNode,
+        me: Pubkey,
+        run_id: str,
+        setup_options: SetupOptions,
+        checkpoints: CheckpointKeeper,
+        on_loaded: ModelLoaded,
+        rng: random.Random,
+        offer_wait: float,
+        offer_interval: float,
+    ) -> None:
+        self.node = node
+        self.me = me
+        self.run_id = run_id
+        self.setup_options = setup_options
+        self.checkpoints = checkpoints
+        self.on_loaded = on_loaded
+        self.rng = rng
+        self.offer_wait = offer_wait
+        self.offer_interval = offer_interval
+        self.setup: TrainingSetup | None = None
+        self._weights_epoch: int | None = None
+        self._offers: dict[int, dict[Pubkey, ModelOffer]] = {}
+        self._wait_since: dict[int, float] = {}
+        self._my_offer: ModelOffer | None = None
+        self._last_offer = 0.0
+
+    def take_offer(self, sender: Pubkey, offer: ModelOffer) -> None:
+        """A peer's (signed) offer of an epoch's weights; the latest per sender counts."""
+        self._offers.setdefault(offer.epoch, {})[sender] = offer
+
+    async def ensure(self, coordinator: Coordinator) -> TrainingSetup | None:
+        """The model for this epoch, loading it if we do not hold it yet; None while a joiner still waits for the
+        epoch's clients to offer the current weights."""
+        epoch = int(coordinator.progress.epoch)
+        if self.setup is not None and self._weights_epoch == epoch:
+            return self.setup
+        saved: SavedCheckpoint | None = None
+        sized: TrainingSetup | None = None  # built early when its size must bound a download
+        shared: bytes | None = None
+        description = ""
+        if epoch > 0:
+            saved = await self.checkpoints.own_checkpoint(int(coordinator.progress.step) - 1)
+            clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients} - {self.me}
+            offers = self._offers.get(epoch, {})
+            chosen = choose_offer(offers, clients)
+            waited = time.monotonic() - self._wait_since.setdefault(epoch, time.monotonic())
+            source = weights_source(
+                int(coordinator.progress.step) - 1,
+                None if saved is None else saved.step,
+                None if chosen is None else offers[chosen[1][0]].step,
+                waited,
+                self.offer_wait,
+                coordinator.model.llm.checkpoint,
+            )
+            match source:
+                case WeightsSource.Wait:
+                    return None
+                case WeightsSource.Own:
+                    assert saved is not None
+                    shared = saved.blob
+                    description = f"checkpoint {saved.directory} (sha256 {saved.digest[:16]}…)"
+                case WeightsSource.Peers:
+                    assert chosen is not None
+                    saved, (digest, sources) = None, chosen
+                    sized = self.setup or await self._load_setup(coordinator)  # its size bounds the download
+                    try:
+                        limit = max_parameters_blob_bytes(sized.trainer.model)
+                        shared = await self.node.fetch_blob(digest, sources, MODEL_SHARE_TAG, limit)
+                    except BlobUnavailable as exc:
+                        log.warning("shared model: %s", exc)
+                        return None
+                    description = f"P2P({digest[:16]}… from {len(sources)} peers)"
+                case WeightsSource.Run:
+                    saved, self.setup = None, None  # the run's checkpoint, not whatever this process held before
+                case _:
+                    assert_never(source)
+        setup = self.setup or sized
+        if setup is None:
+            setup = await self._load_setup(coordinator, saved.directory if saved is not None else None)
+        device = setup.trainer.device
+        if shared is not None:
+            await asyncio.to_thread(load_parameters, setup.trainer.model, shared)
+            setup.checkpoint = description
+        if saved is not None:  # seed the others: offer our checkpoint as the epoch's starting weights
+            self.share(saved.blob, epoch, saved.step)
+        self.setup = setup
+        self._weights_epoch = epoch
+        self.on_loaded(setup, coordinator)
+        emit(
+            "loaded_model",
+            f"loaded model {setup.checkpoint} ({setup.trainer.model.num_parameters():,} parameters) on {device}",
+            checkpoint=setup.checkpoint,
+            gpus=1 if device.type == "cuda" else 0,
+            dp=1,
+            tp=1,
+        )
+        return setup
+
+    def share(self, blob: bytes, epoch: int, step: int) -> None:
+        """Serve ``blob``, the weights at the end of ``step``, as the starting weights of ``epoch``, and offer them
+        in its Warmup; the weights we hold are then those of ``epoch``."""
+        self.node.blobs.drop_tags(lambda tag: tag == MODEL_SHARE_TAG)
+        self._my_offer = ModelOffer(epoch, self.node.blobs.put(blob, MODEL_SHARE_TAG), step=step)
+        self._weights_epoch = epoch
+
+    async def offer(self, coordinator: Coordinator) -> None:
+        """In Warmup, tell joiners (again, every offer interval) where the epoch's starting weights are."""
+        offer = self._my_offer
+        now = time.monotonic()
+        if offer is None or offer.epoch != int(coordinator.progress.epoch):
+            return
+        if now - self._last_offer >= self.offer_interval:
+            self._last_offer = now
+            await self.node.gossip(offer.encode(self.rng))
+
+    async def _load_setup(self, coordinator: Coordinator, checkpoint: Path | None = None) -> TrainingSetup:
+        """Build the run's model, trainer and data (from ``checkpoint``, a local checkpoint directory, if given)."""
+        device = pick_device(self.setup_options.device)
+        return await asyncio.to_thread(
+            load_training_setup,
+            coordinator.model,
+            self.run_id,
+            device,
+            self.setup_options.data_dir,
+            self.setup_options.data_cache_dir,
+            checkpoint,
+        )
