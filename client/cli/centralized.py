@@ -22,6 +22,7 @@ import click
 
 from client.cli.command_error import CommandError
 from client.cli.options import WalletSource, chain_options
+from client.cli.tracking_options import pop_tracking_options, tracking
 from client.cli.train import client_options, start_logging, stop_on_signals, train, train_until_done
 from client.participant.server_link import ServerLink, ServerLost
 
@@ -102,6 +103,7 @@ def centralized_train(
 ) -> None:
     signer = WalletSource(wallet_private_key_path).load()
     start_logging(log_format, write_log, progress)
+    tracked = pop_tracking_options(training)
     options = client_options(**training)
     stopped_by: list[int] = []
 
@@ -110,7 +112,8 @@ def centralized_train(
         await train_until_done(link, options, stop_on_signals(stopped_by))
 
     try:
-        asyncio.run(follow())
+        with tracking(tracked, {"run_id": run_id, "device": options.device, "eval_steps": options.eval_steps}):
+            asyncio.run(follow())
     except ServerLost as exc:
         raise CommandError(str(exc)) from exc
     if stopped_by:

@@ -17,6 +17,7 @@ from client.chain.outage import DEFAULT_OUTAGE_TIMEOUT_S, OutagePolicy
 from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
 from client.cli.p2p_options import p2p_client_options, p2p_limit_options
 from client.cli.runner import CommandError, run_on_chain
+from client.cli.tracking_options import pop_tracking_options, tracking, tracking_options
 from client.data.errors import DataError
 from client.join_authorization import NotAuthorizedToJoin
 from client.participant.chain_link import ChainLink
@@ -79,6 +80,8 @@ def client_options(
     hub_repo: str | None,
     delete_old_steps: bool,
     keep_steps: int,
+    eval_steps: int | None = None,
+    track_gradients: bool = False,
     **p2p_limits: Any,
 ) -> ClientOptions:
     """The training client's options from ``train``'s flags (shared by every command that trains)."""
@@ -92,6 +95,8 @@ def client_options(
         p2p_host=p2p_host,
         p2p_port=p2p_port,
         bootstrap_peers=bootstrap_peers,
+        eval_steps=eval_steps,
+        track_gradients=track_gradients,
         **p2p_client_options(p2p_limits),
     )
 
@@ -239,6 +244,7 @@ def default_data_cache() -> Path:
     default=None,
     help="draw Hub download and upload bars on stderr (default: only on a terminal, and never with --logs json)",
 )
+@tracking_options
 @p2p_limit_options
 def train(
     chain: ChainTarget,
@@ -254,6 +260,7 @@ def train(
     """Join the run and train until it is Finished; Ctrl-C leaves it cleanly."""
     signer = wallet.load()
     start_logging(log_format, write_log, progress)
+    tracked = pop_tracking_options(training)
     options = client_options(**training)
     stopped_by: list[int] = []  # the signal that stopped the client, if one did
 
@@ -263,6 +270,7 @@ def train(
         link = ChainLink(backend, run_id, signer, authorizer, websocket_url=chain.websocket_url, outage=outage)
         await train_until_done(link, options, stop)
 
-    run_on_chain(chain, follow, one_shot=False)
+    with tracking(tracked, {"run_id": run_id, "device": options.device, "eval_steps": options.eval_steps}):
+        run_on_chain(chain, follow, one_shot=False)
     if stopped_by:  # left cleanly, with the shell's status for the signal (Ctrl-C: 130, as every command)
         raise SystemExit(128 + stopped_by[0])

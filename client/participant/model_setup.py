@@ -31,16 +31,19 @@ from client.train import (
     DistroConfig,
     SyntheticDataProvider,
     Trainer,
-    build_model,
     init_seed,
     open_local_dataset,
     optimizer_from_definition,
     schedule_from_definition,
 )
 from client.train.aggregation import aggregator_from_spec
+from client.train.classifiers import ImageClassifier
 from client.train.data import DataProvider
 from client.train.errors import ModelConfigError
+from client.train.heldout import heldout_sequences
 from client.train.http_data import open_http_dataset
+from client.train.image_setup import image_data
+from client.train.model_families import build_network
 from coordinator_program.core.types import CheckpointTag, LLMTrainingDataLocationTag, Model
 
 __all__ = ["DUMMY_MODEL_CONFIG", "TrainingSetup", "load_training_setup", "pick_device"]
@@ -72,6 +75,8 @@ class TrainingSetup:
     checkpoint: str
     checkpoint_files: dict[str, bytes]
     """Written beside the weights at Cooldown (config.json, tokenizer), as the reference copies them."""
+    heldout: torch.Tensor | None = None
+    """Held-out samples for ``--eval-steps`` (never trained on); None when the data has no held-out part."""
 
 
 def pick_device(requested: str) -> torch.device:
@@ -168,7 +173,7 @@ def load_training_setup(
     """
     source = _model_source(model) if checkpoint is None else _directory_source(checkpoint, f"checkpoint {checkpoint}")
     seq_len = int(model.llm.max_seq_len)
-    network = build_model(source.config, init_seed(run_id), device, max_seq_len=seq_len)
+    network = build_network(source.config, init_seed(run_id), device, max_seq_len=seq_len)
     weights = " with its weights" if _load_weights(network, source) else ""
     optimizer = optimizer_from_definition(model.llm.optimizer)
     schedule = schedule_from_definition(model.llm.lr_schedule)
@@ -176,6 +181,14 @@ def load_training_setup(
         raise ModelConfigError("a network run needs the Distro optimizer (AdamW shares nothing between clients)")
     aggregator = aggregator_from_spec(source.config.get("aggregator", "mean"))  # InvalidAggregator if unusable
     trainer = Trainer(network, optimizer, schedule, aggregator=aggregator)
-    data = _data(model, network.config.vocab_size, seq_len, data_dir, data_cache_dir)
+    heldout: torch.Tensor | None
+    data: DataProvider
+    if isinstance(network, ImageClassifier):
+        images = image_data(network, model.llm.data_location, data_dir)
+        data, heldout, seq_len = images, images.heldout(), images.seq_len
+    else:
+        data = _data(model, network.config.vocab_size, seq_len, data_dir, data_cache_dir)
+        heldout = heldout_sequences(data)
     description = source.description + weights
-    return TrainingSetup(trainer, data, seq_len, optimizer.quantize_1bit, description, _checkpoint_files(source))
+    files = _checkpoint_files(source)
+    return TrainingSetup(trainer, data, seq_len, optimizer.quantize_1bit, description, files, heldout)

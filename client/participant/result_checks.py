@@ -7,7 +7,8 @@ it in its witness bloom (and so before any client can apply it), it must match t
 * ``k`` values per chunk, ``k = clamp(compression_topk, 1, totalk)``, as :func:`client.train.compression.compress`
   keeps them; every index in range and no index twice within a chunk;
 * sign bits when the run quantizes (``quantize_1bit``), bf16 values when it does not (what honest trainers send);
-* values finite and, with ``clip_grad_norm``, no larger than :func:`magnitude_bound`.
+* values finite and, with ``clip_grad_norm``, no larger than :func:`magnitude_bound` (bf16 values only: a 1-bit
+  result carries signs, whose magnitude is always 1).
 
 The magnitude bound. Each step a trainer's residual becomes ``delta = beta * (delta - sent) + lr * grad``, where
 ``sent`` (the previous step's top-k, removed in DCT space) never increases the norm and the clipped gradient has
@@ -153,7 +154,7 @@ class ResultRules:
         ordered = indices.sort(dim=-1).values
         if bool((ordered[..., 1:] == ordered[..., :-1]).any()):
             raise InvalidResult(f"{name}: an index appears twice within one chunk")
-        if self.max_abs_value is not None and values.numel():
+        if self.max_abs_value is not None and not self.quantize_1bit and values.numel():  # signs carry no magnitude
             largest = float(values.float().abs().max())
             if largest > self.max_abs_value:
                 raise InvalidResult(

@@ -36,6 +36,7 @@ from client.participant.checkpoint_keeper import CheckpointKeeper
 from client.participant.coordinator_link import CoordinatorLink
 from client.participant.early_messages import EarlyMessages
 from client.participant.hub_upload import HubUploads
+from client.participant.idle_eval import IdleEvaluation
 from client.participant.logs import emit
 from client.participant.merkle import EMPTY_ROOT
 from client.participant.messages import (
@@ -56,6 +57,7 @@ from client.participant.peerless import peerless_hint
 from client.participant.pipeline import DesyncError, RoundPipeline, TrainedBatch, parameter_hash
 from client.participant.result_checks import ResultRules
 from client.participant.result_exchange import ResultExchange
+from client.participant.round_metrics import RoundFigures, round_metrics
 from client.participant.round_state import RoundState
 from client.participant.steps import Action, ActiveStep, next_move
 from client.participant.ticking import should_tick
@@ -66,6 +68,8 @@ from client.participant.witnessing import (
     witness_metadata,
     witness_proof,
 )
+from client.train.model_families import output_size
+from client.train.schedule import learning_rate
 from coordinator_program.core import BatchId, coordinator_cold_start_warmup_bounds
 from coordinator_program.core.types import Committee, Coordinator, MerkleRoot, RunState
 from coordinator_program.state.clients_state import find_client, pending_client_ids
@@ -106,6 +110,8 @@ class ClientOptions:
     seed: int | None = None
     adversary: str | None = None  # tests and benchmarks only: a named misbehaviour (client.participant.adversary)
     byzantine: str | None = None  # research: ATTACK[:PARAM] on the results it publishes (client.participant.byzantine)
+    eval_steps: int | None = None  # evaluate the held-out data every this many steps, in idle time
+    track_gradients: bool = False  # log each parameter's gradient norm (gradients/layer_<name>)
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,7 @@ class _RoundWork:
     tokens_per_sec: float = 0.0
     parameter_hash: str = ""
     trained_batches: int = 0
+    train_seconds: float = 0.0
     done: bool = False
 
 
@@ -189,6 +196,8 @@ class TrainingClient:
         self._last_announce = 0.0
         self._last_state: tuple[int, int, int] | None = None
         self._warmup_epochs: set[int] = set()
+        self._evaluation = IdleEvaluation(options.eval_steps)
+        self._last_witness_at: float | None = None
 
     @property
     def setup(self) -> TrainingSetup | None:
@@ -240,6 +249,7 @@ class TrainingClient:
         if self._work is not None:
             self._work.task.cancel()
             await asyncio.gather(self._work.task, return_exceptions=True)
+        await self._evaluation.cancel()
         await self.node.stop()
 
     # -- the coordinator ----------------------------------------------------------------
@@ -358,6 +368,7 @@ class TrainingClient:
     def _model_loaded(self, setup: TrainingSetup, coordinator: Coordinator) -> None:
         """New weights are loaded: the round pipeline starts afresh, and results are checked against this model."""
         self.pipeline = RoundPipeline(self.me, setup, self.rng)
+        setup.trainer.track_gradients = self.options.track_gradients
         if setup.trainer.distro is not None:
             total_steps = int(coordinator.config.total_steps)
             self.exchange.rules = ResultRules.for_trainer(setup.trainer.distro, setup.trainer.schedule, total_steps)
@@ -404,6 +415,7 @@ class TrainingClient:
         if hint is not None:
             emit("no_peers", hint, epoch=int(coordinator.progress.epoch), step=int(coordinator.progress.step))
         await self._finish_work()
+        await self._evaluation.finish()
         step = int(coordinator.progress.step)
         self.node.blobs.drop_tags(lambda tag: tag.startswith("distro-result_") and int(tag.split("_")[1]) < step - 2)
         self.announcements.keep_live_from(step - 1)
@@ -436,6 +448,7 @@ class TrainingClient:
             assert self._work is not None
             self._work.parameter_hash = weights
             self._work.trained_batches = len(trained)
+            self._work.train_seconds = seconds
             if trained:
                 self._work.loss = sum(t.loss for t in trained) / len(trained)
                 self._work.tokens_per_sec = sum(t.tokens for t in trained) / max(seconds, 1e-9)
@@ -486,6 +499,7 @@ class TrainingClient:
         )
         self.rounds.append(record)
         loss_text = "n/a" if work.loss is None else f"{work.loss:.4f}"
+        metrics = self._round_metrics(coordinator, current, work)
         emit(
             "client_loss",
             f"epoch {epoch} step {current.step} loss {loss_text} tokens/s {work.tokens_per_sec:,.0f} "
@@ -497,12 +511,39 @@ class TrainingClient:
             tokens_per_sec=work.tokens_per_sec,
             peers_heard=peers,
             parameter_hash=work.parameter_hash,
+            metrics=metrics,
         )
+        self._evaluation.start(self.setup, current.step, epoch, int(coordinator.config.total_steps) - 1)
+
+    def _round_metrics(self, coordinator: Coordinator, current: RoundState, work: _RoundWork) -> dict[str, float]:
+        """The round's metrics under the reference's names (:mod:`client.participant.round_metrics`)."""
+        assert self.setup is not None
+        now = time.monotonic()
+        step_seconds = 0.0 if self._last_witness_at is None else now - self._last_witness_at
+        self._last_witness_at = now
+        trainer = self.setup.trainer
+        data_index = max((batch.end + 1 for batch in current.assignments), default=0)
+        figures = RoundFigures(
+            loss=work.loss,
+            lr=learning_rate(trainer.schedule, current.step, coordinator_cold_start_warmup_bounds(coordinator)),
+            outputs=output_size(trainer.model),
+            total_tokens=data_index * self.setup.seq_len,
+            tokens_per_sec=work.tokens_per_sec,
+            train_seconds=work.train_seconds,
+            step_seconds=step_seconds,
+            num_clients=len(coordinator.epoch_state.clients),
+            epoch=int(coordinator.progress.epoch),
+            round=current.height,
+            grad_norm=trainer.last_grad_norm if work.trained_batches else None,
+            layer_grad_norms=trainer.last_layer_norms if work.trained_batches else {},
+        )
+        return round_metrics(figures)
 
     async def _start_cooldown(self, coordinator: Coordinator) -> None:
         """Keep the epoch's weights: on disk (the checkpoint a restart resumes from, uploaded if asked) and as the
         blob offered to the next epoch's joiners; both are the same bytes, so their hash is the same too."""
         await self._finish_work()
+        await self._evaluation.finish()
         if self.setup is None:
             return
         step = int(coordinator.progress.step) - 1

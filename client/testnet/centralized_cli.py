@@ -21,6 +21,7 @@ import click
 from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.testnet.centralized import run_centralized_testnet
 from client.testnet.cli import check_start_options, run_session, start
+from client.testnet.client_flags import ClientFlags
 from client.testnet.launcher import TestnetOptions
 from client.testnet.summary import EndReason
 
@@ -102,6 +103,7 @@ def centralized_start(
     write_log: Path | None,
     **unknown: Any,
 ) -> None:
+    client_flags = ClientFlags.pop_from(unknown, "centralized")
     if unknown:  # a flag added to psyche-local-testnet start: it needs a meaning here before it is offered
         raise click.UsageError(f"not supported by the centralized testnet: {', '.join(sorted(unknown))}")
     state_file = check_start_options(num_clients, config_path, allowed_to_kill)
@@ -123,6 +125,7 @@ def centralized_start(
         max_kills=max_kills,
         device=client_device,
         seed=seed,
+        client_flags=client_flags,
     )
     session = functools.partial(
         run_centralized_testnet, server_port=server_port, first_client_hub_repo=first_client_checkpoint

@@ -11,12 +11,15 @@ import signal
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
 from client.participant.attack_names import InvalidAttack, attack_spec
+from client.participant.tracking import WandbMode
 from client.run_config import RunConfigError, load_run_config
 from client.testnet.chain import EMBEDDED, PROCESS, check_chain_choice
+from client.testnet.client_flags import DEFAULT_EVAL_STEPS, ClientFlags
 from client.testnet.display import Display
 from client.testnet.launcher import TestnetOptions, run_testnet
 from client.testnet.summary import EndReason, Summary
@@ -156,6 +159,27 @@ def cli() -> None:
 @click.option("--attack-scale", type=float, help="the attack's scale (or alie's z)  [default: the attack's own]")
 @click.option("--run-id", default="testnet", show_default=True, help="the run's id on chain")
 @click.option("--seed", type=int, help="seed for choosing which clients to kill")
+@click.option(
+    "--eval-steps",
+    type=click.IntRange(min=0),
+    default=DEFAULT_EVAL_STEPS,
+    show_default=True,
+    help="each client evaluates the held-out data every this many steps (train --eval-steps); 0: never",
+)
+@click.option("--track-gradients", is_flag=True, help="clients log each parameter's gradient norm")
+@click.option("--wandb-project", help="clients log to this W&B project, one run per client (client-N)")
+@click.option("--wandb-group", help="the W&B group of this session's runs  [default: <run id>-<UTC time>]")
+@click.option("--wandb-entity", help="the W&B team or user")
+@click.option(
+    "--wandb-mode",
+    type=click.Choice([mode.value for mode in WandbMode]),
+    help="online, offline or disabled  [default: online with WANDB_API_KEY, else offline to ./wandb]",
+)
+@click.option(
+    "--tensorboard-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="clients write TensorBoard event files to DIR/client-N",
+)
 def start(
     num_clients: int,
     config_path: Path,
@@ -175,6 +199,7 @@ def start(
     attack_scale: float | None,
     run_id: str,
     seed: int | None,
+    **client_flags: Any,
 ) -> None:
     """Start the testnet and follow the run until it finishes, the time limit passes, or Ctrl-C."""
     check_start_options(num_clients, config_path, allowed_to_kill)
@@ -210,6 +235,7 @@ def start(
         seed=seed,
         byzantine_clients=byzantine_clients or (),
         attack=attack_with_scale,
+        client_flags=ClientFlags.pop_from(client_flags, run_id),
     )
     summary = asyncio.run(run_session(options, run_testnet))
     if summary.reason is EndReason.ClientsExited:

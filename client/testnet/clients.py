@@ -36,7 +36,7 @@ class ClientSpec:
     rpc_url: str = ""  # on chain: the validator's JSON-RPC and PubSub URLs
     ws_url: str = ""
     server_addr: str | None = None  # a centralized run: the server's HOST:PORT (psyche-centralized-client)
-    extra_args: tuple[str, ...] = ()  # more train flags for this client (e.g. --hub-repo for the first one)
+    extra_args: tuple[str, ...] = ()  # more train flags: --hub-repo for the first one, evaluation and tracking
     bootstrap_peers: Sequence[str] = ()
     data_cache_dir: Path | None = None  # its own, so it keeps what it downloaded over a restart
     cpu_threads: int | None = None  # torch's CPU threads (OMP_NUM_THREADS) unless the user's environment sets them

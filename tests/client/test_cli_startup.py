@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 TRAINING_STACK = ("torch", "matplotlib", "client.train", "client.participant", "client.simulate")
+TRACKERS = ("wandb", "tensorboard", "torch.utils.tensorboard", "sklearn")
 CHAIN_BACKENDS = ("solana", "httpx", "emulator", "validator", "coordinator_program")
 
 # Runs the console script's main() with the given arguments, then reports which of the named modules got imported.
@@ -53,6 +54,11 @@ def test_help_imports_neither_the_training_stack_nor_a_chain_backend(tmp_path: P
 def test_keygen_imports_neither_the_training_stack_nor_a_chain_backend(tmp_path: Path) -> None:
     assert _imported_by(tmp_path, TRAINING_STACK + CHAIN_BACKENDS, "keygen", "new", "-o", "key.json") == []
     assert _imported_by(tmp_path, TRAINING_STACK + CHAIN_BACKENDS, "keygen", "pubkey", "key.json") == []
+
+
+def test_train_help_imports_no_experiment_tracker_or_data_set_library(tmp_path: Path) -> None:
+    """wandb, tensorboard and scikit-learn load only when a run asks for them (``--wandb-*``, ``--mnist``)."""
+    assert _imported_by(tmp_path, TRACKERS, "train", "--help") == []
 
 
 @pytest.mark.parametrize("command", ["json-dump-run", "json-dump-user"])

@@ -116,3 +116,13 @@ def test_the_bound_holds_for_the_longest_run_of_clipped_gradients() -> None:
     assert magnitude_bound(dataclasses.replace(CLIPPED, compression_decay=1.0), SCHEDULE, 10) == pytest.approx(
         0.01 * 10 * 1.01
     )
+
+
+def test_a_one_bit_result_passes_under_clipping_whose_bound_is_below_one() -> None:
+    """1-bit values are signs: their magnitude (1) says nothing of the residual, so the bound does not apply."""
+    config = dataclasses.replace(CLIPPED, quantize_1bit=True)
+    distro = _distro(config)
+    rules = ResultRules.for_trainer(distro, SCHEDULE, TOTAL_STEPS)
+    assert rules.max_abs_value is not None and rules.max_abs_value < 1.0
+
+    rules.check(encode_result(_honest(distro).for_transmission(True), 0))
