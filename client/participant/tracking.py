@@ -21,6 +21,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
+from client.errors import ClientError
 from client.participant.logs import EVENT_LOGGER
 
 __all__ = ["MetricsSink", "TrackingError", "TrackingHandler", "TrackingOptions", "WandbMode", "start_tracking"]
@@ -34,7 +35,7 @@ class WandbMode(Enum):
     Disabled = "disabled"
 
 
-class TrackingError(Exception):
+class TrackingError(ClientError):
     """A tracker that cannot start (online W&B without a key, an unwritable TensorBoard directory)."""
 
 
