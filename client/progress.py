@@ -1,4 +1,4 @@
-"""Progress bars for long work (data preparation, Hub downloads and uploads), drawn by ``rich`` on stderr.
+"""Progress bars for long work (data preparation, the simulator, Hub transfers), drawn by ``rich`` on stderr.
 
 A bar is for a person watching a terminal: it is shown when stderr is a TTY, or when the user asks
 (``--progress``), and never where stderr carries JSON log lines (``--logs json``), which a bar would garble for
@@ -36,6 +36,11 @@ class ProgressTask:
     def __init__(self, progress: Progress | None = None, task_id: TaskID | None = None) -> None:
         self._progress = progress
         self._task_id = task_id
+
+    def reach(self, completed: float) -> None:
+        """Show ``completed`` units done (for work that reports where it is rather than how much it did)."""
+        if self._progress is not None and self._task_id is not None:
+            self._progress.update(self._task_id, completed=completed)
 
     def advance(self, units: float = 1, description: str | None = None) -> None:
         if self._progress is None or self._task_id is None:

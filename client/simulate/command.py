@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from client.progress import progress_bar, progress_wanted
 from client.run_config import RunConfigError, load_run_config
 from client.simulate.driver import run_simulation
 from client.simulate.durations import parse_duration
@@ -134,6 +135,11 @@ _RATE = click.FloatRange(min=0)
     is_flag=True,
     help="Put every round, run-state change and client count in the JSON report (large for long runs).",
 )
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Draw a bar of the simulated time on stderr (default: only on a terminal).",
+)
 def simulate(
     config_path: Path,
     clients: int,
@@ -151,6 +157,7 @@ def simulate(
     out: Path | None,
     as_json: bool,
     events: bool,
+    progress: bool | None,
 ) -> None:
     """Rehearse a run: simulated clients drive the real coordinator, authorizer and treasurer on an in-process
     chain whose clock jumps from event to event, and the report says how many steps and epochs the run would
@@ -173,7 +180,9 @@ def simulate(
             timing=ClientTiming(train_fraction=train_fraction),
             config_name=str(config_path),
         )
-        report = build_report(run_simulation(settings))
+        with progress_bar("simulating", duration, progress_wanted(progress)) as bar:
+            run = run_simulation(settings, on_progress=bar.reach)
+        report = build_report(run)
     except (RunConfigError, SimulationError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

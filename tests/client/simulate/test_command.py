@@ -40,6 +40,19 @@ def test_json_report_on_stdout() -> None:
     assert figures["findings"][0]["kind"] == "never_started"
 
 
+def test_progress_of_the_simulated_time_goes_to_stderr_when_asked() -> None:
+    """Off a terminal the bar is drawn only with --progress, on stderr, leaving the report on stdout as it was."""
+    args = ["--config-path", str(TEST_CONFIG), "--clients", "2", "--duration", "10m", "--json"]
+    quiet = CliRunner(mix_stderr=False).invoke(simulate, args)
+    asked = CliRunner(mix_stderr=False).invoke(simulate, [*args, "--progress"])
+    assert quiet.exit_code == asked.exit_code == 0, asked.stderr
+    assert "simulating" not in quiet.stderr and "simulating" in asked.stderr
+    without_wall_clock = [json.loads(r.stdout)["figures"] for r in (quiet, asked)]
+    for figures in without_wall_clock:
+        figures.pop("wall_seconds", None), figures.pop("simulated_seconds_per_wall_second", None)
+    assert without_wall_clock[0] == without_wall_clock[1]
+
+
 def test_bad_duration_is_a_usage_error() -> None:
     args = ["--config-path", str(TEST_CONFIG), "--clients", "2", "--duration", "soon"]
     result = CliRunner(mix_stderr=False).invoke(simulate, args)
