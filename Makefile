@@ -20,7 +20,7 @@ $(DEMO_DATA): $(STAMP)
 	$(BIN)/psyche-prepare-data --out data/tiny-llama
 
 demo: $(STAMP) $(DEMO_DATA)
-	@echo "Three training clients on config/tiny-llama, about 4 minutes on 2 CPU cores (Ctrl-C ends it early"
+	@echo "Three training clients on config/tiny-llama, about 3 minutes on 2 CPU cores (Ctrl-C ends it early"
 	@echo "with a summary); client logs, summary.json and loss.png go to $(DEMO_LOG)/."
 	@rm -rf $(DEMO_LOG)
 	$(BIN)/psyche-local-testnet start --num-clients 3 --config-path config/tiny-llama --client-device cpu --write-log $(DEMO_LOG)
