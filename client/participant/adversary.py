@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -112,16 +113,16 @@ class Adversary:
         )
 
 
-class ResultLie(Adversary):
+class ResultLie(Adversary, ABC):
     """Publishes :meth:`tamper` of its trained result instead of the result (same nonce, correctly committed)."""
 
     async def publish(self, current: RoundState, claim: CommitteeClaim, batch: BatchId, payload: bytes) -> None:
         lie = encode_result(self.tamper(decode_result(payload)), read_trainer_nonce(payload))
         await self.client.publish(current, claim, batch, lie)
 
+    @abstractmethod
     def tamper(self, result: DistroResult) -> DistroResult:
         """The result to send instead of ``result`` (values are sign bits or bf16, as the run transmits them)."""
-        raise NotImplementedError
 
 
 def _each_tensor(result: DistroResult, change: Callable[[CompressedTensor], CompressedTensor]) -> DistroResult:
