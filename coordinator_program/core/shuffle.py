@@ -52,7 +52,8 @@ def sha256v(*parts: bytes) -> bytes:
 
 
 class SwapOrNotRounds:
-    """The 90 round hashes of one swap-or-not permutation (a seed and an index count), computed once.
+    """The 90 round hashes of one swap-or-not permutation (a seed and an index count), and the indices already
+    mapped through it (both ways), computed once.
 
     Every index of a permutation goes through the same 90 rounds, each with one pivot hash and one source hash per
     block of 256 positions; only the arithmetic differs between indices. A round's witnesses all verify positions
@@ -60,7 +61,7 @@ class SwapOrNotRounds:
     blocks are hashed on first use (a count of at most 256, the program's limit, needs one per round).
     """
 
-    __slots__ = ("seed", "index_count", "pivots", "_sources", "_words")
+    __slots__ = ("seed", "index_count", "pivots", "_sources", "_words", "_positions", "_indices")
 
     def __init__(self, seed: bytes, index_count: int) -> None:
         if len(seed) != 32:
@@ -73,6 +74,10 @@ class SwapOrNotRounds:
         )
         self._sources: tuple[dict[int, bytes], ...] = tuple({} for _ in range(SHUFFLE_ROUND_COUNT))
         self._words: tuple[int, ...] | None = None
+        # Indices and positions already run through the rounds, both ways: the simulator elects a round's witnesses
+        # by their positions, and the coordinator then verifies the same indices.
+        self._positions: dict[int, int] = {}
+        self._indices: dict[int, int] = {}
 
     def _source(self, round_number: int, block: int) -> bytes:
         """The source hash of a round's block of 256 positions."""
@@ -114,11 +119,19 @@ class SwapOrNotRounds:
 
     def shuffled(self, index: int) -> int:
         """The position of ``index`` (``compute_shuffled_index``); ``index`` must be below the count."""
-        return self._run(index, _FORWARD)
+        position = self._positions.get(index)
+        if position is None:
+            position = self._run(index, _FORWARD)
+            self._positions[index], self._indices[position] = position, index
+        return position
 
     def unshuffled(self, position: int) -> int:
         """The index whose position is ``position``: the inverse permutation."""
-        return self._run(position, _BACKWARD)
+        index = self._indices.get(position)
+        if index is None:
+            index = self._run(position, _BACKWARD)
+            self._positions[index], self._indices[position] = position, index
+        return index
 
 
 @lru_cache(maxsize=64)

@@ -6,8 +6,6 @@ A client is *pending* for the next epoch when its ``active`` equals ``next_activ
 
 from __future__ import annotations
 
-import ctypes
-
 from coordinator_program.core.types import NodeIdentity
 from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.state.coordinator_account import ClientsState, SolanaClient
@@ -22,7 +20,6 @@ def pending_client_ids(clients_state: ClientsState) -> list[NodeIdentity]:
     return [client.id for client in clients_state.clients if client.active == next_active]
 
 
-_CLIENT_SIZE = ctypes.sizeof(SolanaClient)
 _SIGNER_OFFSET = SolanaClient.id.offset + NodeIdentity.signer.offset
 _SIGNER_SIZE = NodeIdentity.signer.size
 
@@ -31,17 +28,16 @@ def find_client(clients_state: ClientsState, signer: bytes) -> SolanaClient | No
     """The first registered client whose wallet is ``signer``.
 
     Every instruction a client sends looks itself up here, so the registry's bytes are searched in one C-level
-    ``find`` rather than by converting up to 256 signers; a hit counts only where a signer field starts.
+    ``find`` (:meth:`FixedVec.indices_with`) rather than by converting up to 256 signers.
     """
+    if len(signer) != _SIGNER_SIZE:
+        return None
     clients = clients_state.clients
-    registry = ctypes.string_at(ctypes.addressof(clients.data), len(clients) * _CLIENT_SIZE)
-    at = registry.find(signer) if len(signer) == _SIGNER_SIZE else -1
-    while at >= 0:
-        if at % _CLIENT_SIZE == _SIGNER_OFFSET:
-            found: SolanaClient = clients[at // _CLIENT_SIZE]
-            return found
-        at = registry.find(signer, at + 1)
-    return None
+    index = next(clients.indices_with(_SIGNER_OFFSET, signer), None)
+    if index is None:
+        return None
+    found: SolanaClient = clients[index]
+    return found
 
 
 def registered_client(clients_state: ClientsState, signer: bytes) -> SolanaClient:

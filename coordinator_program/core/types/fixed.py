@@ -15,6 +15,7 @@ parameter, so ``fixed_vec(Client, 256) is fixed_vec(Client, 256)``.
 from __future__ import annotations
 
 import ctypes
+import struct
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any, ClassVar
@@ -31,6 +32,8 @@ __all__ = [
     "option_of",
     "copy_of",
 ]
+
+_U64 = struct.Struct("<Q")
 
 CType = Any
 """A ctypes type (scalar, array or structure); ``typeshed`` has no common base that fits all three."""
@@ -250,6 +253,28 @@ class FixedVec(ctypes.LittleEndianStructure):
     def to_list(self) -> list[Any]:
         """Detached copies of the used items."""
         return [copy_of(item) for item in self]
+
+    def indices_with(self, offset: int, value: bytes) -> Iterator[int]:
+        """In order, the indices of the used items whose bytes at ``offset`` are ``value`` (a field's full width).
+
+        One ``bytes.find`` over a copy of the slots replaces a ctypes view per item; a hit counts only where it starts
+        at ``offset`` within an item.
+        """
+        size = self._slot_size()
+        if offset < 0 or offset + len(value) > size:
+            raise ValueError(f"{len(value)} bytes at offset {offset} do not fit in an item of {size} bytes")
+        memory, end = bytes(self.data), int(self.len) * size
+        at = memory.find(value, 0, end)
+        while at >= 0:
+            index, within = divmod(at, size)
+            if within == offset:
+                yield index
+            at = memory.find(value, at + 1, end)
+
+    def u64_fields(self, offset: int) -> list[int]:
+        """The little-endian ``u64`` at ``offset`` of each used item, in order, read from one copy of the slots."""
+        memory, size = bytes(self.data), self._slot_size()
+        return [_U64.unpack_from(memory, at)[0] for at in range(offset, int(self.len) * size, size)]
 
     def _slot_size(self) -> int:
         return ctypes.sizeof(self.ITEM)

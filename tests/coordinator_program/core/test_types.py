@@ -250,6 +250,29 @@ def test_fixed_vec_structure_items_are_live_views_and_pop_returns_a_copy() -> No
     assert bytes(clients.data[0]) == bytes(72)
 
 
+def test_fixed_vec_finds_a_field_value_only_where_the_field_starts_and_only_in_used_slots() -> None:
+    clients = ClientFixedVec()
+    signer_offset = Client.id.offset + NodeIdentity.signer.offset
+    key, other = bytes([7]) * 32, bytes([8]) * 32
+    for signer, p2p in ((other, key), (key, other), (other, other), (key, key)):  # the key also as a p2p identity
+        clients.push(Client(id=NodeIdentity.from_keys(signer, p2p)))
+    clients.data[5].id = NodeIdentity.from_keys(key, key)  # past len: not an item
+    assert list(clients.indices_with(signer_offset, key)) == [1, 3]
+    assert list(clients.indices_with(signer_offset, bytes(32))) == []
+    with pytest.raises(ValueError, match="do not fit"):
+        next(clients.indices_with(ctypes.sizeof(Client) - 8, key))
+
+
+def test_fixed_vec_reads_one_u64_field_of_every_used_item() -> None:
+    clients = ClientFixedVec()
+    for height in (5, 2**32 + 1):
+        client = Client()
+        client.id.signer[8:16] = list(height.to_bytes(8, "little"))
+        clients.push(client)
+    assert clients.u64_fields(Client.id.offset + NodeIdentity.signer.offset + 8) == [5, 2**32 + 1]
+    assert ClientFixedVec().u64_fields(0) == []
+
+
 def test_option_set_none_zeroes_value() -> None:
     option = OptionFixedString64()
     option.set(FixedString64.from_str("rev"))
