@@ -33,7 +33,6 @@ __all__ = [
     "copy_of",
 ]
 
-_U64 = struct.Struct("<Q")
 
 CType = Any
 """A ctypes type (scalar, array or structure); ``typeshed`` has no common base that fits all three."""
@@ -272,9 +271,11 @@ class FixedVec(ctypes.LittleEndianStructure):
             at = memory.find(value, at + 1, end)
 
     def u64_fields(self, offset: int) -> list[int]:
-        """The little-endian ``u64`` at ``offset`` of each used item, in order, read from one copy of the slots."""
-        memory, size = bytes(self.data), self._slot_size()
-        return [_U64.unpack_from(memory, at)[0] for at in range(offset, int(self.len) * size, size)]
+        """The little-endian ``u64`` at ``offset`` of each used item, in order, unpacked in C from one copy of the
+        slots."""
+        size = self._slot_size()
+        used = memoryview(bytes(self.data))[: int(self.len) * size]
+        return [value for (value,) in _u64_field(offset, size).iter_unpack(used)]
 
     def _slot_size(self) -> int:
         return ctypes.sizeof(self.ITEM)
@@ -292,6 +293,14 @@ class FixedVec(ctypes.LittleEndianStructure):
 
     def __repr__(self) -> str:
         return f"FixedVec<{getattr(self.ITEM, '__name__', self.ITEM)}, {self.CAPACITY}>(len={int(self.len)})"
+
+
+@cache
+def _u64_field(offset: int, size: int) -> struct.Struct:
+    """An item of ``size`` bytes with a little-endian ``u64`` at ``offset``: the rest is skipped."""
+    if offset < 0 or offset + 8 > size:
+        raise ValueError(f"a u64 at offset {offset} does not fit in an item of {size} bytes")
+    return struct.Struct(f"<{offset}xQ{size - offset - 8}x")
 
 
 @cache

@@ -115,10 +115,10 @@ def test_an_index_is_run_through_the_rounds_once_whichever_way_it_is_asked(monke
     runs = 0
     run = shuffle.SwapOrNotRounds._run
 
-    def counting_run(self: shuffle.SwapOrNotRounds, current: int, order: tuple[int, ...]) -> int:
+    def counting_run(self: shuffle.SwapOrNotRounds, current: int, backward: bool) -> int:
         nonlocal runs
         runs += 1
-        return run(self, current, order)
+        return run(self, current, backward)
 
     monkeypatch.setattr(shuffle.SwapOrNotRounds, "_run", counting_run)
     indices = [rounds.unshuffled(position) for position in range(32)]

@@ -271,6 +271,8 @@ def test_fixed_vec_reads_one_u64_field_of_every_used_item() -> None:
         clients.push(client)
     assert clients.u64_fields(Client.id.offset + NodeIdentity.signer.offset + 8) == [5, 2**32 + 1]
     assert ClientFixedVec().u64_fields(0) == []
+    with pytest.raises(ValueError, match="does not fit"):
+        clients.u64_fields(ctypes.sizeof(Client) - 4)
 
 
 def test_option_set_none_zeroes_value() -> None:
