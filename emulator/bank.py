@@ -490,6 +490,9 @@ class Bank:
                 self._accounts[key] = account
         self._processed[signature] = message.recent_blockhash
         self._processed_by_blockhash.setdefault(message.recent_blockhash, []).append(signature)
+        if not self._ledger.keeps_transactions:
+            self._ledger.commit(writes, None)
+            return
         keys = message.account_keys
         post_balances = [self._accounts[key].lamports if key in self._accounts else 0 for key in keys]
         block = self._blocks[-1]
