@@ -19,9 +19,8 @@ import math
 import struct
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
-from functools import cached_property
 from typing import Any, TypeVar
 
 from coordinator_program.core.types import FixedString, FixedVec, TaggedUnion
@@ -348,30 +347,37 @@ class ByteLayout:
     floats: tuple[tuple[int, struct.Struct], ...]
     size: int
     memory_size: int
+    _all_floats: struct.Struct | None = field(init=False, repr=False, compare=False)
+    _tail: bytes | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Every float unpacked at once (the bytes between them skipped), so checking them all is one C call.
+        all_floats = None
+        if self.floats:
+            fmt, at = "<", 0
+            for offset, number in sorted(self.floats, key=lambda check: check[0]):
+                fmt += f"{offset - at}x{number.format[-1]}"
+                at = offset + number.size
+            all_floats = struct.Struct(fmt)
+        object.__setattr__(self, "_all_floats", all_floats)
+        # One run from offset 0: the memory is the Borsh bytes and then padding (these zero bytes).
+        tail = bytes(self.memory_size - self.size) if self.runs == ((0, self.size),) else None
+        object.__setattr__(self, "_tail", tail)
 
     @classmethod
     def whole(cls, size: int, floats: tuple[tuple[int, struct.Struct], ...] = ()) -> ByteLayout:
         """A value whose memory is its Borsh bytes."""
         return cls(((0, size),), floats, size, size)
 
-    @cached_property
-    def _all_floats(self) -> struct.Struct:
-        """One unpacking of every float (the bytes between them skipped), so checking them all is one C call."""
-        fmt, at = "<", 0
-        for offset, number in sorted(self.floats, key=lambda check: check[0]):
-            fmt += f"{offset - at}x{number.format[-1]}"
-            at = offset + number.size
-        return struct.Struct(fmt)
-
     def _has_nan(self, raw: bytes | memoryview) -> bool:
-        return bool(self.floats) and any(map(math.isnan, self._all_floats.unpack_from(raw)))
+        return self._all_floats is not None and any(map(math.isnan, self._all_floats.unpack_from(raw)))
 
     def write(self, value: Any, out: bytearray) -> bool:
         """Append ``value``'s runs, unless a float in them is NaN: then nothing is written and the caller's
         field-by-field path raises the error that names the field. Whether it wrote."""
         memory = bytes(value)  # the buffer protocol: one copy, faster than ctypes.string_at
-        if len(self.runs) == 1:
-            raw = memory if len(memory) == self.size else memory[: self.size]
+        if self._tail is not None:
+            raw = memory[: self.size] if self._tail else memory
         else:
             raw = b"".join(memory[offset : offset + length] for offset, length in self.runs)
         if self._has_nan(raw):
@@ -385,9 +391,9 @@ class ByteLayout:
         if self._has_nan(raw):
             offset = next(offset for offset, number in self.floats if math.isnan(number.unpack_from(raw, offset)[0]))
             raise BorshInvalidFloat(f"NaN at offset {start + offset}")
-        if self.size == self.memory_size:
-            return ctype.from_buffer_copy(raw)
-        memory = bytearray(self.memory_size)  # padding stays zero, as field-by-field reading leaves it
+        if self._tail is not None:  # padding after the bytes stays zero, as field-by-field reading leaves it
+            return ctype.from_buffer_copy(bytes(raw) + self._tail if self._tail else raw)
+        memory = bytearray(self.memory_size)
         at = 0
         for offset, length in self.runs:
             memory[offset : offset + length] = raw[at : at + length]

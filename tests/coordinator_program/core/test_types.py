@@ -254,13 +254,24 @@ def test_fixed_vec_finds_a_field_value_only_where_the_field_starts_and_only_in_u
     clients = ClientFixedVec()
     signer_offset = Client.id.offset + NodeIdentity.signer.offset
     key, other = bytes([7]) * 32, bytes([8]) * 32
-    for signer, p2p in ((other, key), (key, other), (other, other), (key, key)):  # the key also as a p2p identity
-        clients.push(Client(id=NodeIdentity.from_keys(signer, p2p)))
-    clients.data[5].id = NodeIdentity.from_keys(key, key)  # past len: not an item
-    assert list(clients.indices_with(signer_offset, key)) == [1, 3]
+    almost = key[:8] + bytes([9]) * 24  # the same first word: a candidate that the whole comparison rejects
+    for signer, p2p in ((other, key), (key, other), (almost, other), (other, other), (key, key)):
+        clients.push(Client(id=NodeIdentity.from_keys(signer, p2p)))  # the key also as a p2p identity
+    clients.data[6].id = NodeIdentity.from_keys(key, key)  # past len: not an item
+    assert list(clients.indices_with(signer_offset, key)) == [1, 4]
+    assert list(clients.indices_with(signer_offset + 32, key)) == [0, 4]
     assert list(clients.indices_with(signer_offset, bytes(32))) == []
     with pytest.raises(ValueError, match="do not fit"):
         next(clients.indices_with(ctypes.sizeof(Client) - 8, key))
+
+
+def test_fixed_vec_finds_a_field_value_at_an_unaligned_offset() -> None:
+    vec = fixed_vec(ctypes.c_uint8 * 5, 4)()
+    for item in (b"abcde", b"xbcbc", b"ybcde"):
+        vec.push((ctypes.c_uint8 * 5).from_buffer_copy(item))
+    assert list(vec.indices_with(1, b"bc")) == [0, 1, 2]
+    assert list(vec.indices_with(3, b"bc")) == [1]
+    assert list(vec.indices_with(1, b"ex")) == []  # straddles two items
 
 
 def test_fixed_vec_reads_one_u64_field_of_every_used_item() -> None:
