@@ -57,7 +57,7 @@ def _reject_duplicate(coordinator: Coordinator, round_: Round, signer: bytes) ->
     """
     clients = coordinator.epoch_state.clients
     count = len(clients)
-    indices = round_.witnesses.u64_fields(_PROOF_INDEX_OFFSET)
+    indices = round_.witnesses.field_values(_PROOF_INDEX_OFFSET, "Q")
     memory = bytes(clients.data)
     if not indices or max(indices) < count:
         if signer in map(memory.__getitem__, map(_SIGNER_SLICES.__getitem__, indices)):

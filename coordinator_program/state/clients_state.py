@@ -30,7 +30,7 @@ class PendingClients(Sequence[NodeIdentity]):
     def __init__(self, clients_state: ClientsState) -> None:
         next_active = int(clients_state.next_active)
         self._clients = clients_state.clients
-        actives = self._clients.u64_fields(_ACTIVE_OFFSET)
+        actives = self._clients.field_values(_ACTIVE_OFFSET, "Q")
         self._indices = [index for index, active in enumerate(actives) if active == next_active]
 
     def __len__(self) -> int:

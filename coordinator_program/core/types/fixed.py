@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import ctypes
 import struct
-import sys
-from array import array
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any, ClassVar
@@ -259,29 +257,25 @@ class FixedVec(ctypes.LittleEndianStructure):
         """In order, the indices of the used items whose bytes at ``offset`` are ``value`` (a field's full width).
 
         Every instruction a client sends looks its wallet up this way among up to 256 clients, so the search runs in
-        C over a copy of the slots: where the field is word-aligned, the items' first words of it are one strided
-        slice of the slots read as ``u64`` words, searched with ``array.index`` (a candidate then compared whole);
-        else ``bytes.find``, a hit counting only where it starts at ``offset`` within an item.
+        C over a copy of the slots: where the field is word-aligned, over the items' first words of it (a strided
+        view of the slots as ``u64`` words), each candidate then compared whole; else over all the bytes, a hit
+        counting only where it starts at ``offset`` within an item.
         """
         size = self._slot_size()
         if offset < 0 or offset + len(value) > size:
             raise ValueError(f"{len(value)} bytes at offset {offset} do not fit in an item of {size} bytes")
-        end = int(self.len) * size
-        memory = bytes(self.data)[:end]
+        memory = bytes(self.data)[: int(self.len) * size]
         if offset % 8 == 0 and size % 8 == 0 and len(value) >= 8:
-            words = array("Q")
-            words.frombytes(memory)
-            firsts = words[offset // 8 :: size // 8]
-            first = int.from_bytes(value[:8], sys.byteorder)
-            index = -1
-            while True:
-                try:
-                    index = firsts.index(first, index + 1)
-                except ValueError:
-                    return
-                at = index * size + offset
-                if memory[at : at + len(value)] == value:
-                    yield index
+            firsts = memoryview(memory).cast("B").cast("Q")[offset // 8 :: size // 8].tobytes()
+            at = firsts.find(value[:8])
+            while at >= 0:
+                if at % 8 == 0:
+                    index = at // 8
+                    start = index * size + offset
+                    if memory[start : start + len(value)] == value:
+                        yield index
+                at = firsts.find(value[:8], at + 1)
+            return
         at = memory.find(value)
         while at >= 0:
             index, within = divmod(at, size)
@@ -289,12 +283,12 @@ class FixedVec(ctypes.LittleEndianStructure):
                 yield index
             at = memory.find(value, at + 1)
 
-    def u64_fields(self, offset: int) -> list[int]:
-        """The little-endian ``u64`` at ``offset`` of each used item, in order, unpacked in C from one copy of the
-        slots."""
+    def field_values(self, offset: int, code: str) -> list[int]:
+        """The little-endian integer (``struct`` code ``B``, ``H``, ``I`` or ``Q``) at ``offset`` of each used item,
+        in order, unpacked in C from one copy of the slots."""
         size = self._slot_size()
         used = memoryview(bytes(self.data))[: int(self.len) * size]
-        return [value for (value,) in _u64_field(offset, size).iter_unpack(used)]
+        return [value for (value,) in _field(offset, code, size).iter_unpack(used)]
 
     def _slot_size(self) -> int:
         return ctypes.sizeof(self.ITEM)
@@ -314,12 +308,16 @@ class FixedVec(ctypes.LittleEndianStructure):
         return f"FixedVec<{getattr(self.ITEM, '__name__', self.ITEM)}, {self.CAPACITY}>(len={int(self.len)})"
 
 
+_WIDTHS = {"B": 1, "H": 2, "I": 4, "Q": 8}
+
+
 @cache
-def _u64_field(offset: int, size: int) -> struct.Struct:
-    """An item of ``size`` bytes with a little-endian ``u64`` at ``offset``: the rest is skipped."""
-    if offset < 0 or offset + 8 > size:
-        raise ValueError(f"a u64 at offset {offset} does not fit in an item of {size} bytes")
-    return struct.Struct(f"<{offset}xQ{size - offset - 8}x")
+def _field(offset: int, code: str, size: int) -> struct.Struct:
+    """An item of ``size`` bytes with a little-endian integer of ``struct`` code ``code`` at ``offset``."""
+    width = _WIDTHS.get(code, 0)
+    if not width or offset < 0 or offset + width > size:
+        raise ValueError(f"a {code!r} at offset {offset} does not fit in an item of {size} bytes")
+    return struct.Struct(f"<{offset}x{code}{size - offset - width}x")
 
 
 @cache

@@ -274,16 +274,19 @@ def test_fixed_vec_finds_a_field_value_at_an_unaligned_offset() -> None:
     assert list(vec.indices_with(1, b"ex")) == []  # straddles two items
 
 
-def test_fixed_vec_reads_one_u64_field_of_every_used_item() -> None:
+def test_fixed_vec_reads_one_integer_field_of_every_used_item() -> None:
     clients = ClientFixedVec()
-    for height in (5, 2**32 + 1):
-        client = Client()
+    for height, state in ((5, ClientState.Healthy), (2**32 + 1, ClientState.Dropped)):
+        client = Client(state=state)
         client.id.signer[8:16] = list(height.to_bytes(8, "little"))
         clients.push(client)
-    assert clients.u64_fields(Client.id.offset + NodeIdentity.signer.offset + 8) == [5, 2**32 + 1]
-    assert ClientFixedVec().u64_fields(0) == []
+    assert clients.field_values(Client.id.offset + NodeIdentity.signer.offset + 8, "Q") == [5, 2**32 + 1]
+    assert clients.field_values(Client.state.offset, "B") == [ClientState.Healthy, ClientState.Dropped]
+    assert ClientFixedVec().field_values(0, "Q") == []
     with pytest.raises(ValueError, match="does not fit"):
-        clients.u64_fields(ctypes.sizeof(Client) - 4)
+        clients.field_values(ctypes.sizeof(Client) - 4, "Q")
+    with pytest.raises(ValueError, match="does not fit"):
+        clients.field_values(0, "f")
 
 
 def test_option_set_none_zeroes_value() -> None:
