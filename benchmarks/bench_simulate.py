@@ -6,11 +6,12 @@ witness candidate (``witness_nodes = 0``: 32 witnesses a round), no churn. Clien
 a round takes ~75 s: a day is ~1,100 rounds, ~35,000 witness transactions and ~6,000 joins, all executed by the
 real programs on the runtime.
 
-Run: ``.venv/bin/python benchmarks/bench_simulate.py [--hours H] [--days D] [--runs N] [--extrapolate]``; ``--hours`` sets the
-simulated time of the per-size measurements (default 2), ``--days`` the long run's (default 7; the run does not
-finish inside it), ``--runs N`` makes the long run N times and prints the median, ``--extrapolate`` estimates the long
-run from the 256-client rate instead of running it. CPU seconds are printed beside wall seconds, and the load average
-beside both: on a shared machine the CPU seconds are the figure that depends least on the load.
+Run: ``.venv/bin/python benchmarks/bench_simulate.py [--hours H] [--days D] [--runs N] [--extrapolate]``;
+``--hours`` sets the simulated time of the per-size measurements (default 2), ``--days`` the long run's (default 7;
+the run does not finish inside it), ``--runs N`` makes the long run N times and prints the median,
+``--extrapolate`` estimates the long run from the 256-client rate instead of running it. CPU seconds are printed
+beside wall seconds, and the load average beside both: on a shared machine the CPU seconds are the figure that
+depends least on the load.
 """
 
 from __future__ import annotations
@@ -124,9 +125,8 @@ def main() -> None:
             f"{total:.1f} s in all, {verdict} the 60 s goal; load average {load:.1f} -> {os.getloadavg()[0]:.1f}"
         )
     if args.runs > 1:
-        print(
-            f"median of {args.runs}: {statistics.median(totals):.1f} s wall in all, {statistics.median(cpus):.1f} s CPU"
-        )
+        median_total, median_cpu = statistics.median(totals), statistics.median(cpus)
+        print(f"median of {args.runs}: {median_total:.1f} s wall in all, {median_cpu:.1f} s CPU")
 
 
 if __name__ == "__main__":
