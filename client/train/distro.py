@@ -153,7 +153,8 @@ class Distro:
     @torch.no_grad()
     def apply(self, results: Sequence[DistroResult], lr: float) -> None:
         """The round's update, the same on every client: ``p -= lr * sign(IDCT(aggregate of all results)))``, the
-        aggregate being the reference's scatter-mean unless the run names another rule (:mod:`..aggregation`).
+        aggregate being the reference's scatter-mean unless the run names another rule (:mod:`..aggregation`; a
+        rule in parameter space aggregates the results after the inverse DCT instead, so it receives the decoder).
 
         ``results`` are every accepted result of the round, ours included, quantized or not. No division by the
         peer count is needed: sign is scale-free, and coefficients nobody selected contribute 0.
@@ -164,9 +165,9 @@ class Distro:
         for result in results:
             self.check_compatible(result)
         first = self._params[0]
-        aggregates = self.aggregator.aggregate([r.tensors for r in results], first.dtype, first.device)
-        for param, aggregate in zip(self._params, aggregates, strict=True):
-            param.sub_(self._dct.decode(aggregate).sign_(), alpha=lr)
+        updates = self.aggregator.aggregate([r.tensors for r in results], first.dtype, first.device, self._dct.decode)
+        for param, update in zip(self._params, updates, strict=True):
+            param.sub_(update.sign_(), alpha=lr)
 
     def check_compatible(self, result: DistroResult) -> None:
         """Refuse a result that does not match this model tensor for tensor (a peer's payload is untrusted)."""
