@@ -47,7 +47,7 @@ from typing import ClassVar
 
 import torch
 
-from client.train.compression import CompressedTensor, decompress
+from client.train.compression import CompressedTensor, decompress, sign_votes
 from client.train.errors import TrainConfigError
 
 __all__ = [
@@ -290,6 +290,16 @@ class SignVote(DenseAggregator):
     @property
     def spec(self) -> str:
         return "sign-vote"
+
+    def aggregate(
+        self,
+        results: Sequence[Sequence[CompressedTensor]],
+        dtype: torch.dtype,
+        device: torch.device,
+        decode: Decoder,
+    ) -> list[torch.Tensor]:
+        """One scatter-add of the signs per parameter (what :meth:`reduce` computes on the dense stacks)."""
+        return [decode(sign_votes(list(tensors), dtype, device).sign_()) for tensors in zip(*results, strict=True)]
 
     def reduce(self, stacks: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         return [ordered_sum(stack.sign()).sign_() for stack in stacks]

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from client.participant.aggregator_agreement import AggregatorMismatch
-from client.participant.model_setup import DUMMY_MODEL_CONFIG, load_training_setup
+from client.participant.model_setup import DUMMY_MODEL_CONFIG, TrainingSetup, load_training_setup
 from client.participant.pipeline import parameter_hash
 from client.participant.runner import ExitReason, TrainingClient
 from client.run_config import parse_run_config
@@ -33,7 +33,7 @@ def _loads_from(client: TrainingClient, directory: Path) -> None:
     """Make ``client`` build its model from the local checkpoint ``directory`` (its own copy on its own disk)."""
     load = client.models._load_setup  # noqa: SLF001 - the one place a client's checkpoint directory is chosen
 
-    async def from_directory(coordinator: Coordinator, checkpoint: Path | None = None) -> object:
+    async def from_directory(coordinator: Coordinator, checkpoint: Path | None = None) -> TrainingSetup:
         return await load(coordinator, directory)
 
     client.models._load_setup = from_directory  # type: ignore[method-assign]  # noqa: SLF001

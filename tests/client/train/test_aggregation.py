@@ -292,3 +292,11 @@ def test_the_other_rules_aggregate_coefficients_and_decode_the_aggregate(rule: A
         coefficients = rule.reduce(decode_dense(results, torch.float32, cpu))  # type: ignore[attr-defined]
     for update, aggregate in zip(updates, coefficients, strict=True):
         assert torch.equal(update, dct.decode(aggregate))
+
+
+def test_the_sign_vote_of_one_bit_results_counts_each_selecting_sign_once() -> None:
+    dct, cpu = ChunkedDCT(8), torch.device("cpu")
+    results = [[tensor.quantized() for tensor in result] for result in _sparse_results(4, k=5)]
+    updates = SignVote().aggregate(results, torch.float32, cpu, dct.decode)
+    expected = SignVote().reduce(decode_dense(results, torch.float32, cpu))
+    assert all(torch.equal(u, dct.decode(e)) for u, e in zip(updates, expected, strict=True))
