@@ -75,6 +75,9 @@ class InvalidAggregator(TrainConfigError):
     """An ``aggregator`` setting that names no rule or gives it parameters it cannot use."""
 
 
+Results = Sequence[Sequence[CompressedTensor]]
+"""A round's results: ``results[i][p]`` is result i's compressed tensor of parameter p."""
+
 Decoder = Callable[[torch.Tensor], torch.Tensor]
 """The inverse DCT: a parameter's dense encoded coefficients (``xshape``) -> a tensor of the parameter's shape."""
 
@@ -105,14 +108,9 @@ class Aggregator(ABC):
 
     @abstractmethod
     def aggregate(
-        self,
-        results: Sequence[Sequence[CompressedTensor]],
-        dtype: torch.dtype,
-        device: torch.device,
-        decode: Decoder,
+        self, results: Results, dtype: torch.dtype, device: torch.device, decode: Decoder
     ) -> list[torch.Tensor]:
-        """``results[i][p]`` is result i's tensor of parameter p; returns each parameter's update (parameter-shaped;
-        ``decode`` is the inverse DCT)."""
+        """Each parameter's update (parameter-shaped; ``decode`` is the inverse DCT)."""
 
 
 class Mean(Aggregator):
@@ -123,18 +121,12 @@ class Mean(Aggregator):
         return "mean"
 
     def aggregate(
-        self,
-        results: Sequence[Sequence[CompressedTensor]],
-        dtype: torch.dtype,
-        device: torch.device,
-        decode: Decoder,
+        self, results: Results, dtype: torch.dtype, device: torch.device, decode: Decoder
     ) -> list[torch.Tensor]:
         return [decode(decompress(list(tensors), dtype, device)) for tensors in zip(*results, strict=True)]
 
 
-def decode_dense(
-    results: Sequence[Sequence[CompressedTensor]], dtype: torch.dtype, device: torch.device
-) -> list[torch.Tensor]:
+def decode_dense(results: Results, dtype: torch.dtype, device: torch.device) -> list[torch.Tensor]:
     """Per parameter, every result's dense coefficients stacked ``[n, *xshape]`` (0 where it did not select)."""
     return [
         torch.stack([decompress([tensor], dtype, device) for tensor in tensors])
@@ -147,11 +139,7 @@ class DenseAggregator(Aggregator):
     ``space`` says so, parameters."""
 
     def aggregate(
-        self,
-        results: Sequence[Sequence[CompressedTensor]],
-        dtype: torch.dtype,
-        device: torch.device,
-        decode: Decoder,
+        self, results: Results, dtype: torch.dtype, device: torch.device, decode: Decoder
     ) -> list[torch.Tensor]:
         stacks = decode_dense(results, dtype, device)
         if self.space is AggregationSpace.Parameters:
@@ -292,11 +280,7 @@ class SignVote(DenseAggregator):
         return "sign-vote"
 
     def aggregate(
-        self,
-        results: Sequence[Sequence[CompressedTensor]],
-        dtype: torch.dtype,
-        device: torch.device,
-        decode: Decoder,
+        self, results: Results, dtype: torch.dtype, device: torch.device, decode: Decoder
     ) -> list[torch.Tensor]:
         """One scatter-add of the signs per parameter (what :meth:`reduce` computes on the dense stacks)."""
         return [decode(sign_votes(list(tensors), dtype, device).sign_()) for tensors in zip(*results, strict=True)]
