@@ -18,7 +18,8 @@ apply), and whether the honest replicas ended bit-identical. f = 0 rows show eac
 
 Run: ``.venv/bin/python benchmarks/bench_byzantine.py [--quick] [--quantize-1bit] [--steps 20] [--aggregator
 median ...] [--attack ipm ...] [--f 2] [--attacked-aggregator mean ...]`` (the full grid: 6 rules x (1 + 7
-attacks x 2 f) = 90 runs and 2 floor runs; each row is printed as its run ends).
+attacks x 2 f) = 90 runs and 2 floor runs; each row is printed as its run ends). ``--round-time N`` instead
+times each rule with no attacker beside the mean, N runs interleaved, so a loaded machine's noise weighs on both.
 """
 
 from __future__ import annotations
@@ -190,6 +191,24 @@ def row(cell: Cell) -> str:
     )
 
 
+def print_round_times(setup: Setup, aggregators: list[str], repeats: int) -> None:
+    """Each rule's median round and apply time at f = 0 beside the mean's, the runs interleaved (mean, rule, mean,
+    rule...) so a shared machine's load weighs on both alike."""
+    rules = ["mean", *(a for a in aggregators if a != "mean")]
+    runs: dict[str, list[Cell]] = {rule: [] for rule in rules}
+    for repeat in range(repeats):
+        for rule in rules:
+            runs[rule].append(run_cell(setup, rule, NO_ATTACK, 0))
+            print(f"[{repeat + 1}/{repeats}] {rule}", file=sys.stderr, flush=True)
+    mean_round = statistics.median(c.round_ms for c in runs["mean"])
+    print(f"round time with no attacker, median of {repeats} interleaved runs of {setup.steps} steps")
+    print("| aggregator | apply ms/round | round ms/round | round time vs mean |\n|---|---|---|---|")
+    for rule in rules:
+        apply_ms = statistics.median(c.apply_ms for c in runs[rule])
+        round_ms = statistics.median(c.round_ms for c in runs[rule])
+        print(f"| {rule} | {apply_ms:.1f} | {round_ms:.1f} | {round_ms / mean_round - 1:+.0%} |", flush=True)
+
+
 def main(argv: list[str] | None = None) -> list[Cell]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a subset on a tiny model, under a minute")
@@ -200,6 +219,12 @@ def main(argv: list[str] | None = None) -> list[Cell]:
     parser.add_argument("--f", action="append", type=int, help="byzantine counts besides 0 [1, 2]")
     parser.add_argument(
         "--attacked-aggregator", action="append", help="rules to run under attack [the --aggregator rules]"
+    )
+    parser.add_argument(
+        "--round-time",
+        type=int,
+        metavar="N",
+        help="instead of the grid: each rule's round time with no attacker beside the mean's, N runs interleaved",
     )
     args = parser.parse_args(argv)
     distro = replace(DISTRO, quantize_1bit=args.quantize_1bit)
@@ -216,6 +241,9 @@ def main(argv: list[str] | None = None) -> list[Cell]:
         )
     torch.manual_seed(0)
     torch.set_num_threads(1)  # one thread: timings comparable on a shared machine
+    if args.round_time:
+        print_round_times(setup, aggregators, args.round_time)
+        return []
     began = time.monotonic()
     baseline = run_cell(setup, "mean", NO_ATTACK, 0)
     baseline.baseline = baseline
