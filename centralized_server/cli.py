@@ -18,8 +18,8 @@ import click
 from centralized_server.errors import StateFileError
 from centralized_server.server import CentralizedServer, ServerSettings, wall_clock
 from centralized_server.state_file import load_state
-from client.participant.logs import LogFormat, configure_logging
 from coordinator_program.core.types import Coordinator, RunState
+from formats.event_log import LogFormat, configure_logging
 
 __all__ = ["cli", "main"]
 

@@ -24,11 +24,12 @@ from client.participant.chain_link import ChainLink
 from client.participant.checkpoint_repo import check_hub_repo_id, is_local_repo
 from client.participant.coordinator_link import CoordinatorLink
 from client.participant.local_hub import HubRepoError, valid_repo_id
-from client.participant.logs import LogFormat, configure_logging, emit
+from client.participant.logs import emit
 from client.participant.pipeline import DesyncError, parameter_hash
 from client.participant.runner import ClientOptions, TrainingClient
 from client.progress import hub_progress, progress_wanted
 from client.train import TrainError
+from formats.event_log import LogFormat, configure_logging
 
 __all__ = ["DEFAULT_CHECKPOINT_DIR", "client_options", "start_logging", "stop_on_signals", "train", "train_until_done"]
 

@@ -2,6 +2,6 @@
 
 Token files, their sequence index, and the HTTP layer (range reads, disk cache, bucket listings) that the
 training client's providers (:mod:`client.train.data`, :mod:`client.train.http_data`) and the run owner's checks
-(:mod:`client.run_config.trainability`) share. Nothing here imports torch, so the CLI can check a run's data
+(:mod:`client.trainability`) share. Nothing here imports torch, so the CLI can check a run's data
 without loading the training stack.
 """

@@ -17,13 +17,13 @@ from solders.keypair import Keypair
 
 from centralized_server import CentralizedServer, ServerSettings, load_state
 from centralized_server.events import SERVER_LOGGER
-from client.participant.logs import JsonLinesFormatter
 from client.testnet.clients import ClientProcesses
 from client.testnet.display import Display
 from client.testnet.launcher import RunWatcher, TestnetOptions, client_name, client_specs, finish_session
 from client.testnet.setup import write_keypair
 from client.testnet.summary import Summary
 from client.testnet.watch import RunSnapshot, coordinator_snapshot
+from formats.event_log import JsonLinesFormatter
 
 __all__ = ["run_centralized_testnet"]
 

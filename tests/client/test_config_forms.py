@@ -18,9 +18,9 @@ import pytest
 import tomli_w
 
 from client.chain.open import ChainTarget
-from client.run_config import RunConfigError, parse_run_config
-from client.run_config.small_run import small_run
 from coordinator_program.core.types import CheckpointTag, HttpTrainingDataLocationTag, LLMTrainingDataLocationTag
+from formats.run_config import RunConfigError, parse_run_config
+from formats.run_config.small_run import small_run
 from tests.client.cli_harness import CliChain
 from tests.client.train.data_server import DataServer
 

@@ -23,12 +23,12 @@ from client.p2p.limits import DownloadLimits
 from client.participant.chain_link import ChainLink
 from client.participant.logs import EVENT_LOGGER
 from client.participant.runner import ClientOptions, ExitReason, TrainingClient
-from client.run_config import parse_run_config
-from client.run_config.small_run import constant_lr, small_run
 from client.run_owner import RunChanges, apply_changes
 from client.simulate.chain import TREASURER_RUN_INDEX, SimulationChain, derived_keypair
 from client.simulate.record import TransactionTally
 from coordinator_program.state.coordinator_account import CoordinatorAccount
+from formats.run_config import parse_run_config
+from formats.run_config.small_run import constant_lr, small_run
 from validator.ports import free_ports
 
 __all__ = [

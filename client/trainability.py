@@ -19,7 +19,6 @@ from pathlib import Path
 
 from client.data.errors import DataError
 from client.data.http.urls import check_url, numbered_file_urls
-from client.data.token_files import data_files
 from client.participant.checkpoint_repo import check_hub_repo_id, is_local_repo
 from client.participant.local_hub import HubRepoError
 from coordinator_program.core.types import (
@@ -30,6 +29,8 @@ from coordinator_program.core.types import (
     Model,
     ShuffleTag,
 )
+from formats.errors import TokenFileError
+from formats.token_files import data_files
 
 __all__ = ["PROBE_TIMEOUT_S", "training_problems"]
 
@@ -87,7 +88,7 @@ def _data_problem(model: Model, probe: bool) -> str | None:
         case LLMTrainingDataLocationTag.Local:
             try:
                 data_files(Path(location.variant().value))
-            except DataError as exc:
+            except (DataError, TokenFileError) as exc:
                 return f"{_DATA}.Local: {exc} on this machine (clients can name theirs with --data-dir)"
             return None
         case LLMTrainingDataLocationTag.Http:
