@@ -180,6 +180,12 @@ def cli() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="clients write TensorBoard event files to DIR/client-N",
 )
+@click.option(
+    "--write-distro-data",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="every client writes the DisTrO results it publishes to DIR, one safetensors file per client per step "
+    "(train --write-gradients-dir; the format is in docs/distro-data.md)",
+)
 def start(
     num_clients: int,
     config_path: Path,

@@ -9,6 +9,7 @@ their JSON logs.
 from __future__ import annotations
 
 import asyncio
+import math
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from solders.keypair import Keypair
 
 from centralized_server import ServerSettings
 from centralized_server.events import SERVER_LOGGER
+from client.participant.distro_data import distro_step_path, read_distro_step
 from client.participant.runner import ExitReason, TrainingClient
 from client.participant.server_link import ServerLink
 from coordinator_program import core
@@ -51,13 +53,16 @@ async def _watch_witness_scores(run: ServerRun, scores: dict[int, list[int]]) ->
 
 
 def test_five_clients_go_through_every_phase_all_in_every_witness_bloom_and_finish(tmp_path: Path) -> None:
-    run = ServerRun(run_toml(epoch_time=600, total_steps=6, init_min_clients=5))
-    run.server.settings = ServerSettings(tick_interval_s=run.second_s / 4, save_state_dir=tmp_path)
+    # The reference's validate_all_clients_participate_in_witness_bloom: 5 clients, 5 batches, 1 witness. Every
+    # client also writes the results it publishes (--write-gradients-dir), which must load back as published.
+    run = ServerRun(run_toml(epoch_time=600, total_steps=6, init_min_clients=5, witness_nodes=1, batch_size=5))
+    saved, distro_data = tmp_path / "saved", tmp_path / "distro-data"
+    run.server.settings = ServerSettings(tick_interval_s=run.second_s / 4, save_state_dir=saved)
     clients: list[TrainingClient] = []
     scores: dict[int, list[int]] = {}
 
     def make() -> list[TrainingClient]:
-        clients.extend(run.client(i) for i in range(5))
+        clients.extend(run.client(i, write_gradients_dir=distro_data) for i in range(5))
         return clients
 
     async def scenario() -> list[object]:
@@ -82,16 +87,46 @@ def test_five_clients_go_through_every_phase_all_in_every_witness_bloom_and_fini
     assert ("RoundWitness", "Cooldown") in transitions and transitions[-1][1] == "Finished"
     seen = [e["new_state"] for e in events.named("state_change")]
     assert all(phase in seen for phase in PHASES)
-    # Every witness saw every client's result, in every round witnessed: 5 clients, 5 witnesses, score 5. (The
-    # epoch's first round attests to no earlier round: its blooms are empty by design, client-training.md §5.2.)
+    # The one witness of each round saw every client's result: 5 clients, 1 witness, score 5 in all. (The epoch's
+    # first round attests to no earlier round: its blooms are empty by design, client-training.md §5.2.)
     assert scores.pop(0) == [0] * 5
-    assert len(scores) >= 4 and all(round_scores == [5] * 5 for round_scores in scores.values())
+    assert len(scores) >= 4 and all(sum(round_scores) == 5 for round_scores in scores.values())
+    # Each client learns its draw once per round (witness_elected): one witness per step, and it is the one whose
+    # witness (with its metadata) the server received for that step.
+    elections = events.named("witness_elected")
+    assert {(e["client_id"], e["step"]) for e in elections} == {(str(c.me), s) for c in clients for s in range(1, 6)}
+    elected = {e["step"]: e["client_id"] for e in elections if e["witness"]}
+    assert sorted(elected) == [1, 2, 3, 4, 5]
+    assert sum(e["witness"] for e in elections) == 5
+    reported = {(e["step"], e["client"]) for e in server_events.named("received_witness_metadata")}
+    assert reported == set(elected.items())
+    assert all(len(e["assigned_batches"]) == 1 for e in elections if e["step"] < 6)  # 5 batches for 5 clients
     losses = events.named("client_loss")
     assert {loss["step"] for loss in losses} >= {2, 3, 4, 5}
     assert len(events.named("loaded_model")) == 5
     assert _hashes_agree(clients) == list(range(1, 6))
-    assert server_events.named("received_witness_metadata")
-    assert [path.name for path in tmp_path.iterdir()] == [f"{RUN_ID}-step6.toml"]
+    assert [path.name for path in saved.iterdir()] == [f"{RUN_ID}-step6.toml"]
+    _check_distro_data(distro_data, clients, events.named("trained_batch"))
+
+
+def _check_distro_data(directory: Path, clients: list[TrainingClient], trained: list[dict[str, object]]) -> None:
+    """One file per client per step, holding exactly the results published (their blob hashes), in the model's
+    parameter order and shapes."""
+    files = sorted(directory.iterdir())
+    assert [f.name for f in files] == sorted(
+        distro_step_path(directory, c.me, s).name for c in clients for s in range(1, 6)
+    )
+    steps = [read_distro_step(path) for path in files]  # each rebuilds its blobs and checks their hash
+    assert {h for step in steps for h in step.result_sha256.values()} == {e["result_sha256"] for e in trained}
+    setup = clients[0].setup
+    assert setup is not None and setup.trainer.distro is not None
+    parameters = dict(setup.trainer.model.named_parameters())
+    for step in steps:
+        assert step.names == setup.trainer.distro.names
+        for result in step.results.values():
+            for name, tensor in zip(step.names, result.tensors, strict=True):
+                assert tensor.is_quantized and tensor.sparse_val.shape == tensor.indices().shape
+                assert math.prod(tensor.xshape) >= parameters[name].numel()
 
 
 def test_a_client_leaving_in_warmup_sends_the_run_back_to_waiting_and_the_other_waits_on() -> None:
