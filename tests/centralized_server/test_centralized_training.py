@@ -21,7 +21,7 @@ from client.participant.distro_data import distro_step_path, read_distro_step
 from client.participant.runner import ExitReason, TrainingClient
 from client.participant.server_link import ServerLink
 from coordinator_program import core
-from coordinator_program.core.types import RunState
+from coordinator_program.core.types import CheckpointTag, RunState
 from tests.centralized_server.server_harness import RUN_ID, ServerRun, until
 from tests.client.participant.train_harness import capturing_events, run_toml
 
@@ -162,41 +162,63 @@ def test_a_client_leaving_in_warmup_sends_the_run_back_to_waiting_and_the_other_
     ]
 
 
+async def _joiners_during_training(run: ServerRun, initial: int, joiners: int, replace: bool) -> list[TrainingClient]:
+    """``initial`` clients train; once they are two rounds in (one of them stopping if ``replace``), ``joiners``
+    new clients start, and everyone runs until each joiner has trained three rounds. Returns the clients that
+    stayed, the joiners last."""
+    await run.start()
+    clock = asyncio.create_task(run.clock())
+    first = [run.client(i) for i in range(initial)]
+    stops = {id(c): asyncio.Event() for c in first}
+    tasks = {id(c): asyncio.create_task(c.run(stops[id(c)])) for c in first}
+    late: list[TrainingClient] = []
+    try:
+        await until(lambda: len(first[0].rounds) >= 2, 60)
+        if replace:
+            stops[id(first[-1])].set()  # shut down in training; the joiners take its place
+        late.extend(run.client(initial + i) for i in range(joiners))
+        for joiner in late:
+            stops[id(joiner)] = asyncio.Event()
+            tasks[id(joiner)] = asyncio.create_task(joiner.run(stops[id(joiner)]))
+        await until(lambda: all(len(j.rounds) >= 3 for j in late), 90)
+        for stop in stops.values():
+            stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks.values()), 30)
+        return [*(first[:-1] if replace else first), *late]
+    finally:
+        clock.cancel()
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        await run.server.stop()
+
+
+def _fetched_the_model_p2p(joiners: list[TrainingClient], events: list[dict[str, object]]) -> None:
+    """Each joiner trained from epoch 1 on, with the weights its peers shared (its loaded_model says P2P)."""
+    assert all(j.rounds[0].epoch >= 1 for j in joiners)
+    assert all(j.setup is not None and j.setup.checkpoint.startswith("P2P") for j in joiners)
+    assert sum(str(e["checkpoint"]).startswith("P2P") for e in events) >= len(joiners)
+
+
+def test_one_client_joining_during_training_fetches_the_model_p2p_at_the_next_epoch() -> None:
+    # The reference's client_join_in_training_and_get_model_using_p2p: 2 clients, 3 batches, 1 witness, one joiner.
+    toml = run_toml(epoch_time=12, total_steps=500, init_min_clients=2, deadline=6, witness_nodes=1, batch_size=3)
+    run = ServerRun(toml)
+
+    with capturing_events() as events:
+        clients = asyncio.run(_joiners_during_training(run, initial=2, joiners=1, replace=False))
+
+    _fetched_the_model_p2p(clients[2:], events.named("loaded_model"))
+    assert CheckpointTag(run.server.coordinator.model.llm.checkpoint.kind) is CheckpointTag.P2P
+    _hashes_agree(clients)
+
+
 def test_a_replaced_node_and_two_joiners_during_training_fetch_the_model_p2p_and_stay_identical() -> None:
     run = ServerRun(run_toml(epoch_time=12, total_steps=500, init_min_clients=3, min_clients=2, deadline=6))
 
-    async def scenario() -> list[TrainingClient]:
-        await run.start()
-        clock = asyncio.create_task(run.clock())
-        first = [run.client(i) for i in range(3)]
-        stops = {id(c): asyncio.Event() for c in first}
-        tasks = {id(c): asyncio.create_task(c.run(stops[id(c)])) for c in first}
-        joiners: list[TrainingClient] = []
-        try:
-            await until(lambda: len(first[0].rounds) >= 2, 60)
-            stops[id(first[2])].set()  # shut down in training; two new nodes take its place
-            joiners.extend(run.client(i) for i in (3, 4))
-            for joiner in joiners:
-                stops[id(joiner)] = asyncio.Event()
-                tasks[id(joiner)] = asyncio.create_task(joiner.run(stops[id(joiner)]))
-            await until(lambda: all(len(j.rounds) >= 3 for j in joiners), 90)
-            for stop in stops.values():
-                stop.set()
-            await asyncio.wait_for(asyncio.gather(*tasks.values()), 30)
-            return [first[0], first[1], *joiners]
-        finally:
-            clock.cancel()
-            for task in tasks.values():
-                task.cancel()
-            await asyncio.gather(*tasks.values(), return_exceptions=True)
-            await run.server.stop()
-
     with capturing_events() as events, capturing_events(SERVER_LOGGER) as server_events:
-        clients = asyncio.run(scenario())
+        clients = asyncio.run(_joiners_during_training(run, initial=3, joiners=2, replace=True))
 
-    joiners = clients[2:]
-    assert all(j.rounds[0].epoch >= 1 for j in joiners)
-    assert all(j.setup is not None and j.setup.checkpoint.startswith("P2P") for j in joiners)
-    assert sum(str(e["checkpoint"]).startswith("P2P") for e in events.named("loaded_model")) >= 2
+    _fetched_the_model_p2p(clients[2:], events.named("loaded_model"))
     assert any(e["withdrawn"] for e in server_events.named("client_disconnected"))
     _hashes_agree(clients)
