@@ -216,7 +216,7 @@ class TrainingClient:
             self.node,
             self.me,
             link.run_id,
-            SetupOptions(options.device, options.data_dir, options.data_cache_dir),
+            SetupOptions(options.device, options.data_dir, options.data_cache_dir, (link.run_id, link.wallet)),
             self.checkpoints,
             self._model_loaded,
             self.rng,

@@ -251,7 +251,8 @@ def test_a_p2p_checkpoint_with_a_repo_is_sent() -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("data_location", {"Server": "host:9000"}, "data_location.Server: not supported by this client"),
+        ("data_location", {"WeightedHttp": "http://h/w.json"}, "data_location.WeightedHttp: not supported by this"),
+        ("data_location", {"Server": "no-port"}, "data_location.Server: must be HOST:PORT"),
         ("checkpoint", {"Gcs": {"bucket": "b"}}, "checkpoint.Gcs: not supported by this client"),
     ],
 )
