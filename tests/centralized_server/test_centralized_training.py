@@ -2,8 +2,8 @@
 
 Clients are the real training client (the ~0.8M-parameter Dummy model on synthetic data) linked to an in-process
 ``CentralizedServer`` over loopback TCP; one server second lasts a quarter of a real one. The tests read the
-clients' events (``state_change``, ``client_loss``, ``loaded_model``) and the server's, as the reference's read
-their JSON logs.
+clients' events (``state_change``, ``client_loss``, ``loaded_model``, ``witness_elected``, ``health_check``,
+``untrained_batches``) and the server's, as the reference's read their JSON logs.
 """
 
 from __future__ import annotations
@@ -50,6 +50,31 @@ async def _watch_witness_scores(run: ServerRun, scores: dict[int, list[int]]) ->
             clients = [bytes(client.id.signer) for client in coordinator.epoch_state.clients]
             scores[int(round_.height)] = [core.trainer_healthy_score(signer, blooms) for signer in clients]
         await asyncio.sleep(0.02)
+
+
+@pytest.mark.parametrize("nodes", [1, 10])
+def test_connected_nodes_are_pending_and_the_run_waits_for_init_min_clients(nodes: int) -> None:
+    # The reference's connect_single_node (init_min_clients 2) and connect_multiple_nodes (10 of 15).
+    run = ServerRun(run_toml(epoch_time=600, total_steps=6, init_min_clients=2 if nodes == 1 else 15))
+
+    async def scenario() -> tuple[int, RunState, int]:
+        await run.start()
+        clock = asyncio.create_task(run.clock())
+        links = [ServerLink(run.address, RUN_ID, run.keypair(i)) for i in range(nodes)]
+        try:
+            for link in links:
+                await link.connect()
+                await link.join()
+            await until(lambda: len(run.server.pending()) == nodes, 10)
+            await asyncio.sleep(run.second_s * 2)  # ticks pass: still not enough to start
+            return len(run.server.pending()), run.server.run_state, len(run.server.coordinator.epoch_state.clients)
+        finally:
+            clock.cancel()
+            for link in links:
+                await link.close()
+            await run.server.stop()
+
+    assert asyncio.run(scenario()) == (nodes, RunState.WaitingForMembers, 0)
 
 
 def test_five_clients_go_through_every_phase_all_in_every_witness_bloom_and_finish(tmp_path: Path) -> None:
@@ -129,14 +154,16 @@ def _check_distro_data(directory: Path, clients: list[TrainingClient], trained: 
                 assert math.prod(tensor.xshape) >= parameters[name].numel()
 
 
-def test_a_client_leaving_in_warmup_sends_the_run_back_to_waiting_and_the_other_waits_on() -> None:
+def test_a_client_leaving_in_warmup_sends_the_run_back_to_waiting_and_a_new_node_replaces_it() -> None:
+    # The reference's state_change_shutdown_node_in_warmup, then its replace_node_and_complete_round: the run waits
+    # with one client, and a new one takes the place of the one that left; the round completes with it.
     run = ServerRun(run_toml(epoch_time=600, total_steps=6, init_min_clients=2, min_clients=2, deadline=20))
 
-    async def scenario() -> list[RunState]:
+    async def scenario() -> tuple[list[RunState], int]:
         await run.start()
         clock = asyncio.create_task(run.clock())
-        trainer = run.client(0)
-        training = asyncio.create_task(trainer.run())
+        trainer, replacement = run.client(0), run.client(1)
+        tasks = [asyncio.create_task(trainer.run())]
         silent = ServerLink(run.address, RUN_ID, Keypair())  # joins, never warms up: Warmup waits out its deadline
         try:
             await silent.connect()
@@ -145,20 +172,29 @@ def test_a_client_leaving_in_warmup_sends_the_run_back_to_waiting_and_the_other_
             await silent.close()
             await until(lambda: run.server.run_state is RunState.WaitingForMembers, 30)
             await asyncio.sleep(run.second_s * 3)
-            return [run.server.run_state, RunState.Finished if training.done() else RunState.WaitingForMembers]
+            waiting = [run.server.run_state, RunState(run.server.coordinator.run_state)]
+            pending = len(run.server.pending())
+            tasks.append(asyncio.create_task(replacement.run()))
+            await until(lambda: bool(replacement.rounds) and bool(trainer.rounds), 60)
+            return waiting, pending
         finally:
-            training.cancel()
             clock.cancel()
-            await asyncio.gather(training, return_exceptions=True)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await run.server.stop()
 
     with capturing_events(SERVER_LOGGER) as server_events:
-        states = asyncio.run(scenario())
+        waiting, pending = asyncio.run(scenario())
 
-    assert states == [RunState.WaitingForMembers, RunState.WaitingForMembers]  # the trainer is still connected
+    assert waiting == [RunState.WaitingForMembers] * 2 and pending == 1  # the trainer waits on, still pending
     assert server_events.named("client_disconnected")[0]["withdrawn"] is True  # the silent one, first to leave
-    assert ("Warmup", "WaitingForMembers") in [
-        (e["old_state"], e["new_state"]) for e in server_events.named("state_change")
+    transitions = [(e["old_state"], e["new_state"]) for e in server_events.named("state_change")]
+    back = transitions.index(("Warmup", "WaitingForMembers"))
+    assert transitions[back + 1 : back + 4] == [
+        ("WaitingForMembers", "Warmup"),
+        ("Warmup", "RoundTrain"),
+        ("RoundTrain", "RoundWitness"),
     ]
 
 
@@ -213,12 +249,26 @@ def test_one_client_joining_during_training_fetches_the_model_p2p_at_the_next_ep
     _hashes_agree(clients)
 
 
-def test_a_replaced_node_and_two_joiners_during_training_fetch_the_model_p2p_and_stay_identical() -> None:
+def test_a_node_shut_down_in_training_is_health_checked_out_and_two_joiners_fetch_the_model_p2p() -> None:
+    # The reference's shutdown_node_in_training and two_clients_join_in_training_and_get_model_using_p2p, with its
+    # decentralized disconnect_client: the server keeps a vanished client in the epoch (as a chain does), so the
+    # witnesses of the round it missed report it (health_check) and the server drops it; its batches go untrained.
     run = ServerRun(run_toml(epoch_time=12, total_steps=500, init_min_clients=3, min_clients=2, deadline=6))
+    run.server.settings = ServerSettings(tick_interval_s=run.second_s / 4, withdraw_on_disconnect=False)
 
     with capturing_events() as events, capturing_events(SERVER_LOGGER) as server_events:
         clients = asyncio.run(_joiners_during_training(run, initial=3, joiners=2, replace=True))
 
     _fetched_the_model_p2p(clients[2:], events.named("loaded_model"))
-    assert any(e["withdrawn"] for e in server_events.named("client_disconnected"))
+    gone = str(run.keypair(2).pubkey())
+    assert [e["withdrawn"] for e in server_events.named("client_disconnected")][0] is False
+    reported = events.named("health_check")
+    assert reported and {e["client_id"] for e in reported} == {gone}
+    assert sum(e["dropped"] for e in server_events.named("health_check")) == 1
+    # Only batches nobody trained are reported lost, in the rounds the gone client missed (the reference allows up
+    # to 3 such reports).
+    untrained = events.named("untrained_batches")
+    assert 1 <= len(untrained) <= 3
+    trained = {f"B[{e['batch_start']}, {e['batch_end']}]" for e in events.named("trained_batch")}
+    assert {b for e in untrained for b in e["batch_ids"]}.isdisjoint(trained)
     _hashes_agree(clients)

@@ -94,7 +94,7 @@ def test_a_config_with_a_data_toml_trains_on_the_server_s_data_and_writes_the_di
     assert summary["reason"] == "Finished" and summary["weights_identical"] is True
     (session,) = (tmp_path / "logs").iterdir()
     server_events = [json.loads(line) for line in (session / "server.jsonl").read_text().splitlines()]
-    assert any(e["event"] == "data_server_started" and e["samples"] == 119 for e in server_events)
+    assert any(e["event"] == "data_server_started" and e["samples"] == 120 for e in server_events)
     files = sorted(distro.iterdir())
     assert len(files) == 2 * 3  # two clients, steps 1-3 (step 4 finishes the run)
     published = {e["result_sha256"] for e in _client_events(session, "trained_batch")}
