@@ -18,8 +18,6 @@ served, as in the reference, and an answer never exceeds one server frame.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import os
 import random
 from collections.abc import Callable
@@ -31,12 +29,11 @@ import tomli
 
 from centralized_server.errors import DataConfigError, ProtocolError, UnexpectedMessage
 from centralized_server.events import emit
-from centralized_server.handshake import authenticate
+from centralized_server.handshake import authenticate, refuse
 from centralized_server.wire import (
     MAX_CLIENT_FRAME,
     MAX_SERVER_FRAME,
     DataRequest,
-    ErrorMessage,
     TrainingData,
     decode_message,
     encode_message,
@@ -175,10 +172,7 @@ class TrainingDataServer:
                 write_frame(writer, encode_message(self.answer(hello.signer, request)))
                 await writer.drain()
         except ProtocolError as exc:
-            emit("data_request_refused", f"refused a data client: {exc}", level=logging.WARNING, error=str(exc))
-            with contextlib.suppress(ConnectionError):
-                write_frame(writer, encode_message(ErrorMessage(str(exc))))
-                await asyncio.wait_for(writer.drain(), 1.0)
+            await refuse(writer, "data_request_refused", exc)
         except (asyncio.IncompleteReadError, ConnectionError, TimeoutError):
             pass  # the client left
         finally:

@@ -1,4 +1,5 @@
-"""The opening every connection to the server makes: a fresh challenge, and a hello that proves the client's key.
+"""The opening every connection to the server makes (a fresh challenge, and a hello that proves the client's key)
+and the way one is refused (the reason, then the close).
 
 The coordinator's port and the data server's port open the same way, so a client is the same identity on both.
 """
@@ -6,16 +7,20 @@ The coordinator's port and the data server's port open the same way, so a client
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import secrets
 
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
-from centralized_server.errors import BadSignature, UnexpectedMessage
+from centralized_server.errors import BadSignature, ProtocolError, UnexpectedMessage
+from centralized_server.events import emit
 from centralized_server.wire import (
     CHALLENGE_BYTES,
     MAX_CLIENT_FRAME,
     Challenge,
+    ErrorMessage,
     Hello,
     decode_message,
     encode_message,
@@ -24,7 +29,7 @@ from centralized_server.wire import (
     write_frame,
 )
 
-__all__ = ["authenticate"]
+__all__ = ["authenticate", "refuse"]
 
 
 async def authenticate(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, run_id: str) -> Hello:
@@ -41,3 +46,11 @@ async def authenticate(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
     if not Signature.from_bytes(hello.signature).verify(key, hello_message(nonce, hello.run_id)):
         raise BadSignature(f"the hello's signature does not prove key {key}")
     return hello
+
+
+async def refuse(writer: asyncio.StreamWriter, event: str, exc: ProtocolError) -> None:
+    """Log ``event`` and tell the peer why it is refused, as far as it still listens; the caller closes."""
+    emit(event, f"refused a client: {exc}", level=logging.WARNING, error=str(exc))
+    with contextlib.suppress(ConnectionError, TimeoutError):
+        write_frame(writer, encode_message(ErrorMessage(str(exc))))
+        await asyncio.wait_for(writer.drain(), 1.0)

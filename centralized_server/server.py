@@ -15,7 +15,6 @@ and ``seed`` the u64 a transition into RoundTrain takes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import secrets
@@ -29,7 +28,7 @@ from solders.pubkey import Pubkey
 from centralized_server.data_server import DataConfig, TrainingDataServer, server_data_port
 from centralized_server.errors import DataConfigError, ProtocolError, UnexpectedMessage
 from centralized_server.events import emit
-from centralized_server.handshake import authenticate
+from centralized_server.handshake import authenticate, refuse
 from centralized_server.state_file import save_state
 from centralized_server.wire import (
     MAX_CLIENT_FRAME,
@@ -265,10 +264,7 @@ class CentralizedServer:
             signer = await asyncio.wait_for(self._handshake(reader, writer), self.settings.hello_timeout_s)
             await self._serve(signer, reader)
         except ProtocolError as exc:
-            emit("protocol_error", f"refused a client: {exc}", level=logging.WARNING, error=str(exc))
-            with contextlib.suppress(ConnectionError):
-                write_frame(writer, encode_message(ErrorMessage(str(exc))))
-                await asyncio.wait_for(writer.drain(), 1.0)
+            await refuse(writer, "protocol_error", exc)
         except (asyncio.IncompleteReadError, ConnectionError, TimeoutError):
             pass  # the peer vanished (mid-frame or not) or never said hello: only its connection ends
         finally:
