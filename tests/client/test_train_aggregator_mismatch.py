@@ -20,8 +20,8 @@ from client.participant.aggregator_agreement import AggregatorMismatch
 from client.participant.model_setup import DUMMY_MODEL_CONFIG, TrainingSetup, load_training_setup
 from client.participant.pipeline import parameter_hash
 from client.participant.runner import ExitReason, TrainingClient
-from client.run_config import parse_run_config
 from coordinator_program.core.types import Coordinator
+from formats.run_config import parse_run_config
 from tests.client.participant.train_harness import RUN_ID, TrainRun, run_toml
 
 pytestmark = pytest.mark.integration  # loopback HTTP servers, one per client

@@ -300,3 +300,14 @@ def test_the_sign_vote_of_one_bit_results_counts_each_selecting_sign_once() -> N
     updates = SignVote().aggregate(results, torch.float32, cpu, dct.decode)
     expected = SignVote().reduce(decode_dense(results, torch.float32, cpu))
     assert all(torch.equal(u, dct.decode(e)) for u, e in zip(updates, expected, strict=True))
+
+
+def test_every_rule_aggregates_on_cuda_like_on_the_cpu() -> None:
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    dct, results = ChunkedDCT(8), _sparse_results(5)
+    for rule in (Mean(), Median(), TrimmedMean(1), MultiKrum(1, 3), CenteredClip(0.5, 2), SignVote()):
+        on_cpu = rule.aggregate(results, torch.float32, torch.device("cpu"), dct.decode)
+        on_gpu = rule.aggregate(results, torch.float32, torch.device("cuda"), dct.decode)
+        for cpu, gpu in zip(on_cpu, on_gpu, strict=True):
+            assert gpu.is_cuda and torch.allclose(gpu.cpu(), cpu, rtol=1e-4, atol=1e-6), rule.spec
