@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import pytest
 import torch
@@ -18,6 +19,7 @@ from client.train.optim_config import DistroConfig
 from client.train.schedule import ConstantLR
 from client.train.tier_alignment import combine_tiers
 from tests.client.train.reference import slow_decode, slow_scatter_mean
+from tests.client.train.tier_harness import slice_digest, tier_clients, train_step
 
 CONFIG = DistroConfig(0.9, compression_topk=3, compression_chunk=8, quantize_1bit=False)
 HIDDEN, FULL = 8, 32  # tiers 0, 1, 2 hold 32, 16, 8 FFN channels (8-wide DCT chunks at every tier)
@@ -159,3 +161,41 @@ def test_a_tier_without_matformer_knowledge_accepts_only_its_own_shapes() -> Non
     assert plain.check_compatible(_result(1, 0)) == 0
     with pytest.raises(IncompatibleResultError):
         plain.check_compatible(_result(0, 0))
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """Tiny tensors: on a loaded machine torch's thread pool only adds waits (30x slower here), not coverage."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_a_run_of_tiers_0_0_1_2_keeps_every_slice_equal_to_the_tier_zero_replicas() -> None:
+    """After every step the tier-0 replicas are bit-identical, and each tier's weights hash as the same slice of
+    a tier-0 replica; the tier-0 tail moves too (a tier-0 client holds it)."""
+    config = {
+        "vocab_size": 64,
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "max_position_embeddings": 16,
+        "tie_word_embeddings": True,
+    }
+    distro = DistroConfig(0.9, compression_topk=4, compression_chunk=16, quantize_1bit=True)
+    clients = tier_clients(config, [0, 0, 1, 2], distro, lr=1e-3, seed=4)
+    start = clients[0].model.model.layers[0].mlp.up_proj.weight.detach().clone()
+    generator = torch.Generator().manual_seed(0)
+    for step in range(1, 4):
+        train_step(clients, step, [torch.randint(0, 64, (2, 16), generator=generator) for _ in clients])
+        reference = clients[0].model
+        for client in clients[1:]:
+            width = client.model.config.intermediate_size_active
+            assert slice_digest(client.model, width) == slice_digest(reference, width), (step, client.tier)
+    tail = clients[0].model.model.layers[0].mlp.up_proj.weight[32:]
+    assert not torch.equal(tail, start[32:]) and not torch.equal(
+        clients[0].model.lm_head.weight, clients[2].model.lm_head.weight.neg()
+    )
