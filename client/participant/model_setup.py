@@ -177,16 +177,19 @@ def load_training_setup(
     data_cache_dir: Path | None = None,
     checkpoint: Path | None = None,
     data_identity: DataIdentity | None = None,
+    matformer_tier: int = 0,
 ) -> TrainingSetup:
     """Build the model (seeded by the run id), its trainer and the data provider; ModelConfigError/DataError.
 
     ``data_cache_dir``: where Http data is kept; ``checkpoint``: a local checkpoint directory (config.json,
     weights) to start from instead of the run's own checkpoint, as a client restarting from its last epoch's
-    weights does; ``data_identity``: the run id and key a ``Server`` data location's server knows us by.
+    weights does; ``data_identity``: the run id and key a ``Server`` data location's server knows us by;
+    ``matformer_tier``: build the nested sub-model of that tier (its MLPs hold only their first
+    ``intermediate_size >> tier`` channels), whose weights are the same slice of any checkpoint's.
     """
     source = _model_source(model) if checkpoint is None else _directory_source(checkpoint, f"checkpoint {checkpoint}")
     seq_len = int(model.llm.max_seq_len)
-    network = build_network(source.config, init_seed(run_id), device, max_seq_len=seq_len)
+    network = build_network(source.config, init_seed(run_id), device, seq_len, matformer_tier)
     weights = " with its weights" if _load_weights(network, source) else ""
     optimizer = optimizer_from_definition(model.llm.optimizer)
     schedule = schedule_from_definition(model.llm.lr_schedule)
