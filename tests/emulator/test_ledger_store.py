@@ -34,15 +34,21 @@ def test_a_new_bank_over_the_same_store_sees_every_account_transaction_and_block
     assert [r.signature for r in store.signatures_for_address(target, limit=10)] == [signature]
 
 
-def test_a_transaction_resent_after_a_resume_is_already_processed() -> None:
-    """The status cache survives a restart: resending a landed transaction must not pay twice."""
-    store = InMemoryLedgerStore()
+def _landed_transfer(store: InMemoryLedgerStore) -> tuple[Bank, Transaction, Pubkey]:
+    """A bank over ``store`` where a transfer of 1 SOL to the returned target has landed."""
     bank = Bank(ledger=store)
     payer, target = Keypair(), Pubkey.new_unique()
     bank.airdrop(payer.pubkey(), 10**10)
     ix = transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=target, lamports=10**9))
     tx = Transaction.new_signed_with_payer([ix], payer.pubkey(), [payer], bank.latest_blockhash())
     assert bank.send_transaction(tx).err is None
+    return bank, tx, target
+
+
+def test_a_transaction_resent_after_a_resume_is_already_processed() -> None:
+    """The status cache survives a restart: resending a landed transaction must not pay twice."""
+    store = InMemoryLedgerStore()
+    _, tx, target = _landed_transfer(store)
 
     resumed = Bank(ledger=store)
     assert resumed.send_transaction(tx).err == TransactionErrorFieldless.AlreadyProcessed
@@ -87,12 +93,7 @@ class AccountsOnlyStore(InMemoryLedgerStore):
 
 def test_a_store_that_keeps_no_transactions_gets_accounts_and_no_record_and_resends_are_still_refused() -> None:
     store = AccountsOnlyStore()
-    bank = Bank(ledger=store)
-    payer, target = Keypair(), Pubkey.new_unique()
-    bank.airdrop(payer.pubkey(), 10**10)
-    ix = transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=target, lamports=10**9))
-    tx = Transaction.new_signed_with_payer([ix], payer.pubkey(), [payer], bank.latest_blockhash())
-    assert bank.send_transaction(tx).err is None
+    bank, tx, target = _landed_transfer(store)
     assert store.records and all(record is None for record in store.records)  # genesis, the airdrop, the transfer
     assert Bank(ledger=store).get_balance(target) == 10**9
     assert bank.send_transaction(tx).err == TransactionErrorFieldless.AlreadyProcessed
