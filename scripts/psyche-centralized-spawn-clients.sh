@@ -16,6 +16,8 @@ Usage: $0 --run-id ID --server-addr HOST:PORT --num-clients N [options]
   --p2p-host ADDR         address the clients serve results on                               [default: 127.0.0.1]
   --first-p2p-port N      client n serves on N+n-1                                                [default: 4000]
   --logs FORMAT           console, json or none (each client's log also goes to DIR/client-n.jsonl) [default: json]
+  --tiers LIST            MatFormer tiers, e.g. 0,2: client n trains at the ((n-1) mod length)-th    [default: 0]
+                          (--matformer-tier; one value applies to all)
   --work-dir DIR          keypairs, checkpoints and logs                           [default: ./centralized-clients]
   -h, --help              show this help
 
@@ -32,6 +34,7 @@ P2P_HOST=127.0.0.1
 FIRST_PORT=4000
 LOGS=json
 WORK=./centralized-clients
+TIERS=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --run-id) RUN_ID="${2:?--run-id needs a value}"; shift 2 ;;
@@ -42,6 +45,12 @@ while [[ $# -gt 0 ]]; do
         --first-p2p-port) FIRST_PORT="${2:?--first-p2p-port needs a value}"; shift 2 ;;
         --logs) LOGS="${2:?--logs needs a value}"; shift 2 ;;
         --work-dir) WORK="${2:?--work-dir needs a value}"; shift 2 ;;
+        --tiers)
+            IFS=, read -r -a TIERS <<<"${2?--tiers needs a value}"
+            for tier in "${TIERS[@]}"; do
+                [[ "$tier" =~ ^[0-9]+$ ]] || { echo "Error: --tiers must be comma-separated tiers such as 0,2, got '$2'" >&2; exit 2; }
+            done
+            shift 2 ;;
         -h|--help) usage 0 ;;
         *) echo "Error: unknown option '$1'" >&2; usage ;;
     esac
@@ -60,10 +69,12 @@ for ((n = 1; n <= NUM; n++)); do
     ((NUM == 1)) && PEERS=(--bootstrap-peer "$P2P_HOST:$FIRST_PORT")
     CLIENT_DEVICE="$DEVICE"
     [[ "$DEVICE" == cuda ]] && CLIENT_DEVICE="cuda:$((n - 1))"
+    TIER=0
+    ((${#TIERS[@]} > 0)) && TIER="${TIERS[$(((n - 1) % ${#TIERS[@]}))]}"
     "$HERE/psyche-centralized-client.sh" --run-id "$RUN_ID" --server-addr "$SERVER_ADDR" \
         --p2p-host "$P2P_HOST" --p2p-port "$((FIRST_PORT + n - 1))" --keypair "$WORK/client-$n.json" \
         --device "$CLIENT_DEVICE" "${PEERS[@]}" -- --logs "$LOGS" --write-log "$WORK/client-$n.jsonl" \
-        --checkpoint-dir "$WORK/checkpoints/client-$n" &
+        --checkpoint-dir "$WORK/checkpoints/client-$n" --matformer-tier "$TIER" &
     PIDS+=($!)
 done
 STATUS=0

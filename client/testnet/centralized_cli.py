@@ -95,6 +95,7 @@ def centralized_start(
     allowed_to_kill: tuple[int, ...] | None,
     max_kills: int | None,
     client_device: str,
+    client_matformer_tiers: tuple[int, ...],
     seed: int | None,
     server_port: int,
     tui: str,
@@ -126,6 +127,7 @@ def centralized_start(
         device=client_device,
         seed=seed,
         client_flags=client_flags,
+        matformer_tiers=client_matformer_tiers,
     )
     session = functools.partial(
         run_centralized_testnet, server_port=server_port, first_client_hub_repo=first_client_checkpoint

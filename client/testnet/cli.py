@@ -23,6 +23,7 @@ from client.testnet.client_flags import DEFAULT_EVAL_STEPS, ClientFlags
 from client.testnet.display import Display
 from client.testnet.launcher import TestnetOptions, run_testnet
 from client.testnet.summary import EndReason, Summary
+from client.testnet.tiers import BadTierList, parse_tiers
 from coordinator_program.mode import ProgramMode
 
 __all__ = ["check_start_options", "cli", "main", "run_session"]
@@ -40,6 +41,13 @@ def _client_numbers(ctx: click.Context, param: click.Parameter, value: str | Non
     if not numbers:
         raise click.BadParameter("names no client")
     return numbers
+
+
+def _tiers(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
+    try:
+        return parse_tiers(value)
+    except BadTierList as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _chain_choice(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -145,6 +153,14 @@ def cli() -> None:
     "--client-device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True, help="where clients train"
 )
 @click.option(
+    "--client-matformer-tiers",
+    default="",
+    callback=_tiers,
+    help="the MatFormer tier of each client, e.g. 0,1,2: client i trains at tiers[i % len] (train --matformer-tier; "
+    "tier t keeps the first intermediate_size/2^t FFN channels), one value applies to all  [default: every "
+    "client at tier 0, the full model]",
+)
+@click.option(
     "--byzantine-clients",
     callback=_client_numbers,
     help="RESEARCH: client numbers (1-based) that follow the protocol but send crafted results (--attack), e.g. 2,3",
@@ -194,6 +210,7 @@ def start(
     kill_validator_after_secs: float | None,
     write_log: Path | None,
     client_device: str,
+    client_matformer_tiers: tuple[int, ...],
     byzantine_clients: tuple[int, ...] | None,
     attack: str,
     attack_scale: float | None,
@@ -236,6 +253,7 @@ def start(
         byzantine_clients=byzantine_clients or (),
         attack=attack_with_scale,
         client_flags=ClientFlags.pop_from(client_flags, run_id),
+        matformer_tiers=client_matformer_tiers,
     )
     summary = asyncio.run(run_session(options, run_testnet))
     if summary.reason is EndReason.ClientsExited:

@@ -37,6 +37,7 @@ class ClientSummary:
     claimed: int | None = None  # reward tokens (base units) claimed for it at the end; None when not claimed
     equivocations: int = 0  # equivocation evidence this client logged (a trainer signed two results for one batch)
     byzantine: str | None = None  # the attack it ran (psyche-local-testnet --byzantine-clients), None if honest
+    matformer_tier: int = 0  # the MatFormer tier it trained at (--client-matformer-tiers)
 
 
 @dataclass(frozen=True)
@@ -93,5 +94,6 @@ class Summary:
                 + (f"  weights {client.weights_hash[:12]} at step {client.final_step}" if client.weights_hash else "")
                 + (f"  equivocations seen {client.equivocations}" if client.equivocations else "")
                 + (f"  BYZANTINE ({client.byzantine})" if client.byzantine else "")
+                + (f"  MatFormer tier {client.matformer_tier}" if client.matformer_tier else "")
             )
         return "\n".join(lines)
