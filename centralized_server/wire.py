@@ -8,17 +8,17 @@ Conversation: the server sends ``Challenge`` (32 random bytes). The client answe
 key, its signature over :func:`hello_message` of that challenge and the run id, the run id): this proves the
 identity every later message is attributed to, so no message carries its sender. Then the client sends ``Join``
 once (spec client-training.md §1.2: it stays pending for every epoch while connected) with its
-:class:`ClientCapabilities` (the device it trains on and its MatFormer tier, so the server can log them beside each
-witness's loss, as the reference's MatFormer fork does), and ``Witness``,
-``WarmupWitness``, ``HealthCheck`` and ``Checkpoint`` as the run asks; the server sends ``Coordinator`` after
-every change. A message the server refuses gets ``Error`` (a UTF-8 reason) and the connection is closed.
+:class:`ClientCapabilities` (the device it trains on and its MatFormer tier, which the server logs beside each
+witness's loss, as the reference's MatFormer fork does), then ``Witness``, ``WarmupWitness``, ``HealthCheck`` and
+``Checkpoint`` as the run asks; the server sends ``Coordinator`` after every change. A message the server refuses
+gets ``Error`` (a UTF-8 reason) and the connection is closed.
 
 Bodies reuse the coordinator program's Borsh encodings of its instruction arguments (``Witness``,
 ``WitnessMetadata``, ``HealthCheck``, ``Checkpoint``), so they are validated by the same decoders as a
 transaction's. ``Join`` carries Borsh ``ClientCapabilities { device: String, matformer_tier: u8 }`` (version 1's
-``Join`` was empty; a version-1 peer is refused by its version byte). ``Coordinator`` carries a ``u64`` sequence number, then zlib of the raw ``Coordinator`` structure
-(the program account's layout) followed by a ``u16`` count and that many 64-byte ``NodeIdentity`` of the pending
-clients.
+``Join`` was empty; a version-1 peer is refused by its version byte). ``Coordinator`` carries a ``u64`` sequence
+number, then zlib of the raw ``Coordinator`` structure (the program account's layout) followed by a ``u16`` count
+and that many 64-byte ``NodeIdentity`` of the pending clients.
 """
 
 from __future__ import annotations
@@ -141,7 +141,6 @@ class ClientCapabilities:
 
     device: str = borsh_field(STRING)
     matformer_tier: int = borsh_field(U8)
-
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from solders.keypair import Keypair
 from centralized_server import CentralizedServer, ServerSettings
 from centralized_server.state_file import parse_state
 from centralized_server.wire import (
-    PROTOCOL_VERSION,
-    ClientCapabilities,
     MAX_CLIENT_FRAME,
     MAX_SERVER_FRAME,
+    PROTOCOL_VERSION,
     Challenge,
+    ClientCapabilities,
     CoordinatorUpdate,
     ErrorMessage,
     Hello,

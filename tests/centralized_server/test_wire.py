@@ -10,9 +10,9 @@ import pytest
 from centralized_server.errors import MalformedMessage, UnsupportedVersion
 from centralized_server.wire import (
     PROTOCOL_VERSION,
-    ClientCapabilities,
     Challenge,
     CheckpointMessage,
+    ClientCapabilities,
     CoordinatorUpdate,
     ErrorMessage,
     HealthCheckMessage,
