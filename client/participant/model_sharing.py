@@ -21,6 +21,7 @@ import torch
 from solders.pubkey import Pubkey
 
 from client.participant.checkpoints import parameters_blob, read_parameters_blob
+from client.train.matformer import narrow_wider_ffn
 
 __all__ = ["ModelOffer", "choose_offer", "load_parameters", "max_parameters_blob_bytes", "parameters_blob"]
 
@@ -97,12 +98,14 @@ def max_parameters_blob_bytes(model: torch.nn.Module) -> int:
 
 @torch.no_grad()
 def load_parameters(model: torch.nn.Module, blob: bytes) -> None:
-    """Copy the blob's tensors into ``model``; ValueError when names or shapes do not match."""
+    """Copy the blob's tensors into ``model``; ValueError when names or shapes do not match. Weights of a wider
+    MatFormer tier (a full checkpoint) load as their first FFN channels into a narrower model."""
     tensors = read_parameters_blob(blob)
     params = dict(model.named_parameters())
     if set(tensors) != set(params):
         raise ValueError(f"shared model has parameters {sorted(set(tensors) ^ set(params))} this model does not")
     for name, value in tensors.items():
+        value = narrow_wider_ffn(name, value, params[name].shape)
         if value.shape != params[name].shape:
             raise ValueError(f"shared {name} has shape {tuple(value.shape)}, expected {tuple(params[name].shape)}")
         params[name].copy_(value)
