@@ -14,7 +14,14 @@ from solders.pubkey import Pubkey
 from client.chain.backend import ChainBackend
 from client.chain.open import ChainTarget
 from client.chain.outage import DEFAULT_OUTAGE_TIMEOUT_S, OutagePolicy
-from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
+from client.cli.options import (
+    MAX_MATFORMER_TIER,
+    PUBKEY,
+    WalletSource,
+    chain_options,
+    run_id_option,
+    wallet_option,
+)
 from client.cli.p2p_options import p2p_client_options, p2p_limit_options
 from client.cli.runner import CommandError, run_on_chain
 from client.cli.tracking_options import pop_tracking_options, tracking, tracking_options
@@ -25,7 +32,7 @@ from client.participant.checkpoint_repo import check_hub_repo_id, is_local_repo
 from client.participant.coordinator_link import CoordinatorLink
 from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.participant.logs import LogFormat, configure_logging, emit
-from client.participant.pipeline import DesyncError, parameter_hash
+from client.participant.pipeline import DesyncError, narrower_tier_hashes, parameter_hash
 from client.participant.runner import ClientOptions, TrainingClient
 from client.progress import hub_progress, progress_wanted
 from client.train import TrainError
@@ -82,6 +89,7 @@ def client_options(
     keep_steps: int,
     eval_steps: int | None = None,
     track_gradients: bool = False,
+    matformer_tier: int = 0,
     **p2p_limits: Any,
 ) -> ClientOptions:
     """The training client's options from ``train``'s flags (shared by every command that trains)."""
@@ -97,6 +105,7 @@ def client_options(
         bootstrap_peers=bootstrap_peers,
         eval_steps=eval_steps,
         track_gradients=track_gradients,
+        matformer_tier=matformer_tier,
         **p2p_client_options(p2p_limits),
     )
 
@@ -131,15 +140,18 @@ async def train_until_done(link: CoordinatorLink, options: ClientOptions, stop: 
         reason = await client.run(stop)
     except (DesyncError, TrainError, DataError, NotAuthorizedToJoin) as exc:
         raise CommandError(str(exc)) from exc
-    # The weights it leaves with, so a testnet can check that every client that trained to the end agrees.
-    weights = parameter_hash(client.setup.trainer.model) if client.setup is not None else None
+    # The weights it leaves with, so a testnet can check that every client that trained to the end agrees, and
+    # that each MatFormer tier's clients hold exactly the slice of the full model's weights.
+    model = client.setup.trainer.model if client.setup is not None else None
     last_step = client.rounds[-1].step if client.rounds else None
     emit(
         "exit",
         f"left run {link.run_id}: {reason.value}",
         reason=reason.name,
         step=last_step,
-        parameter_hash=weights,
+        matformer_tier=options.matformer_tier,
+        parameter_hash=parameter_hash(model) if model is not None else None,
+        tier_hashes=narrower_tier_hashes(model) if model is not None else {},
     )
 
 
@@ -243,6 +255,17 @@ def default_data_cache() -> Path:
     "--progress/--no-progress",
     default=None,
     help="draw Hub download and upload bars on stderr (default: only on a terminal, and never with --logs json)",
+)
+@click.option(
+    "--matformer-tier",
+    type=click.IntRange(0, MAX_MATFORMER_TIER),
+    default=0,
+    show_default=True,
+    envvar="PSYCHE_MATFORMER_TIER",
+    show_envvar=True,
+    help="train the nested MatFormer sub-model of this tier: every MLP keeps its first intermediate_size/2^N "
+    "channels, so memory and compute fall with N (0: the full model). Checked against the run's model before "
+    "joining; the run's other clients may be at other tiers (README 'MatFormer tiers')",
 )
 @tracking_options
 @p2p_limit_options

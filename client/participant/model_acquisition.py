@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
 
+import torch
 from solders.pubkey import Pubkey
 
 from client.p2p import BlobUnavailable, P2PNode
@@ -26,6 +27,7 @@ from client.participant.logs import emit
 from client.participant.model_recovery import WeightsSource, weights_source
 from client.participant.model_setup import TrainingSetup, load_training_setup, pick_device
 from client.participant.model_sharing import ModelOffer, choose_offer, load_parameters, max_parameters_blob_bytes
+from client.train.model import LlamaConfig
 from coordinator_program.core.types import Coordinator
 
 __all__ = ["ModelAcquisition", "ModelLoaded", "SetupOptions"]
@@ -40,11 +42,28 @@ ModelLoaded = Callable[[TrainingSetup, Coordinator], None]
 
 @dataclass(frozen=True)
 class SetupOptions:
-    """What building the model needs besides the coordinator: the device and where the data is."""
+    """What building the model needs besides the coordinator: the device, where the data is, the MatFormer tier."""
 
     device: str
     data_dir: Path | None
     data_cache_dir: Path | None
+    matformer_tier: int = 0
+
+
+def model_shape(network: torch.nn.Module) -> dict[str, int]:
+    """``loaded_model``'s shape fields, the reference MatFormer fork's: the tier and the FFN width this client holds
+    beside the full one, and the LLaMA's sizes (only the tier, 0, for a classifier, which has no FFN to nest)."""
+    config = getattr(network, "config", None)
+    if not isinstance(config, LlamaConfig):
+        return {"matformer_tier": 0}
+    return {
+        "matformer_tier": config.matformer_tier,
+        "hidden_size": config.hidden_size,
+        "intermediate_size": config.intermediate_size,
+        "intermediate_size_active": config.intermediate_size_active,
+        "num_hidden_layers": config.num_hidden_layers,
+        "vocab_size": config.vocab_size,
+    }
 
 
 class ModelAcquisition:
@@ -144,13 +163,16 @@ class ModelAcquisition:
         self.setup = setup
         self._weights_epoch = epoch
         self.on_loaded(setup, coordinator)
+        shape = model_shape(setup.trainer.model)
+        tier = f", MatFormer tier {shape['matformer_tier']}" if shape["matformer_tier"] else ""
         emit(
             "loaded_model",
-            f"loaded model {setup.checkpoint} ({setup.trainer.model.num_parameters():,} parameters) on {device}",
+            f"loaded model {setup.checkpoint} ({setup.trainer.model.num_parameters():,} parameters{tier}) on {device}",
             checkpoint=setup.checkpoint,
             gpus=1 if device.type == "cuda" else 0,
             dp=1,
             tp=1,
+            **shape,
         )
         return setup
 
@@ -182,4 +204,5 @@ class ModelAcquisition:
             self.setup_options.data_dir,
             self.setup_options.data_cache_dir,
             checkpoint,
+            self.setup_options.matformer_tier,
         )

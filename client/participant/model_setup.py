@@ -43,10 +43,10 @@ from client.train.errors import ModelConfigError
 from client.train.heldout import heldout_sequences
 from client.train.http_data import open_http_dataset
 from client.train.image_setup import image_data
-from client.train.model_families import build_network
+from client.train.model_families import build_network, check_matformer_tier
 from coordinator_program.core.types import CheckpointTag, LLMTrainingDataLocationTag, Model
 
-__all__ = ["DUMMY_MODEL_CONFIG", "TrainingSetup", "load_training_setup", "pick_device"]
+__all__ = ["DUMMY_MODEL_CONFIG", "TrainingSetup", "check_tier_fits", "load_training_setup", "pick_device"]
 
 DUMMY_MODEL_CONFIG: dict[str, Any] = {
     "vocab_size": 256,
@@ -157,6 +157,13 @@ def _data(
     raise DataError(f"data location {kind.name} is not supported by this client (Dummy, Local and Http are)")
 
 
+def check_tier_fits(model: Model, matformer_tier: int) -> None:
+    """Refuse (MatformerTierError) a MatFormer tier the run's model cannot be cut to, before the client joins: a
+    client that fails only once its model loads in Warmup would have taken a place in the epoch for nothing."""
+    if matformer_tier != 0:
+        check_matformer_tier(_model_source(model).config, matformer_tier)
+
+
 def load_training_setup(
     model: Model,
     run_id: str,
@@ -164,16 +171,18 @@ def load_training_setup(
     data_dir: Path | None,
     data_cache_dir: Path | None = None,
     checkpoint: Path | None = None,
+    matformer_tier: int = 0,
 ) -> TrainingSetup:
     """Build the model (seeded by the run id), its trainer and the data provider; ModelConfigError/DataError.
 
     ``data_cache_dir``: where Http data is kept; ``checkpoint``: a local checkpoint directory (config.json,
     weights) to start from instead of the run's own checkpoint, as a client restarting from its last epoch's
-    weights does.
+    weights does; ``matformer_tier``: build the nested sub-model of that tier (its MLPs hold only their first
+    ``intermediate_size >> tier`` channels), whose weights are the same slice of any checkpoint's.
     """
     source = _model_source(model) if checkpoint is None else _directory_source(checkpoint, f"checkpoint {checkpoint}")
     seq_len = int(model.llm.max_seq_len)
-    network = build_network(source.config, init_seed(run_id), device, max_seq_len=seq_len)
+    network = build_network(source.config, init_seed(run_id), device, seq_len, matformer_tier)
     weights = " with its weights" if _load_weights(network, source) else ""
     optimizer = optimizer_from_definition(model.llm.optimizer)
     schedule = schedule_from_definition(model.llm.lr_schedule)

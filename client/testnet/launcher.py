@@ -24,7 +24,7 @@ from client.rewards import claim_rewards
 from client.run_accounts import fetch_run
 from client.testnet.chain import ChainEndpoints, running_chain
 from client.testnet.client_flags import ClientFlags
-from client.testnet.client_logs import read_events, read_final_weights, weights_identical
+from client.testnet.client_logs import read_events, read_final_weights, tier_slices_match, weights_identical
 from client.testnet.clients import ClientProcesses, ClientSpec, kill_choice
 from client.testnet.display import Display
 from client.testnet.evals import final_eval, read_evals
@@ -350,6 +350,7 @@ def finish_session(
             for index, wallet in enumerate(wallets)
         ],
         weights_identical=weights_identical(finals.values()),
+        tier_slices_match=tier_slices_match(finals.values()),
         final_eval=final_eval(evals),
     )
     tiers = client_tiers(clients.specs)

@@ -51,6 +51,7 @@ class Summary:
     clients: list[ClientSummary]
     weights_identical: bool = False
     final_eval: FinalEval | None = None  # the clients' last held-out evaluation (train --eval-steps)
+    tier_slices_match: bool | None = None  # each MatFormer tier's weights are the tier-0 ones' slice (None: one tier)
 
     @property
     def steps_trained(self) -> int:
@@ -77,6 +78,8 @@ class Summary:
         """  # noqa: E501
         loss = "n/a" if self.final_loss is None else f"{self.final_loss:.4f}"
         weights = "identical" if self.weights_identical else "NOT identical"
+        if self.tier_slices_match is not None:
+            weights += ", tier slices " + ("equal to tier 0's" if self.tier_slices_match else "NOT equal to tier 0's")
         lines = [
             f"Testnet ended: {self.reason.value}. Run {self.state}: {self.steps_trained} steps trained (step counter "
             f"at {self.steps}), {self.epochs} epochs, "
