@@ -12,10 +12,12 @@ script share: which parameters have a FFN axis, narrowing a tensor to a width, p
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import torch
 import torch.nn.functional as F
 
-from client.train.errors import ModelConfigError
+from client.train.errors import IncompatibleResultError, ModelConfigError
 
 __all__ = [
     "MAX_MATFORMER_TIER",
@@ -23,11 +25,12 @@ __all__ = [
     "active_intermediate_size",
     "ffn_axis",
     "ffn_width",
-    "full_shape",
     "max_matformer_tier",
     "narrow_ffn",
     "narrow_wider_ffn",
     "pad_ffn",
+    "shape_at_width",
+    "tier_of_shapes",
     "tier_of_width",
 ]
 
@@ -116,13 +119,41 @@ def ffn_width(name: str, shape: torch.Size | tuple[int, ...]) -> int | None:
     return None if axis is None or len(shape) <= axis else int(shape[axis])
 
 
-def full_shape(name: str, shape: torch.Size | tuple[int, ...], intermediate_size: int) -> tuple[int, ...]:
-    """``shape`` of parameter ``name`` at the full width: what tier 0 holds (unchanged for shared parameters)."""
+def shape_at_width(name: str, shape: torch.Size | tuple[int, ...], width: int) -> tuple[int, ...]:
+    """``shape`` of parameter ``name`` at FFN width ``width`` (unchanged for shared parameters): at the full
+    ``intermediate_size``, what tier 0 holds."""
     axis = ffn_axis(name)
     dims = list(shape)
     if axis is not None and len(dims) > axis:
-        dims[axis] = intermediate_size
+        dims[axis] = width
     return tuple(dims)
+
+
+def tier_of_shapes(
+    names: Sequence[str], shapes: Sequence[tuple[int, ...]], allowed: Mapping[int, Sequence[tuple[int, ...]]]
+) -> int:
+    """The tier whose (encoded) shapes, one per parameter in ``names`` order, are ``shapes``; the FFN tensors of
+    a result name its tier, every other tensor must be what all tiers share. IncompatibleResultError otherwise
+    (wrong count, a wrong shared shape, FFN tensors of different tiers mixed in one result).
+    """
+    for tier, expected in allowed.items():
+        if tuple(shapes) == tuple(expected):
+            return tier
+    reference = next(iter(allowed.values()))
+    if len(shapes) != len(reference):
+        raise IncompatibleResultError(f"{len(shapes)} tensors, the model has {len(reference)} parameters")
+    tiers_seen: set[int] = set()
+    for index, (name, shape) in enumerate(zip(names, shapes, strict=True)):
+        fits = {tier for tier, expected in allowed.items() if tuple(shape) == tuple(expected[index])}
+        if not fits and ffn_axis(name) is None:
+            raise IncompatibleResultError(f"{name}: encoded as {tuple(shape)}, expected {reference[index]}")
+        if not fits:
+            raise IncompatibleResultError(f"{name}: encoded as {tuple(shape)}, no MatFormer tier of this model")
+        if ffn_axis(name) is not None:
+            tiers_seen.add(min(fits))
+    raise IncompatibleResultError(
+        f"the FFN tensors of one result fit no single MatFormer tier (they mix tiers {sorted(tiers_seen)})"
+    )
 
 
 def narrow_ffn(name: str, tensor: torch.Tensor, width: int | None) -> torch.Tensor:

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from client.train.errors import ModelConfigError
-from client.train.matformer import active_intermediate_size, ffn_width, full_shape, narrow_ffn, narrow_wider_ffn
+from client.train.matformer import active_intermediate_size, ffn_width, narrow_ffn, narrow_wider_ffn, shape_at_width
 
 __all__ = [
     "LlamaConfig",
@@ -291,7 +291,7 @@ def init_weights(model: LlamaForCausalLM, seed: int) -> None:
         if name.endswith("norm.weight"):
             param.fill_(1.0)
             continue
-        shape = full_shape(name, param.shape, full_width)
+        shape = shape_at_width(name, param.shape, full_width)
         values = torch.empty(shape, dtype=torch.float32).normal_(0.0, std, generator=generator)
         param.copy_(narrow_ffn(name, values, ffn_width(name, param.shape)))
 
