@@ -206,13 +206,17 @@ class Distro:
 
     def _combine_tiers(self, results: Sequence[DistroResult], tiers: Sequence[int]) -> list[torch.Tensor]:
         """A round mixing tiers: every result decoded to parameter space on its own, then combined band by band."""
-        first = self._params[0]
-        decoded = [
-            [self._dct.decode(decompress([result.tensors[index]], first.dtype, first.device)) for result in results]
-            for index in range(len(self._params))
-        ]
+        per_result = [self.decoded(result) for result in results]
+        decoded = [[values[index] for values in per_result] for index in range(len(self._params))]
         widths = [self.tier_widths[tier] for tier in tiers]
         return combine_tiers(self.aggregator, self.names, decoded, widths, self.ffn_width)
+
+    @torch.no_grad()
+    def decoded(self, result: DistroResult) -> list[torch.Tensor]:
+        """``result`` alone in parameter space, one tensor per parameter in the shapes of the result's own tier
+        (what its trainer's residual sent; sign agreement between clients is measured on these)."""
+        first = self._params[0]
+        return [self._dct.decode(decompress([tensor], first.dtype, first.device)) for tensor in result.tensors]
 
     def check_compatible(self, result: DistroResult) -> int:
         """The MatFormer tier of ``result`` (its FFN shapes name it); IncompatibleResultError for a result that

@@ -186,7 +186,7 @@ def test_a_run_of_tiers_0_0_1_2_keeps_every_slice_equal_to_the_tier_zero_replica
         "tie_word_embeddings": True,
     }
     distro = DistroConfig(0.9, compression_topk=4, compression_chunk=16, quantize_1bit=True)
-    clients = tier_clients(config, [0, 0, 1, 2], distro, lr=1e-3, seed=4)
+    clients = tier_clients(config, [0, 0, 1, 2], distro, ConstantLR(1e-3, 1e-3, 0), seed=4)
     start = clients[0].model.model.layers[0].mlp.up_proj.weight.detach().clone()
     generator = torch.Generator().manual_seed(0)
     for step in range(1, 4):

@@ -18,7 +18,7 @@ from client.train import DistroConfig, DistroResult, Trainer
 from client.train.aggregation import Aggregator
 from client.train.matformer import narrow_ffn
 from client.train.model import LlamaForCausalLM, build_model
-from client.train.schedule import ConstantLR
+from client.train.schedule import LearningRateSchedule
 
 __all__ = ["TierClient", "slice_digest", "tier_clients", "train_step"]
 
@@ -42,12 +42,11 @@ def tier_clients(
     config: Mapping[str, Any],
     tiers: Sequence[int],
     distro: DistroConfig,
-    lr: float,
+    schedule: LearningRateSchedule,
     seed: int = 0,
     aggregator: Aggregator | None = None,
 ) -> list[TierClient]:
     """One client per entry of ``tiers``, every model the tier's slice of the same seeded initialisation."""
-    schedule = ConstantLR(base_lr=lr, warmup_init_lr=lr, warmup_steps=0)
     return [
         TierClient(
             tier,
