@@ -107,7 +107,7 @@ def centralized_start(
     client_flags = ClientFlags.pop_from(unknown, "centralized")
     if unknown:  # a flag added to psyche-local-testnet start: it needs a meaning here before it is offered
         raise click.UsageError(f"not supported by the centralized testnet: {', '.join(sorted(unknown))}")
-    state_file = check_start_options(num_clients, config_path, allowed_to_kill)
+    state_file = check_start_options(num_clients, config_path, allowed_to_kill, client_matformer_tiers)
     log_dir = (
         write_log / time.strftime("%Y%m%d-%H%M%S")
         if write_log is not None

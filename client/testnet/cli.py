@@ -17,7 +17,7 @@ import click
 
 from client.participant.attack_names import InvalidAttack, attack_spec
 from client.participant.tracking import WandbMode
-from client.run_config import RunConfigError, load_run_config
+from client.run_config import RunConfig, RunConfigError, load_run_config
 from client.testnet.chain import EMBEDDED, PROCESS, check_chain_choice
 from client.testnet.client_flags import DEFAULT_EVAL_STEPS, ClientFlags
 from client.testnet.display import Display
@@ -62,12 +62,9 @@ def _state_file(config_path: Path) -> Path:
     return config_path / STATE_FILE if config_path.is_dir() else config_path
 
 
-def _check_enough_clients(state_file: Path, num_clients: int) -> None:
+def _check_enough_clients(run_config: RunConfig, num_clients: int) -> None:
     """Refuse a run that could never start: its first epoch waits for ``init_min_clients`` joins."""
-    try:
-        needed = int(load_run_config(state_file).config.init_min_clients)
-    except RunConfigError as exc:
-        raise click.BadParameter(str(exc), param_hint="--config-path") from None
+    needed = int(run_config.config.init_min_clients)
     if num_clients < needed:
         raise click.BadParameter(
             f"the config's init_min_clients is {needed}, so {num_clients} client(s) could never start an epoch; "
@@ -76,12 +73,39 @@ def _check_enough_clients(state_file: Path, num_clients: int) -> None:
         )
 
 
-def check_start_options(num_clients: int, config_path: Path, allowed_to_kill: tuple[int, ...] | None) -> Path:
+def _check_tiers(run_config: RunConfig, matformer_tiers: tuple[int, ...]) -> None:
+    """Refuse tiers the run's model cannot be cut to now, rather than when each client checks its own at start-up.
+
+    The deepest tier decides (a model that allows tier t allows every shallower one). Only then is torch imported:
+    the launcher of a run without tiers never needs it.
+    """
+    if not any(matformer_tiers):
+        return
+    from client.participant.model_setup import check_tier_fits
+    from client.train.errors import TrainError
+
+    try:
+        check_tier_fits(run_config.model, max(matformer_tiers))
+    except TrainError as exc:
+        raise click.BadParameter(str(exc), param_hint="--client-matformer-tiers") from None
+
+
+def check_start_options(
+    num_clients: int,
+    config_path: Path,
+    allowed_to_kill: tuple[int, ...] | None,
+    matformer_tiers: tuple[int, ...] = (),
+) -> Path:
     """The checks every testnet makes of its clients and config before starting; returns the state file."""
     if allowed_to_kill is not None and not all(1 <= n <= num_clients for n in allowed_to_kill):
         raise click.BadParameter(f"client numbers run from 1 to {num_clients}", param_hint="--allowed-to-kill")
     state_file = _state_file(config_path)
-    _check_enough_clients(state_file, num_clients)
+    try:
+        run_config = load_run_config(state_file)
+    except RunConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config-path") from None
+    _check_enough_clients(run_config, num_clients)
+    _check_tiers(run_config, matformer_tiers)
     return state_file
 
 
@@ -219,7 +243,7 @@ def start(
     **client_flags: Any,
 ) -> None:
     """Start the testnet and follow the run until it finishes, the time limit passes, or Ctrl-C."""
-    check_start_options(num_clients, config_path, allowed_to_kill)
+    check_start_options(num_clients, config_path, allowed_to_kill, client_matformer_tiers)
     if byzantine_clients is not None and not all(1 <= n <= num_clients for n in byzantine_clients):
         raise click.BadParameter(f"client numbers run from 1 to {num_clients}", param_hint="--byzantine-clients")
     attack_with_scale = attack if attack_scale is None else f"{attack}:{attack_scale!r}"
