@@ -50,8 +50,6 @@ sys.path.insert(0, str(REPO))
 
 import tomli_w  # noqa: E402
 
-from client.run_config import load_run_config  # noqa: E402
-from client.run_config.small_run import constant_lr, small_run  # noqa: E402
 from client.testnet.client_logs import read_events  # noqa: E402
 from client.train.data import LocalDataProvider, open_local_dataset  # noqa: E402
 from client.train.distro import Distro, DistroResult  # noqa: E402
@@ -61,6 +59,8 @@ from client.train.prepare_data import HELDOUT_DIR, prepare  # noqa: E402
 from client.train.schedule import ConstantLR, CosineLR, schedule_from_definition  # noqa: E402
 from client.train.trainer import Trainer  # noqa: E402
 from coordinator_program.core.data_assignment import BatchId  # noqa: E402
+from formats.run_config import load_run_config  # noqa: E402
+from formats.run_config.small_run import constant_lr, small_run  # noqa: E402
 
 TINY_LLAMA = REPO / "config" / "tiny-llama"
 

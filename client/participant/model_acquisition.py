@@ -25,7 +25,7 @@ from client.participant.checkpoint_keeper import CheckpointKeeper
 from client.participant.checkpoints import SavedCheckpoint
 from client.participant.logs import emit
 from client.participant.model_recovery import WeightsSource, weights_source
-from client.participant.model_setup import TrainingSetup, load_training_setup, pick_device
+from client.participant.model_setup import DataIdentity, TrainingSetup, load_training_setup, pick_device
 from client.participant.model_sharing import (
     ModelOffer,
     choose_offer,
@@ -53,6 +53,7 @@ class SetupOptions:
     device: str
     data_dir: Path | None
     data_cache_dir: Path | None
+    data_identity: DataIdentity | None = None  # for a Server data location: who we are to its data server
     matformer_tier: int = 0
 
 
@@ -218,5 +219,6 @@ class ModelAcquisition:
             self.setup_options.data_dir,
             self.setup_options.data_cache_dir,
             checkpoint,
+            self.setup_options.data_identity,
             self.setup_options.matformer_tier,
         )
