@@ -2,10 +2,12 @@
 
 (a) ``cost``: per tier of config/tiny-llama's model (d 256, 6 layers, FFN 704; tiers 0, 1, 2 keep 704, 352, 176
     channels) on the same batch: parameter count, training FLOPs per token (:func:`flops_per_token` at the active
-    width), the median time of one DisTrO step (train + apply its own result), and the peak memory of a process
-    running those steps: the growth of its peak resident set (``getrusage`` ``ru_maxrss``) from just before the
-    model is built to after the steps, each tier in a fresh subprocess (tracemalloc does not see torch's
-    allocations, and torch keeps no CPU allocator statistics). Each against tier 0.
+    width), the fastest of the timed DisTrO steps (train + apply its own result; the fastest, because the machine
+    is shared and a slow step measures the neighbours), and the peak memory of a process running those steps: the
+    growth of its peak resident set (``getrusage`` ``ru_maxrss``) from just before the model is built to after the
+    steps (tracemalloc does not see torch's allocations, and torch keeps no CPU allocator statistics). Each tier
+    runs in a fresh subprocess, ``--rounds`` times, the tiers interleaved; memory is the median over rounds. Each
+    figure also against tier 0.
 (b) ``loss``: held-out loss after the same tokens for a heterogeneous run of three in-process DisTrO clients at
     tiers 0, 1, 2 and a homogeneous run of three tier-0 clients (each client trains its own sequences of the
     committed KJV slice; config/tiny-llama's DisTrO settings and lr; every step's results applied before the next
@@ -17,7 +19,8 @@
     and overall (shared parameters and prefix). The homogeneous run's tier-0 pairs, compared on the same regions,
     are the baseline. The reference's MatFormer fork reports ~0.51-0.53 on the prefix against 0.69-0.76 overall.
 
-Run: ``nice .venv/bin/python benchmarks/bench_matformer.py [--steps 60] [--repeats 5] [--threads 1]``.
+Run: ``nice .venv/bin/python benchmarks/bench_matformer.py [--part cost|loss|all] [--steps 100] [--repeats 5]
+[--rounds 3] [--threads 1]``.
 """
 
 from __future__ import annotations
@@ -90,19 +93,25 @@ def measure_tier(tier: int, repeats: int) -> dict[str, float]:
     return {
         "params": model.num_parameters(),
         "flops_per_token": flops_per_token(model.config, SEQ_LEN),
-        "step_s": statistics.median(times[1:]),
+        "step_s": min(times[1:]),
         "peak_mib": peak_kib / 1024,
     }
 
 
-def part_cost(repeats: int, threads: int) -> None:
+def part_cost(repeats: int, rounds: int, threads: int) -> None:
     print(f"(a) cost per tier: config/tiny-llama model, batch 8 x {SEQ_LEN} tokens, {threads} thread(s)")
-    rows = {}
-    for tier in TIERS:
-        command = [sys.executable, __file__, "--measure-tier", str(tier), "--repeats", str(repeats)]
-        command += ["--threads", str(threads)]
-        done = subprocess.run(command, capture_output=True, text=True, check=True)
-        rows[tier] = json.loads(done.stdout.strip().splitlines()[-1])
+    measured: dict[int, list[dict[str, float]]] = {tier: [] for tier in TIERS}
+    for _ in range(rounds):
+        for tier in TIERS:
+            command = [sys.executable, __file__, "--measure-tier", str(tier), "--repeats", str(repeats)]
+            command += ["--threads", str(threads)]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            measured[tier].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    rows = {
+        tier: runs[0]
+        | {"step_s": min(r["step_s"] for r in runs), "peak_mib": statistics.median(r["peak_mib"] for r in runs)}
+        for tier, runs in measured.items()
+    }
     base = rows[0]
     print("  tier  FFN width     params (x t0)      FLOPs/token (x t0)   step s (x t0)     peak MiB (x t0)")
     for tier, row in rows.items():
@@ -150,9 +159,12 @@ def client_batches(data: LocalDataProvider, step: int) -> list[torch.Tensor]:
     ]
 
 
-def run(tiers: Sequence[int], data: LocalDataProvider, steps: int) -> tuple[list[TierClient], dict[int, list[Any]]]:
+def run(
+    tiers: Sequence[int], data: LocalDataProvider, steps: int, seed: int
+) -> tuple[list[TierClient], dict[int, list[Any]]]:
     """Train one run; per other client, its (prefix, overall) sign agreement with client 0 at every step."""
-    clients = tier_clients(MODEL_CONFIG | {"max_position_embeddings": SEQ_LEN}, tiers, distro_config(), schedule())
+    config = MODEL_CONFIG | {"max_position_embeddings": SEQ_LEN}
+    clients = tier_clients(config, tiers, distro_config(), schedule(), seed)
     distro = clients[0].trainer.distro
     assert distro is not None
     agreement: dict[int, list[Any]] = {i: [] for i in range(1, len(clients))}
@@ -167,19 +179,19 @@ def run(tiers: Sequence[int], data: LocalDataProvider, steps: int) -> tuple[list
     return clients, agreement
 
 
-def part_loss(steps: int) -> None:
+def part_loss(steps: int, seed: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         data, held_out = kjv_data(SEQ_LEN, Path(directory))
         needed = steps * CLIENTS_PER_RUN * SEQUENCES_PER_CLIENT
         if needed > data.num_sequences():
             raise SystemExit(f"{steps} steps need {needed} sequences; the KJV slice has {data.num_sequences()}")
-        start = build_model(MODEL_CONFIG, 0, max_seq_len=SEQ_LEN)
+        start = build_model(MODEL_CONFIG, seed, max_seq_len=SEQ_LEN)
         widths = [MODEL_CONFIG["intermediate_size"] >> tier for tier in TIERS]
         runs = {"tiers 0,1,2": (0, 1, 2), "tiers 0,0,0": (0, 0, 0)}
-        outcomes = {label: run(tiers, data, steps) for label, tiers in runs.items()}
+        outcomes = {label: run(tiers, data, steps, seed) for label, tiers in runs.items()}
         print(
             f"\n(b) held-out loss ({len(held_out)} sequences) after {steps} steps of {CLIENTS_PER_RUN} clients x "
-            f"{SEQUENCES_PER_CLIENT} x {SEQ_LEN} tokens (start {heldout_loss(start, held_out):.3f})"
+            f"{SEQUENCES_PER_CLIENT} x {SEQ_LEN} tokens, init seed {seed} (start {heldout_loss(start, held_out):.3f})"
         )
         print("  run           full (704)   tier-1 sub-model (352)   tier-2 sub-model (176)")
         for label, (clients, _) in outcomes.items():
@@ -208,8 +220,10 @@ def part_loss(steps: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=60, help="training steps of each run in (b)")
+    parser.add_argument("--steps", type=int, default=100, help="training steps of each run in (b)")
     parser.add_argument("--repeats", type=int, default=5, help="timed steps per tier in (a), after one warm-up")
+    parser.add_argument("--seed", type=int, default=0, help="the weights' initialisation seed in (b)")
+    parser.add_argument("--rounds", type=int, default=3, help="fresh processes per tier in (a), interleaved")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: the machine is shared)")
     parser.add_argument("--part", choices=("cost", "loss", "all"), default="all")
     parser.add_argument("--measure-tier", type=int, help=argparse.SUPPRESS)  # (a)'s subprocess
@@ -219,9 +233,9 @@ def main() -> None:
         print(json.dumps(measure_tier(args.measure_tier, args.repeats)))
         return
     if args.part in ("cost", "all"):
-        part_cost(args.repeats, args.threads)
+        part_cost(args.repeats, args.rounds, args.threads)
     if args.part in ("loss", "all"):
-        part_loss(args.steps)
+        part_loss(args.steps, args.seed)
 
 
 if __name__ == "__main__":

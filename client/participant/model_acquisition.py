@@ -220,5 +220,5 @@ class ModelAcquisition:
             self.setup_options.data_cache_dir,
             checkpoint,
             self.setup_options.data_identity,
-            self.setup_options.matformer_tier,
+            matformer_tier=self.setup_options.matformer_tier,
         )

@@ -87,7 +87,7 @@ def _holder(node: P2PNode, tier: int, weights: bytes) -> ModelAcquisition:
         node,
         node.keypair.pubkey(),
         "run",
-        SetupOptions("cpu", None, None, tier),
+        SetupOptions("cpu", None, None, matformer_tier=tier),
         CheckpointKeeper("run", lambda: "account", None),
         lambda *_: None,
         random.Random(0),
