@@ -23,7 +23,8 @@ from client.keypairs import RAW_WALLET_ENV, KeypairError, load_wallet
 from coordinator_program.mode import ProgramMode
 
 __all__ = [
-    "MAX_MATFORMER_TIER",
+    "U8",
+    "U8_MAX",
     "PUBKEY",
     "U64",
     "U32",
@@ -38,9 +39,8 @@ __all__ = [
 Command = Callable[..., Any]
 U64 = click.IntRange(0, 2**64 - 1)
 U32 = click.IntRange(0, 2**32 - 1)
-MAX_MATFORMER_TIER = 255
-"""``--matformer-tier``'s range (a ``u8`` in the centralized protocol's ``Join``); the run's model sets the real
-limit, which the client checks before it joins."""
+U8_MAX = 2**8 - 1
+U8 = click.IntRange(0, U8_MAX)
 
 
 class PubkeyType(click.ParamType):

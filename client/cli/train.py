@@ -15,8 +15,8 @@ from client.chain.backend import ChainBackend
 from client.chain.open import ChainTarget
 from client.chain.outage import DEFAULT_OUTAGE_TIMEOUT_S, OutagePolicy
 from client.cli.options import (
-    MAX_MATFORMER_TIER,
     PUBKEY,
+    U8,
     WalletSource,
     chain_options,
     run_id_option,
@@ -95,6 +95,13 @@ def client_options(
     **p2p_limits: Any,
 ) -> ClientOptions:
     """The training client's options from ``train``'s flags (shared by every command that trains)."""
+    if hub_repo is not None and matformer_tier > 0:
+        # A narrower tier holds only its slice of the FFN weights: uploaded beside the run's full config.json it
+        # would be a checkpoint no tier-0 client can load.
+        raise click.UsageError(
+            f"--hub-repo needs the full model, and --matformer-tier {matformer_tier} holds only a slice of it: "
+            "upload the run's checkpoints from a tier-0 client"
+        )
     return ClientOptions(
         device=device,
         data_dir=data_dir,
@@ -267,7 +274,7 @@ def default_data_cache() -> Path:
 )
 @click.option(
     "--matformer-tier",
-    type=click.IntRange(0, MAX_MATFORMER_TIER),
+    type=U8,
     default=0,
     show_default=True,
     envvar="PSYCHE_MATFORMER_TIER",

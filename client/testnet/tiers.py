@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from client.cli.options import MAX_MATFORMER_TIER
+from client.cli.options import U8_MAX
 
 __all__ = ["BadTierList", "parse_tiers", "tier_of"]
 
@@ -33,8 +33,8 @@ def parse_tiers(text: str) -> tuple[int, ...]:
     if not all(part.isdigit() for part in parts):
         raise BadTierList(f"must be comma-separated tiers such as 0,1,2, got {text!r}")
     tiers = tuple(int(part) for part in parts)
-    if any(tier > MAX_MATFORMER_TIER for tier in tiers):  # the model's own limit each client checks at start-up
-        raise BadTierList(f"a tier is at most {MAX_MATFORMER_TIER}, got {text!r}")
+    if any(tier > U8_MAX for tier in tiers):  # the model's own limit each client checks at start-up
+        raise BadTierList(f"a tier is at most {U8_MAX}, got {text!r}")
     return tiers
 
 
