@@ -25,6 +25,8 @@ from client.participant.round_state import ReceivedResult, RoundState
 from client.train import DistroResult
 from client.train.compression import tensor_bytes
 from client.train.errors import IncompatibleResultError
+from client.train.matformer import max_matformer_tier, narrow_ffn
+from client.train.model import LlamaConfig
 from coordinator_program.core import (
     BatchId,
     assign_data_for_state,
@@ -78,13 +80,32 @@ class ApplyPlan:
     unavailable: tuple[BatchId, ...] = ()
 
 
-def parameter_hash(model: torch.nn.Module) -> str:
-    """sha256 over every parameter's bytes in name order: equal on two replicas iff their weights are identical."""
+def parameter_hash(model: torch.nn.Module, ffn_width: int | None = None) -> str:
+    """sha256 over every parameter's bytes in name order: equal on two replicas iff their weights are identical.
+
+    With ``ffn_width``, of the first ``ffn_width`` FFN channels only (:func:`~client.train.matformer.narrow_ffn`):
+    a wider replica's hash at a MatFormer tier's width equals a replica of that tier's own hash iff the tier holds
+    exactly that slice of the wider weights.
+    """
     digest = hashlib.sha256()
     for name, param in sorted(model.named_parameters(), key=lambda item: item[0]):
         digest.update(name.encode())
-        digest.update(tensor_bytes(param))
+        digest.update(tensor_bytes(narrow_ffn(name, param, ffn_width)))
     return digest.hexdigest()
+
+
+def narrower_tier_hashes(model: torch.nn.Module) -> dict[str, str]:
+    """The :func:`parameter_hash` of every MatFormer tier narrower than the one ``model`` holds, keyed by tier, so
+    a testnet can check that each tier's replicas hold exactly the slice of this one's weights (none for a model
+    without tiers)."""
+    config = getattr(model, "config", None)
+    if not isinstance(config, LlamaConfig):
+        return {}
+    deepest = max_matformer_tier(config.intermediate_size)
+    return {
+        str(tier): parameter_hash(model, config.intermediate_size >> tier)
+        for tier in range(config.matformer_tier + 1, deepest + 1)
+    }
 
 
 def from_warming_up_trainer(payload: bytes, llm: LLM) -> bool:
