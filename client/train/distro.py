@@ -24,7 +24,7 @@ unquantized values travel as bf16, as the reference's bf16 parameters do.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -35,7 +35,7 @@ from client.train.dct import ChunkedDCT
 from client.train.errors import IncompatibleResultError
 from client.train.optim_config import DistroConfig
 
-__all__ = ["DistroResult", "Distro"]
+__all__ = ["DistroResult", "DistroUpdate", "Distro"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,13 @@ class DistroResult:
     def unpack(cls, packed: Sequence[PackedTensor], device: torch.device | str = "cpu") -> DistroResult:
         """Rebuild a peer's result from bytes, bounds-checked (:class:`IncompatibleResultError` if malformed)."""
         return cls(tuple(p.unpack(device) for p in packed))
+
+
+@dataclass(frozen=True)
+class DistroUpdate:
+    """A round's update before the learning rate: ``sign(IDCT(aggregate))`` per parameter, in parameter order."""
+
+    directions: tuple[torch.Tensor, ...]
 
 
 class Distro:
@@ -158,15 +165,43 @@ class Distro:
         ``results`` are every accepted result of the round, ours included, quantized or not. No division by the
         peer count is needed: sign is scale-free, and coefficients nobody selected contribute 0.
         """
+        directions = self._directions(results)
+        if directions is not None:
+            for param, direction in zip(self._params, directions, strict=True):
+                param.sub_(direction, alpha=lr)
+
+    @torch.no_grad()
+    def update_of(self, results: Sequence[DistroResult]) -> DistroUpdate | None:
+        """What :meth:`apply` would subtract, per parameter and before the learning rate, kept for later (None when
+        ``results`` is empty). A run works it out while the witness phase leaves the machine idle, and
+        :meth:`apply_update` then steps along it bit for bit as :meth:`apply` would have."""
+        directions = self._directions(results)
+        return None if directions is None else DistroUpdate(tuple(directions))
+
+    @torch.no_grad()
+    def apply_update(self, update: DistroUpdate, lr: float) -> None:
+        """``p -= lr * direction`` for an update from :meth:`update_of` (the same arithmetic as :meth:`apply`)."""
+        for param, direction in zip(self._params, update.directions, strict=True):
+            param.sub_(direction, alpha=lr)
+
+    @torch.no_grad()
+    def parameters_after(self, update: DistroUpdate, lr: float) -> Iterator[tuple[str, torch.Tensor]]:
+        """Each parameter's name and value as :meth:`apply_update` will leave it, computed aside one at a time (the
+        parameters are untouched): what a run hashes before the update is applied."""
+        for name, param, direction in zip(self.names, self._params, update.directions, strict=True):
+            yield name, torch.sub(param, direction, alpha=lr)
+
+    def _directions(self, results: Sequence[DistroResult]) -> Iterator[torch.Tensor] | None:
+        """``sign(IDCT(aggregate))`` per parameter, decoded one at a time as they are used; None (with the
+        reference's warning) for no results."""
         if not results:
             log.warning("Empty DisTrO gradients")
-            return
+            return None
         for result in results:
             self.check_compatible(result)
         first = self._params[0]
         aggregates = self.aggregator.aggregate([r.tensors for r in results], first.dtype, first.device)
-        for param, aggregate in zip(self._params, aggregates, strict=True):
-            param.sub_(self._dct.decode(aggregate).sign_(), alpha=lr)
+        return (self._dct.decode(aggregate).sign_() for aggregate in aggregates)
 
     def check_compatible(self, result: DistroResult) -> None:
         """Refuse a result that does not match this model tensor for tensor (a peer's payload is untrusted)."""
