@@ -15,10 +15,12 @@
     bf16 autocast; ``--peak-tflops`` is the device's dense bf16 peak, 989 for an H100 SXM).
 (c) ``pipeline``: the step time of a real 3-client run (``psyche-local-testnet start --headless``: validator,
     coordinator, P2P, witnesses, ticks) over one process's step time for the same 20M model, global batch,
-    sequence length and DisTrO settings (goal: at most 1.3). The run's step time is the median interval between
-    consecutive RoundTrain starts in the clients' JSON logs, the first two rounds left out. On one machine the
-    three clients share its cores (``--client-threads``: torch threads each, by default the cores split between
-    them); on separate machines each would train its third of the batch in parallel.
+    sequence length and DisTrO settings (goal: at most 1.2 as the median of ``--repeats`` runs, 3 by default, each
+    a single process then a fresh testnet). The run's step is the median interval between consecutive RoundTrain
+    starts in the clients' JSON logs, the first two rounds left out, split into the phases of
+    :mod:`pipeline_phases` (apply, training, share, witness, tick). On one machine the three clients share its cores
+    (``--client-threads``: torch threads each, by default the cores split between them); on separate machines each
+    would train its third of the batch in parallel.
 
 Run: ``.venv/bin/python benchmarks/bench_training.py [--part bytes|loss|ablation|throughput|pipeline|all] [--steps N]``
 (``all`` = bytes + loss; ablation, throughput and pipeline run only when asked).

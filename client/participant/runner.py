@@ -204,7 +204,7 @@ class TrainingClient:
         self._last_witness_at: float | None = None
         self._wake = asyncio.Event()  # something the loop acts on happened between polls (see _idle)
         self._chain_seconds = ChainSecondsEstimate()
-        self._deadline_wait: float | None = None  # local seconds until the current state times out on chain
+        self._deadline_at: float | None = None  # time.monotonic() when the current state times out on chain
         self._preparing: asyncio.Task[PreparedApply] | None = None  # the next RoundTrain's apply, worked out ahead
 
     @property
@@ -246,8 +246,8 @@ class TrainingClient:
         deadline lets the due tick go out as the chain's second turns rather than up to a poll interval later.
         """
         timeout = self.options.poll_interval
-        if self._deadline_wait is not None:
-            timeout = min(timeout, self._deadline_wait + DEADLINE_MARGIN_S)
+        if self._deadline_at is not None:
+            timeout = min(timeout, max(0.0, self._deadline_at - time.monotonic()) + DEADLINE_MARGIN_S)
         waits = [
             asyncio.create_task(stop.wait()),
             asyncio.create_task(self._wake.wait()),
@@ -323,9 +323,9 @@ class TrainingClient:
         after = time.monotonic()
         self._chain_seconds.observe(clock.unix_timestamp, before, after)
         deadline = state_deadline(account.state.coordinator)
-        self._deadline_wait = None
+        self._deadline_at = None
         if deadline is not None and clock.unix_timestamp < deadline:
-            self._deadline_wait = self._chain_seconds.seconds_until(deadline, after)
+            self._deadline_at = after + self._chain_seconds.seconds_until(deadline, after)
         if should_tick(account, clock, self.rng):
             try:
                 await self.link.tick()
