@@ -31,7 +31,7 @@ tour: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy emulator coordinator_program authorizer treasurer centralized_server validator client
+	$(BIN)/mypy emulator coordinator_program authorizer treasurer formats centralized_server validator client
 
 test: lint
 	$(BIN)/pytest

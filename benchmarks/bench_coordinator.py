@@ -24,8 +24,6 @@ from solders.transaction import Transaction
 
 from client.instructions import authorizer, coordinator
 from client.instructions.coordinator import RunKeys
-from client.run_config import parse_run_config
-from client.run_config.small_run import small_run
 from coordinator_program.core import committee_selection
 from coordinator_program.core.types import Coordinator, NodeIdentity, WitnessProof
 from coordinator_program.state.borsh_args import InitCoordinatorParams
@@ -33,6 +31,8 @@ from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SI
 from coordinator_program.state.coordinator_instance import find_coordinator_instance
 from emulator import Bank, TransactionResult
 from emulator.constants import LAMPORTS_PER_SOL
+from formats.run_config import parse_run_config
+from formats.run_config.small_run import small_run
 from validator.genesis import PROGRAMS
 
 IDLE_TICKS = 50

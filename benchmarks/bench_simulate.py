@@ -21,11 +21,11 @@ from pathlib import Path
 
 import tomli_w
 
-from client.run_config import parse_run_config
-from client.run_config.small_run import constant_lr, small_run
 from client.simulate import SimulationReport, SimulationSettings, build_report, run_simulation
 from client.simulate.command import write_outputs
 from client.simulate.timeline import write_timeline
+from formats.run_config import parse_run_config
+from formats.run_config.small_run import constant_lr, small_run
 
 BENCH_CONFIG = tomli_w.dumps(
     small_run(

@@ -53,8 +53,6 @@ sys.path.insert(0, str(REPO))
 import tomli_w  # noqa: E402
 from pipeline_phases import median, round_phases  # noqa: E402  (benchmarks/ is on the path when a script runs)
 
-from client.run_config import load_run_config  # noqa: E402
-from client.run_config.small_run import constant_lr, small_run  # noqa: E402
 from client.train.data import LocalDataProvider, open_local_dataset  # noqa: E402
 from client.train.distro import Distro, DistroResult  # noqa: E402
 from client.train.model import build_model, causal_lm_loss, flops_per_token  # noqa: E402
@@ -63,6 +61,8 @@ from client.train.prepare_data import HELDOUT_DIR, prepare  # noqa: E402
 from client.train.schedule import ConstantLR, CosineLR, schedule_from_definition  # noqa: E402
 from client.train.trainer import Trainer  # noqa: E402
 from coordinator_program.core.data_assignment import BatchId  # noqa: E402
+from formats.run_config import load_run_config  # noqa: E402
+from formats.run_config.small_run import constant_lr, small_run  # noqa: E402
 
 TINY_LLAMA = REPO / "config" / "tiny-llama"
 

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import click
 
-from centralized_server.errors import StateFileError
+from centralized_server.data_server import load_data_config
+from centralized_server.errors import DataConfigError, StateFileError
 from centralized_server.server import CentralizedServer, ServerSettings, wall_clock
 from centralized_server.state_file import load_state
-from client.participant.logs import LogFormat, configure_logging
 from coordinator_program.core.types import Coordinator, RunState
+from formats.event_log import LogFormat, configure_logging
 
 __all__ = ["cli", "main"]
 
@@ -66,6 +67,13 @@ def _bool(ctx: click.Context, param: click.Parameter, value: str) -> bool:
 
 @cli.command("run")
 @STATE_OPTION
+@click.option(
+    "--data-config",
+    "data_config_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="data.toml (dir, token_size, seq_len, optional shuffle_seed): the token files this server hosts for a run "
+    'whose data location is Server = "HOST:PORT", on that port',
+)
 @click.option("--server-port", type=click.IntRange(0, 65535), default=20000, show_default=True)
 @click.option("--server-host", default="0.0.0.0", show_default=True, help="the address to listen on")
 @click.option(
@@ -106,6 +114,7 @@ def _bool(ctx: click.Context, param: click.Parameter, value: str) -> bool:
 )
 def run(
     state_path: Path,
+    data_config_path: Path | None,
     server_port: int,
     server_host: str,
     tui: bool,
@@ -118,14 +127,21 @@ def run(
     """Serve the run until Ctrl-C (or until it is Finished and every client left)."""
     configure_logging(LogFormat(log_format), write_log)
     coordinator = _load(state_path)
+    try:
+        data_config = load_data_config(data_config_path) if data_config_path is not None else None
+    except DataConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--data-config") from None
     settings = ServerSettings(
         save_state_dir=save_state_dir,
         withdraw_on_disconnect=withdraw_on_disconnect,
         init_warmup_time=init_warmup_time,
+        data_config=data_config,
     )
     server = CentralizedServer(coordinator, settings)
     try:
         asyncio.run(_serve(server, server_host, server_port, tui))
+    except DataConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {server_host}:{server_port}: {exc.strerror or exc}") from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "BadSignature",
     "CentralizedServerError",
+    "DataConfigError",
     "FrameTooLarge",
     "MalformedMessage",
     "ProtocolError",
@@ -20,6 +21,10 @@ class CentralizedServerError(Exception):
 
 class StateFileError(CentralizedServerError):
     """A ``state.toml`` the server cannot run: unreadable, not TOML, or refused by the coordinator's rules."""
+
+
+class DataConfigError(CentralizedServerError):
+    """The training data the server should host cannot be: a bad ``data.toml``, no token files, or none given."""
 
 
 class ProtocolError(CentralizedServerError):

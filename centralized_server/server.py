@@ -15,7 +15,6 @@ and ``seed`` the u64 a transition into RoundTrain takes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import secrets
@@ -25,27 +24,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from solders.pubkey import Pubkey
-from solders.signature import Signature
 
-from centralized_server.errors import BadSignature, ProtocolError, UnexpectedMessage
+from centralized_server.data_server import DataConfig, TrainingDataServer, server_data_port
+from centralized_server.errors import DataConfigError, ProtocolError, UnexpectedMessage
 from centralized_server.events import emit
+from centralized_server.handshake import authenticate, refuse
 from centralized_server.state_file import save_state
 from centralized_server.wire import (
-    CHALLENGE_BYTES,
     MAX_CLIENT_FRAME,
     Challenge,
     CheckpointMessage,
     CoordinatorUpdate,
+    DataRequest,
     ErrorMessage,
     HealthCheckMessage,
     Hello,
     Join,
     Message,
+    TrainingData,
     WarmupWitnessMessage,
     WitnessMessage,
     decode_message,
     encode_message,
-    hello_message,
     read_frame,
     write_frame,
 )
@@ -76,6 +76,8 @@ class ServerSettings:
     hello_timeout_s: float = 10.0
     init_warmup_time: int | None = None
     """Unix time before which the first epoch does not start (machines started one by one begin together)."""
+    data_config: DataConfig | None = None
+    """The training data to serve when the run's data location is ``Server`` (``--data-config``)."""
 
 
 @dataclass
@@ -111,6 +113,7 @@ class CentralizedServer:
         self._pending: dict[bytes, NodeIdentity] = {}  # signer -> identity, in join order
         self._server: asyncio.Server | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._data_server: TrainingDataServer | None = None
         self._handlers: set[asyncio.Task[None]] = set()
         self._sequence = 0
         self._last_broadcast: bytes | None = None
@@ -130,14 +133,33 @@ class CentralizedServer:
 
     async def start(self, host: str = "0.0.0.0", port: int = 0) -> int:
         """Listen on ``host:port`` and start ticking; returns the port (0 picks a free one)."""
+        await self._start_data_server(host)
         self._server = await asyncio.start_server(self._accept, host, port)
         self._ticker = asyncio.create_task(self._tick_forever())
         bound = int(self._server.sockets[0].getsockname()[1])
         emit("server_started", f"serving run {self.run_id} on {host}:{bound}", run_id=self.run_id, port=bound)
         return bound
 
+    async def _start_data_server(self, host: str) -> None:
+        """Host the run's training data on its ``Server`` location's port (DataConfigError without a config)."""
+        port = server_data_port(self.coordinator)
+        config = self.settings.data_config
+        if port is None:
+            if config is not None:
+                emit("data_config_unused", "the run's data location is not Server: --data-config is not used")
+            return
+        if config is None:
+            raise DataConfigError(
+                f"run {self.run_id}'s data location is Server on port {port}: the server hosts its training data, "
+                "so it needs --data-config (dir, token_size, seq_len, shuffle_seed)"
+            )
+        self._data_server = TrainingDataServer(config, self.run_id, lambda: self.coordinator)
+        await self._data_server.start(host, port)
+
     async def stop(self) -> None:
         """Stop ticking, close every connection and the listening socket."""
+        if self._data_server is not None:
+            await self._data_server.stop()
         if self._ticker is not None:
             self._ticker.cancel()
             await asyncio.gather(self._ticker, return_exceptions=True)
@@ -242,10 +264,7 @@ class CentralizedServer:
             signer = await asyncio.wait_for(self._handshake(reader, writer), self.settings.hello_timeout_s)
             await self._serve(signer, reader)
         except ProtocolError as exc:
-            emit("protocol_error", f"refused a client: {exc}", level=logging.WARNING, error=str(exc))
-            with contextlib.suppress(ConnectionError):
-                write_frame(writer, encode_message(ErrorMessage(str(exc))))
-                await asyncio.wait_for(writer.drain(), 1.0)
+            await refuse(writer, "protocol_error", exc)
         except (asyncio.IncompleteReadError, ConnectionError, TimeoutError):
             pass  # the peer vanished (mid-frame or not) or never said hello: only its connection ends
         finally:
@@ -255,17 +274,8 @@ class CentralizedServer:
                 self._disconnected(signer)
 
     async def _handshake(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
-        nonce = secrets.token_bytes(CHALLENGE_BYTES)
-        write_frame(writer, encode_message(Challenge(nonce)))
-        await writer.drain()
-        hello = decode_message(await read_frame(reader, MAX_CLIENT_FRAME))
-        if not isinstance(hello, Hello):
-            raise UnexpectedMessage(f"the first message must be Hello, got {type(hello).__name__}")
-        if hello.run_id != self.run_id:
-            raise UnexpectedMessage(f"this server runs {self.run_id!r}, not {hello.run_id!r}")
+        hello = await authenticate(reader, writer, self.run_id)
         key = Pubkey.from_bytes(hello.signer)
-        if not Signature.from_bytes(hello.signature).verify(key, hello_message(nonce, hello.run_id)):
-            raise BadSignature(f"the hello's signature does not prove key {key}")
         if hello.signer in self._connections:
             raise UnexpectedMessage(f"key {key} is already connected")
         self._connections[hello.signer] = _Connection(hello.signer, writer)
@@ -320,7 +330,7 @@ class CentralizedServer:
                     clients = self.coordinator.epoch_state.clients
                     index = next((i for i, c in enumerate(clients) if bytes(c.id.signer) == signer), len(clients))
                     core.checkpoint(self.coordinator, signer, index, checkpoint)
-                case Hello() | Challenge() | CoordinatorUpdate() | ErrorMessage():
+                case Hello() | Challenge() | CoordinatorUpdate() | ErrorMessage() | DataRequest() | TrainingData():
                     raise UnexpectedMessage(f"a {type(message).__name__} message after the handshake")
         except (core.CoordinatorFailure, core.CoordinatorPanic) as exc:
             emit(

@@ -1,7 +1,7 @@
 """A run's ``state.toml`` as the server's coordinator, and the ``<run_id>-step<n>.toml`` it saves after each epoch.
 
 The file is the one ``psyche-solana-client update-config`` sends (``[config]`` and ``[model]``, checked by the
-coordinator's own rules, :mod:`client.run_config`), plus the keys of a whole serde ``Coordinator`` that only a
+coordinator's own rules, :mod:`formats.run_config`), plus the keys of a whole serde ``Coordinator`` that only a
 centralized run reads: ``run_id`` (default: the name of the file's folder, so ``config/test/state.toml`` is run
 ``test``) and ``[progress]`` (default: step 1 of epoch 0). A saved state file carries both, so a server started
 from it resumes the run at the epoch it ended.
@@ -20,12 +20,12 @@ import tomli
 import tomli_w
 
 from centralized_server.errors import StateFileError
-from client.run_config import RunConfigError, parse_run_config
-from client.run_config.serde import from_serde, to_serde
 from coordinator_program import core
 from coordinator_program.core.types import Coordinator, RunState
 from coordinator_program.core.types.fixed import FixedStringError
 from coordinator_program.state.borsh_args import COORDINATOR_CONFIG, COORDINATOR_PROGRESS, MODEL
+from formats.run_config import RunConfigError, parse_run_config
+from formats.run_config.serde import from_serde, to_serde
 
 __all__ = ["load_state", "parse_state", "save_state", "state_file_name"]
 

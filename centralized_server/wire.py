@@ -11,6 +11,10 @@ once (spec client-training.md §1.2: it stays pending for every epoch while conn
 ``WarmupWitness``, ``HealthCheck`` and ``Checkpoint`` as the run asks; the server sends ``Coordinator`` after
 every change. A message the server refuses gets ``Error`` (a UTF-8 reason) and the connection is closed.
 
+The data server (a run whose data location is ``Server``) speaks the same frames on its own port: after the same
+challenge and hello, ``DataRequest`` (two ``u64``: a batch's first and last sample id) gets ``TrainingData`` (a
+``u8`` token width, 2 or 4, then the samples' tokens) or ``Error``.
+
 Bodies reuse the coordinator program's Borsh encodings of its instruction arguments (``Witness``,
 ``WitnessMetadata``, ``HealthCheck``, ``Checkpoint``), so they are validated by the same decoders as a
 transaction's. ``Coordinator`` carries a ``u64`` sequence number, then zlib of the raw ``Coordinator`` structure
@@ -49,12 +53,14 @@ __all__ = [
     "CheckpointMessage",
     "ClientMessage",
     "CoordinatorUpdate",
+    "DataRequest",
     "ErrorMessage",
     "HealthCheckMessage",
     "Hello",
     "Join",
     "Message",
     "MessageKind",
+    "TrainingData",
     "WarmupWitnessMessage",
     "WitnessMessage",
     "decode_message",
@@ -78,6 +84,7 @@ _LENGTH = struct.Struct(">I")
 _HEADER = struct.Struct("<BB")
 _SEQUENCE = struct.Struct("<Q")
 _COUNT = struct.Struct("<H")
+_RANGE = struct.Struct("<QQ")
 
 
 class MessageKind(IntEnum):
@@ -86,12 +93,14 @@ class MessageKind(IntEnum):
     Challenge = 1
     Coordinator = 2
     Error = 3
+    TrainingData = 4
     Hello = 16
     Join = 17
     Witness = 18
     WarmupWitness = 19
     HealthCheck = 20
     Checkpoint = 21
+    DataRequest = 22
 
 
 @dataclass(frozen=True)
@@ -146,8 +155,26 @@ class CheckpointMessage:
     checkpoint: Checkpoint
 
 
-ClientMessage = Hello | Join | WitnessMessage | WarmupWitnessMessage | HealthCheckMessage | CheckpointMessage
-Message = Challenge | CoordinatorUpdate | ErrorMessage | ClientMessage
+@dataclass(frozen=True)
+class DataRequest:
+    """The data server: the samples ``start..=end`` (a batch id), for a client of the current epoch."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The data server's answer: the samples' raw little-endian tokens, ``token_bytes`` wide, in id order."""
+
+    token_bytes: int
+    tokens: bytes
+
+
+ClientMessage = (
+    Hello | Join | WitnessMessage | WarmupWitnessMessage | HealthCheckMessage | CheckpointMessage | DataRequest
+)
+Message = Challenge | CoordinatorUpdate | ErrorMessage | TrainingData | ClientMessage
 
 
 def hello_message(nonce: bytes, run_id: str) -> bytes:
@@ -194,6 +221,10 @@ def _encode_body(message: Message) -> tuple[MessageKind, bytes]:
             return MessageKind.HealthCheck, encode(_HEALTH_CHECKS, list(checks))
         case CheckpointMessage(checkpoint):
             return MessageKind.Checkpoint, encode(CHECKPOINT, checkpoint)
+        case DataRequest(start, end):
+            return MessageKind.DataRequest, _RANGE.pack(start, end)
+        case TrainingData(token_bytes, tokens):
+            return MessageKind.TrainingData, bytes([token_bytes]) + tokens
         case _:
             assert_never(message)
 
@@ -249,6 +280,15 @@ def _decode_body(kind: MessageKind, body: bytes) -> Message:
             return HealthCheckMessage(tuple(checks))
         case MessageKind.Checkpoint:
             return CheckpointMessage(Checkpoint.from_buffer_copy(decode(CHECKPOINT, body)))
+        case MessageKind.DataRequest:
+            start, end = _RANGE.unpack(_exact(body, _RANGE.size, kind))
+            if start > end:
+                raise MalformedMessage(f"a DataRequest for samples {start}..={end} names none")
+            return DataRequest(start, end)
+        case MessageKind.TrainingData:
+            if not body or body[0] not in (2, 4) or (len(body) - 1) % body[0]:
+                raise MalformedMessage(f"a TrainingData body of {len(body)} bytes is not whole 2- or 4-byte tokens")
+            return TrainingData(body[0], body[1:])
         case _:
             assert_never(kind)
 

@@ -9,7 +9,7 @@ Reference details kept on purpose:
   with the same prefix share one entry (the later one wins);
 * token amounts in "UI" units are ``base units / 10**decimals`` as ``f64``; ``estimated_funded_epochs_count`` is
   null when the earning rate is 0;
-* ``config`` and ``model`` have the shape of their TOML sections (:mod:`client.run_config.serde`).
+* ``config`` and ``model`` have the shape of their TOML sections (:mod:`formats.run_config.serde`).
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from typing import Any
 from solders.pubkey import Pubkey
 
 from client.run_accounts import TreasurerRunView, TreasurerUserView
-from client.run_config.serde import to_serde
 from coordinator_program.core.types import Client, ClientState, FixedVec, RunState
 from coordinator_program.state.borsh_args import COORDINATOR_CONFIG, MODEL, RUN_METADATA
 from coordinator_program.state.clients_state import find_client
 from coordinator_program.state.coordinator_account import ClientsEpochRates, CoordinatorAccount, SolanaClient
 from coordinator_program.state.coordinator_instance import CoordinatorInstance
+from formats.run_config.serde import to_serde
 
 __all__ = [
     "node_id",

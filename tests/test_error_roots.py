@@ -1,4 +1,4 @@
-"""Each of ``client`` and ``validator`` has one root exception, and every error it defines derives from it.
+"""Each of ``client``, ``formats`` and ``validator`` has one root exception; every error it defines derives from it.
 
 STYLE.md: one base exception per package. The check reads the source (no import, so no torch): a class that
 derives from a built-in exception must also derive from its package's root; one derived from another of the
@@ -18,8 +18,9 @@ from client.amounts import AmountError
 from client.chain.backend import ChainUnavailable
 from client.errors import ClientError
 from client.participant.pipeline import DesyncError
-from client.run_config.errors import RunConfigError
 from client.train import TrainError
+from formats.errors import FormatError, TokenFileError
+from formats.run_config.errors import RunConfigError
 from validator.accounts_file import AccountFileError
 from validator.errors import ValidatorError
 from validator.rpc.errors import RpcError
@@ -28,7 +29,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 BUILTIN_EXCEPTIONS = {
     name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
 }
-ROOTS = {"client": "ClientError", "validator": "ValidatorError"}
+ROOTS = {"client": "ClientError", "formats": "FormatError", "validator": "ValidatorError"}
 
 
 def _base_names(node: ast.ClassDef) -> set[str]:
@@ -57,7 +58,8 @@ def test_every_error_derives_from_the_package_root(package: str) -> None:
 def test_the_package_errors_derive_from_their_root() -> None:
     assert issubclass(ChainUnavailable, ClientError)
     assert issubclass(AmountError, ClientError) and issubclass(AmountError, ValueError)
-    assert issubclass(RunConfigError, ClientError) and issubclass(RunConfigError, ValueError)
+    assert issubclass(RunConfigError, FormatError) and issubclass(RunConfigError, ValueError)
+    assert issubclass(TokenFileError, FormatError)
     assert issubclass(RpcError, ValidatorError)
     assert issubclass(AccountFileError, ValidatorError) and issubclass(AccountFileError, ValueError)
     assert issubclass(DesyncError, ClientError) and issubclass(DesyncError, RuntimeError)

@@ -2,7 +2,8 @@
 
 Read from the source with :mod:`ast` (every ``import``, also those inside functions), so the check costs no
 import and sees lazy imports too. Layers, bottom up: the runtime (``emulator``), the programs (which import the
-runtime), the hosts (``validator``, ``centralized_server``), the product client, and the applications on top
+runtime), the file formats the hosts and the client share (``formats``), the hosts (``validator``,
+``centralized_server``), the product client, and the applications on top
 (``client.simulate``, ``client.testnet``). Also: the coordinator's core is pure (no project package but itself,
 no Solana types), and nothing below the client imports torch.
 """
@@ -24,23 +25,27 @@ LAYERS = {
     "authorizer": 1,
     "coordinator_program": 2,
     "treasurer": 3,
-    "validator": 4,
-    "centralized_server": 4,
-    "client": 5,
-    **dict.fromkeys(APPLICATIONS, 6),
+    "formats": 4,
+    "validator": 5,
+    "centralized_server": 5,
+    "client": 6,
+    **dict.fromkeys(APPLICATIONS, 7),
 }
 # The product's one import of the simulator, being moved into client/participant by the training-client split.
 PENDING_UPWARD = {
     ("client/participant/ticking.py", "client.simulate.polling"),
-    # The centralized server reads state.toml with the client's run-config reader and logs with the client's JSON
-    # lines formatter until both move below the hosts (they use nothing above coordinator_program).
-    ("centralized_server/state_file.py", "client.run_config"),
-    ("centralized_server/state_file.py", "client.run_config.serde"),
-    ("centralized_server/cli.py", "client.participant.logs"),
 }
 TORCH_FREE = [
     package
-    for package in ("emulator", "authorizer", "coordinator_program", "treasurer", "validator", "centralized_server")
+    for package in (
+        "emulator",
+        "authorizer",
+        "coordinator_program",
+        "treasurer",
+        "formats",
+        "validator",
+        "centralized_server",
+    )
     if (REPOSITORY / package).is_dir()
 ]
 

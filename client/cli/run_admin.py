@@ -32,12 +32,9 @@ from client.cli.runner import CommandError, run_on_chain
 from client.instructions import coordinator as coordinator_ix
 from client.participant.model_recovery import pointing_hint
 from client.run_accounts import fetch_run
-from client.run_config import RunConfig, RunConfigError, load_run_config, updated_metadata
-from client.run_config.rules import check_points_fit
-from client.run_config.serde import to_serde
-from client.run_config.trainability import training_problems
 from client.run_owner import RunChanges, apply_changes, owner_instructions, restart_progress, switched_to_hub
 from client.run_owner import create_run as create_run_on_chain
+from client.trainability import training_problems
 from coordinator_program.core.types import RunState
 from coordinator_program.state.borsh_args import (
     COORDINATOR_CONFIG,
@@ -45,6 +42,9 @@ from coordinator_program.state.borsh_args import (
     MODEL,
     RUN_METADATA,
 )
+from formats.run_config import RunConfig, RunConfigError, load_run_config, updated_metadata
+from formats.run_config.rules import check_points_fit
+from formats.run_config.serde import to_serde
 from treasurer.logic.run_create import RUN_ID_MAX_LEN
 
 __all__ = ["create_run", "close_run", "update_config", "set_paused", "set_future_epoch_rates"]

@@ -12,7 +12,7 @@ from client.chain.open import ChainTarget, open_backend
 from client.cli.command_error import CommandError
 from client.cli.failures import Hints, describe_failure
 from client.run_accounts import AccountLookupError
-from client.run_config import RunConfigError
+from formats.run_config import RunConfigError
 
 __all__ = ["CommandError", "run_on_chain"]
 

@@ -24,11 +24,12 @@ from client.participant.chain_link import ChainLink
 from client.participant.checkpoint_repo import check_hub_repo_id, is_local_repo
 from client.participant.coordinator_link import CoordinatorLink
 from client.participant.local_hub import HubRepoError, valid_repo_id
-from client.participant.logs import LogFormat, configure_logging, emit
+from client.participant.logs import emit
 from client.participant.pipeline import DesyncError, parameter_hash
 from client.participant.runner import ClientOptions, TrainingClient
 from client.progress import hub_progress, progress_wanted
 from client.train import TrainError
+from formats.event_log import LogFormat, configure_logging
 
 __all__ = ["DEFAULT_CHECKPOINT_DIR", "client_options", "start_logging", "stop_on_signals", "train", "train_until_done"]
 
@@ -82,6 +83,7 @@ def client_options(
     keep_steps: int,
     eval_steps: int | None = None,
     track_gradients: bool = False,
+    write_gradients_dir: Path | None = None,
     **p2p_limits: Any,
 ) -> ClientOptions:
     """The training client's options from ``train``'s flags (shared by every command that trains)."""
@@ -97,6 +99,7 @@ def client_options(
         bootstrap_peers=bootstrap_peers,
         eval_steps=eval_steps,
         track_gradients=track_gradients,
+        write_gradients_dir=write_gradients_dir,
         **p2p_client_options(p2p_limits),
     )
 
@@ -218,6 +221,12 @@ def default_data_cache() -> Path:
     default=3,
     show_default=True,
     help="how many checkpoint directories --delete-old-steps keeps (at least the last epoch's, to resume from)",
+)
+@click.option(
+    "--write-gradients-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="write every DisTrO result this client publishes to DIR, one safetensors file per step "
+    "(step-<N>-<pubkey>.safetensors; the format is in docs/distro-data.md), for offline study",
 )
 @click.option(
     "--rpc-outage-timeout",

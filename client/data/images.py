@@ -23,7 +23,7 @@ from typing import Any
 
 from client.data.errors import DataError
 from client.data.idx import IdxArray, read_idx, write_idx
-from client.data.token_files import MANIFEST_NAME
+from formats.token_files import MANIFEST_NAME
 
 __all__ = [
     "IMAGE_DATASET_KIND",

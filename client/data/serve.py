@@ -21,8 +21,8 @@ import tomli_w
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from client.data.token_files import MANIFEST_NAME
-from client.run_config import RunConfigError, parse_run_config
+from formats.run_config import RunConfigError, parse_run_config
+from formats.token_files import MANIFEST_NAME
 
 __all__ = ["data_app", "numbered_files_location", "config_with_location", "main"]
 

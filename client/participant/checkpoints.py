@@ -31,6 +31,7 @@ from safetensors import SafetensorError
 
 from client.errors import ClientError
 from client.p2p.blobs import blob_hash
+from client.train.matformer import narrow_ffn
 
 __all__ = [
     "CheckpointCorrupt",
@@ -42,6 +43,7 @@ __all__ = [
     "delete_old_checkpoints",
     "parameters_blob",
     "read_parameters_blob",
+    "slice_parameters_blob",
 ]
 
 WEIGHTS_FILE = "model.safetensors"
@@ -78,8 +80,23 @@ def checkpoint_dir_for(root: Path, run_id: str, step: int) -> Path:
 def parameters_blob(model: torch.nn.Module, dtype: torch.dtype = torch.float32, **metadata: str) -> bytes:
     """The model's parameters as safetensors bytes in ``dtype`` (one dtype: the library orders them by name), the
     ``__metadata__`` keys sorted so that the bytes, and so the hash peers offer, depend on the weights alone."""
-    tensors = {name: param.detach().to(dtype).contiguous() for name, param in model.named_parameters()}
-    return _sorted_metadata(safetensors.torch.save(tensors, metadata={"format": "pt", **metadata}))
+    return _tensors_blob({name: param.detach().to(dtype) for name, param in model.named_parameters()}, metadata)
+
+
+def slice_parameters_blob(blob: bytes, width: int) -> bytes:
+    """The weights of ``blob`` narrowed to the first ``width`` FFN channels (a MatFormer tier's slice), with the
+    same metadata: whoever slices the same weights to the same width gets the same bytes, so tier-0 and wider-tier
+    holders offer one hash for a slice. ValueError when the blob is malformed or holds fewer channels."""
+    found = _header(blob)[0].get("__metadata__", {})
+    metadata = {str(key): str(value) for key, value in (found if isinstance(found, dict) else {}).items()}
+    metadata.pop("format", None)
+    tensors = {name: narrow_ffn(name, value, width) for name, value in read_parameters_blob(blob).items()}
+    return _tensors_blob(tensors, metadata)
+
+
+def _tensors_blob(tensors: Mapping[str, torch.Tensor], metadata: Mapping[str, str]) -> bytes:
+    contiguous = {name: tensor.contiguous() for name, tensor in tensors.items()}
+    return _sorted_metadata(safetensors.torch.save(contiguous, metadata={"format": "pt", **metadata}))
 
 
 def _sorted_metadata(blob: bytes) -> bytes:

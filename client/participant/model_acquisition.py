@@ -24,8 +24,15 @@ from client.participant.checkpoint_keeper import CheckpointKeeper
 from client.participant.checkpoints import SavedCheckpoint
 from client.participant.logs import emit
 from client.participant.model_recovery import WeightsSource, weights_source
-from client.participant.model_setup import TrainingSetup, load_training_setup, pick_device
-from client.participant.model_sharing import ModelOffer, choose_offer, load_parameters, max_parameters_blob_bytes
+from client.participant.model_setup import DataIdentity, TrainingSetup, load_training_setup, pick_device
+from client.participant.model_sharing import (
+    ModelOffer,
+    choose_offer,
+    load_parameters,
+    max_parameters_blob_bytes,
+    tier_slices,
+)
+from client.train.model import LlamaForCausalLM
 from coordinator_program.core.types import Coordinator
 
 __all__ = ["ModelAcquisition", "ModelLoaded", "SetupOptions"]
@@ -40,11 +47,13 @@ ModelLoaded = Callable[[TrainingSetup, Coordinator], None]
 
 @dataclass(frozen=True)
 class SetupOptions:
-    """What building the model needs besides the coordinator: the device and where the data is."""
+    """What building the model needs besides the coordinator: the device, where the data is, the MatFormer tier."""
 
     device: str
     data_dir: Path | None
     data_cache_dir: Path | None
+    data_identity: DataIdentity | None = None  # for a Server data location: who we are to its data server
+    matformer_tier: int = 0
 
 
 class ModelAcquisition:
@@ -100,7 +109,7 @@ class ModelAcquisition:
             saved = await self.checkpoints.own_checkpoint(int(coordinator.progress.step) - 1)
             clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients} - {self.me}
             offers = self._offers.get(epoch, {})
-            chosen = choose_offer(offers, clients)
+            chosen = choose_offer(offers, clients, self.setup_options.matformer_tier)
             waited = time.monotonic() - self._wait_since.setdefault(epoch, time.monotonic())
             source = weights_source(
                 int(coordinator.progress.step) - 1,
@@ -139,10 +148,10 @@ class ModelAcquisition:
         if shared is not None:
             await asyncio.to_thread(load_parameters, setup.trainer.model, shared)
             setup.checkpoint = description
-        if saved is not None:  # seed the others: offer our checkpoint as the epoch's starting weights
-            self.share(saved.blob, epoch, saved.step)
         self.setup = setup
         self._weights_epoch = epoch
+        if saved is not None:  # seed the others: offer our checkpoint as the epoch's starting weights
+            self.share(saved.blob, epoch, saved.step)
         self.on_loaded(setup, coordinator)
         emit(
             "loaded_model",
@@ -155,10 +164,18 @@ class ModelAcquisition:
         return setup
 
     def share(self, blob: bytes, epoch: int, step: int) -> None:
-        """Serve ``blob``, the weights at the end of ``step``, as the starting weights of ``epoch``, and offer them
-        in its Warmup; the weights we hold are then those of ``epoch``."""
+        """Serve ``blob``, the weights at the end of ``step`` (our tier's slice), and the slices of narrower tiers
+        cut from it, as the starting weights of ``epoch``, and offer them in its Warmup; the weights we hold are
+        then those of ``epoch``."""
         self.node.blobs.drop_tags(lambda tag: tag == MODEL_SHARE_TAG)
-        self._my_offer = ModelOffer(epoch, self.node.blobs.put(blob, MODEL_SHARE_TAG), step=step)
+        model = None if self.setup is None else self.setup.trainer.model
+        tier, served = 0, {0: blob}
+        if isinstance(model, LlamaForCausalLM):
+            tier = model.config.matformer_tier
+            served = tier_slices(blob, model.config.intermediate_size, tier)
+        hashes = {t: self.node.blobs.put(served_blob, MODEL_SHARE_TAG) for t, served_blob in served.items()}
+        slices = tuple((t, digest) for t, digest in sorted(hashes.items()) if t != tier)
+        self._my_offer = ModelOffer(epoch, hashes[tier], step=step, matformer_tier=tier, slices=slices)
         self._weights_epoch = epoch
 
     async def offer(self, coordinator: Coordinator) -> None:
@@ -182,4 +199,6 @@ class ModelAcquisition:
             self.setup_options.data_dir,
             self.setup_options.data_cache_dir,
             checkpoint,
+            self.setup_options.data_identity,
+            matformer_tier=self.setup_options.matformer_tier,
         )

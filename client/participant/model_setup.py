@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from solders.keypair import Keypair
 
 from client.participant.checkpoint_repo import checkpoint_directory
 from client.participant.local_hub import HubRepoError
@@ -44,9 +45,10 @@ from client.train.heldout import heldout_sequences
 from client.train.http_data import open_http_dataset
 from client.train.image_setup import image_data
 from client.train.model_families import build_network
+from client.train.server_data import ServerDataProvider
 from coordinator_program.core.types import CheckpointTag, LLMTrainingDataLocationTag, Model
 
-__all__ = ["DUMMY_MODEL_CONFIG", "TrainingSetup", "load_training_setup", "pick_device"]
+__all__ = ["DUMMY_MODEL_CONFIG", "DataIdentity", "TrainingSetup", "load_training_setup", "pick_device"]
 
 DUMMY_MODEL_CONFIG: dict[str, Any] = {
     "vocab_size": 256,
@@ -62,6 +64,8 @@ DUMMY_MODEL_CONFIG: dict[str, Any] = {
     "tie_word_embeddings": True,
 }
 """A ~0.8M-parameter LLaMA over bytes: what a ``Dummy`` checkpoint trains."""
+DataIdentity = tuple[str, Keypair]
+"""The run id and the key a ``Server`` data location's server knows this client by (its coordinator identity)."""
 WEIGHTS_FILE = "model.safetensors"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model")
 
@@ -144,7 +148,12 @@ def _load_weights(network: torch.nn.Module, source: _ModelSource) -> bool:
 
 
 def _data(
-    model: Model, vocab_size: int, seq_len: int, data_dir: Path | None, data_cache_dir: Path | None
+    model: Model,
+    vocab_size: int,
+    seq_len: int,
+    data_dir: Path | None,
+    data_cache_dir: Path | None,
+    data_identity: DataIdentity | None,
 ) -> DataProvider:
     location = model.llm.data_location
     kind = LLMTrainingDataLocationTag(location.kind)
@@ -154,7 +163,10 @@ def _data(
         return open_local_dataset(data_dir or Path(location.variant().value), seq_len)
     if kind is LLMTrainingDataLocationTag.Http:
         return open_http_dataset(location.variant(), seq_len, data_cache_dir)
-    raise DataError(f"data location {kind.name} is not supported by this client (Dummy, Local and Http are)")
+    if kind is LLMTrainingDataLocationTag.Server and data_identity is not None:
+        run_id, wallet = data_identity
+        return ServerDataProvider(str(location.variant().value), run_id, wallet, seq_len)
+    raise DataError(f"data location {kind.name} is not supported by this client (Dummy, Local, Http and Server are)")
 
 
 def load_training_setup(
@@ -164,16 +176,20 @@ def load_training_setup(
     data_dir: Path | None,
     data_cache_dir: Path | None = None,
     checkpoint: Path | None = None,
+    data_identity: DataIdentity | None = None,
+    matformer_tier: int = 0,
 ) -> TrainingSetup:
     """Build the model (seeded by the run id), its trainer and the data provider; ModelConfigError/DataError.
 
     ``data_cache_dir``: where Http data is kept; ``checkpoint``: a local checkpoint directory (config.json,
     weights) to start from instead of the run's own checkpoint, as a client restarting from its last epoch's
-    weights does.
+    weights does; ``data_identity``: the run id and key a ``Server`` data location's server knows us by;
+    ``matformer_tier``: build the nested sub-model of that tier (its MLPs hold only their first
+    ``intermediate_size >> tier`` channels), whose weights are the same slice of any checkpoint's.
     """
     source = _model_source(model) if checkpoint is None else _directory_source(checkpoint, f"checkpoint {checkpoint}")
     seq_len = int(model.llm.max_seq_len)
-    network = build_network(source.config, init_seed(run_id), device, max_seq_len=seq_len)
+    network = build_network(source.config, init_seed(run_id), device, seq_len, matformer_tier)
     weights = " with its weights" if _load_weights(network, source) else ""
     optimizer = optimizer_from_definition(model.llm.optimizer)
     schedule = schedule_from_definition(model.llm.lr_schedule)
@@ -187,7 +203,7 @@ def load_training_setup(
         images = image_data(network, model.llm.data_location, data_dir)
         data, heldout, seq_len = images, images.heldout(), images.seq_len
     else:
-        data = _data(model, network.config.vocab_size, seq_len, data_dir, data_cache_dir)
+        data = _data(model, network.config.vocab_size, seq_len, data_dir, data_cache_dir, data_identity)
         heldout = heldout_sequences(data)
     description = source.description + weights
     files = _checkpoint_files(source)

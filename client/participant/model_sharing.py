@@ -7,6 +7,12 @@ epoch takes the newest step offered, and of its hashes the one offered by the mo
 it from any of them (the download is checked against the hash) and loads it. Offers from keys that are not
 clients of the epoch are ignored. (The newest step matters after a crash of every client: each restarts from the
 checkpoint it kept, and one that kept an older one must not win by numbers.)
+
+MatFormer tiers: a client serves the weights it holds (its tier's slice) and, cut from them, the slices of up to
+:data:`SERVED_DEEPER_TIERS` narrower tiers, each its own blob, and offers them all, tier by tier. A joiner of tier
+``t`` takes only a hash offered for tier ``t``: from a client of tier ``t`` or a wider one, never from a narrower
+one (which cannot hold it). Slices of the same weights are the same bytes whoever cut them
+(:func:`~client.participant.checkpoints.slice_parameters_blob`), so offers of different tiers agree on a hash.
 """
 
 from __future__ import annotations
@@ -20,22 +26,43 @@ from dataclasses import dataclass
 import torch
 from solders.pubkey import Pubkey
 
-from client.participant.checkpoints import parameters_blob, read_parameters_blob
+from client.participant.checkpoints import parameters_blob, read_parameters_blob, slice_parameters_blob
+from client.train.matformer import MAX_MATFORMER_TIER, active_intermediate_size, max_matformer_tier, narrow_wider_ffn
 
-__all__ = ["ModelOffer", "choose_offer", "load_parameters", "max_parameters_blob_bytes", "parameters_blob"]
+__all__ = [
+    "ModelOffer",
+    "SERVED_DEEPER_TIERS",
+    "choose_offer",
+    "load_parameters",
+    "max_parameters_blob_bytes",
+    "parameters_blob",
+    "tier_slices",
+]
 
 OFFER_KIND = "model_offer"
+SERVED_DEEPER_TIERS = 3
+"""How many tiers narrower than its own a client also serves (each slice a blob it keeps in memory)."""
+HASH_HEX_CHARS = 64
 
 
 @dataclass(frozen=True)
 class ModelOffer:
     """``blob_hash`` holds the weights every client of ``epoch`` starts from, those at the end of ``step``
-    (-1: not said); the nonce defeats gossip dedup."""
+    (-1: not said), as the offerer's MatFormer tier ``matformer_tier`` holds them; ``slices`` are the hashes of the
+    narrower tiers' slices it also serves, as (tier, hash) pairs. The nonce defeats gossip dedup."""
 
     epoch: int
     blob_hash: str
     nonce: int = 0
     step: int = -1
+    matformer_tier: int = 0
+    slices: tuple[tuple[int, str], ...] = ()
+
+    def hash_for(self, tier: int) -> str | None:
+        """The hash of the weights of ``tier`` this offer serves; None for a tier it does not hold."""
+        if tier == self.matformer_tier:
+            return self.blob_hash
+        return dict(self.slices).get(tier)
 
     def encode(self, rng: random.Random) -> bytes:
         body = {
@@ -44,6 +71,8 @@ class ModelOffer:
             "blob_hash": self.blob_hash,
             "nonce": rng.getrandbits(32),
             "step": self.step,
+            "matformer_tier": self.matformer_tier,
+            "slices": [list(pair) for pair in self.slices],
         }
         return json.dumps(body, sort_keys=True).encode()
 
@@ -55,16 +84,26 @@ class ModelOffer:
             if not isinstance(body, dict) or body.get("kind") != OFFER_KIND:
                 return None
             digest = str(body["blob_hash"])
-            if len(digest) != 64:
+            tier = int(body.get("matformer_tier", 0))
+            raw_slices = body.get("slices", [])
+            if len(digest) != HASH_HEX_CHARS or not 0 <= tier <= MAX_MATFORMER_TIER:
                 return None
-            return cls(int(body["epoch"]), digest, int(body["nonce"]), int(body.get("step", -1)))
+            if not isinstance(raw_slices, list) or len(raw_slices) > SERVED_DEEPER_TIERS:
+                return None
+            slices = tuple((int(t), str(h)) for t, h in raw_slices)
+            if any(not tier < t <= MAX_MATFORMER_TIER or len(h) != HASH_HEX_CHARS for t, h in slices):
+                return None
+            step = int(body.get("step", -1))
+            return cls(int(body["epoch"]), digest, int(body["nonce"]), step, tier, slices)
         except (ValueError, KeyError, TypeError):
             return None
 
 
-def choose_offer(offers: Mapping[Pubkey, ModelOffer], clients: set[Pubkey]) -> tuple[str, list[Pubkey]] | None:
-    """Of the newest step offered, the hash most epoch clients offer, and who offers it; None without any offer
-    from a client.
+def choose_offer(
+    offers: Mapping[Pubkey, ModelOffer], clients: set[Pubkey], matformer_tier: int = 0
+) -> tuple[str, list[Pubkey]] | None:
+    """Of the newest step offered for ``matformer_tier``, the hash most epoch clients offer, and who offers it;
+    None without any offer of that tier from a client.
 
     >>> a, b, c = Pubkey.new_unique(), Pubkey.new_unique(), Pubkey.new_unique()
     >>> offers = {a: ModelOffer(1, "x" * 64), b: ModelOffer(1, "x" * 64), c: ModelOffer(1, "y" * 64)}
@@ -73,14 +112,31 @@ def choose_offer(offers: Mapping[Pubkey, ModelOffer], clients: set[Pubkey]) -> t
     >>> offers[c] = ModelOffer(1, "y" * 64, step=9)
     >>> choose_offer(offers, {a, b, c})[0] == "y" * 64
     True
+    >>> offers[c] = ModelOffer(1, "y" * 64, step=9, matformer_tier=2)  # too narrow for tier 1
+    >>> choose_offer(offers, {a, b, c}, matformer_tier=1) is None
+    True
     """
-    valid = {sender: offer for sender, offer in offers.items() if sender in clients}
+    valid = {
+        sender: (offer.step, digest)
+        for sender, offer in offers.items()
+        if sender in clients and (digest := offer.hash_for(matformer_tier)) is not None
+    }
     if not valid:
         return None
-    newest = max(offer.step for offer in valid.values())
-    valid = {sender: offer for sender, offer in valid.items() if offer.step == newest}
-    digest, _ = Counter(offer.blob_hash for offer in valid.values()).most_common(1)[0]
-    return digest, [sender for sender, offer in valid.items() if offer.blob_hash == digest]
+    newest = max(step for step, _ in valid.values())
+    hashes = {sender: digest for sender, (step, digest) in valid.items() if step == newest}
+    digest, _ = Counter(hashes.values()).most_common(1)[0]
+    return digest, [sender for sender, offered in hashes.items() if offered == digest]
+
+
+def tier_slices(blob: bytes, intermediate_size: int, matformer_tier: int) -> dict[int, bytes]:
+    """The blobs a client of ``matformer_tier`` serves from ``blob``, the weights it holds: those, and the slices
+    of up to :data:`SERVED_DEEPER_TIERS` narrower tiers the width allows. Never a wider tier than its own."""
+    deepest = min(matformer_tier + SERVED_DEEPER_TIERS, max_matformer_tier(intermediate_size))
+    slices = {matformer_tier: blob}
+    for tier in range(matformer_tier + 1, deepest + 1):
+        slices[tier] = slice_parameters_blob(blob, active_intermediate_size(intermediate_size, tier))
+    return slices
 
 
 HEADER_BYTES_PER_TENSOR = 512  # a safetensors header entry: the name, dtype, shape and offsets, generously
@@ -97,12 +153,15 @@ def max_parameters_blob_bytes(model: torch.nn.Module) -> int:
 
 @torch.no_grad()
 def load_parameters(model: torch.nn.Module, blob: bytes) -> None:
-    """Copy the blob's tensors into ``model``; ValueError when names or shapes do not match."""
+    """Copy the blob's tensors into ``model``; ValueError when names or shapes do not match. Weights of a wider
+    MatFormer tier (a full checkpoint) load as their first FFN channels into a narrower model."""
     tensors = read_parameters_blob(blob)
     params = dict(model.named_parameters())
     if set(tensors) != set(params):
         raise ValueError(f"shared model has parameters {sorted(set(tensors) ^ set(params))} this model does not")
-    for name, value in tensors.items():
+    fitted = {name: narrow_wider_ffn(name, value, params[name].shape) for name, value in tensors.items()}
+    for name, value in fitted.items():  # every shape checked before any is copied: a misfit changes nothing
         if value.shape != params[name].shape:
             raise ValueError(f"shared {name} has shape {tuple(value.shape)}, expected {tuple(params[name].shape)}")
+    for name, value in fitted.items():
         params[name].copy_(value)

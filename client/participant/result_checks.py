@@ -3,7 +3,9 @@
 A result blob that passes its commitment hash is still only what its trainer chose to sign. Before this client puts
 it in its witness bloom (and so before any client can apply it), it must match the run exactly:
 
-* the tensor count, each tensor's encoded shape and coefficients per chunk, as this client's own model has them;
+* the tensor count, each tensor's encoded shape and coefficients per chunk, as the model has them at one MatFormer
+  tier the run allows (the FFN shapes name the tier; every other tensor is shared by all tiers; a result mixing
+  the FFN shapes of two tiers fits none);
 * ``k`` values per chunk, ``k = clamp(compression_topk, 1, totalk)``, as :func:`client.train.compression.compress`
   keeps them; every index in range and no index twice within a chunk;
 * sign bits when the run quantizes (``quantize_1bit``), bf16 values when it does not (what honest trainers send);
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import torch
 
@@ -30,6 +32,7 @@ from client.participant.result_blob import TensorLayout, decode_result, framed_h
 from client.train.compression import ValueKind, index_width
 from client.train.distro import Distro
 from client.train.errors import IncompatibleResultError
+from client.train.matformer import tier_of_shapes
 from client.train.optim_config import DistroConfig
 from client.train.schedule import LearningRateSchedule
 
@@ -103,41 +106,63 @@ def magnitude_bound(config: DistroConfig, schedule: LearningRateSchedule, total_
 
 @dataclass(frozen=True)
 class ResultRules:
-    """Everything a result of this run must satisfy; ``max_abs_value`` None means only finiteness is checked."""
+    """Everything a result of this run must satisfy; ``max_abs_value`` None means only finiteness is checked.
+
+    ``tensors`` are this client's own (its MatFormer tier's); ``tier_tensors`` those of every tier the run's model
+    allows, each of which a peer may send (empty: only ``tensors``).
+    """
 
     tensors: tuple[ExpectedTensor, ...]
     quantize_1bit: bool
     max_abs_value: float | None
+    tier_tensors: dict[int, tuple[ExpectedTensor, ...]] = field(default_factory=dict)
+
+    @property
+    def allowed(self) -> dict[int, tuple[ExpectedTensor, ...]]:
+        """The tensors of a valid result, by MatFormer tier."""
+        return self.tier_tensors or {0: self.tensors}
 
     @classmethod
     def for_trainer(cls, distro: Distro, schedule: LearningRateSchedule, total_steps: int) -> ResultRules:
         """The rules for results applied to ``distro``'s model, under the run's schedule and ``total_steps``."""
         config = distro.config
-        tensors = tuple(
-            ExpectedTensor(name, xshape, config.compression_topk)
-            for name, xshape in zip(distro.names, distro.encoded_shapes, strict=True)
-        )
-        return cls(tensors, config.quantize_1bit, magnitude_bound(config, schedule, total_steps))
+
+        def expected(shapes: tuple[tuple[int, ...], ...]) -> tuple[ExpectedTensor, ...]:
+            return tuple(
+                ExpectedTensor(name, xshape, config.compression_topk)
+                for name, xshape in zip(distro.names, shapes, strict=True)
+            )
+
+        tiers = {tier: expected(shapes) for tier, shapes in distro.tier_encoded_shapes.items()}
+        bound = magnitude_bound(config, schedule, total_steps)
+        return cls(expected(distro.encoded_shapes), config.quantize_1bit, bound, tiers)
 
     @property
     def max_blob_bytes(self) -> int:
-        """The size of the largest honest blob: the header with the longest nonce, then every tensor's bytes."""
-        layouts = [t.layout(self.quantize_1bit) for t in self.tensors]
+        """The size of the largest honest blob (of the widest tier): the header with the longest nonce, then every
+        tensor's bytes."""
+        return max(self._blob_bytes(tensors) for tensors in self.allowed.values())
+
+    def _blob_bytes(self, tensors: tuple[ExpectedTensor, ...]) -> int:
+        layouts = [t.layout(self.quantize_1bit) for t in tensors]
         return len(framed_header(layouts, LARGEST_NONCE)) + sum(t.index_len + t.value_len for t in layouts)
 
-    def check(self, blob: bytes) -> None:
-        """Raise :class:`InvalidResult` naming the first rule ``blob`` breaks; return if it is a valid result."""
+    def check(self, blob: bytes) -> int:
+        """Raise :class:`InvalidResult` naming the first rule ``blob`` breaks; the MatFormer tier of a valid one."""
         try:
             result = decode_result(blob)
+            names = [t.name for t in self.tensors]
+            allowed = {tier: [t.xshape for t in tensors] for tier, tensors in self.allowed.items()}
+            tier = tier_of_shapes(names, [tensor.xshape for tensor in result.tensors], allowed)
         except IncompatibleResultError as exc:
             raise InvalidResult(str(exc)) from exc
-        if len(result.tensors) != len(self.tensors):
-            raise InvalidResult(f"{len(result.tensors)} tensors, the model has {len(self.tensors)} parameters")
-        for expected, tensor in zip(self.tensors, result.tensors, strict=True):
+        for expected, tensor in zip(self.allowed[tier], result.tensors, strict=True):
             self._check_tensor(expected, tensor.xshape, tensor.totalk, tensor.sparse_val, tensor.indices())
         # Last, so a result that breaks a rule above is named for it (a download never reads past this size).
-        if len(blob) > self.max_blob_bytes:
-            raise InvalidResult(f"{len(blob):,} bytes, more than the {self.max_blob_bytes:,} of an honest result")
+        largest = self._blob_bytes(self.allowed[tier])
+        if len(blob) > largest:
+            raise InvalidResult(f"{len(blob):,} bytes, more than the {largest:,} of an honest result")
+        return tier
 
     def _check_tensor(
         self, expected: ExpectedTensor, xshape: Sequence[int], totalk: int, values: torch.Tensor, indices: torch.Tensor

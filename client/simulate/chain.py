@@ -32,7 +32,6 @@ from client.chain.backend import TransactionFailed
 from client.cli.failures import identify
 from client.instructions import authorizer, coordinator, treasurer
 from client.instructions.coordinator import RunKeys
-from client.run_config import RunConfig
 from client.simulate.errors import ChainSetupError
 from client.simulate.ledger import DiscardingLedger
 from client.simulate.record import TransactionTally
@@ -41,6 +40,7 @@ from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SI
 from coordinator_program.state.coordinator_instance import find_coordinator_instance
 from emulator import Bank, TransactionResult
 from emulator.constants import LAMPORTS_PER_SOL
+from formats.run_config import RunConfig
 from treasurer.logic.run_create import RunCreateParams
 from treasurer.logic.run_update import RunUpdateParams
 from treasurer.state import find_run

@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from client.progress import progress_bar, progress_wanted
-from client.run_config import RunConfigError, load_run_config
 from client.simulate.driver import run_simulation
 from client.simulate.durations import parse_duration
 from client.simulate.errors import SimulationError
@@ -17,6 +16,7 @@ from client.simulate.report import SimulationReport, build_report
 from client.simulate.settings import DEFAULT_DECIMALS, MAX_DECIMALS, U64_MAX, ClientTiming, SimulationSettings
 from client.simulate.text import render_text
 from client.simulate.timeline import write_timeline
+from formats.run_config import RunConfigError, load_run_config
 
 __all__ = ["simulate", "config_file", "write_outputs"]
 

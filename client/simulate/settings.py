@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from client.run_config import RunConfig
 from client.simulate.errors import SettingsError
 from coordinator_program.core.types import SOLANA_MAX_NUM_CLIENTS
+from formats.run_config import RunConfig
 
 __all__ = ["ClientTiming", "SimulationSettings", "U64_MAX", "DEFAULT_DECIMALS", "MAX_DECIMALS"]
 

@@ -16,14 +16,15 @@ from pathlib import Path
 from solders.keypair import Keypair
 
 from centralized_server import CentralizedServer, ServerSettings, load_state
+from centralized_server.data_server import DataConfig
 from centralized_server.events import SERVER_LOGGER
-from client.participant.logs import JsonLinesFormatter
 from client.testnet.clients import ClientProcesses
 from client.testnet.display import Display
 from client.testnet.launcher import RunWatcher, TestnetOptions, client_name, client_specs, finish_session
 from client.testnet.setup import write_keypair
 from client.testnet.summary import Summary
 from client.testnet.watch import RunSnapshot, coordinator_snapshot
+from formats.event_log import JsonLinesFormatter
 
 __all__ = ["run_centralized_testnet"]
 
@@ -43,11 +44,13 @@ async def run_centralized_testnet(
     stop: asyncio.Event,
     server_port: int,
     first_client_hub_repo: str | None = None,
+    data_config: DataConfig | None = None,
 ) -> Summary:
-    """Serve ``options.config_path`` on ``server_port``, run the clients against it, and summarize the session."""
+    """Serve ``options.config_path`` on ``server_port`` (and ``data_config``'s token files, for a run on Server
+    data), run the clients against it, and summarize the session."""
     server = CentralizedServer(
         load_state(options.config_path, int(time.time())),
-        ServerSettings(save_state_dir=options.log_dir / "server-state"),
+        ServerSettings(save_state_dir=options.log_dir / "server-state", data_config=data_config),
     )
     handler = _server_log(options.log_dir / "server.jsonl")
     wallets = [Keypair() for _ in range(options.num_clients)]

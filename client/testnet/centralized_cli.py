@@ -3,7 +3,8 @@
 ``start`` takes ``psyche-local-testnet start``'s flags (the same options objects, less the chain's), plus the
 reference's centralized names: ``--server-port``, ``--tui true|false`` (false is ``--headless``),
 ``--random-kill-interval`` and ``--first-client-checkpoint``; ``--write-log [DIR]`` puts each session in
-``DIR/<time>/``.
+``DIR/<time>/``. A ``data.toml`` beside the config's ``state.toml`` is the data the server hosts, as
+``psyche-centralized-server run --data-config`` takes it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 import click
 
+from centralized_server.data_server import DataConfig, load_data_config
+from centralized_server.errors import DataConfigError
 from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.testnet.centralized import run_centralized_testnet
 from client.testnet.cli import check_start_options, run_session, start
@@ -31,6 +34,19 @@ CHAIN_ONLY = {"validator", "hardened", "kill_validator_after_secs", "run_id", "w
 """``psyche-local-testnet start`` flags that concern the chain, or that the centralized testnet names differently."""
 BYZANTINE = {"byzantine_clients", "attack", "attack_scale"}
 """The byzantine-client research flags: offered by the chain's testnet only (README "Byzantine peers")."""
+DATA_CONFIG_FILE = "data.toml"
+"""Beside a config directory's state.toml: the training data the server hosts for a ``Server`` data location."""
+
+
+def _data_config(config_path: Path) -> DataConfig | None:
+    """The config directory's ``data.toml``, if it has one: the data the server hosts (``run --data-config``)."""
+    path = config_path / DATA_CONFIG_FILE
+    if not (config_path.is_dir() and path.is_file()):
+        return None
+    try:
+        return load_data_config(path)
+    except DataConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config-path") from None
 
 
 def _repo(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -107,6 +123,7 @@ def centralized_start(
     if unknown:  # a flag added to psyche-local-testnet start: it needs a meaning here before it is offered
         raise click.UsageError(f"not supported by the centralized testnet: {', '.join(sorted(unknown))}")
     state_file = check_start_options(num_clients, config_path, allowed_to_kill)
+    data_config = _data_config(config_path)
     log_dir = (
         write_log / time.strftime("%Y%m%d-%H%M%S")
         if write_log is not None
@@ -128,9 +145,15 @@ def centralized_start(
         client_flags=client_flags,
     )
     session = functools.partial(
-        run_centralized_testnet, server_port=server_port, first_client_hub_repo=first_client_checkpoint
+        run_centralized_testnet,
+        server_port=server_port,
+        first_client_hub_repo=first_client_checkpoint,
+        data_config=data_config,
     )
-    summary = asyncio.run(run_session(options, session))
+    try:
+        summary = asyncio.run(run_session(options, session))
+    except DataConfigError as exc:  # a run on Server data without a data.toml beside its state.toml
+        raise click.ClickException(f"{exc} (here: a {DATA_CONFIG_FILE} in --config-path)") from None
     if summary.reason is EndReason.ClientsExited:
         raise SystemExit(1)
 

@@ -17,13 +17,13 @@ import click
 
 from client.participant.attack_names import InvalidAttack, attack_spec
 from client.participant.tracking import WandbMode
-from client.run_config import RunConfigError, load_run_config
 from client.testnet.chain import EMBEDDED, PROCESS, check_chain_choice
 from client.testnet.client_flags import DEFAULT_EVAL_STEPS, ClientFlags
 from client.testnet.display import Display
 from client.testnet.launcher import TestnetOptions, run_testnet
 from client.testnet.summary import EndReason, Summary
 from coordinator_program.mode import ProgramMode
+from formats.run_config import RunConfigError, load_run_config
 
 __all__ = ["check_start_options", "cli", "main", "run_session"]
 
@@ -179,6 +179,12 @@ def cli() -> None:
     "--tensorboard-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="clients write TensorBoard event files to DIR/client-N",
+)
+@click.option(
+    "--write-distro-data",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="every client writes the DisTrO results it publishes to DIR, one safetensors file per client per step "
+    "(train --write-gradients-dir; the format is in docs/distro-data.md)",
 )
 def start(
     num_clients: int,

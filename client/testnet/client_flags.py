@@ -1,4 +1,4 @@
-"""The ``train`` flags a testnet gives every client: held-out evaluation and experiment tracking.
+"""The ``train`` flags a testnet gives every client: held-out evaluation, experiment tracking, DisTrO data.
 
 One W&B group per testnet session (``--wandb-group``, by default ``<run id>-<UTC time>``) and one W&B run per
 client, named like the client (``client-N``); TensorBoard files go to ``<dir>/client-N``.
@@ -27,6 +27,7 @@ class ClientFlags:
     wandb_entity: str | None = None
     wandb_mode: str | None = None
     tensorboard_dir: Path | None = None
+    write_distro_data: Path | None = None  # every client writes its DisTrO results there (train --write-gradients-dir)
 
     @classmethod
     def pop_from(cls, flags: dict[str, Any], session: str) -> ClientFlags:
@@ -42,6 +43,7 @@ class ClientFlags:
             wandb_entity=flags.pop("wandb_entity"),
             wandb_mode=flags.pop("wandb_mode"),
             tensorboard_dir=flags.pop("tensorboard_dir"),
+            write_distro_data=flags.pop("write_distro_data"),
         )
 
     def train_args(self, client: str) -> tuple[str, ...]:
@@ -68,4 +70,6 @@ class ClientFlags:
             args += ["--wandb-mode", self.wandb_mode]
         if self.tensorboard_dir is not None:
             args += ["--tensorboard-dir", str(self.tensorboard_dir / client)]
+        if self.write_distro_data is not None:  # one directory: each file names its client
+            args += ["--write-gradients-dir", str(self.write_distro_data)]
         return tuple(args)

@@ -17,9 +17,9 @@ from solders.pubkey import Pubkey
 from client.chain.backend import ChainBackend
 from client.instructions import authorizer as authorizer_ix
 from client.instructions import token as token_ix
-from client.run_config import load_run_config
 from client.run_owner import RunChanges, apply_changes, create_run
 from coordinator_program.core.types import LLMTrainingDataLocationTag
+from formats.run_config import load_run_config
 
 __all__ = ["TestnetRun", "RewardSettings", "prepare_run", "write_keypair"]
 

@@ -1,7 +1,7 @@
 """Training data: token files in a local directory (the run's ``Local`` data location) and synthetic data for tests
 (spec client-training.md §6).
 
-Token files are described in :mod:`client.data.token_files`. Sample i of the run is the i-th sequence pointer
+Token files are described in :mod:`formats.token_files`. Sample i of the run is the i-th sequence pointer
 (:mod:`client.data.sequences`): for every file in turn, byte offsets 0, S, 2S, ... strictly below ``size - S``
 (S = seq_len * token size), so a file whose size is an exact multiple of S gives up its last full sequence, as in
 the reference. Each sample is exactly ``seq_len`` tokens; the loss shifts inside. An index past the last pointer
@@ -16,7 +16,9 @@ The ``Local`` location names only a directory; token size comes from the directo
 
 from __future__ import annotations
 
+import contextlib
 import mmap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -24,15 +26,16 @@ import torch
 
 from client.data.errors import DataError
 from client.data.sequences import SequenceIndex, SequencePointer, sequence_pointers
-from client.data.token_files import (
+from coordinator_program.core.data_assignment import BatchId
+from coordinator_program.core.types import TokenSize
+from formats.errors import TokenFileError
+from formats.token_files import (
     DATA_FILE_EXTENSIONS,
     MANIFEST_NAME,
     data_files,
     directory_token_size,
     token_bytes,
 )
-from coordinator_program.core.data_assignment import BatchId
-from coordinator_program.core.types import TokenSize
 
 __all__ = [
     "DATA_FILE_EXTENSIONS",
@@ -57,13 +60,23 @@ class DataProvider(Protocol):
     def get_samples(self, batch: BatchId) -> torch.Tensor: ...
 
 
+@contextlib.contextmanager
+def _as_data_error() -> Iterator[None]:
+    """A token directory that cannot be read is a data problem to the client (what its commands report)."""
+    try:
+        yield
+    except TokenFileError as exc:
+        raise DataError(str(exc)) from exc
+
+
 class LocalDataProvider:
     """Samples read from memory-mapped token files of one directory."""
 
     def __init__(self, directory: str | Path, seq_len: int, token_size: TokenSize = TokenSize.TwoBytes) -> None:
         if seq_len < 1:
             raise DataError(f"seq_len must be at least 1, got {seq_len}")
-        self.paths = data_files(Path(directory))
+        with _as_data_error():
+            self.paths = data_files(Path(directory))
         self.seq_len = seq_len
         self.token_size = token_size
         self._width = token_bytes(token_size)
@@ -98,7 +111,9 @@ class LocalDataProvider:
 
 def open_local_dataset(directory: str | Path, seq_len: int) -> LocalDataProvider:
     """A :class:`LocalDataProvider` with the token size the directory's ``dataset.json`` records (else TwoBytes)."""
-    return LocalDataProvider(directory, seq_len, directory_token_size(Path(directory)))
+    with _as_data_error():
+        token_size = directory_token_size(Path(directory))
+    return LocalDataProvider(directory, seq_len, token_size)
 
 
 class SyntheticDataProvider:

@@ -19,6 +19,11 @@ bf16); the lookahead is undone by restoring a saved copy (one float32 copy of th
 so it is exactly reversible and adds no drift between replicas (spec §3.9 names the bf16 subtract/add as a source
 of drift), and a cancelled step can undo it (:meth:`Distro.undo_lookahead`) instead of leaving it applied;
 unquantized values travel as bf16, as the reference's bf16 parameters do.
+
+MatFormer tiers: a client of tier ``t`` holds, trains and compresses only its FFN slice; it accepts results of
+every tier its model's width allows (a result's FFN shapes name its tier). A round whose results are all of one
+tier is combined exactly as above (then padded with zeros, or narrowed, to the slice this client holds); a round
+mixing tiers is combined in parameter space by :mod:`client.train.tier_alignment`.
 """
 
 from __future__ import annotations
@@ -32,8 +37,16 @@ import torch
 from client.train.aggregation import Aggregator, Mean
 from client.train.compression import CompressedTensor, PackedTensor, compress, decompress
 from client.train.dct import ChunkedDCT
-from client.train.errors import IncompatibleResultError
+from client.train.matformer import (
+    active_intermediate_size,
+    ffn_width,
+    max_matformer_tier,
+    pad_ffn,
+    shape_at_width,
+    tier_of_shapes,
+)
 from client.train.optim_config import DistroConfig
+from client.train.tier_alignment import combine_tiers
 
 __all__ = ["DistroResult", "DistroUpdate", "Distro"]
 
@@ -82,8 +95,14 @@ class Distro:
         named_parameters: Iterable[tuple[str, torch.nn.Parameter]],
         config: DistroConfig,
         aggregator: Aggregator | None = None,
+        intermediate_size: int | None = None,
     ) -> None:
-        """``aggregator`` combines a round's results (default: the reference's scatter-mean)."""
+        """``aggregator`` combines a round's results (default: the reference's scatter-mean).
+
+        ``intermediate_size`` is the full FFN width of a LLaMA model (its parameters may be a MatFormer tier's
+        slice of it): results of every tier that width allows are accepted. None: a model without tiers, whose
+        results must match its own shapes.
+        """
         ordered = sorted(named_parameters, key=lambda item: item[0])
         self.config = config
         self.aggregator: Aggregator = aggregator or Mean()
@@ -93,6 +112,20 @@ class Distro:
         self._dct = ChunkedDCT(config.compression_chunk)
         self._xshapes = [self._dct.encoded_shape(param.shape) for param in self._params]
         self._before_lookahead: list[torch.Tensor] | None = None
+        self.ffn_width = next((w for n, p in ordered if (w := ffn_width(n, p.shape)) is not None), 0)
+        """The FFN width this model holds (0 without FFN parameters)."""
+        self.tier_widths = {0: self.ffn_width}
+        if intermediate_size is not None:
+            deepest = max_matformer_tier(intermediate_size)
+            self.tier_widths = {t: active_intermediate_size(intermediate_size, t) for t in range(deepest + 1)}
+        self.tier_encoded_shapes = {
+            tier: tuple(
+                self._dct.encoded_shape(shape_at_width(name, param.shape, width))
+                for name, param in zip(self.names, self._params, strict=True)
+            )
+            for tier, width in self.tier_widths.items()
+        }
+        """Per MatFormer tier this model accepts results of, each parameter's encoded shape at that tier."""
 
     @property
     def deltas(self) -> tuple[torch.Tensor, ...]:
@@ -197,18 +230,33 @@ class Distro:
         if not results:
             log.warning("Empty DisTrO gradients")
             return None
-        for result in results:
-            self.check_compatible(result)
+        tiers = [self.check_compatible(result) for result in results]
         first = self._params[0]
-        aggregates = self.aggregator.aggregate([r.tensors for r in results], first.dtype, first.device)
-        return (self._dct.decode(aggregate).sign_() for aggregate in aggregates)
+        updates: Iterable[torch.Tensor]
+        if len(set(tiers)) > 1:
+            updates = self._combine_tiers(results, tiers)
+        else:
+            aggregates = self.aggregator.aggregate([r.tensors for r in results], first.dtype, first.device)
+            updates = (self._dct.decode(aggregate) for aggregate in aggregates)
+        return (
+            pad_ffn(name, update, self.ffn_width).sign_() for name, update in zip(self.names, updates, strict=True)
+        )
 
-    def check_compatible(self, result: DistroResult) -> None:
-        """Refuse a result that does not match this model tensor for tensor (a peer's payload is untrusted)."""
-        if len(result.tensors) != len(self._params):
-            raise IncompatibleResultError(
-                f"a result has {len(result.tensors)} tensors, the model has {len(self._params)} parameters"
-            )
-        for name, tensor, xshape in zip(self.names, result.tensors, self._xshapes, strict=True):
-            if tensor.xshape != xshape:
-                raise IncompatibleResultError(f"{name}: result encoded as {tensor.xshape}, expected {xshape}")
+    def _combine_tiers(self, results: Sequence[DistroResult], tiers: Sequence[int]) -> list[torch.Tensor]:
+        """A round mixing tiers: every result decoded to parameter space on its own, then combined band by band."""
+        per_result = [self.decoded(result) for result in results]
+        decoded = [[values[index] for values in per_result] for index in range(len(self._params))]
+        widths = [self.tier_widths[tier] for tier in tiers]
+        return combine_tiers(self.aggregator, self.names, decoded, widths, self.ffn_width)
+
+    @torch.no_grad()
+    def decoded(self, result: DistroResult) -> list[torch.Tensor]:
+        """``result`` alone in parameter space, one tensor per parameter in the shapes of the result's own tier
+        (what its trainer's residual sent; sign agreement between clients is measured on these)."""
+        first = self._params[0]
+        return [self._dct.decode(decompress([tensor], first.dtype, first.device)) for tensor in result.tensors]
+
+    def check_compatible(self, result: DistroResult) -> int:
+        """The MatFormer tier of ``result`` (its FFN shapes name it); IncompatibleResultError for a result that
+        matches no tier this model accepts, tensor for tensor (a peer's payload is untrusted)."""
+        return tier_of_shapes(self.names, [tensor.xshape for tensor in result.tensors], self.tier_encoded_shapes)

@@ -28,9 +28,9 @@ from client.data.http.cache import CachedFile, RangeCache
 from client.data.http.fetch import HttpSettings, RangeFetcher, RemoteFile
 from client.data.http.locations import remote_files
 from client.data.sequences import SequenceIndex, SequencePointer
-from client.data.token_files import token_bytes
 from coordinator_program.core.data_assignment import BatchId
 from coordinator_program.core.types import HttpLLMTrainingDataLocation, ShuffleTag, TokenSize
+from formats.token_files import token_bytes
 
 __all__ = ["HttpDataProvider", "open_http_dataset"]
 

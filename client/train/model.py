@@ -7,6 +7,10 @@ one to one and DisTrO's name-sorted parameter order is the reference's.
 
 Every client of a run must start from bit-identical weights: :func:`init_weights` draws them from a CPU generator
 seeded by the run (:func:`init_seed`), in name order, in float32, whatever device the model lives on.
+
+A model built at MatFormer tier ``t`` (:mod:`client.train.matformer`) holds only the first
+``intermediate_size >> t`` channels of each MLP; its weights are exactly that slice of the tier-0 model's, at
+initialisation and when a wider state dict is loaded into it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from client.train.errors import ModelConfigError
+from client.train.matformer import active_intermediate_size, ffn_width, narrow_ffn, narrow_wider_ffn, shape_at_width
 
 __all__ = [
     "LlamaConfig",
@@ -37,7 +42,8 @@ IGNORE_INDEX = -100
 
 @dataclass(frozen=True)
 class LlamaConfig:
-    """The fields of an HF LLaMA ``config.json`` this model uses."""
+    """The fields of an HF LLaMA ``config.json`` this model uses, and the MatFormer tier the model is built at
+    (``intermediate_size`` stays the full width; :attr:`intermediate_size_active` is the one this model holds)."""
 
     vocab_size: int
     hidden_size: int
@@ -51,11 +57,23 @@ class LlamaConfig:
     rope_theta: float = 10000.0
     initializer_range: float = 0.02
     tie_word_embeddings: bool = False
+    matformer_tier: int = 0
+
+    def __post_init__(self) -> None:
+        active_intermediate_size(self.intermediate_size, self.matformer_tier)  # MatformerTierError if impossible
+
+    @property
+    def intermediate_size_active(self) -> int:
+        """The FFN width this model holds and computes: ``intermediate_size >> matformer_tier``."""
+        return self.intermediate_size >> self.matformer_tier
 
     @classmethod
-    def from_dict(cls, config: Mapping[str, Any], max_seq_len: int | None = None) -> LlamaConfig:
+    def from_dict(
+        cls, config: Mapping[str, Any], max_seq_len: int | None = None, matformer_tier: int = 0
+    ) -> LlamaConfig:
         """Read an HF config dict. ``max_seq_len`` (the run's) overrides ``max_position_embeddings``, as in the
-        reference client. Features this model lacks (biases, rope scaling, another activation) are refused."""
+        reference client. Features this model lacks (biases, rope scaling, another activation) are refused, and
+        so is a ``matformer_tier`` the width cannot be cut to (MatformerTierError)."""
         try:
             hidden_size = int(config["hidden_size"])
             heads = int(config["num_attention_heads"])
@@ -72,6 +90,7 @@ class LlamaConfig:
                 rope_theta=float(config.get("rope_theta", 10000.0)),
                 initializer_range=float(config.get("initializer_range", 0.02)),
                 tie_word_embeddings=bool(config.get("tie_word_embeddings", False)),
+                matformer_tier=matformer_tier,
             )
         except KeyError as exc:
             raise ModelConfigError(f"model config lacks {exc.args[0]!r}") from exc
@@ -142,17 +161,22 @@ class Attention(nn.Module):
 
 
 class MLP(nn.Module):
-    """SwiGLU: ``down(silu(gate(x)) * up(x))``."""
+    """SwiGLU: ``down(silu(gate(x)) * up(x))`` over the tier's ``intermediate_size_active`` channels."""
 
     def __init__(self, cfg: LlamaConfig) -> None:
         super().__init__()
-        self.gate_proj = nn.Linear(cfg.hidden_size, cfg.intermediate_size, bias=False)
-        self.up_proj = nn.Linear(cfg.hidden_size, cfg.intermediate_size, bias=False)
-        self.down_proj = nn.Linear(cfg.intermediate_size, cfg.hidden_size, bias=False)
+        width = cfg.intermediate_size_active
+        self.gate_proj = nn.Linear(cfg.hidden_size, width, bias=False)
+        self.up_proj = nn.Linear(cfg.hidden_size, width, bias=False)
+        self.down_proj = nn.Linear(width, cfg.hidden_size, bias=False)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        down: torch.Tensor = self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
-        return down
+    def forward(self, x: torch.Tensor, ffn_width: int | None = None) -> torch.Tensor:
+        """``ffn_width`` runs only the first channels (a wider model computing as a narrower tier would)."""
+        if ffn_width is None:
+            down: torch.Tensor = self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+            return down
+        gate, up = self.gate_proj.weight[:ffn_width], self.up_proj.weight[:ffn_width]
+        return F.linear(F.silu(F.linear(x, gate)) * F.linear(x, up), self.down_proj.weight[:, :ffn_width])
 
 
 class DecoderLayer(nn.Module):
@@ -165,9 +189,11 @@ class DecoderLayer(nn.Module):
         self.input_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
         self.post_attention_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
 
-    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, ffn_width: int | None = None
+    ) -> torch.Tensor:
         h: torch.Tensor = x + self.self_attn(self.input_layernorm(x), cos, sin)
-        out: torch.Tensor = h + self.mlp(self.post_attention_layernorm(h))
+        out: torch.Tensor = h + self.mlp(self.post_attention_layernorm(h), ffn_width)
         return out
 
 
@@ -186,14 +212,14 @@ class LlamaModel(nn.Module):
         self.register_buffer("rope_cos", cos, persistent=False)
         self.register_buffer("rope_sin", sin, persistent=False)
 
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+    def forward(self, input_ids: torch.Tensor, ffn_width: int | None = None) -> torch.Tensor:
         length = input_ids.shape[1]
         if length > self.rope_cos.shape[0]:
             raise ValueError(f"sequence of {length} tokens exceeds max_position_embeddings {self.rope_cos.shape[0]}")
         cos, sin = self.rope_cos[:length], self.rope_sin[:length]
         x = self.embed_tokens(input_ids)
         for layer in self.layers:
-            x = layer(x, cos, sin)
+            x = layer(x, cos, sin, ffn_width)
         normed: torch.Tensor = self.norm(x)
         return normed
 
@@ -209,9 +235,21 @@ class LlamaForCausalLM(nn.Module):
         if cfg.tie_word_embeddings:
             self.lm_head.weight = self.model.embed_tokens.weight
 
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        logits: torch.Tensor = self.lm_head(self.model(input_ids))
+    def forward(self, input_ids: torch.Tensor, ffn_width: int | None = None) -> torch.Tensor:
+        """``ffn_width``: run every MLP on its first channels only, as a narrower MatFormer tier computes."""
+        logits: torch.Tensor = self.lm_head(self.model(input_ids, ffn_width))
         return logits
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
+        """As torch's, except that wider FFN weights (a tier-0 checkpoint in a narrower MatFormer tier) load as
+        their first channels, so a full checkpoint serves every tier; narrower ones still fail as size mismatches.
+        """
+        shapes = {name: param.shape for name, param in self.named_parameters()}
+        fitted = {
+            name: narrow_wider_ffn(name, value, shapes[name]) if name in shapes else value
+            for name, value in state_dict.items()
+        }
+        return super().load_state_dict(fitted, strict, assign)
 
     def num_parameters(self) -> int:
         """Distinct parameters (a tied embedding counts once)."""
@@ -242,23 +280,32 @@ def init_weights(model: LlamaForCausalLM, seed: int) -> None:
     """Deterministic initialisation: norms to 1, every other weight ~ N(0, initializer_range) (HF's scheme).
 
     Values are drawn on the CPU in float32 from a generator seeded with ``seed``, one parameter after another in
-    name order, then copied in place, so the result is bit-identical on every machine and device.
+    name order, then copied in place, so the result is bit-identical on every machine and device. A MatFormer
+    tier draws each FFN matrix at its full shape and keeps its slice, so every tier starts from exactly the
+    tier-0 weights it holds; one full matrix at a time, never the whole full model.
     """
     generator = torch.Generator(device="cpu").manual_seed(seed)
     std = model.config.initializer_range
+    full_width = model.config.intermediate_size
     for name, param in sorted(model.named_parameters(), key=lambda item: item[0]):
         if name.endswith("norm.weight"):
             param.fill_(1.0)
             continue
-        values = torch.empty(param.shape, dtype=torch.float32).normal_(0.0, std, generator=generator)
-        param.copy_(values)
+        shape = shape_at_width(name, param.shape, full_width)
+        values = torch.empty(shape, dtype=torch.float32).normal_(0.0, std, generator=generator)
+        param.copy_(narrow_ffn(name, values, ffn_width(name, param.shape)))
 
 
 def build_model(
-    config: Mapping[str, Any], seed: int, device: torch.device | str = "cpu", max_seq_len: int | None = None
+    config: Mapping[str, Any],
+    seed: int,
+    device: torch.device | str = "cpu",
+    max_seq_len: int | None = None,
+    matformer_tier: int = 0,
 ) -> LlamaForCausalLM:
-    """A freshly initialised model from an HF config dict, on ``device`` (float32 master weights)."""
-    model = LlamaForCausalLM(LlamaConfig.from_dict(config, max_seq_len))
+    """A freshly initialised model from an HF config dict, on ``device`` (float32 master weights), holding the
+    FFN slice of ``matformer_tier`` (MatformerTierError for a tier the width cannot be cut to)."""
+    model = LlamaForCausalLM(LlamaConfig.from_dict(config, max_seq_len, matformer_tier))
     init_weights(model, seed)
     return model.to(device)
 
@@ -267,11 +314,11 @@ def flops_per_token(cfg: LlamaConfig, seq_len: int) -> float:
     """Training FLOPs per token (forward + backward = 6 per matmul parameter, plus attention scores).
 
     The usual estimate (PaLM appendix B): ``6 N + 12 L d T`` with N the non-embedding matmul parameters plus the
-    LM head, used for model FLOPs utilisation.
+    LM head, used for model FLOPs utilisation. The MLP counts at the tier's active width: what the model computes.
     """
     attention = cfg.hidden_size * (cfg.num_attention_heads + 2 * cfg.num_key_value_heads) * cfg.head_dim
     attention += cfg.num_attention_heads * cfg.head_dim * cfg.hidden_size
-    mlp = 3 * cfg.hidden_size * cfg.intermediate_size
+    mlp = 3 * cfg.hidden_size * cfg.intermediate_size_active
     matmul_params = cfg.num_hidden_layers * (attention + mlp) + cfg.hidden_size * cfg.vocab_size
     attention_scores = 12 * cfg.num_hidden_layers * cfg.num_attention_heads * cfg.head_dim * seq_len
     return 6.0 * matmul_params + attention_scores

@@ -16,6 +16,7 @@ import torch
 
 from client.train.classifiers import CLASSIFIER_TYPES, ImageClassifier, build_classifier, classification_loss
 from client.train.errors import ModelConfigError
+from client.train.matformer import MatformerTierError
 from client.train.model import LlamaForCausalLM, build_model, causal_lm_loss
 
 __all__ = ["ModelFamily", "Network", "build_network", "loss_function", "model_family", "output_size"]
@@ -47,12 +48,24 @@ def model_family(config: Mapping[str, Any]) -> ModelFamily:
 
 
 def build_network(
-    config: Mapping[str, Any], seed: int, device: torch.device | str = "cpu", max_seq_len: int | None = None
+    config: Mapping[str, Any],
+    seed: int,
+    device: torch.device | str = "cpu",
+    max_seq_len: int | None = None,
+    matformer_tier: int = 0,
 ) -> Network:
-    """A freshly initialised network of ``config``'s family (``max_seq_len`` applies to language models only)."""
+    """A freshly initialised network of ``config``'s family (``max_seq_len`` and ``matformer_tier`` apply to
+    language models only: a classifier has no feed-forward width to nest, so a tier above 0 is refused)."""
     if model_family(config) is ModelFamily.ImageClassifier:
+        if matformer_tier != 0:
+            raise MatformerTierError(
+                matformer_tier,
+                0,
+                f"matformer tier {matformer_tier} needs a LLaMA model; model_type {config.get('model_type')!r} "
+                "has no MatFormer tiers (only tier 0)",
+            )
         return build_classifier(config, seed, device)
-    return build_model(config, seed, device, max_seq_len)
+    return build_model(config, seed, device, max_seq_len, matformer_tier)
 
 
 def loss_function(model: torch.nn.Module) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:

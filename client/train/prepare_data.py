@@ -43,9 +43,9 @@ from pathlib import Path
 
 from client.data.errors import DataError
 from client.data.images import digits_dataset, mnist_dataset, write_image_dataset
-from client.data.token_files import MANIFEST_NAME
 from client.progress import ProgressTask, progress_bar, progress_wanted
 from coordinator_program.core.types import TokenSize
+from formats.token_files import MANIFEST_NAME
 
 __all__ = [
     "DEFAULT_TEXT",

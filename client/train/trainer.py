@@ -16,6 +16,7 @@ import torch
 
 from client.train.aggregation import Aggregator
 from client.train.distro import Distro, DistroResult
+from client.train.model import LlamaForCausalLM
 from client.train.model_families import Network, loss_function
 from client.train.optim_config import AdamWConfig, DistroConfig, OptimizerConfig
 from client.train.schedule import LearningRateSchedule, learning_rate, previous_learning_rate
@@ -81,7 +82,8 @@ class Trainer:
         self.distro: Distro | None = None
         self.adamw: torch.optim.AdamW | None = None
         if isinstance(optimizer, DistroConfig):
-            self.distro = Distro(model.named_parameters(), optimizer, aggregator)
+            full_width = model.config.intermediate_size if isinstance(model, LlamaForCausalLM) else None
+            self.distro = Distro(model.named_parameters(), optimizer, aggregator, full_width)
         else:
             betas, eps, weight_decay = optimizer.betas, optimizer.eps, optimizer.weight_decay
             self.adamw = torch.optim.AdamW(model.parameters(), lr=0.0, betas=betas, eps=eps, weight_decay=weight_decay)

@@ -41,6 +41,15 @@ def test_validate_config_says_what_run_a_state_file_describes_or_why_it_is_refus
     assert "epoch_time" in refused.output
 
 
+def test_run_refuses_a_bad_data_config_before_serving(tmp_path: Path) -> None:
+    data = tmp_path / "data.toml"
+    data.write_text('dir = "tokens"\ntoken_size = "TwoBytes"\nseq_len = -1\n')
+    state = str(REPO / "config" / "test" / "state.toml")
+    refused = CliRunner().invoke(server_cli, ["run", "--state", state, "--data-config", str(data), "--tui", "false"])
+    assert refused.exit_code == 2
+    assert "--data-config" in refused.output and "seq_len must be an int > 0" in refused.output
+
+
 def test_the_client_refuses_the_reference_s_public_discovery_and_a_malformed_server_address() -> None:
     runner = CliRunner()
     public = runner.invoke(client_cli, ["train", "-r", "x", "--server-addr", "h:1", "--iroh-discovery", "n0"])

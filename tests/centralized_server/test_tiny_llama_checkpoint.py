@@ -1,4 +1,5 @@
-"""``scripts/make_tiny_llama_checkpoint.py`` writes a checkpoint that ``config/test-tiny-llama`` trains from."""
+"""``scripts/make_tiny_llama_checkpoint.py`` writes a checkpoint that ``config/test-tiny-llama`` trains from, on a
+centralized server and on a chain alike."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from client.participant.runner import ExitReason, TrainingClient
 from client.train.model import LlamaConfig, LlamaForCausalLM
 from client.train.tiny_llama_checkpoint import main
 from tests.centralized_server.server_harness import ServerRun
-from tests.client.participant.train_harness import capturing_events
+from tests.client.participant.train_harness import TrainRun, capturing_events
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,8 +35,25 @@ def test_the_script_writes_a_hugging_face_layout_that_the_model_loads(tmp_path: 
     ).read_bytes()
 
 
+async def _train_two(toml: str, on_chain: bool) -> tuple[list[ExitReason], list[TrainingClient]]:
+    """Two clients train the run ``toml`` describes to its end, on an embedded chain or a centralized server."""
+    if on_chain:
+        chain = TrainRun(toml)
+        on_bank = [chain.client(i) for i in range(2)]
+        return await chain.run_all(on_bank, timeout=120), on_bank
+    server = ServerRun(toml)
+    served: list[TrainingClient] = []
+
+    def make() -> list[TrainingClient]:
+        served.extend(server.client(i) for i in range(2))
+        return served
+
+    return [ExitReason(e) for e in await server.run_all(make, timeout=120)], served
+
+
 @pytest.mark.integration
-def test_two_clients_train_config_test_tiny_llama_from_the_written_checkpoint_on_a_centralized_server() -> None:
+@pytest.mark.parametrize("on_chain", [False, True], ids=["centralized", "chain"])
+def test_two_clients_train_config_test_tiny_llama_from_the_written_checkpoint(on_chain: bool) -> None:
     checkpoint = Path(tempfile.mkdtemp(prefix="tl-"))  # short: the repo_id holds 64 bytes
     try:
         main(["--out", str(checkpoint)])
@@ -43,15 +61,8 @@ def test_two_clients_train_config_test_tiny_llama_from_the_written_checkpoint_on
         toml = toml.replace('"checkpoints/tiny-llama-local"', f'"{checkpoint}"').replace(
             "total_steps = 10", "total_steps = 4"
         )
-        run = ServerRun(toml)
-        clients: list[TrainingClient] = []
-
-        def make() -> list[TrainingClient]:
-            clients.extend(run.client(i) for i in range(2))
-            return clients
-
         with capturing_events() as events:
-            exits = asyncio.run(run.run_all(make, timeout=120))
+            exits, clients = asyncio.run(_train_two(toml, on_chain))
     finally:
         shutil.rmtree(checkpoint)
 

@@ -12,12 +12,14 @@ from centralized_server.wire import (
     Challenge,
     CheckpointMessage,
     CoordinatorUpdate,
+    DataRequest,
     ErrorMessage,
     HealthCheckMessage,
     Hello,
     Join,
     Message,
     MessageKind,
+    TrainingData,
     WarmupWitnessMessage,
     WitnessMessage,
     decode_message,
@@ -51,6 +53,8 @@ def test_every_message_kind_round_trips() -> None:
         Join(),
         WarmupWitnessMessage(_witness()),
         HealthCheckMessage((check,)),
+        DataRequest(3, 8),
+        TrainingData(2, bytes(12)),
     ]
     for message in messages:
         assert encode_message(decode_message(encode_message(message))) == encode_message(message)
@@ -74,6 +78,10 @@ def test_every_message_kind_round_trips() -> None:
         (bytes([1, MessageKind.WarmupWitness]) + bytes(10), MalformedMessage, "does not decode"),
         (bytes([1, MessageKind.Checkpoint]) + struct.pack("<B", 200), MalformedMessage, "does not decode"),
         (bytes([1, MessageKind.HealthCheck]) + struct.pack("<I", 1000), MalformedMessage, "does not decode"),
+        (bytes([1, MessageKind.DataRequest]) + struct.pack("<QQ", 9, 8), MalformedMessage, "names none"),
+        (bytes([1, MessageKind.DataRequest]) + bytes(8), MalformedMessage, "DataRequest body is 16 bytes"),
+        (bytes([1, MessageKind.TrainingData, 3]) + bytes(6), MalformedMessage, "whole 2- or 4-byte tokens"),
+        (bytes([1, MessageKind.TrainingData, 4]) + bytes(6), MalformedMessage, "whole 2- or 4-byte tokens"),
     ],
 )
 def test_malformed_payloads_are_refused_with_a_reason(payload: bytes, error: type[Exception], words: str) -> None:

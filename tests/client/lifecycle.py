@@ -21,7 +21,7 @@ import tomli_w
 
 from client.chain.clock_offset import CLOCK_OFFSET_ENV
 from client.keypairs import read_keypair_file
-from client.run_config.small_run import small_run
+from formats.run_config.small_run import small_run
 from tests.client.cli_harness import CliChain
 from tests.client.run_clients import join, witness
 

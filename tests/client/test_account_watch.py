@@ -22,9 +22,9 @@ from client.chain.account_watch import AccountWatch
 from client.chain.backend import ChainUnavailable
 from client.chain.rpc import RpcBackend
 from client.run_accounts import fetch_run
-from client.run_config import updated_metadata
 from client.run_owner import RunChanges, apply_changes, create_run
 from coordinator_program.state.coordinator_account import CoordinatorAccount, load
+from formats.run_config import updated_metadata
 from tests.client.cli_harness import closed_port
 from validator.process import ValidatorProcess
 

@@ -20,7 +20,7 @@ from solders.pubkey import Pubkey
 
 from client.chain.open import ChainTarget
 from client.keypairs import read_keypair_file
-from client.run_config.small_run import small_run
+from formats.run_config.small_run import small_run
 from tests.client.cli_harness import CliChain
 from tests.client.lifecycle import Run, warped_clock
 from tests.client.run_clients import join, witness

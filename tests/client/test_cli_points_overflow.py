@@ -11,7 +11,7 @@ from pathlib import Path
 import tomli_w
 
 from client.chain.open import ChainTarget
-from client.run_config.small_run import small_run
+from formats.run_config.small_run import small_run
 from tests.client.cli_harness import CliChain
 
 U64_MAX_TEXT = "exceeds u64::MAX (18446744073709551615)"

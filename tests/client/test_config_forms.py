@@ -18,9 +18,9 @@ import pytest
 import tomli_w
 
 from client.chain.open import ChainTarget
-from client.run_config import RunConfigError, parse_run_config
-from client.run_config.small_run import small_run
 from coordinator_program.core.types import CheckpointTag, HttpTrainingDataLocationTag, LLMTrainingDataLocationTag
+from formats.run_config import RunConfigError, parse_run_config
+from formats.run_config.small_run import small_run
 from tests.client.cli_harness import CliChain
 from tests.client.train.data_server import DataServer
 
@@ -251,7 +251,8 @@ def test_a_p2p_checkpoint_with_a_repo_is_sent() -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("data_location", {"Server": "host:9000"}, "data_location.Server: not supported by this client"),
+        ("data_location", {"WeightedHttp": "http://h/w.json"}, "data_location.WeightedHttp: not supported by this"),
+        ("data_location", {"Server": "no-port"}, "data_location.Server: must be HOST:PORT"),
         ("checkpoint", {"Gcs": {"bucket": "b"}}, "checkpoint.Gcs: not supported by this client"),
     ],
 )

@@ -13,13 +13,13 @@ from solders.pubkey import Pubkey
 
 from client.json_dump import json_dump_run, json_dump_user, node_id, render_json
 from client.run_accounts import TreasurerRunView, TreasurerUserView
-from client.run_config import load_run_config
-from client.run_config.serde import from_serde
 from coordinator_program.core.types import Client, ClientState, NodeIdentity, RunState
 from coordinator_program.state.borsh_args import MODEL
 from coordinator_program.state.coordinator_account import CoordinatorAccount, SolanaClient, load
 from coordinator_program.state.coordinator_instance import CoordinatorInstance, find_coordinator_instance
 from emulator.anchor import decode_account, encode
+from formats.run_config import load_run_config
+from formats.run_config.serde import from_serde
 from tests.coordinator_program.program.chain import CoordinatorChain
 from treasurer.state import Participant, Run, find_run
 

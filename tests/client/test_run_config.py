@@ -11,10 +11,6 @@ import tomli_w
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from client.run_config import RunConfigError, load_run_config, parse_run_config, updated_metadata
-from client.run_config.rules import config_problem, locate_model_rule, model_problem
-from client.run_config.serde import from_serde, to_serde
-from client.run_config.small_run import small_run
 from coordinator_program.core import ConfigError, config_error, model_error
 from coordinator_program.core.types import (
     AdamW,
@@ -39,6 +35,10 @@ from coordinator_program.state.borsh_args import COORDINATOR_CONFIG, MODEL
 from coordinator_program.state.coordinator_account import RunMetadata
 from emulator.anchor.borsh import encode
 from emulator.errors import custom_error_code
+from formats.run_config import RunConfigError, load_run_config, parse_run_config, updated_metadata
+from formats.run_config.rules import config_problem, locate_model_rule, model_problem
+from formats.run_config.serde import from_serde, to_serde
+from formats.run_config.small_run import small_run
 from tests.coordinator_program.program.chain import CoordinatorChain
 
 REPO = Path(__file__).resolve().parents[2]

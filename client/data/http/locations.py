@@ -17,8 +17,8 @@ from urllib.parse import quote
 from client.data.errors import DataError, HttpDataError
 from client.data.http.fetch import RangeFetcher, RemoteFile
 from client.data.http.urls import check_url, numbered_file_urls
-from client.data.token_files import DATA_FILE_EXTENSIONS
 from coordinator_program.core.types import HttpTrainingDataLocation, HttpTrainingDataLocationTag
+from formats.token_files import DATA_FILE_EXTENSIONS
 
 __all__ = ["GCS_ENDPOINT", "remote_files"]
 

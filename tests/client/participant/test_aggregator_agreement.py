@@ -14,8 +14,8 @@ from client.p2p.signed import InvalidSignature, SignedMessage
 from client.participant.aggregator_agreement import AggregatorMismatch, check_aggregators
 from client.participant.model_setup import DUMMY_MODEL_CONFIG, load_training_setup
 from client.participant.pipeline import DesyncError
-from client.run_config import parse_run_config
 from client.train.aggregation import InvalidAggregator, aggregator_from_spec
+from formats.run_config import parse_run_config
 from tests.client.participant.train_harness import run_toml
 
 

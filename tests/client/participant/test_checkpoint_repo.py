@@ -34,8 +34,8 @@ LOAD_FROM_HUB = """
 import sys, torch
 from client.participant.model_setup import load_training_setup
 from client.participant.pipeline import parameter_hash
-from client.run_config import parse_run_config
-from client.run_config.small_run import small_run
+from formats.run_config import parse_run_config
+from formats.run_config.small_run import small_run
 import tomli_w
 model = parse_run_config(tomli_w.dumps(small_run(llm={"checkpoint": {"Hub": {"repo_id": sys.argv[1]}}}))).model
 setup = load_training_setup(model, "run", torch.device("cpu"), None)

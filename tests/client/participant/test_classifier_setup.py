@@ -13,12 +13,12 @@ import torch
 from client.data.errors import DataError
 from client.data.images import digits_dataset, write_image_dataset
 from client.participant.model_setup import load_training_setup
-from client.run_config import parse_run_config
 from client.train.classifiers import SimpleNN, SmallCNN
 from client.train.errors import ModelConfigError
 from client.train.evaluation import evaluate_heldout
 from client.train.image_data import ImageDataProvider
 from coordinator_program.core.types import Model
+from formats.run_config import parse_run_config
 
 MNIST_STATE = Path("config/mnist/state.toml").resolve()
 

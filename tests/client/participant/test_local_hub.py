@@ -18,9 +18,9 @@ from client.participant.local_hub import (
 )
 from client.participant.model_setup import DUMMY_MODEL_CONFIG, load_training_setup
 from client.participant.pipeline import parameter_hash
-from client.run_config import parse_run_config
 from client.train import ModelConfigError, build_model, init_seed
 from coordinator_program.core.types import Model
+from formats.run_config import parse_run_config
 from tests.client.participant.train_harness import run_toml
 
 CONFIG_FILES = {"config.json": json.dumps(DUMMY_MODEL_CONFIG).encode(), "tokenizer.json": b"{}"}

@@ -23,12 +23,12 @@ from client.p2p.limits import DownloadLimits
 from client.participant.chain_link import ChainLink
 from client.participant.logs import EVENT_LOGGER
 from client.participant.runner import ClientOptions, ExitReason, TrainingClient
-from client.run_config import parse_run_config
-from client.run_config.small_run import constant_lr, small_run
 from client.run_owner import RunChanges, apply_changes
 from client.simulate.chain import TREASURER_RUN_INDEX, SimulationChain, derived_keypair
 from client.simulate.record import TransactionTally
 from coordinator_program.state.coordinator_account import CoordinatorAccount
+from formats.run_config import parse_run_config
+from formats.run_config.small_run import constant_lr, small_run
 from validator.ports import free_ports
 
 __all__ = [
@@ -60,8 +60,11 @@ def run_toml(
     cooldown_time: int = 1,
     checkpoint: Mapping[str, object] = DUMMY_CHECKPOINT,
     distro: Mapping[str, object] | None = None,
+    witness_nodes: int = 0,
+    batch_size: int = 12,
 ) -> str:
-    """A run of the ~0.8M-parameter Dummy model on synthetic data, 12 sequences of 64 tokens per step.
+    """A run of the ~0.8M-parameter Dummy model on synthetic data, ``batch_size`` sequences of 64 tokens per step
+    (12 by default), every client a witness unless ``witness_nodes`` says how many.
 
     Warmup and RoundTrain end early (everyone witnessed); their ``deadline`` only matters when a client is gone.
     The coordinator takes ``cold_start_warmup_steps`` up to (epoch_time - deadline) // deadline. ``distro``
@@ -75,9 +78,10 @@ def run_toml(
         "epoch_time": epoch_time,
         "min_clients": min_clients,
         "init_min_clients": init_min_clients,
-        "global_batch_size_start": 12,
-        "global_batch_size_end": 12,
+        "global_batch_size_start": batch_size,
+        "global_batch_size_end": batch_size,
         "total_steps": total_steps,
+        "witness_nodes": witness_nodes,
     }
     llm = {
         "cold_start_warmup_steps": cold_start_warmup_steps,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from client.run_config import RunConfig, check_run_config, load_run_config
 from client.simulate import ClientTiming, SimulationSettings
 from coordinator_program.core.types import CoordinatorConfig
+from formats.run_config import RunConfig, check_run_config, load_run_config
 
 __all__ = ["TEST_CONFIG", "EXACT", "run_config", "settings"]
 

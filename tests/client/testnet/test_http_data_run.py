@@ -22,11 +22,11 @@ import pytest
 import tomli_w
 
 from client.data.http.fetch import HttpSettings
-from client.run_config import parse_run_config
-from client.run_config.small_run import constant_lr, small_run
 from client.train.http_data import open_http_dataset
 from client.train.prepare_data import DEFAULT_TEXT, prepare, read_text
 from coordinator_program.core.data_assignment import BatchId
+from formats.run_config import parse_run_config
+from formats.run_config.small_run import constant_lr, small_run
 from tests.client.train.data_server import DataServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]  # a validator and three training processes, ~1-2 minutes

@@ -12,11 +12,11 @@ import pytest
 
 from client.data.errors import DataError, HttpDataError
 from client.data.http.fetch import HttpSettings
-from client.run_config.serde import from_serde
 from client.train.http_data import HttpDataProvider, open_http_dataset
 from coordinator_program.core.data_assignment import BatchId
 from coordinator_program.core.types import HttpLLMTrainingDataLocation
 from coordinator_program.state.borsh_args import HTTP_LLM_TRAINING_DATA_LOCATION
+from formats.run_config.serde import from_serde
 from tests.client.train.data_server import DataServer
 
 FAST = HttpSettings(request_timeout=0.5, retries=2, retry_delay=0.05)

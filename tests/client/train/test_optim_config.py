@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from client.run_config import load_run_config
 from client.train.errors import TrainConfigError
 from client.train.optim_config import AdamWConfig, DistroConfig, optimizer_from_definition
 from client.train.schedule import ConstantLR, schedule_from_definition
 from coordinator_program.core.types import AdamW, OptimizerDefinition, OptimizerDefinitionTag
+from formats.run_config import load_run_config
 
 REPO = Path(__file__).resolve().parents[3]
 

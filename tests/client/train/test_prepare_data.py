@@ -90,7 +90,7 @@ def test_tokens_are_written_in_numbered_shards_with_an_index(tmp_path: Path) -> 
 
 def test_the_served_location_names_every_shard_and_goes_into_a_copy_of_the_run_config(tmp_path: Path) -> None:
     from client.data.serve import config_with_location, numbered_files_location
-    from client.run_config import parse_run_config
+    from formats.run_config import parse_run_config
 
     prepare(tmp_path, "abcdefghij", heldout_fraction=0.0, shard_tokens=4)
     location = numbered_files_location(tmp_path, "http://10.0.0.7:8000/")

@@ -25,10 +25,10 @@ import struct
 from collections.abc import Mapping
 from typing import Any
 
-from client.run_config.errors import RunConfigError
 from coordinator_program.core.types import FixedString, TaggedUnion
 from coordinator_program.state.borsh import CArray, CEnum, CFixedString, COption, CStruct, CTaggedUnion
 from emulator.anchor.borsh import BOOL, BorshType, FloatType, IntType
+from formats.run_config.errors import RunConfigError
 
 __all__ = ["from_serde", "to_serde", "f32_shortest"]
 

@@ -7,9 +7,9 @@ a name or description that does not fit is an error, not truncated (spec §6).
 
 from __future__ import annotations
 
-from client.run_config.errors import RunConfigError
 from coordinator_program.core.types import FixedString, FixedStringError
 from coordinator_program.state.coordinator_account import RunMetadata
+from formats.run_config.errors import RunConfigError
 
 __all__ = ["COMMAND_LINE", "updated_metadata"]
 

@@ -27,7 +27,7 @@ def small_run(
     The base: the Dummy model on Dummy data, 1-second phases in a 30-second epoch, one client, 10 steps of 4
     sequences of 64 tokens, a constant learning rate and DisTrO with config/tiny-llama's compression.
 
-    >>> from client.run_config import parse_run_config
+    >>> from formats.run_config import parse_run_config
     >>> import tomli_w
     >>> run = parse_run_config(tomli_w.dumps(small_run(config={"total_steps": 20}, llm={"max_seq_len": 512})))
     >>> (run.config.epoch_time, run.config.total_steps, run.model.llm.max_seq_len)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from client.run_config.errors import RunConfigError
 from coordinator_program.core import ConfigError, cold_start_warmup_steps_fit, config_error, model_error
 from coordinator_program.core.arith import U64_MAX
 from coordinator_program.core.types import (
@@ -25,6 +24,7 @@ from coordinator_program.core.types import (
     Model,
     OptimizerDefinitionTag,
 )
+from formats.run_config.errors import RunConfigError
 
 __all__ = ["config_problem", "model_problem", "cold_start_problem", "check_run_config", "check_points_fit"]
 
@@ -183,7 +183,7 @@ def check_points_fit(earning_rate_total_shared: int, total_steps: int, source: s
     >>> check_points_fit(2**63 - 1, 2, "command line", "--earning-rate-total-shared")
     >>> check_points_fit(2**63, 2, "command line", "--earning-rate-total-shared")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    client.run_config.errors.RunConfigError: command line: --earning-rate-total-shared: earning_rate_total_shared ...
+    formats.run_config.errors.RunConfigError: command line: --earning-rate-total-shared: earning_rate_total_shared ...
     """
     total = earning_rate_total_shared * total_steps
     if total > U64_MAX:

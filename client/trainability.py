@@ -6,7 +6,8 @@ owner's commands check first and refuse, saying why; ``--force`` sends anyway.
 
 * Data: ``Dummy``; ``Local`` (the directory holds token files here; clients may override it with ``--data-dir``);
   ``Http`` without a seeded shuffle, with well-formed URLs, and reachable from here (one HEAD, or one bucket
-  listing page, within a few seconds). ``Server``, ``WeightedHttp`` and ``Preprocessed`` are not supported.
+  listing page, within a few seconds); ``Server`` as HOST:PORT (a centralized server's data server, not contacted).
+  ``WeightedHttp`` and ``Preprocessed`` are not supported.
 * Checkpoint: ``Dummy``; ``Hub``/``P2P`` whose repo is a local directory holding a ``config.json`` (or uploaded
   revisions), or a well-formed Hub repo id (the Hub itself is not contacted). ``Gcs``, ``P2PGcs`` and
   ``Ephemeral`` are not supported.
@@ -19,7 +20,6 @@ from pathlib import Path
 
 from client.data.errors import DataError
 from client.data.http.urls import check_url, numbered_file_urls
-from client.data.token_files import data_files
 from client.participant.checkpoint_repo import check_hub_repo_id, is_local_repo
 from client.participant.local_hub import HubRepoError
 from coordinator_program.core.types import (
@@ -30,6 +30,8 @@ from coordinator_program.core.types import (
     Model,
     ShuffleTag,
 )
+from formats.errors import TokenFileError
+from formats.token_files import data_files
 
 __all__ = ["PROBE_TIMEOUT_S", "training_problems"]
 
@@ -87,17 +89,18 @@ def _data_problem(model: Model, probe: bool) -> str | None:
         case LLMTrainingDataLocationTag.Local:
             try:
                 data_files(Path(location.variant().value))
-            except DataError as exc:
+            except (DataError, TokenFileError) as exc:
                 return f"{_DATA}.Local: {exc} on this machine (clients can name theirs with --data-dir)"
             return None
         case LLMTrainingDataLocationTag.Http:
             return _http_problem(location.variant(), probe)
-        case (
-            LLMTrainingDataLocationTag.Server
-            | LLMTrainingDataLocationTag.WeightedHttp
-            | LLMTrainingDataLocationTag.Preprocessed
-        ):
-            return f"{_DATA}.{kind.name}: not supported by this client (it reads Dummy, Local and Http data)"
+        case LLMTrainingDataLocationTag.Server:
+            host, _, port = str(location.variant().value).rpartition(":")
+            if host and port.isdigit() and 0 < int(port) < 65536:
+                return None  # a centralized server's data server (psyche-centralized-server --data-config)
+            return f"{_DATA}.Server: must be HOST:PORT of a centralized server's data server"
+        case LLMTrainingDataLocationTag.WeightedHttp | LLMTrainingDataLocationTag.Preprocessed:
+            return f"{_DATA}.{kind.name}: not supported by this client (it reads Dummy, Local, Http and Server data)"
     raise AssertionError(f"unhandled data location {kind!r}")
 
 

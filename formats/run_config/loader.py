@@ -3,7 +3,7 @@ checks them.
 
 This is what ``update-config --config-path`` sends: the file needs ``[config]`` and ``[model]`` (spec §3.4); the
 run id comes from the command line. Forms of the reference's documentation that the on-chain layout lacks are
-mapped or refused first (:mod:`client.run_config.forms`). A centralized-server ``state.toml`` also carries the
+mapped or refused first (:mod:`formats.run_config.forms`). A centralized-server ``state.toml`` also carries the
 rest of a ``Coordinator`` (``run_id``, ``run_state``, ``progress``, ...); the Solana program has no use for those
 keys, so they are allowed and ignored, as the reference's ``update-config`` ignores them. Any other key is an
 error.
@@ -17,12 +17,12 @@ from pathlib import Path
 
 import tomli
 
-from client.run_config.errors import RunConfigError
-from client.run_config.forms import map_config_forms
-from client.run_config.rules import check_run_config
-from client.run_config.serde import from_serde
 from coordinator_program.core.types import CoordinatorConfig, Model
 from coordinator_program.state.borsh_args import COORDINATOR_CONFIG, MODEL
+from formats.run_config.errors import RunConfigError
+from formats.run_config.forms import map_config_forms
+from formats.run_config.rules import check_run_config
+from formats.run_config.serde import from_serde
 
 __all__ = ["RunConfig", "CENTRALIZED_STATE_KEYS", "load_run_config", "parse_run_config"]
 

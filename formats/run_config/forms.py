@@ -19,9 +19,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from client.data.errors import DataError
-from client.data.token_files import data_files, directory_token_size
-from client.run_config.errors import RunConfigError
+from formats.errors import TokenFileError
+from formats.run_config.errors import RunConfigError
+from formats.token_files import data_files, directory_token_size
 
 __all__ = ["map_config_forms", "urls_as_numbered_files"]
 
@@ -130,7 +130,7 @@ def _local_table(value: dict[str, Any], field: str, source: str) -> str:
     try:
         data_files(Path(path))
         actual = directory_token_size(Path(path))
-    except DataError as exc:
+    except TokenFileError as exc:
         raise RunConfigError(source, f"{field}.token_size_in_bytes", f"cannot be checked: {exc}") from exc
     if size != actual.name:
         raise RunConfigError(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from client.errors import ClientError
+from formats.errors import FormatError
 
 __all__ = ["RunConfigError"]
 
 
-class RunConfigError(ClientError, ValueError):
+class RunConfigError(FormatError, ValueError):
     """A run configuration the coordinator would refuse (or that cannot be read at all).
 
     ``source`` is where the values came from (a file path, or ``"command line"``), ``field`` the dotted TOML path

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from client.data.errors import DataError
 from coordinator_program.core.types import TokenSize
+from formats.errors import TokenFileError
 
 __all__ = ["DATA_FILE_EXTENSIONS", "MANIFEST_NAME", "token_bytes", "data_files", "directory_token_size"]
 
@@ -30,21 +30,21 @@ def token_bytes(token_size: TokenSize) -> int:
 
 
 def data_files(directory: Path) -> list[Path]:
-    """The token files directly in ``directory``, in name order; DataError when there is none (or no directory)."""
+    """The token files directly in ``directory``, in name order; TokenFileError when there is none or no directory."""
     if not directory.is_dir():
-        raise DataError(f"training data directory {str(directory)!r} does not exist")
+        raise TokenFileError(f"training data directory {str(directory)!r} does not exist")
     paths = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in DATA_FILE_EXTENSIONS)
     if not paths:
-        raise DataError(f"no training data files ({', '.join(DATA_FILE_EXTENSIONS)}) in {str(directory)!r}")
+        raise TokenFileError(f"no training data files ({', '.join(DATA_FILE_EXTENSIONS)}) in {str(directory)!r}")
     return paths
 
 
 def directory_token_size(directory: Path) -> TokenSize:
-    """The token width ``directory``'s ``dataset.json`` records, TwoBytes without one; DataError if it is bad."""
+    """The token width ``directory``'s ``dataset.json`` records, TwoBytes without one; TokenFileError if it is bad."""
     manifest = directory / MANIFEST_NAME
     if not manifest.is_file():
         return TokenSize.TwoBytes
     try:
         return TokenSize[json.loads(manifest.read_text())["token_size_in_bytes"]]
     except (OSError, KeyError, TypeError, ValueError) as exc:
-        raise DataError(f"{manifest}: no valid token_size_in_bytes (TwoBytes or FourBytes)") from exc
+        raise TokenFileError(f"{manifest}: no valid token_size_in_bytes (TwoBytes or FourBytes)") from exc
