@@ -34,6 +34,7 @@ from centralized_server.wire import (
     MAX_CLIENT_FRAME,
     Challenge,
     CheckpointMessage,
+    ClientCapabilities,
     CoordinatorUpdate,
     DataRequest,
     ErrorMessage,
@@ -84,7 +85,7 @@ class ServerSettings:
 class _Connection:
     signer: bytes
     writer: asyncio.StreamWriter
-    joined: bool = False
+    capabilities: ClientCapabilities | None = None  # what its Join said; None until it joined
 
 
 @dataclass
@@ -313,8 +314,8 @@ class CentralizedServer:
         key = Pubkey.from_bytes(signer)
         try:
             match message:
-                case Join():
-                    self._pending.setdefault(signer, NodeIdentity.from_keys(signer, signer))
+                case Join(capabilities):
+                    self._joined(key, capabilities)
                 case WitnessMessage(witness, metadata):
                     core.witness(self.coordinator, signer, witness, self.now())
                     self._witness_metadata(key, metadata)
@@ -341,14 +342,36 @@ class CentralizedServer:
                 error=str(exc),
             )
 
+    def _joined(self, key: Pubkey, capabilities: ClientCapabilities) -> None:
+        """A ``Join``: the client is pending for every epoch while connected; its capabilities are kept for the log."""
+        signer = bytes(key)
+        self._pending.setdefault(signer, NodeIdentity.from_keys(signer, signer))
+        connection = self._connections.get(signer)
+        if connection is not None and connection.capabilities != capabilities:
+            connection.capabilities = capabilities
+            emit(
+                "client_joined",
+                f"client {key} joined on {capabilities.device}, MatFormer tier {capabilities.matformer_tier}",
+                client=str(key),
+                device=capabilities.device,
+                matformer_tier=capabilities.matformer_tier,
+            )
+
     def _witness_metadata(self, key: Pubkey, metadata: WitnessMetadata) -> None:
-        """``received_witness_metadata``: what a witness reports of its round (new here; the reference drops it)."""
+        """``received_witness_metadata``: what a witness reports of its round (new here; the reference drops it),
+        with the device and MatFormer tier its ``Join`` named (``capabilities_known`` false before one)."""
         loss = float(metadata.loss)
         self.status.losses[str(key)] = loss
+        connection = self._connections.get(bytes(key))
+        capabilities = connection.capabilities if connection is not None else None
+        tier = "" if capabilities is None else f" (tier {capabilities.matformer_tier})"
         emit(
             "received_witness_metadata",
-            f"witness {key} step {int(metadata.step)}: loss {loss:.4f}",
+            f"witness {key}{tier} step {int(metadata.step)}: loss {loss:.4f}",
             client=str(key),
+            capabilities_known=capabilities is not None,
+            device=None if capabilities is None else capabilities.device,
+            matformer_tier=None if capabilities is None else capabilities.matformer_tier,
             step=int(metadata.step),
             loss=loss if math.isfinite(loss) else None,
             tokens_per_sec=float(metadata.tokens_per_sec),

@@ -1,15 +1,17 @@
-"""The centralized protocol, version 1: length-prefixed frames over TCP, one message per frame.
+"""The centralized protocol, version 2: length-prefixed frames over TCP, one message per frame.
 
-Frame: ``u32`` big-endian payload length, then the payload: ``u8`` protocol version (1), ``u8`` message kind,
+Frame: ``u32`` big-endian payload length, then the payload: ``u8`` protocol version (2), ``u8`` message kind,
 the body. A frame the server receives is at most :data:`MAX_CLIENT_FRAME` bytes, one it sends at most
 :data:`MAX_SERVER_FRAME`; a longer length prefix is refused before a byte of the body is read.
 
 Conversation: the server sends ``Challenge`` (32 random bytes). The client answers ``Hello`` (its ed25519 public
 key, its signature over :func:`hello_message` of that challenge and the run id, the run id): this proves the
 identity every later message is attributed to, so no message carries its sender. Then the client sends ``Join``
-once (spec client-training.md §1.2: it stays pending for every epoch while connected), and ``Witness``,
-``WarmupWitness``, ``HealthCheck`` and ``Checkpoint`` as the run asks; the server sends ``Coordinator`` after
-every change. A message the server refuses gets ``Error`` (a UTF-8 reason) and the connection is closed.
+once (spec client-training.md §1.2: it stays pending for every epoch while connected) with its
+:class:`ClientCapabilities` (the device it trains on and its MatFormer tier, which the server logs beside each
+witness's loss, as the reference's MatFormer fork does), then ``Witness``, ``WarmupWitness``, ``HealthCheck`` and
+``Checkpoint`` as the run asks; the server sends ``Coordinator`` after every change. A message the server refuses
+gets ``Error`` (a UTF-8 reason) and the connection is closed.
 
 The data server (a run whose data location is ``Server``) speaks the same frames on its own port: after the same
 challenge and hello, ``DataRequest`` (two ``u64``: a batch's first and last sample id) gets ``TrainingData`` (a
@@ -17,9 +19,10 @@ challenge and hello, ``DataRequest`` (two ``u64``: a batch's first and last samp
 
 Bodies reuse the coordinator program's Borsh encodings of its instruction arguments (``Witness``,
 ``WitnessMetadata``, ``HealthCheck``, ``Checkpoint``), so they are validated by the same decoders as a
-transaction's. ``Coordinator`` carries a ``u64`` sequence number, then zlib of the raw ``Coordinator`` structure
-(the program account's layout) followed by a ``u16`` count and that many 64-byte ``NodeIdentity`` of the pending
-clients.
+transaction's. ``Join`` carries Borsh ``ClientCapabilities { device: String, matformer_tier: u8 }`` (version 1's
+``Join`` was empty; a version-1 peer is refused by its version byte). ``Coordinator`` carries a ``u64`` sequence
+number, then zlib of the raw ``Coordinator`` structure (the program account's layout) followed by a ``u16`` count
+and that many 64-byte ``NodeIdentity`` of the pending clients.
 """
 
 from __future__ import annotations
@@ -42,7 +45,16 @@ from coordinator_program.core.types import (
     WitnessMetadata,
 )
 from coordinator_program.state.borsh_args import CHECKPOINT, HEALTH_CHECK, WITNESS, WITNESS_METADATA, HealthCheck
-from emulator.anchor.borsh import BorshDecodeError, Vec, decode, decode_prefix, encode
+from emulator.anchor.borsh import (
+    STRING,
+    U8,
+    BorshDecodeError,
+    Vec,
+    borsh_field,
+    decode,
+    decode_prefix,
+    encode,
+)
 
 __all__ = [
     "CHALLENGE_BYTES",
@@ -51,6 +63,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "Challenge",
     "CheckpointMessage",
+    "ClientCapabilities",
     "ClientMessage",
     "CoordinatorUpdate",
     "DataRequest",
@@ -70,13 +83,15 @@ __all__ = [
     "write_frame",
 ]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 MAX_CLIENT_FRAME = 64 * 1024
 """Largest frame a client may send: a witness with its metadata is under 1 kB, 256 health checks under 20 kB."""
 MAX_SERVER_FRAME = 1024 * 1024
 """Largest frame the server sends: a compressed coordinator (94 kB raw) with 256 pending identities fits easily."""
 CHALLENGE_BYTES = 32
 MAX_RUN_ID_BYTES = 32  # the coordinator's run_id is a FixedString32
+MAX_DEVICE_BYTES = 32
+"""Longest device name a ``Join`` may carry (``cuda:N`` and the like are a few bytes)."""
 _COORDINATOR_BYTES = ctypes.sizeof(Coordinator)
 _IDENTITY_BYTES = ctypes.sizeof(NodeIdentity)
 _HEALTH_CHECKS = Vec(HEALTH_CHECK)
@@ -130,8 +145,16 @@ class Hello:
 
 
 @dataclass(frozen=True)
+class ClientCapabilities:
+    """What a client tells the server about itself when it joins: where it trains, and its MatFormer tier."""
+
+    device: str = borsh_field(STRING)
+    matformer_tier: int = borsh_field(U8)
+
+
+@dataclass(frozen=True)
 class Join:
-    pass
+    capabilities: ClientCapabilities
 
 
 @dataclass(frozen=True)
@@ -211,8 +234,8 @@ def _encode_body(message: Message) -> tuple[MessageKind, bytes]:
             return MessageKind.Error, reason.encode()
         case Hello(signer, signature, run_id):
             return MessageKind.Hello, signer + signature + run_id.encode()
-        case Join():
-            return MessageKind.Join, b""
+        case Join(capabilities):
+            return MessageKind.Join, encode(ClientCapabilities, capabilities)
         case WitnessMessage(witness, metadata):
             return MessageKind.Witness, encode(WITNESS, witness) + encode(WITNESS_METADATA, metadata)
         case WarmupWitnessMessage(witness):
@@ -266,8 +289,10 @@ def _decode_body(kind: MessageKind, body: bytes) -> Message:
                 raise MalformedMessage(f"a Hello body is 96 bytes and a run id of at most 32, got {len(body)}")
             return Hello(body[:32], body[32:96], body[96:].decode())
         case MessageKind.Join:
-            _exact(body, 0, kind)
-            return Join()
+            capabilities = decode(ClientCapabilities, body)
+            if len(capabilities.device.encode()) > MAX_DEVICE_BYTES:
+                raise MalformedMessage(f"a Join's device name is at most {MAX_DEVICE_BYTES} bytes")
+            return Join(capabilities)
         case MessageKind.Witness:
             witness, end = decode_prefix(WITNESS, body)
             return WitnessMessage(witness, decode(WITNESS_METADATA, body[end:]))

@@ -20,10 +20,12 @@ from typing import Any
 
 import click
 
+from centralized_server.wire import ClientCapabilities
 from client.cli.command_error import CommandError
 from client.cli.options import WalletSource, chain_options
 from client.cli.tracking_options import pop_tracking_options, tracking
 from client.cli.train import client_options, start_logging, stop_on_signals, train, train_until_done
+from client.participant.model_setup import pick_device
 from client.participant.server_link import ServerLink, ServerLost
 
 __all__ = ["cli", "main"]
@@ -107,8 +109,11 @@ def centralized_train(
     options = client_options(**training)
     stopped_by: list[int] = []
 
+    # The server logs the device and tier beside each witness's loss (the reference's ClientCapabilities).
+    capabilities = ClientCapabilities(device=str(pick_device(options.device)), matformer_tier=options.matformer_tier)
+
     async def follow() -> None:
-        link = ServerLink(server_addr, run_id, signer)
+        link = ServerLink(server_addr, run_id, signer, capabilities=capabilities)
         await train_until_done(link, options, stop_on_signals(stopped_by))
 
     try:

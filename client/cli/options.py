@@ -23,6 +23,8 @@ from client.keypairs import RAW_WALLET_ENV, KeypairError, load_wallet
 from coordinator_program.mode import ProgramMode
 
 __all__ = [
+    "U8",
+    "U8_MAX",
     "PUBKEY",
     "U64",
     "U32",
@@ -37,6 +39,8 @@ __all__ = [
 Command = Callable[..., Any]
 U64 = click.IntRange(0, 2**64 - 1)
 U32 = click.IntRange(0, 2**32 - 1)
+U8_MAX = 2**8 - 1
+U8 = click.IntRange(0, U8_MAX)
 
 
 class PubkeyType(click.ParamType):

@@ -14,7 +14,14 @@ from solders.pubkey import Pubkey
 from client.chain.backend import ChainBackend
 from client.chain.open import ChainTarget
 from client.chain.outage import DEFAULT_OUTAGE_TIMEOUT_S, OutagePolicy
-from client.cli.options import PUBKEY, WalletSource, chain_options, run_id_option, wallet_option
+from client.cli.options import (
+    PUBKEY,
+    U8,
+    WalletSource,
+    chain_options,
+    run_id_option,
+    wallet_option,
+)
 from client.cli.p2p_options import p2p_client_options, p2p_limit_options
 from client.cli.runner import CommandError, run_on_chain
 from client.cli.tracking_options import pop_tracking_options, tracking, tracking_options
@@ -25,7 +32,7 @@ from client.participant.checkpoint_repo import check_hub_repo_id, is_local_repo
 from client.participant.coordinator_link import CoordinatorLink
 from client.participant.local_hub import HubRepoError, valid_repo_id
 from client.participant.logs import emit
-from client.participant.pipeline import DesyncError, parameter_hash
+from client.participant.pipeline import DesyncError, narrower_tier_hashes, parameter_hash
 from client.participant.runner import ClientOptions, TrainingClient
 from client.progress import hub_progress, progress_wanted
 from client.train import TrainError
@@ -83,10 +90,18 @@ def client_options(
     keep_steps: int,
     eval_steps: int | None = None,
     track_gradients: bool = False,
+    matformer_tier: int = 0,
     write_gradients_dir: Path | None = None,
     **p2p_limits: Any,
 ) -> ClientOptions:
     """The training client's options from ``train``'s flags (shared by every command that trains)."""
+    if hub_repo is not None and matformer_tier > 0:
+        # A narrower tier holds only its slice of the FFN weights: uploaded beside the run's full config.json it
+        # would be a checkpoint no tier-0 client can load.
+        raise click.UsageError(
+            f"--hub-repo needs the full model, and --matformer-tier {matformer_tier} holds only a slice of it: "
+            "upload the run's checkpoints from a tier-0 client"
+        )
     return ClientOptions(
         device=device,
         data_dir=data_dir,
@@ -99,6 +114,7 @@ def client_options(
         bootstrap_peers=bootstrap_peers,
         eval_steps=eval_steps,
         track_gradients=track_gradients,
+        matformer_tier=matformer_tier,
         write_gradients_dir=write_gradients_dir,
         **p2p_client_options(p2p_limits),
     )
@@ -134,15 +150,18 @@ async def train_until_done(link: CoordinatorLink, options: ClientOptions, stop: 
         reason = await client.run(stop)
     except (DesyncError, TrainError, DataError, NotAuthorizedToJoin) as exc:
         raise CommandError(str(exc)) from exc
-    # The weights it leaves with, so a testnet can check that every client that trained to the end agrees.
-    weights = parameter_hash(client.setup.trainer.model) if client.setup is not None else None
+    # The weights it leaves with, so a testnet can check that every client that trained to the end agrees, and
+    # that each MatFormer tier's clients hold exactly the slice of the full model's weights.
+    model = client.setup.trainer.model if client.setup is not None else None
     last_step = client.rounds[-1].step if client.rounds else None
     emit(
         "exit",
         f"left run {link.run_id}: {reason.value}",
         reason=reason.name,
         step=last_step,
-        parameter_hash=weights,
+        matformer_tier=options.matformer_tier,
+        parameter_hash=parameter_hash(model) if model is not None else None,
+        tier_hashes=narrower_tier_hashes(model) if model is not None else {},
     )
 
 
@@ -252,6 +271,17 @@ def default_data_cache() -> Path:
     "--progress/--no-progress",
     default=None,
     help="draw Hub download and upload bars on stderr (default: only on a terminal, and never with --logs json)",
+)
+@click.option(
+    "--matformer-tier",
+    type=U8,
+    default=0,
+    show_default=True,
+    envvar="PSYCHE_MATFORMER_TIER",
+    show_envvar=True,
+    help="train the nested MatFormer sub-model of this tier: every MLP keeps its first intermediate_size/2^N "
+    "channels, so memory and compute fall with N (0: the full model). Checked against the run's model before "
+    "joining; the run's other clients may be at other tiers (README 'MatFormer tiers')",
 )
 @tracking_options
 @p2p_limit_options

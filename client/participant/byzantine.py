@@ -24,7 +24,7 @@ a positive factor is honest.
 ``gaussian:S``     noise N(0, (S x the RMS of its own values)^2) on every coefficient (default 1).
 ``sparse-spray:S`` its k values on the coefficients of each chunk the honest results selected least, each of
                    S x its largest magnitude in the chunk, against its own sign there (default 1).
-``free-ride``      re-sends its previous step's result (zeros at the first step): it trains nothing new.
+``free-ride``      sends an all-zero result (k coefficients of value 0 per chunk), the same every step: no training.
 ``label-flip``     refused: a language model's labels are its own next tokens, there is nothing to flip.
 =================  ========================================================================================
 """
@@ -176,7 +176,7 @@ def _sparse_spray(self: Byzantine, own: Dense, honest: list[Dense]) -> Dense:
 
 
 class FreeRide(Byzantine):
-    """Re-sends its previous result (zeros at its first step): it contributes no new training."""
+    """Sends an all-zero result, built once and re-sent every step: it contributes no training."""
 
     name = "free-ride"
 

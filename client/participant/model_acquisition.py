@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
 
+import torch
 from solders.pubkey import Pubkey
 
 from client.p2p import BlobUnavailable, P2PNode
@@ -32,7 +33,7 @@ from client.participant.model_sharing import (
     max_parameters_blob_bytes,
     tier_slices,
 )
-from client.train.model import LlamaForCausalLM
+from client.train.model import LlamaConfig, LlamaForCausalLM
 from coordinator_program.core.types import Coordinator
 
 __all__ = ["ModelAcquisition", "ModelLoaded", "SetupOptions"]
@@ -54,6 +55,22 @@ class SetupOptions:
     data_cache_dir: Path | None
     data_identity: DataIdentity | None = None  # for a Server data location: who we are to its data server
     matformer_tier: int = 0
+
+
+def model_shape(network: torch.nn.Module) -> dict[str, int]:
+    """``loaded_model``'s shape fields, the reference MatFormer fork's: the tier and the FFN width this client holds
+    beside the full one, and the LLaMA's sizes (only the tier, 0, for a classifier, which has no FFN to nest)."""
+    config = getattr(network, "config", None)
+    if not isinstance(config, LlamaConfig):
+        return {"matformer_tier": 0}
+    return {
+        "matformer_tier": config.matformer_tier,
+        "hidden_size": config.hidden_size,
+        "intermediate_size": config.intermediate_size,
+        "intermediate_size_active": config.intermediate_size_active,
+        "num_hidden_layers": config.num_hidden_layers,
+        "vocab_size": config.vocab_size,
+    }
 
 
 class ModelAcquisition:
@@ -153,13 +170,16 @@ class ModelAcquisition:
         if saved is not None:  # seed the others: offer our checkpoint as the epoch's starting weights
             self.share(saved.blob, epoch, saved.step)
         self.on_loaded(setup, coordinator)
+        shape = model_shape(setup.trainer.model)
+        tier = f", MatFormer tier {shape['matformer_tier']}" if shape["matformer_tier"] else ""
         emit(
             "loaded_model",
-            f"loaded model {setup.checkpoint} ({setup.trainer.model.num_parameters():,} parameters) on {device}",
+            f"loaded model {setup.checkpoint} ({setup.trainer.model.num_parameters():,} parameters{tier}) on {device}",
             checkpoint=setup.checkpoint,
             gpus=1 if device.type == "cuda" else 0,
             dp=1,
             tp=1,
+            **shape,
         )
         return setup
 

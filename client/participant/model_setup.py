@@ -44,11 +44,18 @@ from client.train.errors import ModelConfigError
 from client.train.heldout import heldout_sequences
 from client.train.http_data import open_http_dataset
 from client.train.image_setup import image_data
-from client.train.model_families import build_network
+from client.train.model_families import build_network, check_matformer_tier
 from client.train.server_data import ServerDataProvider
 from coordinator_program.core.types import CheckpointTag, LLMTrainingDataLocationTag, Model
 
-__all__ = ["DUMMY_MODEL_CONFIG", "DataIdentity", "TrainingSetup", "load_training_setup", "pick_device"]
+__all__ = [
+    "DUMMY_MODEL_CONFIG",
+    "DataIdentity",
+    "TrainingSetup",
+    "check_tier_fits",
+    "load_training_setup",
+    "pick_device",
+]
 
 DUMMY_MODEL_CONFIG: dict[str, Any] = {
     "vocab_size": 256,
@@ -167,6 +174,13 @@ def _data(
         run_id, wallet = data_identity
         return ServerDataProvider(str(location.variant().value), run_id, wallet, seq_len)
     raise DataError(f"data location {kind.name} is not supported by this client (Dummy, Local, Http and Server are)")
+
+
+def check_tier_fits(model: Model, matformer_tier: int) -> None:
+    """Refuse (MatformerTierError) a MatFormer tier the run's model cannot be cut to, before the client joins: a
+    client that fails only once its model loads in Warmup would have taken a place in the epoch for nothing."""
+    if matformer_tier != 0:
+        check_matformer_tier(_model_source(model).config, matformer_tier)
 
 
 def load_training_setup(

@@ -26,6 +26,8 @@ from client.train import DistroResult
 from client.train.compression import tensor_bytes
 from client.train.distro import DistroUpdate
 from client.train.errors import IncompatibleResultError
+from client.train.matformer import max_matformer_tier, narrow_ffn
+from client.train.model import LlamaConfig
 from client.train.schedule import learning_rate
 from coordinator_program.core import (
     BatchId,
@@ -91,9 +93,15 @@ class ApplyPlan:
     unavailable: tuple[BatchId, ...] = ()
 
 
-def parameter_hash(model: torch.nn.Module) -> str:
-    """sha256 over every parameter's bytes in name order: equal on two replicas iff their weights are identical."""
-    return weights_hash(sorted(model.named_parameters(), key=lambda item: item[0]))
+def parameter_hash(model: torch.nn.Module, ffn_width: int | None = None) -> str:
+    """sha256 over every parameter's bytes in name order: equal on two replicas iff their weights are identical.
+
+    With ``ffn_width``, of the first ``ffn_width`` FFN channels only (:func:`~client.train.matformer.narrow_ffn`):
+    a wider replica's hash at a MatFormer tier's width equals a replica of that tier's own hash iff the tier holds
+    exactly that slice of the wider weights.
+    """
+    named = sorted(model.named_parameters(), key=lambda item: item[0])
+    return weights_hash((name, narrow_ffn(name, param, ffn_width)) for name, param in named)
 
 
 def weights_hash(named_tensors: Iterable[tuple[str, torch.Tensor]]) -> str:
@@ -103,6 +111,20 @@ def weights_hash(named_tensors: Iterable[tuple[str, torch.Tensor]]) -> str:
         digest.update(name.encode())
         digest.update(tensor_bytes(tensor))
     return digest.hexdigest()
+
+
+def narrower_tier_hashes(model: torch.nn.Module) -> dict[str, str]:
+    """The :func:`parameter_hash` of every MatFormer tier narrower than the one ``model`` holds, keyed by tier, so
+    a testnet can check that each tier's replicas hold exactly the slice of this one's weights (none for a model
+    without tiers)."""
+    config = getattr(model, "config", None)
+    if not isinstance(config, LlamaConfig):
+        return {}
+    deepest = max_matformer_tier(config.intermediate_size)
+    return {
+        str(tier): parameter_hash(model, config.intermediate_size >> tier)
+        for tier in range(config.matformer_tier + 1, deepest + 1)
+    }
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ from client.participant.messages import (
 )
 from client.participant.model_acquisition import ModelAcquisition, SetupOptions
 from client.participant.model_recovery import DEFAULT_OFFER_WAIT_S, pointing_hint
-from client.participant.model_setup import TrainingSetup
+from client.participant.model_setup import TrainingSetup, check_tier_fits
 from client.participant.model_sharing import ModelOffer
 from client.participant.peerless import peerless_hint
 from client.participant.pipeline import AppliedWeights, DesyncError, PreparedApply, RoundPipeline, TrainedBatch
@@ -72,6 +72,7 @@ from client.participant.witnessing import (
     witness_metadata,
     witness_proof,
 )
+from client.train.errors import TrainError
 from client.train.model_families import output_size
 from client.train.schedule import learning_rate
 from coordinator_program.core import BatchId, coordinator_cold_start_warmup_bounds
@@ -118,6 +119,7 @@ class ClientOptions:
     byzantine: str | None = None  # research: ATTACK[:PARAM] on the results it publishes (client.participant.byzantine)
     eval_steps: int | None = None  # evaluate the held-out data every this many steps, in idle time
     track_gradients: bool = False  # log each parameter's gradient norm (gradients/layer_<name>)
+    matformer_tier: int = 0  # train the nested sub-model whose MLPs keep intermediate_size >> tier channels
     write_gradients_dir: Path | None = None  # write every result we publish there, a file per step (distro_data)
 
 
@@ -220,7 +222,13 @@ class TrainingClient:
             self.node,
             self.me,
             link.run_id,
-            SetupOptions(options.device, options.data_dir, options.data_cache_dir, (link.run_id, link.wallet)),
+            SetupOptions(
+                options.device,
+                options.data_dir,
+                options.data_cache_dir,
+                (link.run_id, link.wallet),
+                options.matformer_tier,
+            ),
             self.checkpoints,
             self._model_loaded,
             self.rng,
@@ -254,6 +262,11 @@ class TrainingClient:
         """Follow the run until it is Finished (or ``stop`` is set); DesyncError when it cannot follow."""
         stop = stop or asyncio.Event()
         self.account = await self.link.connect()
+        try:  # the tier is the user's choice: refuse a wrong one now, not once the model loads in Warmup
+            await asyncio.to_thread(check_tier_fits, self.account.state.coordinator.model, self.options.matformer_tier)
+        except TrainError:
+            await self.link.close()
+            raise
         url = await self.node.start(self.options.p2p_host, self.options.p2p_port)
         emit("p2p_started", f"serving blobs and gossip at {url}", url=url)
         if self.adversary is not None:
@@ -618,6 +631,7 @@ class TrainingClient:
             client_id=str(self.me),
             epoch=epoch,
             step=current.step,
+            matformer_tier=self.options.matformer_tier,
             loss=work.loss if work.loss is not None else float("nan"),
             trained_batches=work.trained_batches,
             tokens_per_sec=work.tokens_per_sec,

@@ -23,6 +23,7 @@ from centralized_server.wire import (
     MAX_SERVER_FRAME,
     Challenge,
     CheckpointMessage,
+    ClientCapabilities,
     ClientMessage,
     CoordinatorUpdate,
     ErrorMessage,
@@ -88,10 +89,22 @@ def account_of(update: CoordinatorUpdate) -> CoordinatorAccount:
     return account
 
 
-class ServerLink:
-    """One client's connection to the server running ``run_id`` at ``host:port``."""
+UNSPECIFIED_CAPABILITIES = ClientCapabilities(device="auto", matformer_tier=0)
+"""What a link's ``Join`` says when its owner names nothing else: ``train``'s defaults."""
 
-    def __init__(self, server_addr: str, run_id: str, wallet: Keypair, connect_timeout_s: float = 30.0) -> None:
+
+class ServerLink:
+    """One client's connection to the server running ``run_id`` at ``host:port``; its ``Join`` tells the server
+    ``capabilities`` (the device and MatFormer tier, which the server logs beside each witness's loss)."""
+
+    def __init__(
+        self,
+        server_addr: str,
+        run_id: str,
+        wallet: Keypair,
+        connect_timeout_s: float = 30.0,
+        capabilities: ClientCapabilities = UNSPECIFIED_CAPABILITIES,
+    ) -> None:
         host, _, port = server_addr.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"the server address must be HOST:PORT, got {server_addr!r}")
@@ -99,6 +112,7 @@ class ServerLink:
         self._host, self._port = host, int(port)
         self.run_id = run_id
         self.wallet = wallet
+        self.capabilities = capabilities
         self._connect_timeout_s = connect_timeout_s
         self._writer: asyncio.StreamWriter | None = None
         self._listener: asyncio.Task[None] | None = None
@@ -192,7 +206,7 @@ class ServerLink:
             raise ServerLost(f"lost the centralized server at {self.server_addr}: {exc}") from exc
 
     async def join(self) -> None:
-        await self._send(Join())
+        await self._send(Join(self.capabilities))
 
     async def tick(self) -> None:
         """Nothing to send: the server ticks its coordinator itself."""

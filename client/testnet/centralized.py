@@ -20,7 +20,14 @@ from centralized_server.data_server import DataConfig
 from centralized_server.events import SERVER_LOGGER
 from client.testnet.clients import ClientProcesses
 from client.testnet.display import Display
-from client.testnet.launcher import RunWatcher, TestnetOptions, client_name, client_specs, finish_session
+from client.testnet.launcher import (
+    RunWatcher,
+    TestnetOptions,
+    client_name,
+    client_specs,
+    client_tiers,
+    finish_session,
+)
 from client.testnet.setup import write_keypair
 from client.testnet.summary import Summary
 from client.testnet.watch import RunSnapshot, coordinator_snapshot
@@ -77,6 +84,7 @@ async def run_centralized_testnet(
             run_id=server.run_id,
             work_dir=str(options.work_dir),
             clients={client_name(i): str(k.pubkey()) for i, k in enumerate(wallets)},
+            matformer_tiers=client_tiers(specs),
         )
         try:
             clients.start_all()

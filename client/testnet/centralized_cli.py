@@ -111,6 +111,7 @@ def centralized_start(
     allowed_to_kill: tuple[int, ...] | None,
     max_kills: int | None,
     client_device: str,
+    client_matformer_tiers: tuple[int, ...],
     seed: int | None,
     server_port: int,
     tui: str,
@@ -122,7 +123,7 @@ def centralized_start(
     client_flags = ClientFlags.pop_from(unknown, "centralized")
     if unknown:  # a flag added to psyche-local-testnet start: it needs a meaning here before it is offered
         raise click.UsageError(f"not supported by the centralized testnet: {', '.join(sorted(unknown))}")
-    state_file = check_start_options(num_clients, config_path, allowed_to_kill)
+    state_file = check_start_options(num_clients, config_path, allowed_to_kill, client_matformer_tiers)
     data_config = _data_config(config_path)
     log_dir = (
         write_log / time.strftime("%Y%m%d-%H%M%S")
@@ -143,6 +144,7 @@ def centralized_start(
         device=client_device,
         seed=seed,
         client_flags=client_flags,
+        matformer_tiers=client_matformer_tiers,
     )
     session = functools.partial(
         run_centralized_testnet,

@@ -22,8 +22,9 @@ from client.testnet.client_flags import DEFAULT_EVAL_STEPS, ClientFlags
 from client.testnet.display import Display
 from client.testnet.launcher import TestnetOptions, run_testnet
 from client.testnet.summary import EndReason, Summary
+from client.testnet.tiers import BadTierList, parse_tiers
 from coordinator_program.mode import ProgramMode
-from formats.run_config import RunConfigError, load_run_config
+from formats.run_config import RunConfig, RunConfigError, load_run_config
 
 __all__ = ["check_start_options", "cli", "main", "run_session"]
 
@@ -42,6 +43,13 @@ def _client_numbers(ctx: click.Context, param: click.Parameter, value: str | Non
     return numbers
 
 
+def _tiers(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
+    try:
+        return parse_tiers(value)
+    except BadTierList as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _chain_choice(ctx: click.Context, param: click.Parameter, value: str) -> str:
     try:
         return check_chain_choice(value)
@@ -54,12 +62,9 @@ def _state_file(config_path: Path) -> Path:
     return config_path / STATE_FILE if config_path.is_dir() else config_path
 
 
-def _check_enough_clients(state_file: Path, num_clients: int) -> None:
+def _check_enough_clients(run_config: RunConfig, num_clients: int) -> None:
     """Refuse a run that could never start: its first epoch waits for ``init_min_clients`` joins."""
-    try:
-        needed = int(load_run_config(state_file).config.init_min_clients)
-    except RunConfigError as exc:
-        raise click.BadParameter(str(exc), param_hint="--config-path") from None
+    needed = int(run_config.config.init_min_clients)
     if num_clients < needed:
         raise click.BadParameter(
             f"the config's init_min_clients is {needed}, so {num_clients} client(s) could never start an epoch; "
@@ -68,12 +73,39 @@ def _check_enough_clients(state_file: Path, num_clients: int) -> None:
         )
 
 
-def check_start_options(num_clients: int, config_path: Path, allowed_to_kill: tuple[int, ...] | None) -> Path:
+def _check_tiers(run_config: RunConfig, matformer_tiers: tuple[int, ...]) -> None:
+    """Refuse tiers the run's model cannot be cut to now, rather than when each client checks its own at start-up.
+
+    The deepest tier decides (a model that allows tier t allows every shallower one). Only then is torch imported:
+    the launcher of a run without tiers never needs it.
+    """
+    if not any(matformer_tiers):
+        return
+    from client.participant.model_setup import check_tier_fits
+    from client.train.errors import TrainError
+
+    try:
+        check_tier_fits(run_config.model, max(matformer_tiers))
+    except TrainError as exc:
+        raise click.BadParameter(str(exc), param_hint="--client-matformer-tiers") from None
+
+
+def check_start_options(
+    num_clients: int,
+    config_path: Path,
+    allowed_to_kill: tuple[int, ...] | None,
+    matformer_tiers: tuple[int, ...] = (),
+) -> Path:
     """The checks every testnet makes of its clients and config before starting; returns the state file."""
     if allowed_to_kill is not None and not all(1 <= n <= num_clients for n in allowed_to_kill):
         raise click.BadParameter(f"client numbers run from 1 to {num_clients}", param_hint="--allowed-to-kill")
     state_file = _state_file(config_path)
-    _check_enough_clients(state_file, num_clients)
+    try:
+        run_config = load_run_config(state_file)
+    except RunConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config-path") from None
+    _check_enough_clients(run_config, num_clients)
+    _check_tiers(run_config, matformer_tiers)
     return state_file
 
 
@@ -145,6 +177,14 @@ def cli() -> None:
     "--client-device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True, help="where clients train"
 )
 @click.option(
+    "--client-matformer-tiers",
+    default="",
+    callback=_tiers,
+    help="the MatFormer tier of each client, e.g. 0,1,2: client i trains at tiers[i % len] (train --matformer-tier; "
+    "tier t keeps the first intermediate_size/2^t FFN channels), one value applies to all  [default: every "
+    "client at tier 0, the full model]",
+)
+@click.option(
     "--byzantine-clients",
     callback=_client_numbers,
     help="RESEARCH: client numbers (1-based) that follow the protocol but send crafted results (--attack), e.g. 2,3",
@@ -200,6 +240,7 @@ def start(
     kill_validator_after_secs: float | None,
     write_log: Path | None,
     client_device: str,
+    client_matformer_tiers: tuple[int, ...],
     byzantine_clients: tuple[int, ...] | None,
     attack: str,
     attack_scale: float | None,
@@ -208,7 +249,7 @@ def start(
     **client_flags: Any,
 ) -> None:
     """Start the testnet and follow the run until it finishes, the time limit passes, or Ctrl-C."""
-    check_start_options(num_clients, config_path, allowed_to_kill)
+    check_start_options(num_clients, config_path, allowed_to_kill, client_matformer_tiers)
     if byzantine_clients is not None and not all(1 <= n <= num_clients for n in byzantine_clients):
         raise click.BadParameter(f"client numbers run from 1 to {num_clients}", param_hint="--byzantine-clients")
     attack_with_scale = attack if attack_scale is None else f"{attack}:{attack_scale!r}"
@@ -242,6 +283,7 @@ def start(
         byzantine_clients=byzantine_clients or (),
         attack=attack_with_scale,
         client_flags=ClientFlags.pop_from(client_flags, run_id),
+        matformer_tiers=client_matformer_tiers,
     )
     summary = asyncio.run(run_session(options, run_testnet))
     if summary.reason is EndReason.ClientsExited:

@@ -41,6 +41,7 @@ class ClientSpec:
     data_cache_dir: Path | None = None  # its own, so it keeps what it downloaded over a restart
     cpu_threads: int | None = None  # torch's CPU threads (OMP_NUM_THREADS) unless the user's environment sets them
     byzantine: str | None = None  # research: the ATTACK[:PARAM] this client runs (train --byzantine)
+    matformer_tier: int = 0  # the MatFormer tier it trains at (train --matformer-tier)
 
     def environment(self) -> dict[str, str]:
         """The launcher's environment, with this client's share of the CPU cores.
@@ -84,6 +85,8 @@ class ClientSpec:
             args += ["--bootstrap-peer", peer]
         if self.byzantine is not None:
             args += ["--byzantine", self.byzantine]
+        if self.matformer_tier:
+            args += ["--matformer-tier", str(self.matformer_tier)]
         if self.data_cache_dir is not None:
             args += ["--data-cache-dir", str(self.data_cache_dir)]
         return args

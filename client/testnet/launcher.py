@@ -24,18 +24,19 @@ from client.rewards import claim_rewards
 from client.run_accounts import fetch_run
 from client.testnet.chain import ChainEndpoints, running_chain
 from client.testnet.client_flags import ClientFlags
-from client.testnet.client_logs import read_events, read_final_weights, weights_identical
+from client.testnet.client_logs import read_events, read_final_weights, tier_slices_match, weights_identical
 from client.testnet.clients import ClientProcesses, ClientSpec, kill_choice
 from client.testnet.display import Display
 from client.testnet.evals import final_eval, read_evals
 from client.testnet.losses import LatestLoss, LossPoint, final_loss, loss_unit, read_losses, write_loss_plot
 from client.testnet.setup import RewardSettings, TestnetRun, prepare_run
 from client.testnet.summary import ClientSummary, EndReason, Summary
+from client.testnet.tiers import tier_of
 from client.testnet.watch import RunSnapshot, snapshot
 from coordinator_program.mode import ProgramMode
 from validator.ports import free_ports
 
-__all__ = ["RunWatcher", "TestnetOptions", "client_name", "finish_session", "run_testnet"]
+__all__ = ["RunWatcher", "TestnetOptions", "client_name", "client_tiers", "finish_session", "run_testnet"]
 
 # A treasurer run with a nonzero earning rate, so the clients' points show who did the work.
 REWARDS = RewardSettings(earning_rate=1_000, funding=10**12)
@@ -67,6 +68,7 @@ class TestnetOptions:
     kill_validator_after_s: float | None = None  # with validator="process": SIGKILL it mid-round after this long
     validator_down_s: float = 3.0  # ... and restart it on the same ports this much later
     client_flags: ClientFlags = ClientFlags()  # evaluation and tracking flags every client's train gets
+    matformer_tiers: tuple[int, ...] = ()  # client i trains at tier tiers[i % len] (client.testnet.tiers); (): 0
 
 
 def client_name(index: int) -> str:
@@ -108,6 +110,7 @@ def client_specs(
             bootstrap_peers=tuple(f"127.0.0.1:{port}" for other, port in enumerate(ports) if other != index),
             cpu_threads=threads,
             byzantine=options.attack if index + 1 in options.byzantine_clients else None,
+            matformer_tier=tier_of(options.matformer_tiers, index),
             data_cache_dir=options.work_dir / "data-cache" / client_name(index),
             server_addr=server_addr,
             extra_args=(first_client_args if index == 0 else ()) + options.client_flags.train_args(client_name(index)),
@@ -132,6 +135,7 @@ async def run_testnet(options: TestnetOptions, display: Display, stop: asyncio.E
                 run_id=run.run_id,
                 work_dir=str(options.work_dir),
                 clients={client_name(i): str(k.pubkey()) for i, k in enumerate(run.clients)},
+                matformer_tiers=client_tiers(clients.specs),
             )
             try:
                 clients.start_all()
@@ -180,6 +184,17 @@ async def _claim_for_clients(
     return claimed
 
 
+def _live_name(spec: ClientSpec) -> str:
+    """How the live line names a client: ``client-N``, with its MatFormer tier when it trains a sub-model."""
+    name = client_name(spec.index)
+    return f"{name} tier {spec.matformer_tier}" if spec.matformer_tier else name
+
+
+def client_tiers(specs: Sequence[ClientSpec]) -> dict[str, int]:
+    """Each client's MatFormer tier by name, as ``testnet_ready`` and the loss plot report them."""
+    return {client_name(spec.index): spec.matformer_tier for spec in specs}
+
+
 class RunWatcher:
     """The poll loop: show each new state, report clients that exit, kill on schedule, decide when to end.
 
@@ -203,8 +218,9 @@ class RunWatcher:
         self.options = options
         self.display = display
         self.rng = random.Random(options.seed)
-        self.names = {str(wallet.pubkey()): client_name(index) for index, wallet in enumerate(wallets)}
-        self.losses = {spec.authorizer: LatestLoss(spec.log_file) for spec in clients.specs}
+        wallet_of = {spec.index: str(wallets[spec.index].pubkey()) for spec in clients.specs}
+        self.names = {wallet_of[spec.index]: _live_name(spec) for spec in clients.specs}
+        self.losses = {wallet_of[spec.index]: LatestLoss(spec.log_file) for spec in clients.specs}
         self.reported_exits: dict[int, int] = {}
 
     async def follow(self, stop: asyncio.Event) -> EndReason:
@@ -329,13 +345,16 @@ def finish_session(
                 claimed=claimed.get(index),
                 equivocations=len(read_events(clients.specs[index].log_file, "equivocation")),
                 byzantine=clients.specs[index].byzantine,
+                matformer_tier=clients.specs[index].matformer_tier,
             )
             for index, wallet in enumerate(wallets)
         ],
         weights_identical=weights_identical(finals.values()),
+        tier_slices_match=tier_slices_match(finals.values()),
         final_eval=final_eval(evals),
     )
-    plot = write_loss_plot(curves, options.log_dir / "loss.png", loss_unit(data_dir), evals)
+    tiers = client_tiers(clients.specs)
+    plot = write_loss_plot(curves, options.log_dir / "loss.png", loss_unit(data_dir), evals, tiers)
     (options.log_dir / "summary.json").write_text(summary.json_line() + "\n")
     display.summary(summary)
     display.event(

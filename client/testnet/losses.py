@@ -1,7 +1,8 @@
 """The clients' losses, read back from their JSON-lines logs, and the loss curve the testnet draws at the end.
 
 Each client writes ``client_loss`` events (``step``, ``loss``) to its ``--write-log`` file; the launcher reads
-those files rather than the processes' output, so a killed and restarted client's curve simply continues.
+those files rather than the processes' output, so a killed and restarted client's curve simply continues. When
+the clients train at different MatFormer tiers, the plot has one curve per tier instead (:func:`tier_curves`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "final_loss",
     "loss_unit",
     "epoch_starts",
+    "tier_curves",
     "draw_loss_curves",
     "write_loss_plot",
 ]
@@ -108,14 +110,41 @@ def final_loss(curves: Mapping[str, Sequence[LossPoint]]) -> float | None:
     return sum(at_last) / len(at_last)
 
 
+def tier_curves(curves: Mapping[str, Sequence[LossPoint]], tiers: Mapping[str, int]) -> dict[str, list[LossPoint]]:
+    """Per MatFormer tier, the mean loss of its clients at each step one of them reported, named for the legend.
+
+    >>> a, b, c = [LossPoint(1, 4.0)], [LossPoint(1, 5.0)], [LossPoint(1, 6.0), LossPoint(2, 5.0, 1)]
+    >>> for name, curve in tier_curves({"client-1": a, "client-2": b, "client-3": c}, {"client-1": 1, "client-2": 0,
+    ...                                "client-3": 1}).items():
+    ...     print(name, [(p.step, p.loss, p.epoch) for p in curve])
+    tier 0 (client-2) [(1, 5.0, 0)]
+    tier 1 (client-1, client-3) [(1, 5.0, 0), (2, 5.0, 1)]
+    """
+    by_tier: dict[int, list[str]] = {}
+    for name in curves:
+        by_tier.setdefault(tiers.get(name, 0), []).append(name)
+    merged: dict[str, list[LossPoint]] = {}
+    for tier, names in sorted(by_tier.items()):
+        at_step: dict[int, list[LossPoint]] = {}
+        for point in (point for name in names for point in curves[name]):
+            at_step.setdefault(point.step, []).append(point)
+        merged[f"tier {tier} ({', '.join(names)})"] = [
+            LossPoint(step, sum(p.loss for p in points) / len(points), max(p.epoch for p in points))
+            for step, points in sorted(at_step.items())
+        ]
+    return merged
+
+
 def write_loss_plot(
     curves: Mapping[str, Sequence[LossPoint]],
     path: Path,
     unit: str = "nats/token",
     evals: Mapping[str, Sequence[EvalPoint]] | None = None,
+    tiers: Mapping[str, int] | None = None,
 ) -> Path:
-    """A PNG of the loss curves (:func:`draw_loss_curves`), drawn with matplotlib's Agg backend (no display needed),
-    and beside them the held-out evaluations (:func:`~client.testnet.evals.draw_eval_curves`) when there are any.
+    """A PNG of the loss curves (:func:`draw_loss_curves`, per MatFormer tier when ``tiers`` differ), drawn with
+    matplotlib's Agg backend (no display needed), and beside them the held-out evaluations
+    (:func:`~client.testnet.evals.draw_eval_curves`) when there are any.
 
     matplotlib is imported here, once, at the end of a session: it is slow to import and nothing else needs it.
     """
@@ -127,7 +156,7 @@ def write_loss_plot(
     evaluated = evals is not None and any(evals.values())
     figure, all_axes = plt.subplots(1, 2 if evaluated else 1, figsize=(14 if evaluated else 8, 5), squeeze=False)
     try:
-        draw_loss_curves(all_axes[0][0], curves, unit)
+        draw_loss_curves(all_axes[0][0], curves, unit, tiers)
         if evals is not None and evaluated:
             draw_eval_curves(all_axes[0][1], evals)
             figure.tight_layout()
@@ -138,12 +167,19 @@ def write_loss_plot(
     return path
 
 
-def draw_loss_curves(axes: Any, curves: Mapping[str, Sequence[LossPoint]], unit: str) -> None:
+def draw_loss_curves(
+    axes: Any, curves: Mapping[str, Sequence[LossPoint]], unit: str, tiers: Mapping[str, int] | None = None
+) -> None:
     """Loss against step on matplotlib ``axes``: one curve per client, each in its own line style and marker and
     half transparent (the clients' losses nearly coincide), a dotted line where each new epoch begins, and the
-    loss's unit on the y-axis."""
+    loss's unit on the y-axis. Clients at different MatFormer tiers (``tiers``, by client name) are drawn as one
+    curve per tier, the mean of its clients: the tiers' losses differ, a tier's clients' nearly coincide."""
     from matplotlib.ticker import MaxNLocator
 
+    per_tier = tiers is not None and len({tiers.get(name, 0) for name in curves}) > 1
+    if per_tier:
+        assert tiers is not None
+        curves = tier_curves(curves, tiers)
     drawn = [(name, curve) for name, curve in curves.items() if curve]
     for number, (name, curve) in enumerate(drawn):
         line, marker = _STYLES[number % len(_STYLES)]
@@ -171,6 +207,6 @@ def draw_loss_curves(axes: Any, curves: Mapping[str, Sequence[LossPoint]], unit:
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("step")
     axes.set_ylabel(f"loss ({unit})")
-    axes.set_title("testnet training loss")
+    axes.set_title("testnet training loss per MatFormer tier" if per_tier else "testnet training loss")
     if drawn:
         axes.legend()

@@ -37,6 +37,7 @@ class ClientSummary:
     claimed: int | None = None  # reward tokens (base units) claimed for it at the end; None when not claimed
     equivocations: int = 0  # equivocation evidence this client logged (a trainer signed two results for one batch)
     byzantine: str | None = None  # the attack it ran (psyche-local-testnet --byzantine-clients), None if honest
+    matformer_tier: int = 0  # the MatFormer tier it trained at (--client-matformer-tiers)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Summary:
     clients: list[ClientSummary]
     weights_identical: bool = False
     final_eval: FinalEval | None = None  # the clients' last held-out evaluation (train --eval-steps)
+    tier_slices_match: bool | None = None  # each MatFormer tier's weights are the tier-0 ones' slice (None: one tier)
 
     @property
     def steps_trained(self) -> int:
@@ -76,6 +78,8 @@ class Summary:
         """  # noqa: E501
         loss = "n/a" if self.final_loss is None else f"{self.final_loss:.4f}"
         weights = "identical" if self.weights_identical else "NOT identical"
+        if self.tier_slices_match is not None:
+            weights += ", tier slices " + ("equal to tier 0's" if self.tier_slices_match else "NOT equal to tier 0's")
         lines = [
             f"Testnet ended: {self.reason.value}. Run {self.state}: {self.steps_trained} steps trained (step counter "
             f"at {self.steps}), {self.epochs} epochs, "
@@ -93,5 +97,6 @@ class Summary:
                 + (f"  weights {client.weights_hash[:12]} at step {client.final_step}" if client.weights_hash else "")
                 + (f"  equivocations seen {client.equivocations}" if client.equivocations else "")
                 + (f"  BYZANTINE ({client.byzantine})" if client.byzantine else "")
+                + (f"  MatFormer tier {client.matformer_tier}" if client.matformer_tier else "")
             )
         return "\n".join(lines)

@@ -1,16 +1,22 @@
 """How a round's accepted DisTrO results become one update: the scatter-mean of the reference, or a robust rule.
 
 The reference averages, per DCT coefficient, the values of the results that selected it, so one peer can set any
-coefficient few others selected. The robust rules here run on the *decoded* results: each result becomes its dense
-DCT coefficients (0 where it did not select), stacked ``[n, *xshape]`` per parameter, because coordinate-wise rules
-over the sparse payloads would compare mostly different coefficients (spec research-bench.md §2). A run names its
-rule with the key ``aggregator`` of the model's ``config.json`` (default ``mean``); :func:`aggregator_from_spec`
-parses it.
+coefficient few others selected. The robust rules run on each result decoded to a dense tensor: its DCT
+coefficients (0 where it did not select, stacked ``[n, *xshape]`` per parameter), or, for the coordinate-wise
+order statistics, those coefficients decoded by the inverse DCT to parameter space (stacked ``[n, *param.shape]``):
+a rule declares which (:class:`AggregationSpace`). Each client selects only its top k of a chunk's coefficients and
+different clients mostly select different ones (3-6% of two results' selections overlap in the byzantine
+benchmark), so per coefficient most results hold 0 and a median or trimmed mean is 0 almost everywhere: the model
+did not learn. Decoded, every result is dense, and the order statistics compare real values. Whole-update rules
+(Krum's distances, centered clipping's norms) are the same in both spaces, the chunked DCT being orthonormal, and
+the sign vote keeps the coefficients (it counts only the results that selected one). A run names its rule with the
+key ``aggregator`` of the model's ``config.json`` (default ``mean``); :func:`aggregator_from_spec` parses it.
 
 * ``mean``: the reference's scatter-mean (:func:`client.train.compression.decompress`), exactly today's arithmetic.
-* ``median``: coordinate-wise median; for an even count the LOWER of the two middle values (``torch.median``, as
-  ByzPy's ``CoordinateWiseMedian``). Yin et al. 2018, arXiv 1803.01498.
-* ``trimmed-mean:F``: per coordinate drop the F lowest and F highest, average the rest (Yin et al. 2018).
+* ``median``: coordinate-wise median in parameter space; for an even count the LOWER of the two middle values
+  (``torch.median``, as ByzPy's ``CoordinateWiseMedian``). Yin et al. 2018, arXiv 1803.01498. DisTrO steps along
+  the update's sign, and for an odd count the median's sign is the majority of the results' signs.
+* ``trimmed-mean:F``: per parameter coordinate drop the F lowest and F highest, average the rest (Yin et al. 2018).
 * ``multi-krum:F,Q``: score each result by the sum of squared distances (over the whole update) to its n-F-2
   nearest others, as Blanchard et al. 2017 (arXiv 1703.02757) and Flower (ByzPy uses n-F-1), average the Q
   lowest-scoring (ties: the earlier result).
@@ -24,7 +30,8 @@ When a round has too few results for F (a peer dropped), a rule uses the largest
 every client (they aggregate the same results). Determinism across replicas: sums over results run in result order
 (one elementwise add per result, no reduction whose order a thread count could change); sorting is exact; Krum's
 scores and the clipping norms are reduced in float64, so only scores equal to ~1e-16 relative could be ordered
-differently by replicas with different thread counts.
+differently by replicas with different thread counts. The inverse DCT of one result is the same matrix products
+on every replica, as the reference's decode of the aggregate is.
 """
 
 from __future__ import annotations
@@ -33,18 +40,22 @@ import hashlib
 import logging
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
+from typing import ClassVar
 
 import torch
 
-from client.train.compression import CompressedTensor, decompress
+from client.train.compression import CompressedTensor, decompress, sign_votes
 from client.train.errors import TrainConfigError
 
 __all__ = [
     "AGGREGATOR_NAMES",
+    "AggregationSpace",
     "Aggregator",
     "CenteredClip",
+    "Decoder",
     "InvalidAggregator",
     "Mean",
     "Median",
@@ -64,9 +75,26 @@ class InvalidAggregator(TrainConfigError):
     """An ``aggregator`` setting that names no rule or gives it parameters it cannot use."""
 
 
+Results = Sequence[Sequence[CompressedTensor]]
+"""A round's results: ``results[i][p]`` is result i's compressed tensor of parameter p."""
+
+Decoder = Callable[[torch.Tensor], torch.Tensor]
+"""The inverse DCT: a parameter's dense encoded coefficients (``xshape``) -> a tensor of the parameter's shape."""
+
+
+class AggregationSpace(Enum):
+    """What a rule compares: the results' dense DCT coefficients, or each result decoded to parameter space."""
+
+    Coefficients = "coefficients"
+    Parameters = "parameters"
+
+
 class Aggregator(ABC):
-    """A rule that turns the round's results (per result, one compressed tensor per parameter) into one dense
-    encoded tensor per parameter; every honest client applies the same rule to the same results."""
+    """A rule that turns the round's results (per result, one compressed tensor per parameter) into one update per
+    parameter, in parameter space (DisTrO steps along its sign); every honest client applies the same rule to the
+    same results. ``space`` says where the rule compares the results."""
+
+    space: ClassVar[AggregationSpace] = AggregationSpace.Coefficients
 
     @property
     @abstractmethod
@@ -80,9 +108,9 @@ class Aggregator(ABC):
 
     @abstractmethod
     def aggregate(
-        self, results: Sequence[Sequence[CompressedTensor]], dtype: torch.dtype, device: torch.device
+        self, results: Results, dtype: torch.dtype, device: torch.device, decode: Decoder
     ) -> list[torch.Tensor]:
-        """``results[i][p]`` is result i's tensor of parameter p; returns the aggregate of each parameter."""
+        """Each parameter's update (parameter-shaped; ``decode`` is the inverse DCT)."""
 
 
 class Mean(Aggregator):
@@ -93,14 +121,12 @@ class Mean(Aggregator):
         return "mean"
 
     def aggregate(
-        self, results: Sequence[Sequence[CompressedTensor]], dtype: torch.dtype, device: torch.device
+        self, results: Results, dtype: torch.dtype, device: torch.device, decode: Decoder
     ) -> list[torch.Tensor]:
-        return [decompress(list(tensors), dtype, device) for tensors in zip(*results, strict=True)]
+        return [decode(decompress(list(tensors), dtype, device)) for tensors in zip(*results, strict=True)]
 
 
-def decode_dense(
-    results: Sequence[Sequence[CompressedTensor]], dtype: torch.dtype, device: torch.device
-) -> list[torch.Tensor]:
+def decode_dense(results: Results, dtype: torch.dtype, device: torch.device) -> list[torch.Tensor]:
     """Per parameter, every result's dense coefficients stacked ``[n, *xshape]`` (0 where it did not select)."""
     return [
         torch.stack([decompress([tensor], dtype, device) for tensor in tensors])
@@ -109,16 +135,21 @@ def decode_dense(
 
 
 class DenseAggregator(Aggregator):
-    """A robust rule over the decoded results (see :func:`decode_dense`)."""
+    """A robust rule over the results decoded to dense tensors: coefficients (:func:`decode_dense`) or, when its
+    ``space`` says so, parameters."""
 
     def aggregate(
-        self, results: Sequence[Sequence[CompressedTensor]], dtype: torch.dtype, device: torch.device
+        self, results: Results, dtype: torch.dtype, device: torch.device, decode: Decoder
     ) -> list[torch.Tensor]:
-        return self.reduce(decode_dense(results, dtype, device))
+        stacks = decode_dense(results, dtype, device)
+        if self.space is AggregationSpace.Parameters:
+            return self.reduce([torch.stack([decode(row) for row in stack]) for stack in stacks])
+        return [decode(aggregate) for aggregate in self.reduce(stacks)]
 
     @abstractmethod
     def reduce(self, stacks: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-        """``stacks[p]`` is ``[n, *xshape]`` for parameter p (n >= 1); the aggregate of each parameter."""
+        """``stacks[p]`` is ``[n, *shape]`` for parameter p (n >= 1), ``shape`` its ``xshape`` or, in parameter
+        space, its own shape; the aggregate of each parameter."""
 
 
 def ordered_sum(stack: torch.Tensor) -> torch.Tensor:
@@ -136,7 +167,9 @@ def lower_median(stack: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class Median(DenseAggregator):
-    """Coordinate-wise (lower) median."""
+    """Coordinate-wise (lower) median of the decoded results."""
+
+    space: ClassVar[AggregationSpace] = AggregationSpace.Parameters
 
     @property
     def spec(self) -> str:
@@ -148,7 +181,9 @@ class Median(DenseAggregator):
 
 @dataclass(frozen=True)
 class TrimmedMean(DenseAggregator):
-    """Coordinate-wise mean after dropping the ``f`` lowest and ``f`` highest values."""
+    """Coordinate-wise mean of the decoded results after dropping the ``f`` lowest and ``f`` highest values."""
+
+    space: ClassVar[AggregationSpace] = AggregationSpace.Parameters
 
     f: int
 
@@ -243,6 +278,12 @@ class SignVote(DenseAggregator):
     @property
     def spec(self) -> str:
         return "sign-vote"
+
+    def aggregate(
+        self, results: Results, dtype: torch.dtype, device: torch.device, decode: Decoder
+    ) -> list[torch.Tensor]:
+        """One scatter-add of the signs per parameter (what :meth:`reduce` computes on the dense stacks)."""
+        return [decode(sign_votes(list(tensors), dtype, device).sign_()) for tensors in zip(*results, strict=True)]
 
     def reduce(self, stacks: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         return [ordered_sum(stack.sign()).sign_() for stack in stacks]

@@ -24,6 +24,7 @@ __all__ = [
     "ValueKind",
     "compress",
     "decompress",
+    "sign_votes",
     "index_width",
     "pack_indices",
     "unpack_indices",
@@ -278,6 +279,31 @@ def decompress(results: Sequence[CompressedTensor], dtype: torch.dtype, device: 
     Every coefficient becomes the mean of the values of the results that selected it, 0 where none did. All
     results must share ``xshape`` and ``totalk``.
     """
+    flat = _flat_positions(results, device)
+    val = torch.cat([r.values(dtype).to(device) for r in results], dim=-1)
+    # Sums and counts over flat positions (chunk * totalk + index): one index_add each, then one division. Same
+    # result as scatter_reduce_("mean", include_self=False) over zeros, at a fraction of its cost on the CPU.
+    size = math.prod(results[0].xshape)
+    sums = torch.zeros(size, dtype=dtype, device=device).index_add_(0, flat, val.reshape(-1))
+    counts = torch.zeros(size, dtype=torch.float32, device=device)
+    counts.index_add_(0, flat, torch.ones(flat.numel(), dtype=torch.float32, device=device))
+    return sums.div_(counts.clamp_min_(1.0)).reshape(results[0].xshape)
+
+
+def sign_votes(results: Sequence[CompressedTensor], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """Per coefficient, the sum of the signs of the values of the results that selected it (0 where none did).
+
+    The sums are small integers, exact whatever order the additions run in, so replicas agree bit for bit.
+    """
+    flat = _flat_positions(results, device)
+    signs = torch.cat([r.values(dtype).to(device).sign() for r in results], dim=-1)
+    votes = torch.zeros(math.prod(results[0].xshape), dtype=dtype, device=device)
+    return votes.index_add_(0, flat, signs.reshape(-1)).reshape(results[0].xshape)
+
+
+def _flat_positions(results: Sequence[CompressedTensor], device: torch.device) -> torch.Tensor:
+    """Every selected coefficient of ``results`` as a flat position ``chunk * totalk + index`` (they must agree on
+    ``xshape`` and ``totalk``)."""
     if not results:
         raise ValueError("decompress needs at least one result")
     xshape, totalk = results[0].xshape, results[0].totalk
@@ -287,13 +313,6 @@ def decompress(results: Sequence[CompressedTensor], dtype: torch.dtype, device: 
                 f"results disagree on shape: {result.xshape}/{result.totalk} vs {xshape}/{totalk}"
             )
     idx = torch.cat([r.indices().to(device) for r in results], dim=-1)  # [..., K]
-    val = torch.cat([r.values(dtype).to(device) for r in results], dim=-1)
     grid = _chunk_grid(xshape, totalk)
     chunks = math.prod(grid)
-    # Sums and counts over flat positions (chunk * totalk + index): one index_add each, then one division. Same
-    # result as scatter_reduce_("mean", include_self=False) over zeros, at a fraction of its cost on the CPU.
-    flat = (idx + torch.arange(0, chunks * totalk, totalk, device=device).view(*grid, 1)).reshape(-1)
-    sums = torch.zeros(chunks * totalk, dtype=dtype, device=device).index_add_(0, flat, val.reshape(-1))
-    counts = torch.zeros(chunks * totalk, dtype=torch.float32, device=device)
-    counts.index_add_(0, flat, torch.ones(flat.numel(), dtype=torch.float32, device=device))
-    return sums.div_(counts.clamp_min_(1.0)).reshape(xshape)
+    return (idx + torch.arange(0, chunks * totalk, totalk, device=device).view(*grid, 1)).reshape(-1)

@@ -193,7 +193,8 @@ class Distro:
     @torch.no_grad()
     def apply(self, results: Sequence[DistroResult], lr: float) -> None:
         """The round's update, the same on every client: ``p -= lr * sign(IDCT(aggregate of all results)))``, the
-        aggregate being the reference's scatter-mean unless the run names another rule (:mod:`..aggregation`).
+        aggregate being the reference's scatter-mean unless the run names another rule (:mod:`..aggregation`; a
+        rule in parameter space aggregates the results after the inverse DCT instead, so it receives the decoder).
 
         ``results`` are every accepted result of the round, ours included, quantized or not. No division by the
         peer count is needed: sign is scale-free, and coefficients nobody selected contribute 0.
@@ -236,8 +237,8 @@ class Distro:
         if len(set(tiers)) > 1:
             updates = self._combine_tiers(results, tiers)
         else:
-            aggregates = self.aggregator.aggregate([r.tensors for r in results], first.dtype, first.device)
-            updates = (self._dct.decode(aggregate) for aggregate in aggregates)
+            tensors = [r.tensors for r in results]
+            updates = self.aggregator.aggregate(tensors, first.dtype, first.device, self._dct.decode)
         return (
             pad_ffn(name, update, self.ffn_width).sign_() for name, update in zip(self.names, updates, strict=True)
         )

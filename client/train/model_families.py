@@ -17,9 +17,17 @@ import torch
 from client.train.classifiers import CLASSIFIER_TYPES, ImageClassifier, build_classifier, classification_loss
 from client.train.errors import ModelConfigError
 from client.train.matformer import MatformerTierError
-from client.train.model import LlamaForCausalLM, build_model, causal_lm_loss
+from client.train.model import LlamaConfig, LlamaForCausalLM, build_model, causal_lm_loss
 
-__all__ = ["ModelFamily", "Network", "build_network", "loss_function", "model_family", "output_size"]
+__all__ = [
+    "ModelFamily",
+    "Network",
+    "build_network",
+    "check_matformer_tier",
+    "loss_function",
+    "model_family",
+    "output_size",
+]
 
 Network = LlamaForCausalLM | ImageClassifier
 LANGUAGE_MODEL_TYPES = ("llama",)
@@ -57,15 +65,23 @@ def build_network(
     """A freshly initialised network of ``config``'s family (``max_seq_len`` and ``matformer_tier`` apply to
     language models only: a classifier has no feed-forward width to nest, so a tier above 0 is refused)."""
     if model_family(config) is ModelFamily.ImageClassifier:
-        if matformer_tier != 0:
-            raise MatformerTierError(
-                matformer_tier,
-                0,
-                f"matformer tier {matformer_tier} needs a LLaMA model; model_type {config.get('model_type')!r} "
-                "has no MatFormer tiers (only tier 0)",
-            )
+        check_matformer_tier(config, matformer_tier)
         return build_classifier(config, seed, device)
     return build_model(config, seed, device, max_seq_len, matformer_tier)
+
+
+def check_matformer_tier(config: Mapping[str, Any], matformer_tier: int) -> None:
+    """Refuse (MatformerTierError, ModelConfigError) a tier ``config``'s network cannot be built at, as
+    :func:`build_network` would, without building it: a client checks its ``--matformer-tier`` before joining."""
+    if model_family(config) is ModelFamily.CausalLM:
+        LlamaConfig.from_dict(config, 1, matformer_tier)  # any sequence length: the run's is checked elsewhere
+    elif matformer_tier != 0:
+        raise MatformerTierError(
+            matformer_tier,
+            0,
+            f"matformer tier {matformer_tier} needs a LLaMA model; model_type {config.get('model_type')!r} "
+            "has no MatFormer tiers (only tier 0)",
+        )
 
 
 def loss_function(model: torch.nn.Module) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:

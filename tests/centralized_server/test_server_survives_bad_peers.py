@@ -18,7 +18,9 @@ from centralized_server.state_file import parse_state
 from centralized_server.wire import (
     MAX_CLIENT_FRAME,
     MAX_SERVER_FRAME,
+    PROTOCOL_VERSION,
     Challenge,
+    ClientCapabilities,
     CoordinatorUpdate,
     ErrorMessage,
     Hello,
@@ -90,7 +92,7 @@ async def _faults() -> tuple[list[str], CentralizedServer]:
 
         kind = await Peer.open(port)
         await kind.receive()
-        write_frame(kind.writer, bytes([1, 77]))
+        write_frame(kind.writer, bytes([PROTOCOL_VERSION, 77]))
         reasons.append(await kind.refused())
 
         forged = await Peer.open(port)
@@ -113,8 +115,8 @@ async def _faults() -> tuple[list[str], CentralizedServer]:
         wallet = Keypair()
         rude = await Peer.open(port)
         assert isinstance(await rude.hello(wallet), CoordinatorUpdate)
-        write_frame(rude.writer, encode_message(Join()))
-        write_frame(rude.writer, bytes([1, 17, 0]))
+        write_frame(rude.writer, encode_message(Join(ClientCapabilities("cpu", 0))))
+        write_frame(rude.writer, bytes([PROTOCOL_VERSION, 17, 0]))  # a Join cut short
         while not isinstance(message := await rude.receive(), ErrorMessage):
             pass
         reasons.append(message.reason)
@@ -140,7 +142,7 @@ def test_bad_frames_oversize_frames_and_forged_signatures_are_refused_and_others
     assert "protocol version 9" in reasons[1]
     assert "unknown message kind 77" in reasons[2]
     assert "another-run" in reasons[4]
-    assert "Join body" in reasons[5]
+    assert "a Join message that does not decode" in reasons[5]
     assert RunState(server.coordinator.run_state) is RunState.WaitingForMembers
     assert server.pending() == []  # the good client left too: nobody is pending for a run they are not in
 

@@ -171,3 +171,22 @@ def test_train_hub_repo_is_a_hub_id_that_needs_a_token_or_a_local_path(
         cli, ["train", "-r", "run", "--checkpoint-dir", "c", "--hub-repo", repo], env={"HF_TOKEN": token}
     )
     assert result.exit_code == 2 and message in result.stderr, result.stderr
+
+
+def test_train_refuses_a_hub_repo_at_a_matformer_tier_above_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tier-2 client holds a quarter of every FFN: its checkpoint is no checkpoint of the run's model."""
+    from click.testing import CliRunner
+    from solders.keypair import Keypair
+
+    from client.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    Path("hub").mkdir()
+    Path("wallet.json").write_text(json.dumps(list(bytes(Keypair()))))
+    args = ["train", "-r", "run", "--wallet-private-key-path", "wallet.json", "--hub-repo", "./hub"]
+    args += ["--matformer-tier", "2"]
+    result = CliRunner(mix_stderr=False).invoke(cli, args)
+    assert result.exit_code == 2, result.stderr
+    assert "--matformer-tier 2 holds only a slice" in result.stderr

@@ -10,6 +10,8 @@ import pytest
 import torch
 
 from client.train.aggregation import (
+    AggregationSpace,
+    Aggregator,
     CenteredClip,
     InvalidAggregator,
     Mean,
@@ -20,7 +22,8 @@ from client.train.aggregation import (
     aggregator_from_spec,
     decode_dense,
 )
-from client.train.compression import compress, decompress
+from client.train.compression import CompressedTensor, compress, decompress
+from client.train.dct import ChunkedDCT
 from client.train.distro import Distro, DistroResult
 from client.train.optim_config import DistroConfig
 
@@ -241,3 +244,70 @@ def test_all_permutations_of_an_even_count_give_the_same_median_and_trimmed_mean
         stacks = _stacks([EVEN[i] for i in order])
         assert _joined(Median().reduce(stacks)) == slow_median(EVEN)
         assert _joined(TrimmedMean(1).reduce(stacks)) == pytest.approx(slow_trimmed(EVEN, 1))
+
+
+def _sparse_results(count: int, k: int = 2) -> list[list[CompressedTensor]]:
+    """``count`` results of a 16 x 16 matrix (one 8 x 8 block grid) and a 64-vector, each selecting its own top k."""
+    torch.manual_seed(3)
+    dct = ChunkedDCT(8)
+    results = []
+    for _ in range(count):
+        results.append([compress(dct.encode(torch.randn(16, 16)), k), compress(dct.encode(torch.randn(64)), k)])
+    return results
+
+
+@pytest.mark.parametrize("rule", [Median(), TrimmedMean(1)], ids=["median", "trimmed-mean"])
+def test_order_statistics_run_on_each_result_decoded_to_parameter_space(rule: Median | TrimmedMean) -> None:
+    assert rule.space is AggregationSpace.Parameters
+    dct, cpu = ChunkedDCT(8), torch.device("cpu")
+    results = _sparse_results(5)
+    updates = rule.aggregate(results, torch.float32, cpu, dct.decode)
+    for index, update in enumerate(updates):
+        decoded = [dct.decode(decompress([result[index]], torch.float32, cpu)) for result in results]
+        vectors = [d.reshape(-1).tolist() for d in decoded]
+        expected = slow_median(vectors) if isinstance(rule, Median) else slow_trimmed(vectors, 1)
+        assert update.shape == decoded[0].shape
+        assert update.reshape(-1).tolist() == pytest.approx(expected, abs=1e-6)
+
+
+def test_sparse_results_that_rarely_overlap_still_move_every_parameter_under_the_median() -> None:
+    """Per coefficient the median of 5 results that each selected 2 of a block's 64 is 0; decoded, it is not."""
+    dct, cpu = ChunkedDCT(8), torch.device("cpu")
+    results = [[matrix] for matrix, _ in _sparse_results(5)]
+    (in_coefficients,) = Median().reduce(decode_dense(results, torch.float32, cpu))
+    assert int(in_coefficients.count_nonzero()) == 0
+    (update,) = Median().aggregate(results, torch.float32, cpu, dct.decode)
+    assert int(update.count_nonzero()) == update.numel()
+
+
+@pytest.mark.parametrize("rule", [Mean(), MultiKrum(1, 3), CenteredClip(0.5, 2), SignVote()], ids=lambda r: r.spec)
+def test_the_other_rules_aggregate_coefficients_and_decode_the_aggregate(rule: Aggregator) -> None:
+    assert rule.space is AggregationSpace.Coefficients
+    dct, cpu = ChunkedDCT(8), torch.device("cpu")
+    results = _sparse_results(5)
+    updates = rule.aggregate(results, torch.float32, cpu, dct.decode)
+    if isinstance(rule, Mean):
+        coefficients = [decompress(list(tensors), torch.float32, cpu) for tensors in zip(*results, strict=True)]
+    else:
+        coefficients = rule.reduce(decode_dense(results, torch.float32, cpu))  # type: ignore[attr-defined]
+    for update, aggregate in zip(updates, coefficients, strict=True):
+        assert torch.equal(update, dct.decode(aggregate))
+
+
+def test_the_sign_vote_of_one_bit_results_counts_each_selecting_sign_once() -> None:
+    dct, cpu = ChunkedDCT(8), torch.device("cpu")
+    results = [[tensor.quantized() for tensor in result] for result in _sparse_results(4, k=5)]
+    updates = SignVote().aggregate(results, torch.float32, cpu, dct.decode)
+    expected = SignVote().reduce(decode_dense(results, torch.float32, cpu))
+    assert all(torch.equal(u, dct.decode(e)) for u, e in zip(updates, expected, strict=True))
+
+
+def test_every_rule_aggregates_on_cuda_like_on_the_cpu() -> None:
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    dct, results = ChunkedDCT(8), _sparse_results(5)
+    for rule in (Mean(), Median(), TrimmedMean(1), MultiKrum(1, 3), CenteredClip(0.5, 2), SignVote()):
+        on_cpu = rule.aggregate(results, torch.float32, torch.device("cpu"), dct.decode)
+        on_gpu = rule.aggregate(results, torch.float32, torch.device("cuda"), dct.decode)
+        for cpu, gpu in zip(on_cpu, on_gpu, strict=True):
+            assert gpu.is_cuda and torch.allclose(gpu.cpu(), cpu, rtol=1e-4, atol=1e-6), rule.spec

@@ -9,6 +9,7 @@ import pytest
 import torch
 from torch import nn
 
+from client.participant.pipeline import parameter_hash
 from client.participant.result_blob import encode_result
 from client.participant.result_checks import InvalidResult, ResultRules
 from client.train.aggregation import Aggregator, Mean, Median, MultiKrum, lower_median
@@ -19,7 +20,7 @@ from client.train.optim_config import DistroConfig
 from client.train.schedule import ConstantLR
 from client.train.tier_alignment import combine_tiers
 from tests.client.train.reference import slow_decode, slow_scatter_mean
-from tests.client.train.tier_harness import slice_digest, tier_clients, train_step
+from tests.client.train.tier_harness import tier_clients, train_step
 
 CONFIG = DistroConfig(0.9, compression_topk=3, compression_chunk=8, quantize_1bit=False)
 HIDDEN, FULL = 8, 32  # tiers 0, 1, 2 hold 32, 16, 8 FFN channels (8-wide DCT chunks at every tier)
@@ -194,7 +195,7 @@ def test_a_run_of_tiers_0_0_1_2_keeps_every_slice_equal_to_the_tier_zero_replica
         reference = clients[0].model
         for client in clients[1:]:
             width = client.model.config.intermediate_size_active
-            assert slice_digest(client.model, width) == slice_digest(reference, width), (step, client.tier)
+            assert parameter_hash(client.model, width) == parameter_hash(reference, width), (step, client.tier)
     tail = clients[0].model.model.layers[0].mlp.up_proj.weight[32:]
     assert not torch.equal(tail, start[32:]) and not torch.equal(
         clients[0].model.lm_head.weight, clients[2].model.lm_head.weight.neg()

@@ -7,7 +7,6 @@ applies all of the step's results at once (no two-step delay, so no lookahead: t
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,11 +15,10 @@ import torch
 
 from client.train import DistroConfig, DistroResult, Trainer
 from client.train.aggregation import Aggregator
-from client.train.matformer import narrow_ffn
 from client.train.model import LlamaForCausalLM, build_model
 from client.train.schedule import LearningRateSchedule
 
-__all__ = ["TierClient", "slice_digest", "tier_clients", "train_step"]
+__all__ = ["TierClient", "tier_clients", "train_step"]
 
 
 @dataclass
@@ -76,13 +74,3 @@ def train_step(clients: Sequence[TierClient], step: int, batches: Sequence[torch
     for client in clients:
         client.trainer.optimize(step, sent)
     return sent
-
-
-def slice_digest(model: LlamaForCausalLM, width: int) -> str:
-    """sha256 over every parameter, in name order, narrowed to the first ``width`` FFN channels: two models hold
-    the same slice exactly when these agree."""
-    digest = hashlib.sha256()
-    for name, param in sorted(model.named_parameters()):
-        tensor = narrow_ffn(name, param.detach(), width).contiguous()
-        digest.update(name.encode() + tensor.numpy().tobytes())
-    return digest.hexdigest()
