@@ -1,7 +1,7 @@
 """``psyche-centralized-local-testnet start`` as the reference documents it: a subprocess, a server, its clients.
 
 The headless smoke is the documented invocation as it stands (10 seconds, then the time limit ends it). Slow: the
-kill run is the documented chaos invocation on a tiny config, to Finished with identical weights; the 20m
+kill run is the documented chaos invocation on config/test-kill, to Finished with identical weights; the 20m
 invocation writes its DisTrO data; a config directory with a ``data.toml`` trains on the data the server hosts.
 """
 
@@ -55,15 +55,18 @@ def test_the_headless_smoke_ends_at_its_time_limit_with_a_summary_and_no_client_
 @pytest.mark.slow
 def test_the_kill_invocation_trains_to_finished_with_identical_weights(tmp_path: Path) -> None:
     hub = Path(tempfile.mkdtemp(prefix="hub-"))  # short: a repo path must fit the 64-byte HubRepo.repo_id
+    """As documented (the default --random-kill-interval of 120 s): the run outlasts one interval, so client 2 or 3
+    is killed, restarts, rejoins at the next epoch and ends with the same weights."""
     result, events = _start(
-        "--num-clients", "3", "--config-path", str(TINY_THREE), "--random-kill-num", "1", "--allowed-to-kill", "2,3",
-        "--random-kill-interval", "15", "--max-kills", "1", "--first-client-checkpoint", str(hub), "--tui", "false",
-        "--write-log", str(tmp_path / "logs"), timeout=400,
+        "--num-clients", "3", "--config-path", str(REPO / "config" / "test-kill"), "--random-kill-num", "1",
+        "--allowed-to-kill", "2,3", "--first-client-checkpoint", str(hub), "--write-log", str(tmp_path / "logs"),
+        "--tui", "false", timeout=560,
     )  # fmt: skip
     shutil.rmtree(hub)
 
     assert result.returncode == 0, result.stderr[-2000:]
-    assert [e["client"] for e in events if e["event"] == "client_killed"] in (["client-2"], ["client-3"])
+    killed = [e["client"] for e in events if e["event"] == "client_killed"]
+    assert killed and set(killed) <= {"client-2", "client-3"}
     summary = next(e for e in events if e["event"] == "summary")
     assert summary["reason"] == "Finished"
     assert summary["weights_identical"] is True
