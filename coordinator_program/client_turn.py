@@ -10,9 +10,8 @@ the tick does not run (the transaction fails anyway); ``checkpoint`` skips the t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+from types import TracebackType
 
 from coordinator_program.account_groups import permissionless_accounts
 from coordinator_program.instance_state import bump_nonce, tick
@@ -21,7 +20,7 @@ from coordinator_program.state.coordinator_account import CoordinatorInstanceSta
 from emulator.anchor import Accounts
 from emulator.program import InvokeContext
 
-__all__ = ["ClientTurn", "client_turn"]
+__all__ = ["ClientTurn", "OpenTurn", "client_turn"]
 
 
 @dataclass
@@ -37,13 +36,33 @@ class ClientTurn:
         self.ticks = False
 
 
-@contextmanager
-def client_turn(ctx: InvokeContext, accounts: Accounts) -> Iterator[ClientTurn]:
+class OpenTurn:
+    """The ``with`` block of a turn: entering it opens the turn, leaving it without an error closes it with the tick.
+
+    A class, not a generator context manager, as every client instruction enters one."""
+
+    __slots__ = ("_ctx", "_accounts", "_turn")
+
+    def __init__(self, ctx: InvokeContext, accounts: Accounts) -> None:
+        self._ctx = ctx
+        self._accounts = accounts
+        self._turn: ClientTurn | None = None
+
+    def __enter__(self) -> ClientTurn:
+        account = permissionless_accounts(self._ctx, self._accounts)
+        bump_nonce(self._ctx, account)
+        turn = ClientTurn(state=account.state, signer=bytes(self._accounts.user.key))
+        registered_client(turn.state.clients_state, turn.signer)
+        self._turn = turn
+        return turn
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if exc_type is None and self._turn is not None and self._turn.ticks:
+            tick(self._ctx, self._turn.state)
+
+
+def client_turn(ctx: InvokeContext, accounts: Accounts) -> OpenTurn:
     """Open a registered client's turn (accounts, nonce, registration) and close it with the wrapper's tick."""
-    account = permissionless_accounts(ctx, accounts)
-    bump_nonce(ctx, account)
-    turn = ClientTurn(state=account.state, signer=bytes(accounts.user.key))
-    registered_client(turn.state.clients_state, turn.signer)
-    yield turn
-    if turn.ticks:
-        tick(ctx, turn.state)
+    return OpenTurn(ctx, accounts)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 
+from coordinator_program.core import state_discarded_on_panic
 from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.logic import (
     checkpoint,
@@ -97,7 +98,8 @@ def program_spec(mode: ProgramMode) -> ProgramSpec:
     """The coordinator to register with a runtime, faithful to the reference or hardened (see :mod:`.mode`)."""
 
     def process_instruction(ctx: InvokeContext, infos: list[AccountInfo], data: bytes) -> None:
-        _dispatch(ModeContext(ctx, mode), infos, data)
+        with state_discarded_on_panic():  # a panic fails the transaction, whose writes the runtime drops
+            _dispatch(ModeContext(ctx, mode), infos, data)
 
     return ProgramSpec(PROGRAM_ID, process_instruction, "psyche_solana_coordinator")
 

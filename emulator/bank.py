@@ -398,8 +398,9 @@ class Bank:
             if key not in working:
                 stored = accounts.get(key)
                 working[key] = stored.copy() if stored is not None else Account(0)
-        pre_balances = [working[key].lamports for key in keys]
-        pre_token_balances = token_balances(keys, accounts.get)
+        recorded = commit and self._ledger.keeps_transactions  # the balances before are the record's alone
+        pre_balances = [working[key].lamports for key in keys] if recorded else []
+        pre_token_balances = token_balances(keys, accounts.get) if recorded else []
         payer = working[keys[0]]
         payer.lamports -= fee
         logs = LogCollector()
@@ -419,9 +420,12 @@ class Bank:
         else:
             return_data = None
             inner = []
-        if err is None:
-            writable = {key for key, is_writable in zip(keys, message.is_writable, strict=True) if is_writable}
-            writes = {key: (acc if acc.lamports else None) for key, acc in working.items() if key in writable}
+        if err is None:  # every writable key, its account (None: no lamports left, the account is removed)
+            writes = {
+                key: (working[key] if working[key].lamports else None)
+                for key, is_writable in zip(keys, message.is_writable, strict=True)
+                if is_writable
+            }
         else:  # only the fee sticks: every other account stays as the bank holds it
             fee_payer = accounts[keys[0]].copy()
             fee_payer.lamports -= fee
@@ -490,6 +494,9 @@ class Bank:
                 self._accounts[key] = account
         self._processed[signature] = message.recent_blockhash
         self._processed_by_blockhash.setdefault(message.recent_blockhash, []).append(signature)
+        if not self._ledger.keeps_transactions:
+            self._ledger.commit(writes, None)
+            return
         keys = message.account_keys
         post_balances = [self._accounts[key].lamports if key in self._accounts else 0 for key in keys]
         block = self._blocks[-1]

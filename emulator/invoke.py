@@ -32,15 +32,22 @@ INVOKE_UNITS = 946
 
 @dataclass(slots=True)
 class _PreAccount:
+    """An account as a frame found it. ``data`` is None where the frame may rewrite the data at will (its program
+    owns the account, which is writable and not executable): only the length is checked then, so the bytes are not
+    copied (the coordinator's account is 119 kB, and every instruction of a run writes it)."""
+
     lamports: int
-    data: bytes
+    data: bytes | None
+    data_len: int
     owner: Pubkey
     executable: bool
     rent_epoch: int
 
     @classmethod
-    def of(cls, account: Account) -> _PreAccount:
-        return cls(account.lamports, bytes(account.data), account.owner, account.executable, account.rent_epoch)
+    def of(cls, account: Account, program_id: Pubkey, writable: bool) -> _PreAccount:
+        free = account.owner == program_id and writable and not account.executable
+        data = None if free else bytes(account.data)
+        return cls(account.lamports, data, len(account.data), account.owner, account.executable, account.rent_epoch)
 
 
 class ComputeMeter:
@@ -95,7 +102,11 @@ class Frame:
         self._spec = spec
         self.infos = infos
         self._unique = _unique_infos(infos)
-        self._pre = {key: _PreAccount.of(info.account) for key, info in self._unique.items()}
+        self._pre = self._snapshot()
+
+    def _snapshot(self) -> dict[Pubkey, _PreAccount]:
+        program_id = self._spec.program_id
+        return {key: _PreAccount.of(info.account, program_id, info.is_writable) for key, info in self._unique.items()}
 
     # -- InvokeContext ------------------------------------------------------------------
     @property
@@ -168,7 +179,7 @@ class Frame:
         keys = [info.key for info in callee_infos]
         tx.invoked.append((tx.instruction_index, callee_id, keys, data, len(tx.program_stack) + 1))
         run_frame(tx, spec, callee_infos, data)
-        self._pre = {key: _PreAccount.of(info.account) for key, info in self._unique.items()}
+        self._pre = self._snapshot()
 
     # -- checks -------------------------------------------------------------------------
     def verify(self) -> None:
@@ -192,12 +203,12 @@ class Frame:
                     raise InstructionFailure(InstructionErrorFieldless.ReadonlyLamportChange)
                 if pre.executable:
                     raise InstructionFailure(InstructionErrorFieldless.ExecutableLamportChange)
-            if len(post.data) != len(pre.data):
+            if len(post.data) != pre.data_len:
                 if not owned:
                     raise InstructionFailure(InstructionErrorFieldless.AccountDataSizeChanged)
-                if not builtin and len(post.data) - len(pre.data) > MAX_PERMITTED_DATA_INCREASE:
+                if not builtin and len(post.data) - pre.data_len > MAX_PERMITTED_DATA_INCREASE:
                     raise InstructionFailure(InstructionErrorFieldless.InvalidRealloc)
-            if post.data != pre.data and not (owned and writable and not pre.executable):
+            if pre.data is not None and post.data != pre.data:  # None: owned, writable, not executable
                 if pre.executable:
                     raise InstructionFailure(InstructionErrorFieldless.ExecutableDataModified)
                 if writable:

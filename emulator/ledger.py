@@ -32,6 +32,9 @@ class BlockInfo:
 class LedgerStore(Protocol):
     """The persistence a bank needs. Writes for one transaction arrive in one ``commit`` call."""
 
+    keeps_transactions: bool
+    """Whether ``commit`` uses its transaction record: the bank builds none for a store that keeps only accounts."""
+
     def commit(self, accounts: Mapping[Pubkey, Account | None], record: TransactionRecord | None) -> None:
         """Persist account writes (None = the account was removed) and, if given, the transaction."""
         ...
@@ -59,6 +62,8 @@ class LedgerStore(Protocol):
 
 class InMemoryLedgerStore:
     """A ledger that lives as long as the process: the default for tests and one-shot runs."""
+
+    keeps_transactions = True
 
     def __init__(self) -> None:
         self._accounts: dict[Pubkey, Account] = {}

@@ -39,6 +39,8 @@ class LedgerListener(Protocol):
 class NotifyingLedgerStore:
     """A :class:`LedgerStore` that forwards to ``inner`` and then notifies its listeners."""
 
+    keeps_transactions = True  # the listeners (signature subscriptions) read every record
+
     def __init__(self, inner: LedgerStore) -> None:
         self._inner = inner
         # Replaced, never mutated, so the bank's thread can iterate while another thread adds or removes.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -24,9 +24,11 @@ from client.participant.result_blob import decode_result, encode_result, read_tr
 from client.participant.round_state import ReceivedResult, RoundState
 from client.train import DistroResult
 from client.train.compression import tensor_bytes
+from client.train.distro import DistroUpdate
 from client.train.errors import IncompatibleResultError
 from client.train.matformer import max_matformer_tier, narrow_ffn
 from client.train.model import LlamaConfig
+from client.train.schedule import learning_rate
 from coordinator_program.core import (
     BatchId,
     assign_data_for_state,
@@ -35,10 +37,21 @@ from coordinator_program.core import (
     current_round,
     last_step_set,
     previous_round,
+    witness_nodes_target,
 )
-from coordinator_program.core.types import LLM, CheckpointTag, Coordinator
+from coordinator_program.core.types import LLM, CheckpointTag, Coordinator, Round
 
-__all__ = ["ApplyPlan", "DesyncError", "RoundPipeline", "TrainedBatch", "from_warming_up_trainer", "parameter_hash"]
+__all__ = [
+    "AppliedWeights",
+    "ApplyPlan",
+    "DesyncError",
+    "PreparedApply",
+    "RoundPipeline",
+    "TrainedBatch",
+    "from_warming_up_trainer",
+    "parameter_hash",
+    "weights_hash",
+]
 
 PEER_CHECKPOINTS = (CheckpointTag.P2P, CheckpointTag.P2PGcs)
 
@@ -87,10 +100,16 @@ def parameter_hash(model: torch.nn.Module, ffn_width: int | None = None) -> str:
     a wider replica's hash at a MatFormer tier's width equals a replica of that tier's own hash iff the tier holds
     exactly that slice of the wider weights.
     """
+    named = sorted(model.named_parameters(), key=lambda item: item[0])
+    return weights_hash((name, narrow_ffn(name, param, ffn_width)) for name, param in named)
+
+
+def weights_hash(named_tensors: Iterable[tuple[str, torch.Tensor]]) -> str:
+    """sha256 over each tensor's name and bytes, in the order given (:func:`parameter_hash` sorts by name)."""
     digest = hashlib.sha256()
-    for name, param in sorted(model.named_parameters(), key=lambda item: item[0]):
+    for name, tensor in named_tensors:
         digest.update(name.encode())
-        digest.update(tensor_bytes(narrow_ffn(name, param, ffn_width)))
+        digest.update(tensor_bytes(tensor))
     return digest.hexdigest()
 
 
@@ -106,6 +125,27 @@ def narrower_tier_hashes(model: torch.nn.Module) -> dict[str, str]:
         str(tier): parameter_hash(model, config.intermediate_size >> tier)
         for tier in range(config.matformer_tier + 1, deepest + 1)
     }
+
+
+@dataclass(frozen=True)
+class AppliedWeights:
+    """The weights a round trains with, once its apply is done: their :func:`parameter_hash`, and whether the apply
+    had been worked out during the witness phase before (:meth:`RoundPipeline.prepare`)."""
+
+    parameter_hash: str
+    prepared: bool
+
+
+@dataclass(frozen=True)
+class PreparedApply:
+    """The apply of the next RoundTrain worked out ahead (:meth:`RoundPipeline.prepare`): the plan and warm-up
+    bounds it is for, DisTrO's update before the learning rate (None: nothing changes the weights), and the
+    :func:`parameter_hash` of the weights once it is applied."""
+
+    plan: ApplyPlan
+    bounds: tuple[int, int] | None
+    update: DistroUpdate | None
+    weights_hash: str
 
 
 def from_warming_up_trainer(payload: bytes, llm: LLM) -> bool:
@@ -141,10 +181,15 @@ class RoundPipeline:
     # -- on the event loop ------------------------------------------------------------
     def consensus(self, coordinator: Coordinator) -> dict[BatchId, ReceivedResult | None] | None:
         """Per batch of round h-2, the result round h-1's witnesses agree on; None when nothing is applied now."""
+        return self._consensus(previous_round(coordinator), coordinator)
+
+    def _consensus(
+        self, attesting: Round | None, coordinator: Coordinator
+    ) -> dict[BatchId, ReceivedResult | None] | None:
+        """Per batch of our previous round state, the result ``attesting``'s witnesses agree on (None: no apply)."""
         target = self.previous
         if self.current is None or self.current.height == 0 or target is None:
             return None
-        attesting = previous_round(coordinator)
         witnesses = list(attesting.witnesses) if attesting is not None else []
         if not witnesses:
             return dict.fromkeys(target.assignments)
@@ -153,8 +198,28 @@ class RoundPipeline:
 
     def plan_apply(self, coordinator: Coordinator) -> ApplyPlan:
         """Which results to apply entering this RoundTrain: round h-2's, by the consensus of round h-1's witnesses."""
-        step = int(coordinator.progress.step)
-        chosen = self.consensus(coordinator)
+        return self._plan(self.consensus(coordinator), int(coordinator.progress.step), coordinator.model.llm)
+
+    def plan_after_witnesses(self, coordinator: Coordinator) -> ApplyPlan | None:
+        """In RoundWitness of our current round: the plan :meth:`plan_apply` will make entering the next RoundTrain,
+        when it is settled already; None when it is not.
+
+        It is settled once every elected witness of the round has witnessed (no later witness can change the
+        consensus) and this client holds every chosen payload. The next RoundTrain, if one follows, is at the
+        next step. Entering it, the client makes the plan again and uses a prepared one only if the two are equal.
+        """
+        attesting = current_round(coordinator)
+        if self.current is None or attesting is None or int(attesting.height) != self.current.height:
+            return None
+        if len(attesting.witnesses) < witness_nodes_target(coordinator):
+            return None
+        chosen = self._consensus(attesting, coordinator)
+        if chosen is not None and any(r is not None and r.payload is None for r in chosen.values()):
+            return None
+        return self._plan(chosen, int(coordinator.progress.step) + 1, coordinator.model.llm)
+
+    def _plan(self, chosen: dict[BatchId, ReceivedResult | None] | None, step: int, llm: LLM) -> ApplyPlan:
+        """The payloads of ``chosen`` to apply at ``step``, in batch order, and why each other batch is not."""
         if chosen is None or self.previous is None:
             return ApplyPlan(None, step, (), ())
         payloads: list[bytes] = []
@@ -170,7 +235,7 @@ class RoundPipeline:
                 unavailable.append(batch)
                 continue
             try:
-                warming = from_warming_up_trainer(received.payload, coordinator.model.llm)
+                warming = from_warming_up_trainer(received.payload, llm)
             except IncompatibleResultError:
                 warming = False  # its header is unreadable: apply() reports it and skips it like any bad payload
             if warming:
@@ -211,10 +276,45 @@ class RoundPipeline:
         return [batch for batch, owner in self.current.assignments.items() if owner == self.me]
 
     # -- in the worker thread -----------------------------------------------------------
-    def apply(self, plan: ApplyPlan, bounds: tuple[int, int] | None) -> None:
-        """Sign-SGD on the plan's results (everyone applies the same results in the same order)."""
-        if plan.height is None:
-            return
+    def apply(
+        self, plan: ApplyPlan, bounds: tuple[int, int] | None, prepared: PreparedApply | None = None
+    ) -> AppliedWeights:
+        """Sign-SGD on the plan's results (everyone applies the same results in the same order); returns the hash of
+        the weights it leaves, which the round trains with.
+
+        ``prepared``, worked out by :meth:`prepare` during the witness phase, is used when it was prepared for this
+        very plan: the weights and their hash are the same, bit for bit, as when the plan is applied afresh.
+        """
+        trainer = self.setup.trainer
+        if prepared is not None and prepared.plan == plan and prepared.bounds == bounds:
+            if prepared.update is not None:
+                assert trainer.distro is not None
+                trainer.distro.apply_update(prepared.update, learning_rate(trainer.schedule, plan.step, bounds))
+            return AppliedWeights(prepared.weights_hash, True)
+        if plan.height is not None:
+            trainer.optimize(plan.step, self._decoded(plan), bounds)
+        return AppliedWeights(parameter_hash(trainer.model), False)
+
+    def prepare(self, plan: ApplyPlan, bounds: tuple[int, int] | None) -> PreparedApply:
+        """Work out ``plan``'s update and the hash of the weights it will leave, without touching the weights.
+
+        The witness phase lasts at least a chain second in which the spec forbids training and the machine idles;
+        doing this then leaves only the subtraction itself to the start of the next RoundTrain. If the run goes to
+        Cooldown instead, the prepared update is dropped, and the weights are as if it had never been made.
+        """
+        trainer = self.setup.trainer
+        distro = trainer.distro
+        update = None
+        if plan.height is not None and distro is not None:
+            update = distro.update_of(self._decoded(plan))
+        if update is None:
+            return PreparedApply(plan, bounds, None, parameter_hash(trainer.model))
+        assert distro is not None
+        after = distro.parameters_after(update, learning_rate(trainer.schedule, plan.step, bounds))
+        return PreparedApply(plan, bounds, update, weights_hash(after))
+
+    def _decoded(self, plan: ApplyPlan) -> list[DistroResult]:
+        """The plan's payloads as results; one that cannot be applied is logged and left out (§4.5)."""
         trainer = self.setup.trainer
         results = []
         for batch, payload in zip(plan.batches, plan.payloads, strict=True):
@@ -233,7 +333,7 @@ class RoundPipeline:
                 )
                 continue
             results.append(result)
-        trainer.optimize(plan.step, results, bounds)
+        return results
 
     def train(
         self, step: int, batches: Sequence[BatchId], height: int, bounds: tuple[int, int] | None

@@ -5,7 +5,13 @@ on a copy of the account, as the reference client does every 500 ms.
 
 from __future__ import annotations
 
-from coordinator_program.core import CoordinatorFailure, CoordinatorPanic, clock_random_seed, tick
+from coordinator_program.core import (
+    CoordinatorFailure,
+    CoordinatorPanic,
+    clock_random_seed,
+    state_discarded_on_panic,
+    tick,
+)
 from coordinator_program.core.types import Coordinator, RunState
 from coordinator_program.state.clients_state import pending_client_ids
 from coordinator_program.state.coordinator_account import CoordinatorAccount
@@ -42,7 +48,8 @@ def tick_changes_state(account: CoordinatorAccount, unix_timestamp: int, slot: i
     if RunState(copy.run_state) is RunState.WaitingForMembers:
         pending = pending_client_ids(account.state.clients_state)
     try:
-        tick(copy, pending, unix_timestamp, clock_random_seed(unix_timestamp, slot))
+        with state_discarded_on_panic():  # the copy is dropped on a panic
+            tick(copy, pending, unix_timestamp, clock_random_seed(unix_timestamp, slot))
     except (CoordinatorFailure, CoordinatorPanic):
         return False
     return bool(copy.run_state != account.state.coordinator.run_state)

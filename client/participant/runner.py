@@ -33,6 +33,7 @@ from client.participant.adversary import Adversary, adversary_named
 from client.participant.aggregator_agreement import check_aggregators
 from client.participant.announcements import Announcements
 from client.participant.byzantine import byzantine_named
+from client.participant.chain_seconds import ChainSecondsEstimate
 from client.participant.checkpoint_keeper import CheckpointKeeper
 from client.participant.coordinator_link import CoordinatorLink
 from client.participant.distro_data import write_distro_step
@@ -56,7 +57,8 @@ from client.participant.model_recovery import DEFAULT_OFFER_WAIT_S, pointing_hin
 from client.participant.model_setup import TrainingSetup, check_tier_fits
 from client.participant.model_sharing import ModelOffer
 from client.participant.peerless import peerless_hint
-from client.participant.pipeline import DesyncError, RoundPipeline, TrainedBatch, parameter_hash
+from client.participant.pipeline import AppliedWeights, DesyncError, PreparedApply, RoundPipeline, TrainedBatch
+from client.participant.polling import state_deadline
 from client.participant.result_checks import ResultRules
 from client.participant.result_exchange import ResultExchange
 from client.participant.round_metrics import RoundFigures, round_metrics
@@ -81,6 +83,8 @@ from coordinator_program.state.coordinator_account import CoordinatorAccount
 __all__ = ["ClientOptions", "ExitReason", "RoundRecord", "TrainingClient"]
 
 log = logging.getLogger(__name__)
+
+DEADLINE_MARGIN_S = 0.005  # wake this long after the chain's clock has surely reached a deadline
 
 
 class ExitReason(Enum):
@@ -243,6 +247,10 @@ class TrainingClient:
         self._warmup_epochs: set[int] = set()
         self._evaluation = IdleEvaluation(options.eval_steps)
         self._last_witness_at: float | None = None
+        self._wake = asyncio.Event()  # something the loop acts on happened between polls (see _idle)
+        self._chain_seconds = ChainSecondsEstimate()
+        self._deadline_at: float | None = None  # time.monotonic() when the current state times out on chain
+        self._preparing: asyncio.Task[PreparedApply] | None = None  # the next RoundTrain's apply, worked out ahead
 
     @property
     def setup(self) -> TrainingSetup | None:
@@ -279,19 +287,31 @@ class TrainingClient:
             await self.link.close()
 
     async def _idle(self, stop: asyncio.Event) -> None:
-        """Until the coordinator changes, ``stop`` is set, or one poll interval passes.
+        """Until the coordinator changes, something the loop acts on happens, ``stop`` is set, or one poll interval
+        passes; or, when the current state times out sooner, until just after its deadline.
 
-        Subscribed, a change wakes the loop at once; the interval still bounds the wait, because ticks,
-        deadlines and rebroadcasts are due with the passage of time even when the coordinator stays the same.
+        Subscribed, a change wakes the loop at once; so do our training ending and a peer's announcement or
+        result arriving (:meth:`_nudge`), which may complete what the opportunistic witness waits for. The interval
+        still bounds the wait, because rebroadcasts are due with the passage of time even when nothing happens; the
+        deadline lets the due tick go out as the chain's second turns rather than up to a poll interval later.
         """
+        timeout = self.options.poll_interval
+        if self._deadline_at is not None:
+            timeout = min(timeout, max(0.0, self._deadline_at - time.monotonic()) + DEADLINE_MARGIN_S)
         waits = [
             asyncio.create_task(stop.wait()),
-            asyncio.create_task(self.link.wait_for_change(self.options.poll_interval)),
+            asyncio.create_task(self._wake.wait()),
+            asyncio.create_task(self.link.wait_for_change(timeout)),
         ]
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        self._wake.clear()
         for waiting in waits:
             waiting.cancel()
         await asyncio.gather(*waits, return_exceptions=True)
+
+    def _nudge(self) -> None:
+        """Wake the loop now instead of at the next poll."""
+        self._wake.set()
 
     async def _shutdown(self) -> None:
         await self.checkpoints.close()
@@ -299,6 +319,8 @@ class TrainingClient:
         if self._work is not None:
             self._work.task.cancel()
             await asyncio.gather(self._work.task, return_exceptions=True)
+        if self._preparing is not None:
+            await asyncio.gather(self._preparing, return_exceptions=True)
         await self._evaluation.cancel()
         await self.node.stop()
 
@@ -345,7 +367,15 @@ class TrainingClient:
             log.warning("join_run failed: %s", exc)
 
     async def _maybe_tick(self, account: CoordinatorAccount) -> None:
+        """Send a due tick (§1.2), and note how long until the current state's deadline, so the loop wakes then."""
+        before = time.monotonic()
         clock = await self.link.clock()
+        after = time.monotonic()
+        self._chain_seconds.observe(clock.unix_timestamp, before, after)
+        deadline = state_deadline(account.state.coordinator)
+        self._deadline_at = None
+        if deadline is not None and clock.unix_timestamp < deadline:
+            self._deadline_at = after + self._chain_seconds.seconds_until(deadline, after)
         if should_tick(account, clock, self.rng):
             try:
                 await self.link.tick()
@@ -389,6 +419,7 @@ class TrainingClient:
                 await self._start_cooldown(coordinator)
             case Action.StartWarmup | Action.Abandon | Action.Halt:
                 await self._finish_work()
+                await self._take_prepared()
                 if self.pipeline is not None:
                     self.pipeline.reset()
             case Action.Leave:
@@ -404,6 +435,8 @@ class TrainingClient:
         self._step = move.step
         if self._step is ActiveStep.Warmup and state is RunState.Warmup and in_clients:
             await self._warmup(coordinator)
+        if self._step is ActiveStep.Witness:
+            self._prepare_apply(coordinator)
         return None
 
     def _missed_round_witness(self, coordinator: Coordinator, state: RunState, in_clients: bool) -> bool:
@@ -480,6 +513,7 @@ class TrainingClient:
             if chosen is not None:
                 await self.exchange.fetch_chosen(previous, chosen)
         plan = self.pipeline.plan_apply(coordinator)
+        prepared = await self._take_prepared()
         _report_skipped("untrained_batches", plan.untrained, step - 2, "no result reached the witnesses' quorum")
         _report_skipped("warming_up_batches", plan.warming_up, step - 2, "their trainers are still warming up")
         _report_skipped("unavailable_batches", plan.unavailable, step - 2, "nobody served the agreed result in time")
@@ -490,9 +524,8 @@ class TrainingClient:
         _report_election(self.me, coordinator, current, self._my_index(coordinator), batches, bounds)
         pipeline = self.pipeline
 
-        def apply_and_train() -> tuple[str, list[TrainedBatch], float]:
-            pipeline.apply(plan, bounds)
-            weights = parameter_hash(setup.trainer.model)
+        def apply_and_train() -> tuple[AppliedWeights, list[TrainedBatch], float]:
+            weights = pipeline.apply(plan, bounds, prepared)
             started = time.perf_counter()
             trained = pipeline.train(step, batches, current.height, bounds)
             return weights, trained, time.perf_counter() - started
@@ -500,7 +533,16 @@ class TrainingClient:
         async def work() -> None:
             weights, trained, seconds = await asyncio.to_thread(apply_and_train)
             assert self._work is not None
-            self._work.parameter_hash = weights
+            if plan.height is not None:
+                how = " (worked out during the witness phase)" if weights.prepared else ""
+                emit(
+                    "applied",
+                    f"applied {len(plan.payloads)} results of step {step - 2} at step {step}{how}",
+                    step=step,
+                    results=len(plan.payloads),
+                    prepared=weights.prepared,
+                )
+            self._work.parameter_hash = weights.parameter_hash
             self._work.trained_batches = len(trained)
             self._work.train_seconds = seconds
             if trained:
@@ -526,6 +568,7 @@ class TrainingClient:
                 )
                 await publish(current, claim, item.batch, item.payload)
             self._work.done = True
+            self._nudge()  # the opportunistic witness may be due now
 
         self._work = _RoundWork(current.height, asyncio.create_task(work()))
 
@@ -543,6 +586,28 @@ class TrainingClient:
             await self._work.task
         if self._work is not None and self._work.task.done() and not self._work.task.cancelled():
             self._work.task.result()
+
+    def _prepare_apply(self, coordinator: Coordinator) -> None:
+        """In RoundWitness, once the next RoundTrain's apply is settled, work it out in a worker thread.
+
+        The spec forbids training in the witness phase, which lasts at least a chain second, so the machine idles
+        then; the apply (decoding, aggregating and transforming every result) and the hash of the weights it leaves
+        take that time instead of the start of the next round. Entering it, the prepared apply is used only if the
+        plan made then is the same (:meth:`RoundPipeline.apply`).
+        """
+        pipeline = self.pipeline
+        if pipeline is None or self._preparing is not None or self.setup is None:
+            return
+        plan = pipeline.plan_after_witnesses(coordinator)
+        if plan is None:
+            return
+        bounds = coordinator_cold_start_warmup_bounds(coordinator)
+        self._preparing = asyncio.create_task(asyncio.to_thread(pipeline.prepare, plan, bounds))
+
+    async def _take_prepared(self) -> PreparedApply | None:
+        """The apply prepared in the witness phase, once done (None if none was started); taking it clears it."""
+        preparing, self._preparing = self._preparing, None
+        return None if preparing is None else await preparing
 
     async def _start_witness(self, coordinator: Coordinator) -> None:
         """RoundTrain is over: finish training, log the round, and witness now if elected and not yet done."""
@@ -605,6 +670,7 @@ class TrainingClient:
         blob offered to the next epoch's joiners; both are the same bytes, so their hash is the same too."""
         await self._finish_work()
         await self._evaluation.finish()
+        await self._take_prepared()  # the run cools down instead: the prepared apply is never applied
         if self.setup is None:
             return
         step = int(coordinator.progress.step) - 1
@@ -728,7 +794,14 @@ class TrainingClient:
         return rounds, step
 
     async def _on_message(self, message: SignedMessage) -> bool:
-        """A verified gossip message; True if it was taken, so the node relays it (each one once)."""
+        """A verified gossip message; True if it was taken, so the node relays it (each one once), and the loop
+        looks at once whether it completes what the opportunistic witness waits for."""
+        taken = await self._take_message(message)
+        if taken:
+            self._nudge()
+        return taken
+
+    async def _take_message(self, message: SignedMessage) -> bool:
         offer = ModelOffer.parse(message.data)
         if offer is not None:
             self.models.take_offer(message.sender, offer)

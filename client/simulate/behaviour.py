@@ -48,7 +48,11 @@ class SimulatedClient:
 
     def _scaled_ms(self, seconds: float) -> int:
         jitter = self.timing.jitter
-        factor = self.rng.uniform(1 - jitter, 1 + jitter) if jitter else 1.0
+        if jitter:  # rng.uniform(1 - jitter, 1 + jitter) by its documented formula a + (b - a) * random(), inlined:
+            low = 1 - jitter  # every client draws one every round
+            factor = low + ((1 + jitter) - low) * self.rng.random()
+        else:
+            factor = 1.0
         return round(seconds * 1000 * self.speed * factor)
 
     def train_ms(self, max_round_train_time: int) -> int:

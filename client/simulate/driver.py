@@ -24,6 +24,7 @@ once training started, no second health check for an already dropped client).
 
 from __future__ import annotations
 
+import operator
 import random
 import time
 from collections.abc import Callable
@@ -59,6 +60,8 @@ START_UNIX = 1_767_225_600
 """2026-01-01T00:00:00Z: where simulated time starts (any fixed instant keeps runs reproducible)."""
 RUN_ID = "simulate"
 _EPOCH_OVER = (RunState.WaitingForMembers, RunState.Finished)
+_ONLINE = operator.attrgetter("online")
+_IN_EPOCH = operator.attrgetter("in_epoch")
 
 
 @dataclass
@@ -332,8 +335,10 @@ class RunDriver:
         self.observe()
 
     def _count_clients(self) -> None:
-        online = sum(1 for client in self.clients if client.online)
-        in_epoch = sum(1 for client in self._members if self.participating(client))
+        """Record how many clients are online and how many take part in the epoch (counted in C: this runs at
+        every phase change, over up to 256 clients)."""
+        online = sum(map(_ONLINE, self.clients))
+        in_epoch = sum(map(operator.and_, map(_ONLINE, self._members), map(_IN_EPOCH, self._members)))
         if self._phase is not None and self._phase.state is RunState.WaitingForMembers:
             in_epoch = 0
         self.record.clients(self.elapsed(), online, in_epoch)

@@ -21,6 +21,8 @@ __all__ = ["DiscardingLedger"]
 class DiscardingLedger:
     """A :class:`emulator.ledger.LedgerStore` that forgets every commit (the bank starts empty from it)."""
 
+    keeps_transactions = False
+
     def commit(self, accounts: Mapping[Pubkey, Account | None], record: TransactionRecord | None) -> None:
         del accounts, record
 

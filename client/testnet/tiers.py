@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from client.cli.options import U8_MAX
+from client.errors import ClientError
 
 __all__ = ["BadTierList", "parse_tiers", "tier_of"]
 
 
-class BadTierList(ValueError):
+class BadTierList(ClientError, ValueError):
     """A ``--client-matformer-tiers`` value that is not a comma-separated list of tiers."""
 
 

@@ -29,7 +29,7 @@ mixing tiers is combined in parameter space by :mod:`client.train.tier_alignment
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -48,7 +48,7 @@ from client.train.matformer import (
 from client.train.optim_config import DistroConfig
 from client.train.tier_alignment import combine_tiers
 
-__all__ = ["DistroResult", "Distro"]
+__all__ = ["DistroResult", "DistroUpdate", "Distro"]
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,13 @@ class DistroResult:
     def unpack(cls, packed: Sequence[PackedTensor], device: torch.device | str = "cpu") -> DistroResult:
         """Rebuild a peer's result from bytes, bounds-checked (:class:`IncompatibleResultError` if malformed)."""
         return cls(tuple(p.unpack(device) for p in packed))
+
+
+@dataclass(frozen=True)
+class DistroUpdate:
+    """A round's update before the learning rate: ``sign(IDCT(aggregate))`` per parameter, in parameter order."""
+
+    directions: tuple[torch.Tensor, ...]
 
 
 class Distro:
@@ -192,18 +199,49 @@ class Distro:
         ``results`` are every accepted result of the round, ours included, quantized or not. No division by the
         peer count is needed: sign is scale-free, and coefficients nobody selected contribute 0.
         """
+        directions = self._directions(results)
+        if directions is not None:
+            for param, direction in zip(self._params, directions, strict=True):
+                param.sub_(direction, alpha=lr)
+
+    @torch.no_grad()
+    def update_of(self, results: Sequence[DistroResult]) -> DistroUpdate | None:
+        """What :meth:`apply` would subtract, per parameter and before the learning rate, kept for later (None when
+        ``results`` is empty). A run works it out while the witness phase leaves the machine idle, and
+        :meth:`apply_update` then steps along it bit for bit as :meth:`apply` would have."""
+        directions = self._directions(results)
+        return None if directions is None else DistroUpdate(tuple(directions))
+
+    @torch.no_grad()
+    def apply_update(self, update: DistroUpdate, lr: float) -> None:
+        """``p -= lr * direction`` for an update from :meth:`update_of` (the same arithmetic as :meth:`apply`)."""
+        for param, direction in zip(self._params, update.directions, strict=True):
+            param.sub_(direction, alpha=lr)
+
+    @torch.no_grad()
+    def parameters_after(self, update: DistroUpdate, lr: float) -> Iterator[tuple[str, torch.Tensor]]:
+        """Each parameter's name and value as :meth:`apply_update` will leave it, computed aside one at a time (the
+        parameters are untouched): what a run hashes before the update is applied."""
+        for name, param, direction in zip(self.names, self._params, update.directions, strict=True):
+            yield name, torch.sub(param, direction, alpha=lr)
+
+    def _directions(self, results: Sequence[DistroResult]) -> Iterator[torch.Tensor] | None:
+        """``sign(IDCT(aggregate))`` per parameter, decoded one at a time as they are used; None (with the
+        reference's warning) for no results."""
         if not results:
             log.warning("Empty DisTrO gradients")
-            return
+            return None
         tiers = [self.check_compatible(result) for result in results]
         first = self._params[0]
+        updates: Iterable[torch.Tensor]
         if len(set(tiers)) > 1:
             updates = self._combine_tiers(results, tiers)
         else:
             tensors = [r.tensors for r in results]
             updates = self.aggregator.aggregate(tensors, first.dtype, first.device, self._dct.decode)
-        for name, param, update in zip(self.names, self._params, updates, strict=True):
-            param.sub_(pad_ffn(name, update, self.ffn_width).sign_(), alpha=lr)
+        return (
+            pad_ffn(name, update, self.ffn_width).sign_() for name, update in zip(self.names, updates, strict=True)
+        )
 
     def _combine_tiers(self, results: Sequence[DistroResult], tiers: Sequence[int]) -> list[torch.Tensor]:
         """A round mixing tiers: every result decoded to parameter space on its own, then combined band by band."""

@@ -2,9 +2,11 @@
 
 Operations take the account's ``Coordinator`` structure (``coordinator_program.core.types``) and change it in
 place, as the reference's zero-copy Rust struct does. An operation that raises ``CoordinatorFailure`` changed
-nothing; one that raises ``CoordinatorPanic`` (a Rust panic in the reference) has been rolled back.
+nothing; one that raises ``CoordinatorPanic`` (a Rust panic in the reference) has been rolled back, unless the
+caller discards the state on a panic anyway (``state_discarded_on_panic``).
 """
 
+from coordinator_program.core.atomic import state_discarded_on_panic
 from coordinator_program.core.batch_size import BatchSizeSchedule, round_half_away_from_zero, saturating_u16
 from coordinator_program.core.bloom import BLOOM_FALSE_RATE, Bloom, bloom_add, bloom_contains, fnv1a_keyed
 from coordinator_program.core.checkpoint import checkpoint
@@ -109,6 +111,7 @@ __all__ = [
     "select_consensus_commitment",
     "sha256v",
     "split_batch",
+    "state_discarded_on_panic",
     "target_global_batch_size",
     "tick",
     "trainer_healthy",

@@ -3,22 +3,40 @@
 On chain a panic aborts the transaction and the runtime discards every write. The core's operations mutate the
 account structure in place, so each public operation snapshots its bytes and restores them if a
 ``CoordinatorPanic`` escapes. ``CoordinatorFailure`` needs no rollback: operations validate before they mutate.
+
+A caller that throws the whole state away when an operation panics says so with :func:`state_discarded_on_panic`,
+and the operations skip their snapshot: the program (the runtime drops a failed transaction's writes, as on chain)
+and a client ticking a copy of the account. The snapshot is the 94 kB ``Coordinator``, copied twice per witness.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Concatenate, ParamSpec, TypeVar
 
 from coordinator_program.core.errors import CoordinatorPanic
 from coordinator_program.core.types.coordinator import Coordinator
 
-__all__ = ["restoring_on_panic"]
+__all__ = ["restoring_on_panic", "state_discarded_on_panic"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+_DISCARDED_ON_PANIC: ContextVar[bool] = ContextVar("coordinator state discarded on panic", default=False)
+
+
+@contextmanager
+def state_discarded_on_panic() -> Iterator[None]:
+    """Within the block, operations do not snapshot the coordinator: the caller discards it if one panics."""
+    token = _DISCARDED_ON_PANIC.set(True)
+    try:
+        yield
+    finally:
+        _DISCARDED_ON_PANIC.reset(token)
 
 
 def restoring_on_panic(
@@ -28,6 +46,8 @@ def restoring_on_panic(
 
     @functools.wraps(operation)
     def guarded(coordinator: Coordinator, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if _DISCARDED_ON_PANIC.get():
+            return operation(coordinator, *args, **kwargs)
         snapshot = bytes(coordinator)
         try:
             return operation(coordinator, *args, **kwargs)

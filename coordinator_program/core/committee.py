@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from coordinator_program.core.errors import CoordinatorError, CoordinatorFailure
@@ -86,14 +87,7 @@ class CommitteeSelection:
             or verification_percent > 100
         ):
             raise CoordinatorFailure(CoordinatorError.InvalidCommitteeSelection)
-        verifier_nodes = (total_nodes - tie_breaker_nodes) * verification_percent // 100
-        return cls(
-            tie_breaker_nodes=tie_breaker_nodes,
-            verifier_nodes=verifier_nodes,
-            total_nodes=total_nodes,
-            witness_nodes=witness_nodes,
-            seed=hashlib.sha256(seed.to_bytes(8, "little")).digest(),
-        )
+        return _selection(tie_breaker_nodes, witness_nodes, verification_percent, total_nodes, seed)
 
     @property
     def trainer_nodes(self) -> int:
@@ -101,7 +95,7 @@ class CommitteeSelection:
         return self.total_nodes - self.tie_breaker_nodes - self.verifier_nodes
 
     def _position(self, index: int, salt: bytes) -> int:
-        return compute_shuffled_index(index, self.total_nodes, sha256v(self.seed, salt))
+        return compute_shuffled_index(index, self.total_nodes, _salted(self.seed, salt))
 
     def committee_from_position(self, position: int) -> Committee:
         """The role a committee position stands for."""
@@ -147,3 +141,27 @@ class CommitteeSelection:
     ) -> bool:
         """``client_signers[proof.index] == signer`` and the witness proof holds (the index check comes first)."""
         return is_client_at(signer, proof.index, client_signers) and self.verify_witness(proof)
+
+
+@lru_cache(maxsize=64)
+def _selection(
+    tie_breaker_nodes: int,
+    witness_nodes: int,
+    verification_percent: int,
+    total_nodes: int,
+    seed: int,
+) -> CommitteeSelection:
+    """A round's (frozen) selection, built once: every witness and health check of the round asks for it."""
+    return CommitteeSelection(
+        tie_breaker_nodes=tie_breaker_nodes,
+        verifier_nodes=(total_nodes - tie_breaker_nodes) * verification_percent // 100,
+        total_nodes=total_nodes,
+        witness_nodes=witness_nodes,
+        seed=hashlib.sha256(seed.to_bytes(8, "little")).digest(),
+    )
+
+
+@lru_cache(maxsize=128)
+def _salted(seed: bytes, salt: bytes) -> bytes:
+    """The seed of a role's shuffle, ``sha256(seed ‖ salt)``."""
+    return sha256v(seed, salt)

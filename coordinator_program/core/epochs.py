@@ -7,6 +7,8 @@ the learning rate during the first epoch after a pause.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from coordinator_program.core.shuffle import sha256v
 
 __all__ = ["EPOCH_EXTRA_ROUNDS", "clock_random_seed", "cold_start_warmup_bounds"]
@@ -15,8 +17,10 @@ __all__ = ["EPOCH_EXTRA_ROUNDS", "clock_random_seed", "cold_start_warmup_bounds"
 EPOCH_EXTRA_ROUNDS = 2
 
 
+@lru_cache(maxsize=256)
 def clock_random_seed(unix_timestamp: int, slot: int) -> int:
-    """The seed the Solana wrapper passes to ``tick``/``warmup_witness``.
+    """The seed the Solana wrapper passes to ``tick``/``warmup_witness`` (remembered: every instruction of a slot ticks
+    with the same clock).
 
     >>> clock_random_seed(0, 0) == int.from_bytes(sha256v(bytes(16))[:8], "little")
     True

@@ -48,12 +48,15 @@ __all__ = [
 ]
 
 
+_RUN_STATES = {int(state): state for state in RunState}
+
+
 def run_state_of(coordinator: Coordinator) -> RunState:
     """The run state; a byte naming no state is a corrupted account, which the reference cannot even load."""
-    try:
-        return RunState(coordinator.run_state)
-    except ValueError as exc:
-        raise CoordinatorPanic(f"invalid run_state byte {coordinator.run_state}") from exc
+    state = _RUN_STATES.get(coordinator.run_state)  # a dict, not RunState(): asked several times per instruction
+    if state is None:
+        raise CoordinatorPanic(f"invalid run_state byte {coordinator.run_state}")
+    return state
 
 
 def halted(coordinator: Coordinator) -> bool:

@@ -37,6 +37,7 @@ _FORWARD = tuple(range(SHUFFLE_ROUND_COUNT))
 _BACKWARD = _FORWARD[::-1]
 
 T = TypeVar("T")
+_Steps = tuple[tuple[int, int], ...]
 
 
 def sha256v(*parts: bytes) -> bytes:
@@ -52,7 +53,8 @@ def sha256v(*parts: bytes) -> bytes:
 
 
 class SwapOrNotRounds:
-    """The 90 round hashes of one swap-or-not permutation (a seed and an index count), computed once.
+    """The 90 round hashes of one swap-or-not permutation (a seed and an index count), and the indices already
+    mapped through it (both ways), computed once.
 
     Every index of a permutation goes through the same 90 rounds, each with one pivot hash and one source hash per
     block of 256 positions; only the arithmetic differs between indices. A round's witnesses all verify positions
@@ -60,7 +62,7 @@ class SwapOrNotRounds:
     blocks are hashed on first use (a count of at most 256, the program's limit, needs one per round).
     """
 
-    __slots__ = ("seed", "index_count", "pivots", "_sources", "_words")
+    __slots__ = ("seed", "index_count", "pivots", "_sources", "_steps", "_positions", "_indices")
 
     def __init__(self, seed: bytes, index_count: int) -> None:
         if len(seed) != 32:
@@ -72,7 +74,11 @@ class SwapOrNotRounds:
             for round_number in range(SHUFFLE_ROUND_COUNT)
         )
         self._sources: tuple[dict[int, bytes], ...] = tuple({} for _ in range(SHUFFLE_ROUND_COUNT))
-        self._words: tuple[int, ...] | None = None
+        self._steps: tuple[_Steps, _Steps] | None = None
+        # Indices and positions already run through the rounds, both ways: the simulator elects a round's witnesses
+        # by their positions, and the coordinator then verifies the same indices.
+        self._positions: dict[int, int] = {}
+        self._indices: dict[int, int] = {}
 
     def _source(self, round_number: int, block: int) -> bytes:
         """The source hash of a round's block of 256 positions."""
@@ -84,22 +90,22 @@ class SwapOrNotRounds:
             sources[block] = source
         return source
 
-    def _run(self, current: int, rounds: Sequence[int]) -> int:
-        """Apply ``rounds`` in order to ``current``: a round sends it to its flip when the source bit says so.
+    def _run(self, current: int, backward: bool) -> int:
+        """Apply the 90 rounds in order (in reverse if ``backward``) to ``current``: a round sends it to its flip when
+        the source bit says so.
 
         The decision depends only on the pair ``{current, flip}`` (through its larger member), so each round is an
         involution and the permutation's inverse runs the same rounds backwards.
         """
-        count, pivots = self.index_count, self.pivots
+        count = self.index_count
         if count <= 256:  # one source block a round: its 256 bits as one integer, bit i = byte i // 8, bit i % 8
-            words = self._block_zero_words()
-            for round_number in rounds:
-                flip = (pivots[round_number] - current) % count
-                position = current if current > flip else flip
-                if words[round_number] >> position & 1:
+            for pivot, word in self._block_zero_steps()[backward]:
+                flip = (pivot - current) % count
+                if word >> (current if current > flip else flip) & 1:
                     current = flip
             return current
-        for round_number in rounds:
+        pivots = self.pivots
+        for round_number in _BACKWARD if backward else _FORWARD:
             flip = (pivots[round_number] + count - current) % count
             position = current if current > flip else flip
             source = self._sources[round_number].get(position >> 8) or self._source(round_number, position >> 8)
@@ -107,18 +113,29 @@ class SwapOrNotRounds:
                 current = flip
         return current
 
-    def _block_zero_words(self) -> tuple[int, ...]:
-        if self._words is None:
-            self._words = tuple(int.from_bytes(self._source(round_number, 0), "little") for round_number in _FORWARD)
-        return self._words
+    def _block_zero_steps(self) -> tuple[_Steps, _Steps]:
+        """``(pivot, source bits)`` of each round, forward then backward, for a count of at most 256."""
+        if self._steps is None:
+            words = [int.from_bytes(self._source(round_number, 0), "little") for round_number in _FORWARD]
+            forward = tuple(zip(self.pivots, words, strict=True))
+            self._steps = (forward, forward[::-1])
+        return self._steps
 
     def shuffled(self, index: int) -> int:
         """The position of ``index`` (``compute_shuffled_index``); ``index`` must be below the count."""
-        return self._run(index, _FORWARD)
+        position = self._positions.get(index)
+        if position is None:
+            position = self._run(index, backward=False)
+            self._positions[index], self._indices[position] = position, index
+        return position
 
     def unshuffled(self, position: int) -> int:
         """The index whose position is ``position``: the inverse permutation."""
-        return self._run(position, _BACKWARD)
+        index = self._indices.get(position)
+        if index is None:
+            index = self._run(position, backward=True)
+            self._positions[index], self._indices[position] = position, index
+        return index
 
 
 @lru_cache(maxsize=64)

@@ -29,6 +29,8 @@ __all__ = [
     "withdraw_all",
 ]
 
+_CLIENT_STATE_OFFSET = Client.state.offset
+
 
 def timed_out(coordinator: Coordinator, now: int, duration: int) -> bool:
     """``check_timeout``: never in the second the state began, even for a zero duration."""
@@ -53,9 +55,11 @@ def change_state(coordinator: Coordinator, now: int, state: RunState) -> None:
 def move_clients_to_exited(coordinator: Coordinator, height: int) -> None:
     """Stable partition: non-Healthy clients go to ``exited_clients`` (in list order) with ``exited_height``."""
     epoch_state = coordinator.epoch_state
-    leaving = [client for client in epoch_state.clients if client.state != ClientState.Healthy]
-    if not leaving:
+    clients = epoch_state.clients
+    states = clients.field_values(_CLIENT_STATE_OFFSET, "B")  # every tick asks: the states are read in C
+    if states.count(ClientState.Healthy) == len(states):
         return
+    leaving = [clients[index] for index, state in enumerate(states) if state != ClientState.Healthy]
     if len(epoch_state.exited_clients) + len(leaving) > epoch_state.exited_clients.capacity():
         raise CoordinatorPanic("exited_clients is full")
     for client in leaving:

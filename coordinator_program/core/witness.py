@@ -6,6 +6,8 @@ may send one, and W of them start training immediately.
 
 from __future__ import annotations
 
+import ctypes
+
 from coordinator_program.core.atomic import restoring_on_panic
 from coordinator_program.core.committee import is_client_at
 from coordinator_program.core.errors import CoordinatorError, CoordinatorFailure, CoordinatorPanic
@@ -19,24 +21,52 @@ from coordinator_program.core.queries import (
     witness_nodes_target,
 )
 from coordinator_program.core.transitions import change_state, start_round_train
-from coordinator_program.core.types.coordinator import Coordinator, Round, Witness
+from coordinator_program.core.types.coordinator import (
+    Client,
+    ClientFixedVec,
+    Coordinator,
+    NodeIdentity,
+    Round,
+    Witness,
+    WitnessProof,
+)
 from coordinator_program.core.types.enums import RunState
 
 __all__ = ["witness", "warmup_witness"]
+
+_PROOF_INDEX_OFFSET = Witness.proof.offset + WitnessProof.index.offset
+_SIGNER_SLICES = tuple(
+    slice(start, start + NodeIdentity.signer.size)
+    for start in range(
+        Client.id.offset + NodeIdentity.signer.offset,
+        ClientFixedVec.CAPACITY * ctypes.sizeof(Client),
+        ctypes.sizeof(Client),
+    )
+)
+"""Where the signer of each slot of ``epoch_state.clients`` lies in the bytes of its slots."""
 
 
 def _reject_duplicate(coordinator: Coordinator, round_: Round, signer: bytes) -> None:
     """DuplicateWitness if a stored witness's client is ``signer``.
 
-    The stored proofs' indices are dereferenced into the *current* clients list; an index past its end is an
-    out-of-bounds panic in the reference (warmup witnesses are stored unvalidated, §9.12).
+    The stored proofs' indices are dereferenced into the *current* clients list, in order; an index past its end is
+    an out-of-bounds panic in the reference (warmup witnesses are stored unvalidated, §9.12). Every witness makes
+    this check against up to 31 stored ones, so the indices and the signers are read from copies of the account's
+    bytes, and where no index is out of bounds (always, but after a bogus warmup witness) the signers are compared
+    in C.
     """
     clients = coordinator.epoch_state.clients
-    for stored in round_.witnesses:
-        index = stored.proof.index
-        if index >= len(clients):
-            raise CoordinatorPanic(f"witness index {index} out of bounds for {len(clients)} clients")
-        if bytes(clients[index].id.signer) == signer:
+    count = len(clients)
+    indices = round_.witnesses.field_values(_PROOF_INDEX_OFFSET, "Q")
+    memory = bytes(clients.data)
+    if not indices or max(indices) < count:
+        if signer in map(memory.__getitem__, map(_SIGNER_SLICES.__getitem__, indices)):
+            raise CoordinatorFailure(CoordinatorError.DuplicateWitness)
+        return
+    for index in indices:
+        if index >= count:
+            raise CoordinatorPanic(f"witness index {index} out of bounds for {count} clients")
+        if memory[_SIGNER_SLICES[index]] == signer:
             raise CoordinatorFailure(CoordinatorError.DuplicateWitness)
 
 

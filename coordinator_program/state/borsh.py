@@ -15,10 +15,11 @@ and tagged unions enums with one tuple field per data variant.
 from __future__ import annotations
 
 import ctypes
+import math
 import struct
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, TypeVar
 
@@ -211,7 +212,8 @@ class CStruct(StructBase[Any]):
     def write(self, value: Any, out: bytearray) -> None:
         if not isinstance(value, self.struct_type):
             raise BorshEncodeError(f"{self.name} needs a {self.struct_type.__name__}, got {type(value).__name__}")
-        write_fields(self.fields, value, out)
+        if self.layout is None or not self.layout.write(value, out):
+            write_fields(self.fields, value, out)
 
     def read(self, reader: Reader) -> Any:
         if self.layout is not None:
@@ -242,6 +244,8 @@ class CFixedVec(DefinedType[FixedVec]):
     def write(self, value: FixedVec, out: bytearray) -> None:
         if not isinstance(value, self.vec_type):
             raise BorshEncodeError(f"{self.name} needs a {self.vec_type.__name__}, got {type(value).__name__}")
+        if self.layout is not None and self.layout.write(value, out):
+            return
         for element in value.data:
             self.item.write(element, out)
         U64.write(value.len, out)
@@ -325,68 +329,146 @@ class CTaggedUnion(DefinedType[_Union]):
         return (type_ for type_ in self.variants.values() if type_ is not None)
 
 
+Run = tuple[int, int]
+"""``(memory offset, length)``: bytes of a ctypes value that are Borsh bytes as they are."""
+
+
 @dataclass(frozen=True)
 class ByteLayout:
-    """A value whose Borsh bytes are its ctypes memory from offset 0 (no reordering, no padding in between, no byte
-    that needs a check but floats): reading it is one copy, then a NaN check of each float at ``floats``."""
+    """A value whose Borsh bytes are runs of its ctypes memory, in memory order, with only padding left out between
+    them and no byte that needs a check but floats: reading or writing it is a copy per run and a NaN check of each
+    float, instead of a call per field. A witness's arguments are such values, sent and decoded once per witness.
 
-    size: int
+    ``runs`` are in Borsh order; ``size`` is the Borsh size, ``memory_size`` the ctypes size, ``floats`` the Borsh
+    offsets of the floats to check.
+    """
+
+    runs: tuple[Run, ...]
     floats: tuple[tuple[int, struct.Struct], ...]
+    size: int
+    memory_size: int
+    _all_floats: struct.Struct | None = field(init=False, repr=False, compare=False)
+    _tail: bytes | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Every float unpacked at once (the bytes between them skipped), so checking them all is one C call.
+        all_floats = None
+        if self.floats:
+            fmt, at = "<", 0
+            for offset, number in sorted(self.floats, key=lambda check: check[0]):
+                fmt += f"{offset - at}x{number.format[-1]}"
+                at = offset + number.size
+            all_floats = struct.Struct(fmt)
+        object.__setattr__(self, "_all_floats", all_floats)
+        # One run from offset 0: the memory is the Borsh bytes and then padding (these zero bytes).
+        tail = bytes(self.memory_size - self.size) if self.runs == ((0, self.size),) else None
+        object.__setattr__(self, "_tail", tail)
+
+    @classmethod
+    def whole(cls, size: int, floats: tuple[tuple[int, struct.Struct], ...] = ()) -> ByteLayout:
+        """A value whose memory is its Borsh bytes."""
+        return cls(((0, size),), floats, size, size)
+
+    def _has_nan(self, raw: bytes | memoryview) -> bool:
+        return self._all_floats is not None and any(map(math.isnan, self._all_floats.unpack_from(raw)))
+
+    def write(self, value: Any, out: bytearray) -> bool:
+        """Append ``value``'s runs, unless a float in them is NaN: then nothing is written and the caller's
+        field-by-field path raises the error that names the field. Whether it wrote."""
+        memory = bytes(value)  # the buffer protocol: one copy, faster than ctypes.string_at
+        if self._tail is not None:
+            raw = memory[: self.size] if self._tail else memory
+        else:
+            raw = b"".join(memory[offset : offset + length] for offset, length in self.runs)
+        if self._has_nan(raw):
+            return False
+        out += raw
+        return True
 
     def read(self, ctype: Any, reader: Reader) -> Any:
         start = reader.pos
         raw = reader.take(self.size)
-        for offset, number in self.floats:
-            if number.unpack_from(raw, offset)[0] != number.unpack_from(raw, offset)[0]:
-                raise BorshInvalidFloat(f"NaN at offset {start + offset}")
-        if self.size == ctypes.sizeof(ctype):
-            return ctype.from_buffer_copy(raw)
-        instance = ctype()  # trailing padding stays zero
-        ctypes.memmove(ctypes.addressof(instance), bytes(raw), self.size)
-        return instance
+        if self._has_nan(raw):
+            offset = next(offset for offset, number in self.floats if math.isnan(number.unpack_from(raw, offset)[0]))
+            raise BorshInvalidFloat(f"NaN at offset {start + offset}")
+        if self._tail is not None:  # padding after the bytes stays zero, as field-by-field reading leaves it
+            return ctype.from_buffer_copy(bytes(raw) + self._tail if self._tail else raw)
+        memory = bytearray(self.memory_size)
+        at = 0
+        for offset, length in self.runs:
+            memory[offset : offset + length] = raw[at : at + length]
+            at += length
+        return ctype.from_buffer_copy(memory)
 
     def shifted(self, by: int) -> tuple[tuple[int, struct.Struct], ...]:
         return tuple((offset + by, number) for offset, number in self.floats)
 
 
+class _LayoutBuilder:
+    """Concatenates the layouts of consecutive parts (fields, items) of a value, merging runs that touch."""
+
+    def __init__(self) -> None:
+        self.runs: list[Run] = []
+        self.floats: list[tuple[int, struct.Struct]] = []
+        self.size = 0
+        self.memory_end = 0
+
+    def add(self, layout: ByteLayout, memory_offset: int) -> bool:
+        """Append a part at ``memory_offset``; False if it overlaps the previous one (memory order differs)."""
+        if memory_offset < self.memory_end:
+            return False
+        for offset, length in layout.runs:
+            start = memory_offset + offset
+            if self.runs and self.runs[-1][0] + self.runs[-1][1] == start:
+                self.runs[-1] = (self.runs[-1][0], self.runs[-1][1] + length)
+            else:
+                self.runs.append((start, length))
+        self.floats += layout.shifted(self.size)
+        self.size += layout.size
+        self.memory_end = memory_offset + layout.memory_size
+        return True
+
+    def layout(self, memory_size: int) -> ByteLayout:
+        return ByteLayout(tuple(self.runs), tuple(self.floats), self.size, memory_size)
+
+
 def _field_layout(type_: BorshType[Any], ctype: Any) -> ByteLayout | None:
-    """``type_``'s :class:`ByteLayout` when reading it into a field of ``ctype`` copies the whole field."""
+    """``type_``'s :class:`ByteLayout` when it is read into a field of ``ctype``, if it has one."""
     size = ctypes.sizeof(ctype)
     if _same_bytes(type_, ctype):
-        return ByteLayout(size, ())
+        return ByteLayout.whole(size)
     if isinstance(type_, FloatType) and type_.min_size == size and ctype in (ctypes.c_float, ctypes.c_double):
         if sys.byteorder != "little":
             return None
-        return ByteLayout(size, ((0, struct.Struct("<f" if size == 4 else "<d")),))
+        return ByteLayout.whole(size, ((0, struct.Struct("<f" if size == 4 else "<d")),))
     if isinstance(type_, CArray) and type_.array_type is ctype and type_.as_bytes:
-        return ByteLayout(size, ())
+        return ByteLayout.whole(size)
     if isinstance(type_, CFixedString) and type_.string_type is ctype:
-        return ByteLayout(size, ())
-    if isinstance(type_, CStruct | CFixedVec) and type_.layout is not None and type_.layout.size == size:
+        return ByteLayout.whole(size)
+    if isinstance(type_, CStruct | CFixedVec) and type_.layout is not None and type_.layout.memory_size == size:
         return type_.layout
     return None
 
 
 def _vec_layout(vec_type: type[FixedVec], item: BorshType[Any]) -> ByteLayout | None:
-    """A ``FixedVec``'s :class:`ByteLayout`: its items have one and ``len`` follows them without padding."""
+    """A ``FixedVec``'s :class:`ByteLayout`: its items have one (``len`` follows them)."""
     item_layout = _field_layout(item, vec_type.ITEM)
-    item_size = ctypes.sizeof(vec_type.ITEM)
-    data_size = item_size * vec_type.CAPACITY
-    if item_layout is None or vec_type.len.offset != data_size:  # type: ignore[attr-defined]
+    if item_layout is None:
         return None
-    floats = tuple(check for index in range(vec_type.CAPACITY) for check in item_layout.shifted(index * item_size))
-    return ByteLayout(data_size + U64.min_size, floats)
+    builder = _LayoutBuilder()
+    for index in range(vec_type.CAPACITY):
+        builder.add(item_layout, index * item_layout.memory_size)
+    if not builder.add(ByteLayout.whole(U64.min_size), vec_type.len.offset):  # type: ignore[attr-defined]
+        return None
+    return builder.layout(ctypes.sizeof(vec_type))
 
 
 def _struct_layout(struct_type: Any, fields: Sequence[tuple[str, BorshType[Any]]]) -> ByteLayout | None:
-    """The struct's :class:`ByteLayout` if every field has one and sits at its Borsh offset in memory."""
+    """The struct's :class:`ByteLayout` if every field has one and the Borsh order is the memory order."""
     memory_types = dict(struct_type._fields_)
-    offset = 0
-    floats: list[tuple[int, struct.Struct]] = []
+    builder = _LayoutBuilder()
     for name, type_ in fields:
         layout = _field_layout(type_, memory_types[name])
-        if layout is None or getattr(struct_type, name).offset != offset:
+        if layout is None or not builder.add(layout, getattr(struct_type, name).offset):
             return None
-        floats += layout.shifted(offset)
-        offset += layout.size
-    return ByteLayout(offset, tuple(floats))
+    return builder.layout(ctypes.sizeof(struct_type))

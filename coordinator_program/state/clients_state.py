@@ -6,23 +6,58 @@ A client is *pending* for the next epoch when its ``active`` equals ``next_activ
 
 from __future__ import annotations
 
-import ctypes
+from collections.abc import Iterator, Sequence
+from typing import overload
 
 from coordinator_program.core.types import NodeIdentity
 from coordinator_program.errors import CoordinatorProgramError
 from coordinator_program.state.coordinator_account import ClientsState, SolanaClient
 from emulator.anchor import AnchorError
 
-__all__ = ["pending_client_ids", "find_client", "registered_client", "join_registry"]
+__all__ = ["PendingClients", "pending_client_ids", "find_client", "registered_client", "join_registry"]
 
 
-def pending_client_ids(clients_state: ClientsState) -> list[NodeIdentity]:
+class PendingClients(Sequence[NodeIdentity]):
+    """The identities of the pending clients, in registration order, as live views of the registry.
+
+    The wrapper's tick asks for them after every instruction in WaitingForMembers, but needs only their number until
+    an epoch starts with them: which clients are pending is read from their ``active`` words at once, and a view is
+    made only for an identity read.
+    """
+
+    __slots__ = ("_clients", "_indices")
+
+    def __init__(self, clients_state: ClientsState) -> None:
+        next_active = int(clients_state.next_active)
+        self._clients = clients_state.clients
+        actives = self._clients.field_values(_ACTIVE_OFFSET, "Q")
+        self._indices = [index for index, active in enumerate(actives) if active == next_active]
+
+    def __len__(self) -> int:
+        return len(self._indices)
+
+    def __iter__(self) -> Iterator[NodeIdentity]:
+        return (self._clients[index].id for index in self._indices)
+
+    @overload
+    def __getitem__(self, index: int) -> NodeIdentity: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[NodeIdentity]: ...
+
+    def __getitem__(self, index: int | slice) -> NodeIdentity | list[NodeIdentity]:
+        if isinstance(index, slice):
+            return [self._clients[i].id for i in self._indices[index]]
+        identity: NodeIdentity = self._clients[self._indices[index]].id
+        return identity
+
+
+def pending_client_ids(clients_state: ClientsState) -> PendingClients:
     """``get_active_clients_ids``: the identities of the pending clients, in registration order (live views)."""
-    next_active = clients_state.next_active
-    return [client.id for client in clients_state.clients if client.active == next_active]
+    return PendingClients(clients_state)
 
 
-_CLIENT_SIZE = ctypes.sizeof(SolanaClient)
+_ACTIVE_OFFSET = SolanaClient.active.offset
 _SIGNER_OFFSET = SolanaClient.id.offset + NodeIdentity.signer.offset
 _SIGNER_SIZE = NodeIdentity.signer.size
 
@@ -31,17 +66,16 @@ def find_client(clients_state: ClientsState, signer: bytes) -> SolanaClient | No
     """The first registered client whose wallet is ``signer``.
 
     Every instruction a client sends looks itself up here, so the registry's bytes are searched in one C-level
-    ``find`` rather than by converting up to 256 signers; a hit counts only where a signer field starts.
+    ``find`` (:meth:`FixedVec.indices_with`) rather than by converting up to 256 signers.
     """
+    if len(signer) != _SIGNER_SIZE:
+        return None
     clients = clients_state.clients
-    registry = ctypes.string_at(ctypes.addressof(clients.data), len(clients) * _CLIENT_SIZE)
-    at = registry.find(signer) if len(signer) == _SIGNER_SIZE else -1
-    while at >= 0:
-        if at % _CLIENT_SIZE == _SIGNER_OFFSET:
-            found: SolanaClient = clients[at // _CLIENT_SIZE]
-            return found
-        at = registry.find(signer, at + 1)
-    return None
+    index = next(clients.indices_with(_SIGNER_OFFSET, signer), None)
+    if index is None:
+        return None
+    found: SolanaClient = clients[index]
+    return found
 
 
 def registered_client(clients_state: ClientsState, signer: bytes) -> SolanaClient:

@@ -120,9 +120,11 @@ class Reader:
             raise BorshEndOfData(f"data ends early: {n} bytes needed at offset {self.pos}, {self.remaining} left")
 
     def take(self, n: int) -> memoryview:
-        self._need(n)
-        chunk = self.data[self.pos : self.pos + n]
-        self.pos += n
+        end = self.pos + n
+        if end > len(self.data):
+            self._need(n)  # raises, naming what is missing
+        chunk = self.data[self.pos : end]
+        self.pos = end
         return chunk
 
     def unpack(self, fmt: struct.Struct) -> Any:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from solders.pubkey import Pubkey
 
 from emulator.account import AccountInfo
-from emulator.anchor.borsh import BorshError, decode_prefix
+from emulator.anchor.borsh import BorshError, Reader
 from emulator.anchor.discriminator import DISCRIMINATOR_SIZE, pascal_case
 from emulator.anchor.errors import AnchorError, ErrorCode
 from emulator.anchor.interface import Instruction, ProgramInterface
@@ -89,15 +89,11 @@ def entrypoint(interface: ProgramInterface) -> Entrypoint:
 
 
 def _decode_args(ix: Instruction, data: bytes) -> list[object]:
-    args = []
-    offset = DISCRIMINATOR_SIZE
+    reader = Reader(data, DISCRIMINATOR_SIZE)  # one cursor for all the arguments, read one after the other
     try:
-        for _, type_ in ix.arg_types:
-            value, offset = decode_prefix(type_, data, offset)
-            args.append(value)
+        return [type_.read(reader) for _, type_ in ix.arg_types]
     except BorshError as exc:
         raise AnchorError(ErrorCode.InstructionDidNotDeserialize) from exc
-    return args
 
 
 def _bind_accounts(ix: Instruction, infos: list[AccountInfo], program_id: Pubkey) -> Accounts:

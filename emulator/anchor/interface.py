@@ -121,8 +121,10 @@ class ProgramInterface:
     description: str = ""
     zero_copy_accounts: tuple[ZeroCopyAccount, ...] = ()
     named_variant_payloads: frozenset[str] = frozenset()
+    _by_name: dict[str, Instruction] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {ix.name: ix for ix in self.instructions})
         discriminators = [ix.discriminator for ix in self.instructions]
         if len(set(discriminators)) != len(discriminators):
             raise ValueError(f"program {self.name} declares two instructions with the same discriminator")
@@ -138,10 +140,10 @@ class ProgramInterface:
 
         What a client or a test reaches for to build one instruction of this program by its name.
         """
-        for ix in self.instructions:
-            if ix.name == name:
-                return ix
-        raise KeyError(f"program {self.name} has no instruction {name!r}")
+        ix = self._by_name.get(name)
+        if ix is None:
+            raise KeyError(f"program {self.name} has no instruction {name!r}")
+        return ix
 
 
 def _check_name(name: str, what: str) -> None:

@@ -174,6 +174,8 @@ class _BackgroundCheckpointer:
 class SqliteLedgerStore:
     """The durable ledger of the validator and the embedded chain (the module docstring says what a commit keeps)."""
 
+    keeps_transactions = True
+
     def __init__(self, path: Path, synchronous: Synchronous = Synchronous.NORMAL) -> None:
         self.path = path
         self._lock = threading.Lock()

@@ -15,6 +15,7 @@ parameter, so ``fixed_vec(Client, 256) is fixed_vec(Client, 256)``.
 from __future__ import annotations
 
 import ctypes
+import struct
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any, ClassVar
@@ -31,6 +32,7 @@ __all__ = [
     "option_of",
     "copy_of",
 ]
+
 
 CType = Any
 """A ctypes type (scalar, array or structure); ``typeshed`` has no common base that fits all three."""
@@ -251,6 +253,43 @@ class FixedVec(ctypes.LittleEndianStructure):
         """Detached copies of the used items."""
         return [copy_of(item) for item in self]
 
+    def indices_with(self, offset: int, value: bytes) -> Iterator[int]:
+        """In order, the indices of the used items whose bytes at ``offset`` are ``value`` (a field's full width).
+
+        Every instruction a client sends looks its wallet up this way among up to 256 clients, so the search runs in
+        C over a copy of the slots: where the field is word-aligned, over the items' first words of it (a strided
+        view of the slots as ``u64`` words), each candidate then compared whole; else over all the bytes, a hit
+        counting only where it starts at ``offset`` within an item.
+        """
+        size = self._slot_size()
+        if offset < 0 or offset + len(value) > size:
+            raise ValueError(f"{len(value)} bytes at offset {offset} do not fit in an item of {size} bytes")
+        memory = bytes(self.data)[: int(self.len) * size]
+        if offset % 8 == 0 and size % 8 == 0 and len(value) >= 8:
+            firsts = memoryview(memory).cast("B").cast("Q")[offset // 8 :: size // 8].tobytes()
+            at = firsts.find(value[:8])
+            while at >= 0:
+                if at % 8 == 0:
+                    index = at // 8
+                    start = index * size + offset
+                    if memory[start : start + len(value)] == value:
+                        yield index
+                at = firsts.find(value[:8], at + 1)
+            return
+        at = memory.find(value)
+        while at >= 0:
+            index, within = divmod(at, size)
+            if within == offset:
+                yield index
+            at = memory.find(value, at + 1)
+
+    def field_values(self, offset: int, code: str) -> list[int]:
+        """The little-endian integer (``struct`` code ``B``, ``H``, ``I`` or ``Q``) at ``offset`` of each used item,
+        in order, unpacked in C from one copy of the slots."""
+        size = self._slot_size()
+        used = memoryview(bytes(self.data))[: int(self.len) * size]
+        return [value for (value,) in _field(offset, code, size).iter_unpack(used)]
+
     def _slot_size(self) -> int:
         return ctypes.sizeof(self.ITEM)
 
@@ -267,6 +306,18 @@ class FixedVec(ctypes.LittleEndianStructure):
 
     def __repr__(self) -> str:
         return f"FixedVec<{getattr(self.ITEM, '__name__', self.ITEM)}, {self.CAPACITY}>(len={int(self.len)})"
+
+
+_WIDTHS = {"B": 1, "H": 2, "I": 4, "Q": 8}
+
+
+@cache
+def _field(offset: int, code: str, size: int) -> struct.Struct:
+    """An item of ``size`` bytes with a little-endian integer of ``struct`` code ``code`` at ``offset``."""
+    width = _WIDTHS.get(code, 0)
+    if not width or offset < 0 or offset + width > size:
+        raise ValueError(f"a {code!r} at offset {offset} does not fit in an item of {size} bytes")
+    return struct.Struct(f"<{offset}x{code}{size - offset - width}x")
 
 
 @cache

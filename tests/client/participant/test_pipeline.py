@@ -3,6 +3,7 @@ are payloads that cannot be applied at all, the same way on every client."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from functools import cache
 
@@ -93,3 +94,45 @@ def test_payloads_nobody_can_apply_are_skipped_and_the_rest_applied_alike() -> N
         torch.equal(a, b)
         for a, b in zip(untouched.parameters(), only_good.setup.trainer.model.parameters(), strict=True)
     )
+
+
+def _applied_weights(pipeline: RoundPipeline) -> list[torch.Tensor]:
+    return [param.detach().clone() for param in pipeline.setup.trainer.model.parameters()]
+
+
+def test_an_apply_prepared_in_the_witness_phase_leaves_the_same_weights_and_hash_as_a_fresh_one() -> None:
+    good = _blob_of_nonce(5)
+    plan = ApplyPlan(0, 2, (good, good, good), (), (), (BatchId(0, 1), BatchId(2, 3), BatchId(4, 5)))
+    fresh, ahead = _replica(), _replica()
+    before = _applied_weights(ahead)
+
+    prepared = ahead.prepare(plan, None)
+    assert all(torch.equal(a, b) for a, b in zip(before, _applied_weights(ahead), strict=True))
+    applied_ahead = ahead.apply(plan, None, prepared)
+    applied_fresh = fresh.apply(plan, None)
+
+    assert applied_ahead.prepared and not applied_fresh.prepared
+    assert applied_ahead.parameter_hash == applied_fresh.parameter_hash == parameter_hash(fresh.setup.trainer.model)
+    assert all(torch.equal(a, b) for a, b in zip(_applied_weights(ahead), _applied_weights(fresh), strict=True))
+    assert not all(torch.equal(a, b) for a, b in zip(before, _applied_weights(ahead), strict=True))
+
+
+def test_an_apply_prepared_for_another_plan_is_not_used() -> None:
+    good = _blob_of_nonce(5)
+    planned = ApplyPlan(0, 2, (good,), (), (), (BatchId(0, 1),))
+    entered = ApplyPlan(0, 2, (good, good), (), (), (BatchId(0, 1), BatchId(2, 3)))  # a result came in since
+    stale, fresh = _replica(), _replica()
+
+    applied = stale.apply(entered, None, stale.prepare(planned, None))
+    also_at_another_step = fresh.apply(entered, None, fresh.prepare(dataclasses.replace(entered, step=3), None))
+
+    assert not applied.prepared and not also_at_another_step.prepared
+    assert applied.parameter_hash == also_at_another_step.parameter_hash
+
+
+def test_with_nothing_to_apply_the_prepared_hash_is_of_the_weights_as_they_are() -> None:
+    plan = ApplyPlan(None, 1, (), ())
+    pipeline = _replica()
+    applied = pipeline.apply(plan, None, pipeline.prepare(plan, None))
+    assert applied.prepared
+    assert applied.parameter_hash == parameter_hash(build_model(DUMMY_MODEL_CONFIG, 0, max_seq_len=16))

@@ -110,7 +110,7 @@ def test_three_clients_train_on_http_data_exactly_as_spec_6_maps_it(tmp_path: Pa
         ]
         result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stderr[-3000:]
-        summary = json.loads(result.stdout.splitlines()[-1])
+        summary = next(json.loads(line) for line in result.stdout.splitlines() if '"event": "summary"' in line)
         assert (summary["reason"], summary["state"], summary["steps"]) == ("Finished", "Finished", 8)
         assert summary["weights_identical"] is True
 

@@ -160,6 +160,24 @@ def test_packed_results_apply_like_the_originals() -> None:
     assert all(torch.equal(direct[n], wired[n]) for n in SHAPES)
 
 
+def test_an_update_worked_out_ahead_steps_bit_for_bit_like_apply() -> None:
+    results = peer_results(3)
+    applied, ahead = make_params(), make_params()
+    Distro(applied.items(), CONFIG).apply(results, lr=0.01)
+    distro = Distro(ahead.items(), CONFIG)
+    update = distro.update_of(results)
+    assert update is not None
+    untouched = make_params()
+    assert all(torch.equal(ahead[n], untouched[n]) for n in SHAPES)  # working it out changes nothing yet
+    after = dict(distro.parameters_after(update, lr=0.01))
+    distro.apply_update(update, lr=0.01)
+    assert all(torch.equal(ahead[n], applied[n]) and torch.equal(after[n], applied[n]) for n in SHAPES)
+
+
+def test_no_results_make_no_update() -> None:
+    assert Distro(make_params().items(), CONFIG).update_of([]) is None
+
+
 def test_identical_results_aggregate_to_the_same_update_as_one() -> None:
     result = peer_results(1)[0]
     once, thrice = make_params(), make_params()

@@ -7,6 +7,7 @@ import pytest
 from coordinator_program.core import (
     CoordinatorError,
     CoordinatorFailure,
+    CoordinatorPanic,
     checkpoint,
     current_round,
     pause,
@@ -16,6 +17,7 @@ from coordinator_program.core import (
     withdraw,
     witness,
 )
+from coordinator_program.core.queries import run_state_of
 from coordinator_program.core.types import Checkpoint, CheckpointTag, ClientState, GcsRepo, HubRepo, RunState
 
 from .runs import Run, elected_witness, identity, new_coordinator, unpause, warmup_message
@@ -211,3 +213,12 @@ def test_checkpoint_from_outside_the_epoch_is_rejected() -> None:
     assert failure_of(checkpoint, run.coordinator, signer(0), 7, hub(CheckpointTag.Hub, "x")) is (
         CoordinatorError.InvalidCommitteeProof
     )
+
+
+def test_a_run_state_byte_naming_no_state_is_a_panic() -> None:
+    coordinator = new_coordinator()
+    coordinator.run_state = 8
+    with pytest.raises(CoordinatorPanic, match="invalid run_state byte 8"):
+        run_state_of(coordinator)
+    with pytest.raises(CoordinatorPanic):
+        tick(coordinator, None, 0, 0)

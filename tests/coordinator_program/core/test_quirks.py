@@ -199,6 +199,23 @@ def test_bad_warmup_witness_index_poisons_later_warmup_witnesses() -> None:
     assert bytes(coordinator) == before
 
 
+def test_the_stored_witnesses_are_checked_in_order_a_duplicate_before_a_bad_index_is_a_duplicate() -> None:
+    coordinator = new_coordinator(witness_nodes=3, min_clients=3, init_min_clients=3)
+    run = Run(coordinator, [identity(0), identity(1), identity(2)])
+    unpause(coordinator, run.now)
+    run.advance(10)
+    run.tick()
+    warmup_witness(coordinator, bytes(identity(0).signer), warmup_message(0), run.now, 1)
+    bogus = warmup_message(1)
+    bogus.proof.index = 200
+    warmup_witness(coordinator, bytes(identity(1).signer), bogus, run.now, 1)
+    with pytest.raises(CoordinatorFailure) as failure:
+        warmup_witness(coordinator, bytes(identity(0).signer), warmup_message(0), run.now, 1)
+    assert failure.value.error is CoordinatorError.DuplicateWitness
+    with pytest.raises(CoordinatorPanic):
+        warmup_witness(coordinator, bytes(identity(2).signer), warmup_message(2), run.now, 1)
+
+
 def test_late_warmup_witness_in_round_train_is_a_no_op() -> None:
     run = started_run()
     before = bytes(run.coordinator)

@@ -107,3 +107,21 @@ def test_cached_rounds_match_the_algorithm_step_by_step(count: int) -> None:
 
     indices = sorted({0, count // 3, count // 2, count - 1})
     assert [compute_shuffled_index(i, count, seed) for i in indices] == [from_scratch(i) for i in indices]
+
+
+def test_an_index_is_run_through_the_rounds_once_whichever_way_it_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The simulator elects witnesses from their positions; the coordinator then verifies the same indices."""
+    rounds = shuffle.SwapOrNotRounds(salted_seed(99, b"witness"), 256)
+    runs = 0
+    run = shuffle.SwapOrNotRounds._run
+
+    def counting_run(self: shuffle.SwapOrNotRounds, current: int, backward: bool) -> int:
+        nonlocal runs
+        runs += 1
+        return run(self, current, backward)
+
+    monkeypatch.setattr(shuffle.SwapOrNotRounds, "_run", counting_run)
+    indices = [rounds.unshuffled(position) for position in range(32)]
+    assert [rounds.shuffled(index) for index in indices] == list(range(32))
+    assert [rounds.unshuffled(position) for position in range(32)] == indices
+    assert runs == 32

@@ -250,6 +250,45 @@ def test_fixed_vec_structure_items_are_live_views_and_pop_returns_a_copy() -> No
     assert bytes(clients.data[0]) == bytes(72)
 
 
+def test_fixed_vec_finds_a_field_value_only_where_the_field_starts_and_only_in_used_slots() -> None:
+    clients = ClientFixedVec()
+    signer_offset = Client.id.offset + NodeIdentity.signer.offset
+    key, other = bytes([7]) * 32, bytes([8]) * 32
+    almost = key[:8] + bytes([9]) * 24  # the same first word: a candidate that the whole comparison rejects
+    for signer, p2p in ((other, key), (key, other), (almost, other), (other, other), (key, key)):
+        clients.push(Client(id=NodeIdentity.from_keys(signer, p2p)))  # the key also as a p2p identity
+    clients.data[6].id = NodeIdentity.from_keys(key, key)  # past len: not an item
+    assert list(clients.indices_with(signer_offset, key)) == [1, 4]
+    assert list(clients.indices_with(signer_offset + 32, key)) == [0, 4]
+    assert list(clients.indices_with(signer_offset, bytes(32))) == []
+    with pytest.raises(ValueError, match="do not fit"):
+        next(clients.indices_with(ctypes.sizeof(Client) - 8, key))
+
+
+def test_fixed_vec_finds_a_field_value_at_an_unaligned_offset() -> None:
+    vec = fixed_vec(ctypes.c_uint8 * 5, 4)()
+    for item in (b"abcde", b"xbcbc", b"ybcde"):
+        vec.push((ctypes.c_uint8 * 5).from_buffer_copy(item))
+    assert list(vec.indices_with(1, b"bc")) == [0, 1, 2]
+    assert list(vec.indices_with(3, b"bc")) == [1]
+    assert list(vec.indices_with(1, b"ex")) == []  # straddles two items
+
+
+def test_fixed_vec_reads_one_integer_field_of_every_used_item() -> None:
+    clients = ClientFixedVec()
+    for height, state in ((5, ClientState.Healthy), (2**32 + 1, ClientState.Dropped)):
+        client = Client(state=state)
+        client.id.signer[8:16] = list(height.to_bytes(8, "little"))
+        clients.push(client)
+    assert clients.field_values(Client.id.offset + NodeIdentity.signer.offset + 8, "Q") == [5, 2**32 + 1]
+    assert clients.field_values(Client.state.offset, "B") == [ClientState.Healthy, ClientState.Dropped]
+    assert ClientFixedVec().field_values(0, "Q") == []
+    with pytest.raises(ValueError, match="does not fit"):
+        clients.field_values(ctypes.sizeof(Client) - 4, "Q")
+    with pytest.raises(ValueError, match="does not fit"):
+        clients.field_values(0, "f")
+
+
 def test_option_set_none_zeroes_value() -> None:
     option = OptionFixedString64()
     option.set(FixedString64.from_str("rev"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import struct
 from enum import IntEnum
 from pathlib import Path
@@ -25,9 +26,12 @@ from coordinator_program.state.borsh_args import (
     HUB_REPO,
     INSTRUCTION_ARGS,
     MODEL,
+    NODE_IDENTITY,
     RUN_METADATA,
     WITNESS,
+    WITNESS_BLOOM,
     WITNESS_METADATA,
+    WITNESS_PROOF,
     InitCoordinatorParams,
     SetPausedArgs,
     decode_instruction_args,
@@ -349,3 +353,60 @@ def test_the_argument_types_feed_the_anchor_dispatcher_and_idl() -> None:
     ]
     assert MODEL.idl() == {"defined": "Model"}
     assert borsh_type(INSTRUCTION_ARGS["free_coordinator"]).idl() == {"defined": "FreeCoordinatorParams"}
+
+
+# --- the byte-copy layouts give what field-by-field coding gives ----------------------------------------------------
+
+COPIED_CODECS = {
+    "WitnessProof": WITNESS_PROOF,
+    "WitnessBloom": WITNESS_BLOOM,
+    "Witness": WITNESS,
+    "WitnessMetadata": WITNESS_METADATA,
+    "CoordinatorConfig": COORDINATOR_CONFIG,
+    "RunMetadata": RUN_METADATA,
+    "NodeIdentity": NODE_IDENTITY,
+}
+
+
+def _field_by_field(codec: CStruct) -> CStruct:
+    """The same codec without its byte-copy layout: every field coded on its own (the nested ones keep theirs)."""
+    plain = copy.copy(codec)
+    plain.layout = None
+    return plain
+
+
+def test_the_layouts_skip_padding_and_only_padding() -> None:
+    """WitnessProof (17 bytes) is padded to 24 in memory and WitnessMetadata has 3 bytes before ``efficency``."""
+    assert WITNESS_PROOF.layout is not None and WITNESS_PROOF.layout.runs == ((0, 17),)
+    assert WITNESS.layout is not None and WITNESS.layout.runs == ((0, 17), (24, 416))
+    assert WITNESS_METADATA.layout is not None and WITNESS_METADATA.layout.runs == ((0, 385), (388, 4))
+    assert HUB_REPO.layout is None  # Borsh order is not memory order
+    assert COMMITTEE_PROOF.layout is None  # a u32 in memory, a u8 enum in Borsh
+
+
+@pytest.mark.parametrize("name", list(COPIED_CODECS))
+def test_copied_coding_equals_field_by_field_coding(name: str) -> None:
+    codec = COPIED_CODECS[name]
+    plain = _field_by_field(codec)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HypothesisHealthCheck.too_slow])
+    @given(borsh_bytes(codec))
+    def same(data: bytes) -> None:
+        copied, by_field = decode(codec, data), decode(plain, data)
+        assert bytes(copied) == bytes(by_field)  # padding included: zero both ways
+        assert encode(codec, by_field) == encode(plain, copied) == data
+
+    same()
+
+
+def test_a_nan_in_a_copied_struct_is_an_encode_error_naming_the_field() -> None:
+    """The copy checks every float and leaves a NaN to the field-by-field path, which names where it is."""
+    metadata = WITNESS_METADATA.struct_type()
+    metadata.evals.data[3].value = float("nan")
+    where = r"WitnessMetadata\.evals: WitnessEvalResult\.value"
+    with pytest.raises(BorshEncodeError, match=where + ": f32 cannot encode NaN"):
+        encode(WITNESS_METADATA, metadata)
+    metadata.evals.data[3].value = 1.0
+    metadata.efficency = float("nan")
+    with pytest.raises(BorshEncodeError, match=r"WitnessMetadata\.efficency: f32 cannot encode NaN"):
+        encode(WITNESS_METADATA, metadata)
