@@ -16,10 +16,12 @@ attacker: the most any rule can keep once f clients train nothing useful), one c
 (aggregation, inverse DCT and the sign step: ``Trainer.optimize``), its whole round (its training step plus that
 apply), and whether the honest replicas ended bit-identical. f = 0 rows show each rule's cost with no attack.
 
-Run: ``.venv/bin/python benchmarks/bench_byzantine.py [--quick] [--quantize-1bit] [--steps 20] [--aggregator
-median ...] [--attack ipm ...] [--f 2] [--attacked-aggregator mean ...]`` (the full grid: 6 rules x (1 + 7
-attacks x 2 f) = 90 runs and 2 floor runs; each row is printed as its run ends). ``--round-time N`` instead
+Run: ``.venv/bin/python benchmarks/bench_byzantine.py [--quick] [--quantize-1bit] [--steps 20] [--sequences 2]
+[--aggregator median ...] [--attack ipm ...] [--f 2] [--attacked-aggregator mean ...]`` (the full grid: 6 rules x
+(1 + 7 attacks x 2 f) = 90 runs and 2 floor runs; each row is printed as its run ends). ``--round-time N`` instead
 times each rule with no attacker beside the mean, N runs interleaved, so a loaded machine's noise weighs on both.
+``--sequences`` sets each client's batch: honest results agree more as it grows (the run prints their mean pairwise
+cosine), and ``--floors-only`` stops after the baseline and the n - f floors, to see how that moves the floor.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ from client.participant.pipeline import parameter_hash  # noqa: E402
 from client.participant.result_blob import decode_result, encode_result  # noqa: E402
 from client.participant.result_checks import InvalidResult, ResultRules  # noqa: E402
 from client.train import DistroConfig, SyntheticDataProvider, Trainer, build_model  # noqa: E402
-from client.train.aggregation import aggregator_from_spec  # noqa: E402
+from client.train.aggregation import aggregator_from_spec, decode_dense  # noqa: E402
+from client.train.distro import DistroResult  # noqa: E402
 from client.train.schedule import ConstantLR  # noqa: E402
 from coordinator_program.core import BatchId  # noqa: E402
 
@@ -69,6 +72,7 @@ class Cell:
     round_ms: float
     identical: bool
     refused: int
+    honest_cosine: float  # mean over rounds of the honest results' mean pairwise cosine
     baseline: Cell | None = field(default=None, repr=False)
     floor: Cell | None = field(default=None, repr=False)
 
@@ -90,6 +94,17 @@ class _BenchClient(SimpleNamespace):
 def _previous_round(payloads: list[tuple[int, bytes]]) -> SimpleNamespace:
     received = [SimpleNamespace(sender=sender, payload=payload) for sender, payload in payloads]
     return SimpleNamespace(results={0: received})
+
+
+def honest_cosine(results: list[DistroResult]) -> float:
+    """The mean pairwise cosine of ``results`` as dense coefficient vectors: how much honest clients agree in a
+    round (near 0 when each result is mostly its own batch's noise)."""
+    stacks = decode_dense([result.tensors for result in results], torch.float32, torch.device("cpu"))
+    flat = torch.cat([stack.flatten(1) for stack in stacks], 1)
+    unit = torch.nn.functional.normalize(flat, dim=1)
+    gram = unit @ unit.T
+    n = len(results)
+    return float((gram.sum() - gram.diagonal().sum()) / (n * (n - 1)))
 
 
 def run_cell(setup: Setup, aggregator: str, attack: str, f: int, clients: int | None = None) -> Cell:
@@ -117,7 +132,7 @@ def run_cell(setup: Setup, aggregator: str, attack: str, f: int, clients: int | 
     start = trainers[0].evaluate(held_out)
     own: list[list] = [[] for _ in trainers]
     previous: list[tuple[int, bytes]] = []
-    apply_s, round_s, refused = [], [], 0
+    apply_s, round_s, cosines, refused = [], [], [], 0
     for step in range(1, setup.steps + 1):
         blobs = []
         for index, trainer in enumerate(trainers):
@@ -142,6 +157,7 @@ def run_cell(setup: Setup, aggregator: str, attack: str, f: int, clients: int | 
                 accepted.append(decode_result(blob))
             except InvalidResult:
                 refused += 1
+        cosines.append(honest_cosine([decode_result(blob) for blob in blobs[:honest]]))
         previous = [(i, b) for i, b in enumerate(blobs)]
         for index, trainer in enumerate(trainers):
             began = time.perf_counter()
@@ -162,6 +178,7 @@ def run_cell(setup: Setup, aggregator: str, attack: str, f: int, clients: int | 
         1000 * statistics.median(round_s),
         len(hashes) == 1,
         refused,
+        statistics.mean(cosines),
     )
 
 
@@ -214,6 +231,16 @@ def main(argv: list[str] | None = None) -> list[Cell]:
     parser.add_argument("--quick", action="store_true", help="a subset on a tiny model, under a minute")
     parser.add_argument("--quantize-1bit", action="store_true", help="results travel as sign bits (the 1-bit case)")
     parser.add_argument("--steps", type=int, help="steps per run [20; --quick 8]")
+    parser.add_argument(
+        "--sequences",
+        type=int,
+        help="sequences each client trains per step [2; --quick 1]: larger batches make honest results agree more",
+    )
+    parser.add_argument(
+        "--floors-only",
+        action="store_true",
+        help="only the f = 0 mean baseline and the n - f honest floors, with the honest results' pairwise cosine",
+    )
     parser.add_argument("--aggregator", action="append", help=f"rules to run [{', '.join(AGGREGATORS)}]")
     parser.add_argument("--attack", action="append", choices=BENCH_ATTACKS, help="attacks to run [all]")
     parser.add_argument("--f", action="append", type=int, help="byzantine counts besides 0 [1, 2]")
@@ -229,11 +256,13 @@ def main(argv: list[str] | None = None) -> list[Cell]:
     args = parser.parse_args(argv)
     distro = replace(DISTRO, quantize_1bit=args.quantize_1bit)
     if args.quick:
-        setup = Setup(clients=7, steps=args.steps or 8, sequences=1, model=TINY_MODEL, distro=distro)
+        setup = Setup(clients=7, steps=args.steps or 8, sequences=args.sequences or 1, model=TINY_MODEL, distro=distro)
         aggregators = args.aggregator or ["mean", "sign-vote"]
         attacks, counts = args.attack or ["sign-flip"], args.f or [2]
     else:
-        setup = Setup(clients=7, steps=args.steps or 20, sequences=2, model=TINY_MODEL, distro=distro)
+        setup = Setup(
+            clients=7, steps=args.steps or 20, sequences=args.sequences or 2, model=TINY_MODEL, distro=distro
+        )
         aggregators, attacks, counts = (
             args.aggregator or list(AGGREGATORS),
             args.attack or BENCH_ATTACKS,
@@ -261,6 +290,13 @@ def main(argv: list[str] | None = None) -> list[Cell]:
             floors[f].baseline = baseline
             cells.append(floors[f])
             print(row(floors[f]), flush=True)
+    print(
+        f"honest results' mean pairwise cosine: {baseline.honest_cosine:.3f} ({baseline.clients} clients)"
+        + "".join(f", {floor.honest_cosine:.3f} ({floor.clients} clients)" for floor in floors.values()),
+        flush=True,
+    )
+    if args.floors_only:
+        return cells
     plan = [(a, NO_ATTACK, 0) for a in aggregators if a != "mean"]
     attacked = args.attacked_aggregator or aggregators
     plan += [(a, attack, f) for f in counts for attack in attacks for a in attacked]
@@ -271,7 +307,7 @@ def main(argv: list[str] | None = None) -> list[Cell]:
         print(row(cell), flush=True)
         print(
             f"[{number}/{len(plan)} {time.monotonic() - began:5.0f} s] {aggregator:>22} {attack:>12} f={f}: "
-            f"{cell.start:.3f} -> {cell.end:.3f}",
+            f"{cell.start:.3f} -> {cell.end:.3f}, honest cosine {cell.honest_cosine:.3f}",
             file=sys.stderr,
             flush=True,
         )
