@@ -32,6 +32,7 @@ a positive factor is honest.
 from __future__ import annotations
 
 import secrets
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -101,9 +102,9 @@ class Byzantine(ResultLie):
         self.last = lie
         return lie
 
+    @abstractmethod
     def target(self, own: Dense, honest: list[Dense]) -> Dense:
         """The dense coefficients to publish (before the top-k, clamp and encoding of :func:`crafted`)."""
-        raise NotImplementedError
 
     def honest_results(self, own: DistroResult) -> list[Dense]:
         """The other trainers' results of the newest complete round this client holds (its own if none yet)."""
@@ -180,12 +181,11 @@ class FreeRide(Byzantine):
 
     name = "free-ride"
 
+    def target(self, own: Dense, honest: list[Dense]) -> Dense:
+        return [torch.zeros_like(t) for t in own]
+
     def tamper(self, result: DistroResult) -> DistroResult:
-        rules = self.client.exchange.rules
-        assert rules is not None, "a client publishes only once its model is loaded"
-        if self.last is None:
-            self.last = crafted([torch.zeros_like(t) for t in dense(result)], rules)
-        return self.last
+        return self.last if self.last is not None else super().tamper(result)
 
 
 class LabelFlip(Byzantine):
@@ -193,7 +193,8 @@ class LabelFlip(Byzantine):
 
     name = LABEL_FLIP
 
-    def __init__(self, client: TrainingClient, argument: str | None) -> None:
+    def __new__(cls, client: TrainingClient, argument: str | None) -> LabelFlip:
+        """Refused before the abstract class is instantiated: there is no target to compute."""
         raise InvalidAttack(LABEL_FLIP_REFUSAL)
 
 
