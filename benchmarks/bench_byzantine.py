@@ -45,12 +45,20 @@ from client.participant.pipeline import parameter_hash  # noqa: E402
 from client.participant.result_blob import decode_result, encode_result  # noqa: E402
 from client.participant.result_checks import InvalidResult, ResultRules  # noqa: E402
 from client.train import DistroConfig, SyntheticDataProvider, Trainer, build_model  # noqa: E402
-from client.train.aggregation import aggregator_from_spec, decode_dense  # noqa: E402
+from client.train.aggregation import RoundOrigin, aggregator_from_spec, decode_dense  # noqa: E402
 from client.train.distro import DistroResult  # noqa: E402
 from client.train.schedule import ConstantLR  # noqa: E402
 from coordinator_program.core import BatchId  # noqa: E402
 
-AGGREGATORS = ("mean", "median", "trimmed-mean:2", "multi-krum:2,5", "centered-clip:0.0003,3", "sign-vote")
+AGGREGATORS = (
+    "mean",
+    "median",
+    "trimmed-mean:2",
+    "multi-krum:2,5",
+    "centered-clip:0.0003,3",
+    "sign-vote",
+    "reputation:2",
+)
 # Language models have no labels to flip; the strongest attacks first, so a partial grid holds them.
 BENCH_ATTACKS = ("sign-flip", "ipm", "alie", "sparse-spray", "scaled", "gaussian", "free-ride")
 DISTRO = DistroConfig(0.999, 8, 64, False, clip_grad_norm=1.0)
@@ -150,18 +158,20 @@ def run_cell(setup: Setup, aggregator: str, attack: str, f: int, clients: int | 
                 attackers[index].client.pipeline.previous = _previous_round(previous)
                 blob = encode_result(attackers[index].tamper(decode_result(blob)), out.nonce)
             blobs.append(blob)
-        accepted = []
-        for blob in blobs:
+        accepted, senders = [], []
+        for index, blob in enumerate(blobs):
             try:
                 rules.check(blob)
                 accepted.append(decode_result(blob))
+                senders.append(index.to_bytes(4, "big"))
             except InvalidResult:
                 refused += 1
+        origin = RoundOrigin(0, step, tuple(senders))  # the whole run is one epoch
         cosines.append(honest_cosine([decode_result(blob) for blob in blobs[:honest]]))
         previous = [(i, b) for i, b in enumerate(blobs)]
         for index, trainer in enumerate(trainers):
             began = time.perf_counter()
-            trainer.optimize(step, accepted)
+            trainer.optimize(step, accepted, origin=origin)
             if index == 0:
                 apply_s.append(time.perf_counter() - began)
                 round_s.append(train_s + apply_s[-1])

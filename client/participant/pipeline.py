@@ -23,6 +23,7 @@ from client.participant.model_setup import TrainingSetup
 from client.participant.result_blob import decode_result, encode_result, read_trainer_nonce
 from client.participant.round_state import ReceivedResult, RoundState
 from client.train import DistroResult
+from client.train.aggregation import RoundOrigin
 from client.train.compression import tensor_bytes
 from client.train.distro import DistroUpdate
 from client.train.errors import IncompatibleResultError
@@ -81,7 +82,8 @@ class ApplyPlan:
     ``untrained``: batches nobody's result reached consensus for; ``warming_up``: batches whose consensus result
     came from a trainer still warming up (§4.5), skipped; ``unavailable``: batches whose consensus result nobody
     served this client in time (every honest client that lacks it skips it alike, instead of the reference's
-    fatal ApplyError).
+    fatal ApplyError). ``senders``: the trainer of each payload, and ``epoch`` the epoch of the round: what an
+    aggregator with memory across rounds keys its state by (:class:`~client.train.aggregation.RoundOrigin`).
     """
 
     height: int | None
@@ -91,6 +93,8 @@ class ApplyPlan:
     warming_up: tuple[BatchId, ...] = ()
     batches: tuple[BatchId, ...] = ()  # the batch of each payload, for what the log says of one that fails
     unavailable: tuple[BatchId, ...] = ()
+    senders: tuple[bytes, ...] = ()
+    epoch: int = 0
 
 
 def parameter_hash(model: torch.nn.Module, ffn_width: int | None = None) -> str:
@@ -173,10 +177,13 @@ class RoundPipeline:
         self._own_unquantized: list[DistroResult] = []
 
     def reset(self) -> None:
-        """A new epoch: both round states go, and with them our own previous result (no error feedback across)."""
+        """A new epoch: both round states go, and with them our own previous result (no error feedback across) and
+        what the aggregator learnt of this epoch's senders."""
         self.current = None
         self.previous = None
         self._own_unquantized = []
+        if self.setup.trainer.distro is not None:
+            self.setup.trainer.distro.aggregator.reset()
 
     # -- on the event loop ------------------------------------------------------------
     def consensus(self, coordinator: Coordinator) -> dict[BatchId, ReceivedResult | None] | None:
@@ -198,7 +205,12 @@ class RoundPipeline:
 
     def plan_apply(self, coordinator: Coordinator) -> ApplyPlan:
         """Which results to apply entering this RoundTrain: round h-2's, by the consensus of round h-1's witnesses."""
-        return self._plan(self.consensus(coordinator), int(coordinator.progress.step), coordinator.model.llm)
+        return self._plan(
+            self.consensus(coordinator),
+            int(coordinator.progress.step),
+            coordinator.model.llm,
+            int(coordinator.progress.epoch),
+        )
 
     def plan_after_witnesses(self, coordinator: Coordinator) -> ApplyPlan | None:
         """In RoundWitness of our current round: the plan :meth:`plan_apply` will make entering the next RoundTrain,
@@ -216,13 +228,16 @@ class RoundPipeline:
         chosen = self._consensus(attesting, coordinator)
         if chosen is not None and any(r is not None and r.payload is None for r in chosen.values()):
             return None
-        return self._plan(chosen, int(coordinator.progress.step) + 1, coordinator.model.llm)
+        return self._plan(
+            chosen, int(coordinator.progress.step) + 1, coordinator.model.llm, int(coordinator.progress.epoch)
+        )
 
-    def _plan(self, chosen: dict[BatchId, ReceivedResult | None] | None, step: int, llm: LLM) -> ApplyPlan:
+    def _plan(self, chosen: dict[BatchId, ReceivedResult | None] | None, step: int, llm: LLM, epoch: int) -> ApplyPlan:
         """The payloads of ``chosen`` to apply at ``step``, in batch order, and why each other batch is not."""
         if chosen is None or self.previous is None:
-            return ApplyPlan(None, step, (), ())
+            return ApplyPlan(None, step, (), (), epoch=epoch)
         payloads: list[bytes] = []
+        senders: list[bytes] = []
         untrained: list[BatchId] = []
         warming_up: list[BatchId] = []
         applied: list[BatchId] = []
@@ -242,6 +257,7 @@ class RoundPipeline:
                 warming_up.append(batch)
                 continue
             payloads.append(received.payload)
+            senders.append(bytes(received.sender))
             applied.append(batch)
         return ApplyPlan(
             self.previous.height,
@@ -251,6 +267,8 @@ class RoundPipeline:
             tuple(warming_up),
             tuple(applied),
             tuple(unavailable),
+            tuple(senders),
+            epoch,
         )
 
     def rotate(self, coordinator: Coordinator) -> RoundState:
@@ -292,7 +310,8 @@ class RoundPipeline:
                 trainer.distro.apply_update(prepared.update, learning_rate(trainer.schedule, plan.step, bounds))
             return AppliedWeights(prepared.weights_hash, True)
         if plan.height is not None:
-            trainer.optimize(plan.step, self._decoded(plan), bounds)
+            results, origin = self._decoded(plan)
+            trainer.optimize(plan.step, results, bounds, origin)
         return AppliedWeights(parameter_hash(trainer.model), False)
 
     def prepare(self, plan: ApplyPlan, bounds: tuple[int, int] | None) -> PreparedApply:
@@ -306,18 +325,21 @@ class RoundPipeline:
         distro = trainer.distro
         update = None
         if plan.height is not None and distro is not None:
-            update = distro.update_of(self._decoded(plan))
+            update = distro.update_of(*self._decoded(plan))
         if update is None:
             return PreparedApply(plan, bounds, None, parameter_hash(trainer.model))
         assert distro is not None
         after = distro.parameters_after(update, learning_rate(trainer.schedule, plan.step, bounds))
         return PreparedApply(plan, bounds, update, weights_hash(after))
 
-    def _decoded(self, plan: ApplyPlan) -> list[DistroResult]:
-        """The plan's payloads as results; one that cannot be applied is logged and left out (§4.5)."""
+    def _decoded(self, plan: ApplyPlan) -> tuple[list[DistroResult], RoundOrigin | None]:
+        """The plan's payloads as results, and their round and senders (None for a plan that names no senders);
+        one that cannot be applied is logged and left out (§4.5)."""
         trainer = self.setup.trainer
         results = []
-        for batch, payload in zip(plan.batches, plan.payloads, strict=True):
+        senders = []
+        named = plan.senders or (b"",) * len(plan.payloads)
+        for batch, payload, sender in zip(plan.batches, plan.payloads, named, strict=True):
             try:
                 result = decode_result(payload, trainer.device)
                 if trainer.distro is not None:
@@ -333,7 +355,10 @@ class RoundPipeline:
                 )
                 continue
             results.append(result)
-        return results
+            senders.append(sender)
+        assert plan.height is not None
+        origin = RoundOrigin(plan.epoch, plan.height, tuple(senders)) if plan.senders else None
+        return results, origin
 
     def train(
         self, step: int, batches: Sequence[BatchId], height: int, bounds: tuple[int, int] | None

@@ -25,6 +25,9 @@ key ``aggregator`` of the model's ``config.json`` (default ``mean``); :func:`agg
   previous round's aggregate, which would be state that checkpoints do not carry; this starts from the median.
 * ``sign-vote``: ``sign(sum_i sign(x_i))``, signSGD with majority vote (Bernstein et al. 2019, arXiv 1810.05291); a
   coefficient nobody selected, or a tied vote, stays 0.
+* ``reputation:F``: the only rule with memory, scoped to the epoch (:mod:`client.train.reputation`): the
+  scatter-mean of the round's results less those of at most F senders whose cumulative agreement with the others
+  over the epoch's rounds so far is below half the median sender's.
 
 When a round has too few results for F (a peer dropped), a rule uses the largest F the count supports, the same on
 every client (they aggregate the same results). Determinism across replicas: sums over results run in result order
@@ -60,6 +63,7 @@ __all__ = [
     "Mean",
     "Median",
     "MultiKrum",
+    "RoundOrigin",
     "SignVote",
     "TrimmedMean",
     "aggregator_from_spec",
@@ -108,9 +112,28 @@ class Aggregator(ABC):
 
     @abstractmethod
     def aggregate(
-        self, results: Results, dtype: torch.dtype, device: torch.device, decode: Decoder
+        self,
+        results: Results,
+        dtype: torch.dtype,
+        device: torch.device,
+        decode: Decoder,
+        origin: RoundOrigin | None = None,
     ) -> list[torch.Tensor]:
-        """Each parameter's update (parameter-shaped; ``decode`` is the inverse DCT)."""
+        """Each parameter's update (parameter-shaped; ``decode`` is the inverse DCT). ``origin`` says which round
+        of which epoch the results are and who sent each; only a rule with memory across rounds reads it."""
+
+    def reset(self) -> None:  # noqa: B027 (a hook: only a rule with memory overrides it)
+        """A new epoch begins: forget what earlier rounds taught (a stateless rule has nothing to forget)."""
+
+
+@dataclass(frozen=True)
+class RoundOrigin:
+    """Which round the results are (``epoch``, ``height``: the round whose results they are) and who sent each
+    (``senders[i]``: result i's trainer, as the bytes of its public key): every honest client knows the same."""
+
+    epoch: int
+    height: int
+    senders: tuple[bytes, ...]
 
 
 class Mean(Aggregator):
@@ -121,7 +144,12 @@ class Mean(Aggregator):
         return "mean"
 
     def aggregate(
-        self, results: Results, dtype: torch.dtype, device: torch.device, decode: Decoder
+        self,
+        results: Results,
+        dtype: torch.dtype,
+        device: torch.device,
+        decode: Decoder,
+        origin: RoundOrigin | None = None,
     ) -> list[torch.Tensor]:
         return [decode(decompress(list(tensors), dtype, device)) for tensors in zip(*results, strict=True)]
 
@@ -139,7 +167,12 @@ class DenseAggregator(Aggregator):
     ``space`` says so, parameters."""
 
     def aggregate(
-        self, results: Results, dtype: torch.dtype, device: torch.device, decode: Decoder
+        self,
+        results: Results,
+        dtype: torch.dtype,
+        device: torch.device,
+        decode: Decoder,
+        origin: RoundOrigin | None = None,
     ) -> list[torch.Tensor]:
         stacks = decode_dense(results, dtype, device)
         if self.space is AggregationSpace.Parameters:
@@ -280,7 +313,12 @@ class SignVote(DenseAggregator):
         return "sign-vote"
 
     def aggregate(
-        self, results: Results, dtype: torch.dtype, device: torch.device, decode: Decoder
+        self,
+        results: Results,
+        dtype: torch.dtype,
+        device: torch.device,
+        decode: Decoder,
+        origin: RoundOrigin | None = None,
     ) -> list[torch.Tensor]:
         """One scatter-add of the signs per parameter (what :meth:`reduce` computes on the dense stacks)."""
         return [decode(sign_votes(list(tensors), dtype, device).sign_()) for tensors in zip(*results, strict=True)]
@@ -289,7 +327,15 @@ class SignVote(DenseAggregator):
         return [ordered_sum(stack.sign()).sign_() for stack in stacks]
 
 
-AGGREGATOR_NAMES = ("mean", "median", "trimmed-mean:F", "multi-krum:F,Q", "centered-clip:TAU[,ITERS]", "sign-vote")
+AGGREGATOR_NAMES = (
+    "mean",
+    "median",
+    "trimmed-mean:F",
+    "multi-krum:F,Q",
+    "centered-clip:TAU[,ITERS]",
+    "sign-vote",
+    "reputation:F",
+)
 
 
 def aggregator_from_spec(spec: str) -> Aggregator:
@@ -305,6 +351,11 @@ def aggregator_from_spec(spec: str) -> Aggregator:
     if name == "trimmed-mean":
         (f,) = _ints(spec, args, ("F",))
         return TrimmedMean(_at_least(spec, "F", f, 0))
+    if name == "reputation":
+        from client.train.reputation import Reputation  # it builds on this module's Aggregator and Mean
+
+        (f,) = _ints(spec, args, ("F",))
+        return Reputation(_at_least(spec, "F", f, 1))
     if name == "multi-krum":
         f, q = _ints(spec, args, ("F", "Q"))
         return MultiKrum(_at_least(spec, "F", f, 0), _at_least(spec, "Q", q, 1))

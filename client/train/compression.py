@@ -25,6 +25,8 @@ __all__ = [
     "compress",
     "decompress",
     "sign_votes",
+    "flat_positions",
+    "scatter_mean",
     "index_width",
     "pack_indices",
     "unpack_indices",
@@ -279,15 +281,23 @@ def decompress(results: Sequence[CompressedTensor], dtype: torch.dtype, device: 
     Every coefficient becomes the mean of the values of the results that selected it, 0 where none did. All
     results must share ``xshape`` and ``totalk``.
     """
-    flat = _flat_positions(results, device)
+    flat = flat_positions(results, device)
     val = torch.cat([r.values(dtype).to(device) for r in results], dim=-1)
-    # Sums and counts over flat positions (chunk * totalk + index): one index_add each, then one division. Same
-    # result as scatter_reduce_("mean", include_self=False) over zeros, at a fraction of its cost on the CPU.
-    size = math.prod(results[0].xshape)
-    sums = torch.zeros(size, dtype=dtype, device=device).index_add_(0, flat, val.reshape(-1))
-    counts = torch.zeros(size, dtype=torch.float32, device=device)
-    counts.index_add_(0, flat, torch.ones(flat.numel(), dtype=torch.float32, device=device))
-    return sums.div_(counts.clamp_min_(1.0)).reshape(results[0].xshape)
+    return scatter_mean(flat, val.reshape(-1), results[0].xshape)
+
+
+def scatter_mean(flat: torch.Tensor, values: torch.Tensor, xshape: tuple[int, ...]) -> torch.Tensor:
+    """The dense ``xshape`` tensor whose every coefficient is the mean of the ``values`` at its flat position (0
+    where none is): :func:`decompress` once the results' positions and values are laid out.
+
+    Sums and counts over flat positions (chunk * totalk + index): one index_add each, then one division. Same result
+    as scatter_reduce_("mean", include_self=False) over zeros, at a fraction of its cost on the CPU.
+    """
+    size = math.prod(xshape)
+    sums = torch.zeros(size, dtype=values.dtype, device=values.device).index_add_(0, flat, values)
+    counts = torch.zeros(size, dtype=torch.float32, device=values.device)
+    counts.index_add_(0, flat, torch.ones(flat.numel(), dtype=torch.float32, device=values.device))
+    return sums.div_(counts.clamp_min_(1.0)).reshape(xshape)
 
 
 def sign_votes(results: Sequence[CompressedTensor], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
@@ -295,13 +305,13 @@ def sign_votes(results: Sequence[CompressedTensor], dtype: torch.dtype, device: 
 
     The sums are small integers, exact whatever order the additions run in, so replicas agree bit for bit.
     """
-    flat = _flat_positions(results, device)
+    flat = flat_positions(results, device)
     signs = torch.cat([r.values(dtype).to(device).sign() for r in results], dim=-1)
     votes = torch.zeros(math.prod(results[0].xshape), dtype=dtype, device=device)
     return votes.index_add_(0, flat, signs.reshape(-1)).reshape(results[0].xshape)
 
 
-def _flat_positions(results: Sequence[CompressedTensor], device: torch.device) -> torch.Tensor:
+def flat_positions(results: Sequence[CompressedTensor], device: torch.device) -> torch.Tensor:
     """Every selected coefficient of ``results`` as a flat position ``chunk * totalk + index`` (they must agree on
     ``xshape`` and ``totalk``)."""
     if not results:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import torch
 
-from client.train.aggregation import Aggregator, Mean
+from client.train.aggregation import Aggregator, Mean, RoundOrigin
 from client.train.compression import CompressedTensor, PackedTensor, compress, decompress
 from client.train.dct import ChunkedDCT
 from client.train.matformer import (
@@ -191,25 +191,26 @@ class Distro:
         return DistroResult(tuple(tensors))
 
     @torch.no_grad()
-    def apply(self, results: Sequence[DistroResult], lr: float) -> None:
+    def apply(self, results: Sequence[DistroResult], lr: float, origin: RoundOrigin | None = None) -> None:
         """The round's update, the same on every client: ``p -= lr * sign(IDCT(aggregate of all results)))``, the
         aggregate being the reference's scatter-mean unless the run names another rule (:mod:`..aggregation`; a
         rule in parameter space aggregates the results after the inverse DCT instead, so it receives the decoder).
 
         ``results`` are every accepted result of the round, ours included, quantized or not. No division by the
-        peer count is needed: sign is scale-free, and coefficients nobody selected contribute 0.
+        peer count is needed: sign is scale-free, and coefficients nobody selected contribute 0. ``origin`` (the
+        round and each result's sender) is what a rule with memory across rounds keys its state by.
         """
-        directions = self._directions(results)
+        directions = self._directions(results, origin)
         if directions is not None:
             for param, direction in zip(self._params, directions, strict=True):
                 param.sub_(direction, alpha=lr)
 
     @torch.no_grad()
-    def update_of(self, results: Sequence[DistroResult]) -> DistroUpdate | None:
+    def update_of(self, results: Sequence[DistroResult], origin: RoundOrigin | None = None) -> DistroUpdate | None:
         """What :meth:`apply` would subtract, per parameter and before the learning rate, kept for later (None when
         ``results`` is empty). A run works it out while the witness phase leaves the machine idle, and
         :meth:`apply_update` then steps along it bit for bit as :meth:`apply` would have."""
-        directions = self._directions(results)
+        directions = self._directions(results, origin)
         return None if directions is None else DistroUpdate(tuple(directions))
 
     @torch.no_grad()
@@ -225,7 +226,9 @@ class Distro:
         for name, param, direction in zip(self.names, self._params, update.directions, strict=True):
             yield name, torch.sub(param, direction, alpha=lr)
 
-    def _directions(self, results: Sequence[DistroResult]) -> Iterator[torch.Tensor] | None:
+    def _directions(
+        self, results: Sequence[DistroResult], origin: RoundOrigin | None
+    ) -> Iterator[torch.Tensor] | None:
         """``sign(IDCT(aggregate))`` per parameter, decoded one at a time as they are used; None (with the
         reference's warning) for no results."""
         if not results:
@@ -238,7 +241,7 @@ class Distro:
             updates = self._combine_tiers(results, tiers)
         else:
             tensors = [r.tensors for r in results]
-            updates = self.aggregator.aggregate(tensors, first.dtype, first.device, self._dct.decode)
+            updates = self.aggregator.aggregate(tensors, first.dtype, first.device, self._dct.decode, origin)
         return (
             pad_ffn(name, update, self.ffn_width).sign_() for name, update in zip(self.names, updates, strict=True)
         )

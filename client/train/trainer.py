@@ -14,7 +14,7 @@ from typing import Protocol
 
 import torch
 
-from client.train.aggregation import Aggregator
+from client.train.aggregation import Aggregator, RoundOrigin
 from client.train.distro import Distro, DistroResult
 from client.train.model import LlamaForCausalLM
 from client.train.model_families import Network, loss_function
@@ -145,11 +145,13 @@ class Trainer:
         step: int,
         results: Sequence[DistroResult] = (),
         warmup_lr_between: tuple[int, int] | None = None,
+        origin: RoundOrigin | None = None,
     ) -> None:
-        """Apply at ``step``: DisTrO's sign-SGD on the round's accepted ``results``, or AdamW's local step."""
+        """Apply at ``step``: DisTrO's sign-SGD on the round's accepted ``results`` (``origin``: their round and
+        senders, for a rule with memory across rounds), or AdamW's local step."""
         lr = learning_rate(self.schedule, step, warmup_lr_between)
         if self.distro is not None:
-            self.distro.apply(results, lr)
+            self.distro.apply(results, lr, origin)
             return
         assert self.adamw is not None and isinstance(self.optimizer_config, AdamWConfig)
         self._record_gradients()
