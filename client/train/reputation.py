@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -57,7 +57,7 @@ import torch
 from client.train.aggregation import Aggregator, Decoder, Results, RoundOrigin
 from client.train.compression import flat_positions, scatter_mean
 
-__all__ = ["Reputation", "round_scores"]
+__all__ = ["Reputation", "Selections", "cosines", "lagging", "round_scores"]
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +146,14 @@ def round_scores(similarity: torch.Tensor, senders: Sequence[bytes], f: int) -> 
     return {sender: sum(scores) / len(scores) for sender, scores in per_result.items()}
 
 
+def lagging(scores: Mapping[bytes, float], senders: Sequence[bytes], f: int) -> set[bytes]:
+    """Of ``senders``, the ``f`` lowest ``scores`` (ties: the smaller key bytes) that are below half the median (the
+    lower one) of the senders' scores: the senders whose results are not applied."""
+    ranked = sorted(senders, key=lambda sender: (scores[sender], sender))
+    median = scores[ranked[(len(ranked) - 1) // 2]]
+    return {sender for sender in ranked[:f] if scores[sender] < median / 2}
+
+
 class Reputation(Aggregator):
     """The scatter-mean of the round's results less those of at most ``f`` senders whose cumulative score over the
     epoch is below half the median's (see the module)."""
@@ -210,16 +218,10 @@ class Reputation(Aggregator):
         else:
             for sender in distinct:
                 self._scores.setdefault(sender, 0.0)
-        dropped = self.dropped(distinct, f)
+        dropped = lagging(self._scores, distinct, f)
         if dropped:
             log.info("reputation: round %d drops %d sender(s)", origin.height, len(dropped))
         return [i for i, sender in enumerate(origin.senders) if sender not in dropped]
-
-    def dropped(self, senders: Sequence[bytes], f: int) -> set[bytes]:
-        """Of ``senders``, the ``f`` lowest cumulative scores (ties: smaller key bytes) below half the median's."""
-        ranked = sorted(senders, key=lambda sender: (self._scores[sender], sender))
-        median = self._scores[ranked[(len(ranked) - 1) // 2]]
-        return {sender for sender in ranked[:f] if self._scores[sender] < median / 2}
 
     def _supported_f(self, senders: int) -> int:
         """``f``, or the largest value a round of ``senders`` senders supports (a minority: 2f < senders)."""
