@@ -7,8 +7,9 @@ run transmits it (``quantize_1bit = false``: bf16 values, ``clip_grad_norm`` set
 (``client.participant.byzantine``, the same code ``train --byzantine`` runs, fed the previous step's honest
 payloads), every blob is checked by ``ResultRules.check`` as honest clients check it (a refused one is not applied:
 none is, the attacks are crafted to pass), and every client applies the accepted results with the run's
-aggregator. What it leaves out: the chain, P2P and the two-step apply delay (a round is applied before the next
-step trains).
+aggregator, told each result's sender (the client's index) so that ``reputation:F`` can key its memory by sender;
+the whole run is one epoch. What it leaves out: the chain, P2P and the two-step apply delay (a round is applied
+before the next step trains).
 
 Columns: held-out loss at the end (start ``start``), its ratio to the honest f = 0 ``mean`` run, the improvement
 (start - end) as a fraction of that baseline's and of the "floor" run's (only the n - f honest clients, no
@@ -17,8 +18,8 @@ attacker: the most any rule can keep once f clients train nothing useful), one c
 apply), and whether the honest replicas ended bit-identical. f = 0 rows show each rule's cost with no attack.
 
 Run: ``.venv/bin/python benchmarks/bench_byzantine.py [--quick] [--quantize-1bit] [--steps 20] [--sequences 2]
-[--aggregator median ...] [--attack ipm ...] [--f 2] [--attacked-aggregator mean ...]`` (the full grid: 6 rules x
-(1 + 7 attacks x 2 f) = 90 runs and 2 floor runs; each row is printed as its run ends). ``--round-time N`` instead
+[--aggregator median ...] [--attack ipm ...] [--f 2] [--attacked-aggregator mean ...]`` (the full grid: 7 rules x
+(1 + 7 attacks x 2 f) = 105 runs and 2 floor runs; each row is printed as its run ends). ``--round-time N`` instead
 times each rule with no attacker beside the mean, N runs interleaved, so a loaded machine's noise weighs on both.
 ``--sequences`` sets each client's batch: honest results agree more as it grows (the run prints their mean pairwise
 cosine), and ``--floors-only`` stops after the baseline and the n - f floors, to see how that moves the floor.

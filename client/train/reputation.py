@@ -35,7 +35,9 @@ agreement instead of a validation-loss descent) and the history-based defences o
 scores); cosine-agreement reputations of the FoolsGold kind (Fung et al. 2020) look for the opposite, results too
 alike. What breaks it: an attacker that sends honest results until its score is high and then turns (it needs about
 as many bad rounds as it behaved well to sink), and a collusion whose results keep a positive cosine with the honest
-ones (``alie``: mean plus a bias) is never dropped; more than F attackers, or attackers that are a majority.
+ones (``alie``: mean plus a bias) is never dropped; more than F attackers, or attackers that are a majority. It
+compares whole results, so a round mixing MatFormer tiers (results of different shapes) stops the client with the
+error :func:`~client.train.tier_alignment.combine_tiers` gives a rule it cannot band.
 
 Cost: the cosines come from the sparse results (only coefficients two results both selected add to a dot product),
 a sort of the round's selected positions per parameter, no dense tensor: little beside the mean's own scatter.
@@ -65,8 +67,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Selections:
     """Every coefficient a round's results selected, per parameter: its flat position in the parameter's encoded
-    tensor, its value (float64) and whose it is (the result's index), laid out as :func:`flat_positions` lays them
-    (chunk by chunk, each chunk's results in order), so the scatter-mean of them is the reference's arithmetic."""
+    tensor, its value (in the ``dtype`` the round is applied in) and whose it is (the result's index), laid out as
+    :func:`flat_positions` lays them (chunk by chunk, each chunk's results in order), so that the scatter-mean of
+    them is :func:`decompress`'s arithmetic, bit for bit."""
 
     positions: list[torch.Tensor]
     values: list[torch.Tensor]
@@ -74,21 +77,27 @@ class Selections:
     xshapes: list[tuple[int, ...]]
 
     @classmethod
-    def of(cls, results: Results, device: torch.device) -> Selections:
+    def of(cls, results: Results, dtype: torch.dtype, device: torch.device) -> Selections:
         positions, values, owners, xshapes = [], [], [], []
+        layouts: dict[tuple[tuple[int, ...], tuple[int, ...]], torch.Tensor] = {}  # parameters of one shape share it
         for tensors in zip(*results, strict=True):
             positions.append(flat_positions(list(tensors), device))
-            values.append(torch.cat([t.values(torch.float64).to(device) for t in tensors], dim=-1).reshape(-1))
-            owners.append(
-                torch.cat(
-                    [torch.full(t.sparse_val.shape, i, device=device) for i, t in enumerate(tensors)], dim=-1
-                ).reshape(-1)
-            )
+            values.append(torch.cat([t.values(dtype).to(device) for t in tensors], dim=-1).reshape(-1))
+            widths = tuple(t.sparse_val.shape[-1] for t in tensors)
+            chunks = tuple(tensors[0].sparse_val.shape[:-1])
+            if (widths, chunks) not in layouts:
+                row = torch.repeat_interleave(
+                    torch.arange(len(tensors), device=device), torch.tensor(widths, device=device)
+                )
+                layouts[widths, chunks] = row.expand(*chunks, row.numel()).reshape(-1)
+            owners.append(layouts[widths, chunks])
             xshapes.append(tensors[0].xshape)
         return cls(positions, values, owners, xshapes)
 
-    def scatter_mean(self, kept: Sequence[int], dtype: torch.dtype, count: int) -> list[torch.Tensor]:
+    def scatter_mean(self, kept: Sequence[int], count: int) -> list[torch.Tensor]:
         """Per parameter, the scatter-mean of the results ``kept`` (of ``count``): :func:`decompress` of them."""
+        if len(kept) == count:
+            return [scatter_mean(p, v, x) for p, v, x in zip(self.positions, self.values, self.xshapes, strict=True)]
         keep = torch.zeros(count, dtype=torch.bool, device=self.owners[0].device)
         keep[list(kept)] = True
         means = []
@@ -96,7 +105,7 @@ class Selections:
             self.positions, self.values, self.owners, self.xshapes, strict=True
         ):
             chosen = keep[owners]
-            means.append(scatter_mean(positions[chosen], values[chosen].to(dtype), xshape))
+            means.append(scatter_mean(positions[chosen], values[chosen], xshape))
         return means
 
 
@@ -111,7 +120,7 @@ def cosines(selections: Selections, n: int) -> torch.Tensor:
         offsets.append(positions + start)
         start += math.prod(xshape)
     positions = torch.cat(offsets)
-    values = torch.cat(selections.values)
+    values = torch.cat(selections.values).to(torch.float64)  # exact: the values came as bf16 or signs
     owners = torch.cat(selections.owners)
     gram = torch.zeros(n * n, dtype=torch.float64, device=device)
     gram.index_add_(0, owners * (n + 1), values * values)
@@ -192,9 +201,9 @@ class Reputation(Aggregator):
         if origin is None:
             self._calls += 1
             origin = RoundOrigin(0, self._calls, tuple(i.to_bytes(4, "big") for i in range(len(results))))
-        selections = Selections.of(results, device)
+        selections = Selections.of(results, dtype, device)
         kept = self.kept(selections, origin)
-        return [decode(mean) for mean in selections.scatter_mean(kept, dtype, len(results))]
+        return [decode(mean) for mean in selections.scatter_mean(kept, len(results))]
 
     def kept(self, selections: Selections, origin: RoundOrigin) -> list[int]:
         """Score the round, update the cumulative scores, and return the indices of the results to apply."""

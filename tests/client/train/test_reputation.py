@@ -85,14 +85,14 @@ def _keys(count: int) -> list[bytes]:
 
 
 def _kept(rule: Reputation, results: list[Result], senders: list[bytes], epoch: int = 0, height: int = 1) -> list[int]:
-    return rule.kept(Selections.of(results, CPU), RoundOrigin(epoch, height, tuple(senders)))
+    return rule.kept(Selections.of(results, torch.float32, CPU), RoundOrigin(epoch, height, tuple(senders)))
 
 
 def test_the_sparse_cosines_are_those_of_the_dense_coefficients() -> None:
     rng = torch.Generator().manual_seed(0)
     results = _round(rng, 4, 1, 1)
     results.append([tensor.quantized() for tensor in results[0]])  # one-bit values: signs
-    similarity = cosines(Selections.of(results, CPU), len(results))
+    similarity = cosines(Selections.of(results, torch.float32, CPU), len(results))
     vectors = [_dense(result) for result in results]
     for i, a in enumerate(vectors):
         for j, b in enumerate(vectors):
@@ -132,7 +132,7 @@ def test_without_anyone_far_below_the_others_it_is_the_scatter_mean_bit_for_bit(
     origin = RoundOrigin(0, 1, tuple(_keys(6)))
     rule = Reputation(2)
     ours = rule.aggregate(results, torch.float32, CPU, dct.decode, origin)
-    assert len(rule.kept(Selections.of(results, CPU), RoundOrigin(0, 2, origin.senders))) == 6
+    assert len(rule.kept(Selections.of(results, torch.float32, CPU), RoundOrigin(0, 2, origin.senders))) == 6
     mean = Mean().aggregate(results, torch.float32, CPU, dct.decode)
     assert all(torch.equal(a, b) for a, b in zip(ours, mean, strict=True))
 
