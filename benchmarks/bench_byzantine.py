@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> list[Cell]:
     distro = replace(DISTRO, quantize_1bit=args.quantize_1bit)
     if args.quick:
         setup = Setup(clients=7, steps=args.steps or 8, sequences=args.sequences or 1, model=TINY_MODEL, distro=distro)
-        aggregators = args.aggregator or ["mean", "sign-vote"]
+        aggregators = args.aggregator or ["mean", "sign-vote", "reputation:2"]
         attacks, counts = args.attack or ["sign-flip"], args.f or [2]
     else:
         setup = Setup(

@@ -17,9 +17,11 @@ cosines are those of the parameter-space updates, without decoding each result):
    absent from a round keeps its score.
 3. among the round's senders, the F lowest cumulative scores (ties: the smaller public key bytes) are dropped when
    they are below half the median (the lower one) of the round's senders' cumulative scores, and the rest are
-   applied by the reference's scatter-mean. With nobody far below the others nothing is dropped, so without
-   attackers the rule is the mean once the scores have settled (the cost at f = 0 is the early rounds, when an
-   honest sender's score can still lag).
+   applied by the reference's scatter-mean, each kept result first scaled down to the (lower) median norm of the
+   kept results if it is larger (norm bounding, as Sun et al. 2019, arXiv 1911.07963): a cosine is blind to scale,
+   so without it a kept result 10x larger (``scaled``) would set the mean. With nobody far below the others nothing
+   is dropped (the cost at f = 0 is the early rounds, when an honest sender's score can still lag, and the bounding
+   of the larger honest results).
 
 The state is **scoped to the epoch**: it starts empty at each epoch's first applied round (:meth:`Reputation.reset`,
 called when the client's round pipeline resets for a new epoch, and whenever ``origin.epoch`` changes). Clients
@@ -59,7 +61,7 @@ import torch
 from client.train.aggregation import Aggregator, Decoder, Results, RoundOrigin
 from client.train.compression import flat_positions, scatter_mean
 
-__all__ = ["Reputation", "Selections", "cosines", "lagging", "round_scores"]
+__all__ = ["Reputation", "Selections", "clip_scales", "cosines", "gram_matrix", "lagging", "round_scores"]
 
 log = logging.getLogger(__name__)
 
@@ -94,26 +96,26 @@ class Selections:
             xshapes.append(tensors[0].xshape)
         return cls(positions, values, owners, xshapes)
 
-    def scatter_mean(self, kept: Sequence[int], count: int) -> list[torch.Tensor]:
-        """Per parameter, the scatter-mean of the results ``kept`` (of ``count``): :func:`decompress` of them."""
-        if len(kept) == count:
-            return [scatter_mean(p, v, x) for p, v, x in zip(self.positions, self.values, self.xshapes, strict=True)]
-        keep = torch.zeros(count, dtype=torch.bool, device=self.owners[0].device)
+    def scatter_mean(self, kept: Sequence[int], scales: torch.Tensor) -> list[torch.Tensor]:
+        """Per parameter, the scatter-mean of the results ``kept``, result i's values multiplied by ``scales[i]``
+        (one per result): :func:`decompress` of the kept results so scaled."""
+        keep = torch.zeros(scales.numel(), dtype=torch.bool, device=scales.device)
         keep[list(kept)] = True
         means = []
         for positions, values, owners, xshape in zip(
             self.positions, self.values, self.owners, self.xshapes, strict=True
         ):
             chosen = keep[owners]
-            means.append(scatter_mean(positions[chosen], values[chosen], xshape))
+            scaled = values[chosen] * scales.to(values.dtype)[owners[chosen]]
+            means.append(scatter_mean(positions[chosen], scaled, xshape))
         return means
 
 
-def cosines(selections: Selections, n: int) -> torch.Tensor:
-    """``[n, n]`` float64: the cosine between every two of the ``n`` results over all their DCT coefficients (0 with
-    a result of norm 0). Only coefficients two results both selected add to their dot product, so the selected
-    positions of every parameter (offset to be distinct across parameters) are sorted once, stably, and the products
-    within each run of equal positions are added up: no dense tensor."""
+def gram_matrix(selections: Selections, n: int) -> torch.Tensor:
+    """``[n, n]`` float64: the dot product of every two of the ``n`` results over all their DCT coefficients. Only
+    coefficients two results both selected add to it, so the selected positions of every parameter (offset to be
+    distinct across parameters) are sorted once, stably, and the products within each run of equal positions are
+    added up: no dense tensor."""
     device = selections.values[0].device
     offsets, start = [], 0
     for positions, xshape in zip(selections.positions, selections.xshapes, strict=True):
@@ -133,7 +135,11 @@ def cosines(selections: Selections, n: int) -> torch.Tensor:
         first, second = owners[:-gap][shared], owners[gap:][shared]
         products = values[:-gap][shared] * values[gap:][shared]
         gram.index_add_(0, torch.cat([first * n + second, second * n + first]), torch.cat([products, products]))
-    gram = gram.view(n, n)
+    return gram.view(n, n)
+
+
+def cosines(gram: torch.Tensor) -> torch.Tensor:
+    """The cosines of a :func:`gram_matrix` (0 with a result of norm 0)."""
     norms = gram.diagonal().sqrt()
     scale = norms[:, None] * norms[None, :]
     return torch.where(scale > 0, gram / scale.clamp_min(1e-300), torch.zeros_like(gram))
@@ -153,6 +159,14 @@ def round_scores(similarity: torch.Tensor, senders: Sequence[bytes], f: int) -> 
         kept = values[: len(others) - f] if len(others) > f else values
         per_result[sender].append(float(kept.sum()) / kept.numel())
     return {sender: sum(scores) / len(scores) for sender, scores in per_result.items()}
+
+
+def clip_scales(gram: torch.Tensor, kept: Sequence[int]) -> torch.Tensor:
+    """Per result (float64), what to multiply its values by so that no norm exceeds the (lower) median norm of the
+    ``kept`` results: a cosine is blind to scale, so this is what stops a kept result from dominating by size."""
+    norms = gram.diagonal().sqrt()
+    median = norms[list(kept)].sort().values[(len(kept) - 1) // 2]
+    return torch.where(norms > median, median / norms.clamp_min(1e-300), torch.ones_like(norms))
 
 
 def lagging(scores: Mapping[bytes, float], senders: Sequence[bytes], f: int) -> set[bytes]:
@@ -202,14 +216,16 @@ class Reputation(Aggregator):
             self._calls += 1
             origin = RoundOrigin(0, self._calls, tuple(i.to_bytes(4, "big") for i in range(len(results))))
         selections = Selections.of(results, dtype, device)
-        kept = self.kept(selections, origin)
-        return [decode(mean) for mean in selections.scatter_mean(kept, len(results))]
+        if len(origin.senders) != len(results):
+            raise ValueError(f"{len(results)} results but {len(origin.senders)} senders")
+        gram = gram_matrix(selections, len(results))
+        kept = self.kept(gram, origin)
+        return [decode(mean) for mean in selections.scatter_mean(kept, clip_scales(gram, kept))]
 
-    def kept(self, selections: Selections, origin: RoundOrigin) -> list[int]:
-        """Score the round, update the cumulative scores, and return the indices of the results to apply."""
+    def kept(self, gram: torch.Tensor, origin: RoundOrigin) -> list[int]:
+        """Score the round from its results' :func:`gram_matrix`, update the cumulative scores, and return the
+        indices of the results to apply."""
         n = len(origin.senders)
-        if any(int(owners.max()) >= n for owners in selections.owners):
-            raise ValueError(f"more results than the {n} senders named")
         if origin.epoch != self._epoch:
             self.reset()
             self._epoch = origin.epoch
@@ -221,7 +237,7 @@ class Reputation(Aggregator):
         distinct = sorted(set(origin.senders))
         f = self._supported_f(len(distinct))
         if n > 1:
-            similarity = cosines(selections, n)
+            similarity = cosines(gram)
             for sender, score in round_scores(similarity, origin.senders, f).items():
                 self._scores[sender] = self._scores.get(sender, 0.0) + score
         else:

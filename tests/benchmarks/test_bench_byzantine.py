@@ -30,11 +30,13 @@ def test_the_quick_benchmark_prints_its_table_and_the_honest_replicas_stay_ident
     assert [(c.aggregator, c.attack if c.f else None, c.f) for c in cells] == [
         ("mean", None, 0),
         ("sign-vote", None, 0),
+        ("reputation:2", None, 0),
         ("mean", "sign-flip", 2),
         ("sign-vote", "sign-flip", 2),
+        ("reputation:2", "sign-flip", 2),
     ]
     assert all(c.identical for c in cells)  # honest replicas bit-identical in every cell
     assert all(c.refused == 0 for c in cells)  # the attack's results passed validation: the rule had to cope
     baseline = cells[0]
     assert baseline.end < baseline.start  # the honest run learns
-    assert cells[2].end > baseline.end  # two sign-flippers of seven hurt the mean
+    assert cells[3].end > baseline.end  # two sign-flippers of seven hurt the mean

@@ -3,6 +3,7 @@ the epoch-scoped state it keeps: keyed by sender, kept by absent senders, counte
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 
@@ -19,7 +20,7 @@ from client.train.compression import CompressedTensor, compress, decompress
 from client.train.dct import ChunkedDCT
 from client.train.distro import Distro
 from client.train.optim_config import DistroConfig as Config
-from client.train.reputation import Reputation, Selections, cosines, lagging
+from client.train.reputation import Reputation, Selections, cosines, gram_matrix, lagging
 from client.train.schedule import ConstantLR
 from coordinator_program.core import BatchId
 
@@ -85,14 +86,15 @@ def _keys(count: int) -> list[bytes]:
 
 
 def _kept(rule: Reputation, results: list[Result], senders: list[bytes], epoch: int = 0, height: int = 1) -> list[int]:
-    return rule.kept(Selections.of(results, torch.float32, CPU), RoundOrigin(epoch, height, tuple(senders)))
+    gram = gram_matrix(Selections.of(results, torch.float32, CPU), len(results))
+    return rule.kept(gram, RoundOrigin(epoch, height, tuple(senders)))
 
 
 def test_the_sparse_cosines_are_those_of_the_dense_coefficients() -> None:
     rng = torch.Generator().manual_seed(0)
     results = _round(rng, 4, 1, 1)
     results.append([tensor.quantized() for tensor in results[0]])  # one-bit values: signs
-    similarity = cosines(Selections.of(results, torch.float32, CPU), len(results))
+    similarity = cosines(gram_matrix(Selections.of(results, torch.float32, CPU), len(results)))
     vectors = [_dense(result) for result in results]
     for i, a in enumerate(vectors):
         for j, b in enumerate(vectors):
@@ -124,17 +126,25 @@ def test_sign_flipped_senders_sink_and_are_dropped_whatever_their_position() -> 
     assert max(rule.scores[keys[5]], rule.scores[keys[6]]) < min(rule.scores[k] for k in keys[:5])
 
 
-def test_without_anyone_far_below_the_others_it_is_the_scatter_mean_bit_for_bit() -> None:
+def test_the_kept_results_larger_than_their_median_norm_are_scaled_down_to_it_before_the_scatter_mean() -> None:
     rng = torch.Generator().manual_seed(4)
     dct = ChunkedDCT(16)
-    common = torch.randn(40, generator=rng) * 4  # honest results that agree: none lags
+    common = torch.randn(40, generator=rng) * 4  # honest results that agree: nobody lags
     results = _round(rng, 6, common=common)
-    origin = RoundOrigin(0, 1, tuple(_keys(6)))
-    rule = Reputation(2)
-    ours = rule.aggregate(results, torch.float32, CPU, dct.decode, origin)
-    assert len(rule.kept(Selections.of(results, torch.float32, CPU), RoundOrigin(0, 2, origin.senders))) == 6
-    mean = Mean().aggregate(results, torch.float32, CPU, dct.decode)
-    assert all(torch.equal(a, b) for a, b in zip(ours, mean, strict=True))
+    results[2] = [dataclasses.replace(t, sparse_val=t.sparse_val * 10) for t in results[2]]  # `scaled`
+    rule, slow = Reputation(2), SlowReputation(2)
+    ours = rule.aggregate(results, torch.float32, CPU, dct.decode, RoundOrigin(0, 1, tuple(_keys(6))))
+    kept = slow.round(results, _keys(6))
+    norms = [math.sqrt(sum(x * x for x in _dense(result))) for result in results]
+    median = sorted(norms[i] for i in kept)[(len(kept) - 1) // 2]
+    bounded = [
+        [dataclasses.replace(t, sparse_val=t.sparse_val * min(1.0, median / norms[i])) for t in results[i]]
+        for i in kept
+    ]
+    expected = Mean().aggregate(bounded, torch.float32, CPU, dct.decode)
+    assert 2 in kept and norms[2] > 5 * median
+    for a, b in zip(ours, expected, strict=True):
+        assert torch.allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize(
