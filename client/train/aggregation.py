@@ -27,7 +27,7 @@ key ``aggregator`` of the model's ``config.json`` (default ``mean``); :func:`agg
   coefficient nobody selected, or a tied vote, stays 0.
 * ``reputation:F``: the only rule with memory, scoped to the epoch (:mod:`client.train.reputation`): the
   scatter-mean of the round's results less those of at most F senders whose cumulative agreement with the others
-  over the epoch's rounds so far is below half the median sender's.
+  over the epoch's rounds so far is below half the median sender's, each kept result bounded to their median norm.
 
 When a round has too few results for F (a peer dropped), a rule uses the largest F the count supports, the same on
 every client (they aggregate the same results). Determinism across replicas: sums over results run in result order

@@ -35,14 +35,14 @@ It resembles Zeno (Xie et al. 2019, arXiv 1805.10032: rank results by a score, a
 agreement instead of a validation-loss descent) and the history-based defences of Karimireddy et al. 2021
 ("Learning from History for Byzantine Robust Optimization", arXiv 2012.10333, which uses worker momentum rather than
 scores); cosine-agreement reputations of the FoolsGold kind (Fung et al. 2020) look for the opposite, results too
-alike. What breaks it: an attacker that sends honest results until its score is high and then turns (it needs about
-as many bad rounds as it behaved well to sink), and a collusion whose results keep a positive cosine with the honest
-ones (``alie``: mean plus a bias) is never dropped; more than F attackers, or attackers that are a majority. It
+alike. What breaks it: an attacker that sends honest results until its score is high and then turns (it is
+applied until its bad rounds have cost it what its good ones earned), and a collusion whose results keep a positive
+cosine with the honest ones (``alie``: mean plus a bias) is never dropped; more than F attackers, or a majority. It
 compares whole results, so a round mixing MatFormer tiers (results of different shapes) stops the client with the
 error :func:`~client.train.tier_alignment.combine_tiers` gives a rule it cannot band.
 
-Cost: the cosines come from the sparse results (only coefficients two results both selected add to a dot product),
-a sort of the round's selected positions per parameter, no dense tensor: little beside the mean's own scatter.
+Cost: the cosines come from the sparse results (only coefficients two results both selected add to a dot product):
+one sort of the round's selected positions, no dense tensor, little beside the mean's own scatter.
 Determinism: the dot products are float64 sums of products of bf16 values (or signs), each product exact in
 float64, so unless a round's values span more than ~2^25 the sums are exact whatever order a device adds them in
 (CUDA's index_add is unordered) and every replica gets the same scores; the ranking is exact and ties break by the
@@ -179,7 +179,7 @@ def lagging(scores: Mapping[bytes, float], senders: Sequence[bytes], f: int) -> 
 
 class Reputation(Aggregator):
     """The scatter-mean of the round's results less those of at most ``f`` senders whose cumulative score over the
-    epoch is below half the median's (see the module)."""
+    epoch is below half the median's, each kept result bounded to the kept results' median norm (see the module)."""
 
     def __init__(self, f: int) -> None:
         self.f = f
