@@ -101,13 +101,16 @@ class Selections:
         (one per result): :func:`decompress` of the kept results so scaled."""
         keep = torch.zeros(scales.numel(), dtype=torch.bool, device=scales.device)
         keep[list(kept)] = True
+        everyone = len(kept) == scales.numel()  # no mask to apply: the common case without attackers
+        factors = scales.to(self.values[0].dtype)
         means = []
         for positions, values, owners, xshape in zip(
             self.positions, self.values, self.owners, self.xshapes, strict=True
         ):
-            chosen = keep[owners]
-            scaled = values[chosen] * scales.to(values.dtype)[owners[chosen]]
-            means.append(scatter_mean(positions[chosen], scaled, xshape))
+            if not everyone:
+                chosen = keep[owners]
+                positions, values, owners = positions[chosen], values[chosen], owners[chosen]
+            means.append(scatter_mean(positions, values * factors[owners], xshape))
         return means
 
 
