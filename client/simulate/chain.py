@@ -23,7 +23,6 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.message import Message
 from solders.pubkey import Pubkey
-from solders.signature import Signature
 from solders.system_program import CreateAccountParams, create_account
 from solders.transaction import Transaction
 from spl.token.constants import TOKEN_PROGRAM_ID
@@ -34,6 +33,7 @@ from client.instructions import authorizer, coordinator, treasurer
 from client.instructions.coordinator import RunKeys
 from client.simulate.errors import ChainSetupError
 from client.simulate.ledger import DiscardingLedger
+from client.simulate.messages import StandInTransactions, stand_in_transaction
 from client.simulate.record import TransactionTally
 from coordinator_program.core.types import CommitteeProof, NodeIdentity, WitnessBloom, WitnessProof
 from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE, CoordinatorAccount, load
@@ -81,6 +81,7 @@ class SimulationChain:
         self.mint = self._mint_keypair.pubkey()
         self.authorization = authorizer.join_authorization_address(self.join_authority.pubkey(), Pubkey.default())
         self.instance = Pubkey.default()
+        self._stand_ins = StandInTransactions()
 
     @property
     def _run(self) -> RunKeys:
@@ -149,7 +150,12 @@ class SimulationChain:
 
     def _client_send(self, name: str, client: Keypair, user: Pubkey, instruction: Instruction) -> str | None:
         """Send one coordinator instruction signed (and paid) by the client; count it; return its error name."""
-        error = error_name(self._send([instruction], client, payer=user))
+        if self._sign:
+            result = self._send([instruction], client, payer=user)
+        else:
+            blockhash = self.bank.latest_blockhash()
+            result = self.bank.send_transaction(self._stand_ins.transaction(name, instruction, user, blockhash))
+        error = error_name(result)
         self.tally.add(name, error)
         return error
 
@@ -179,25 +185,20 @@ class SimulationChain:
 
     # -- reading ------------------------------------------------------------------------------
     def read(self) -> CoordinatorAccount:
-        """A detached copy of the coordinator account, checked as readers check it."""
-        data = self.bank.get_account_data(self.coordinator_account)
+        """The coordinator account as it is now, checked as readers check it: a view of the bank's own bytes, which
+        later transactions leave as they are (:meth:`Bank.shared_account_data`); nothing here writes to it."""
+        data = self.bank.shared_account_data(self.coordinator_account)
         if data is None:
             raise ChainSetupError("the coordinator account does not exist")
         return load(data)
 
     def transaction(self, instructions: list[Instruction], payer: Pubkey, signers: Sequence[Keypair]) -> Transaction:
         """A transaction for the current blockhash: signed by ``signers`` if the bank verifies signatures, else with
-        stand-in signatures ``sha512(message, signer number)``."""
+        stand-in signatures (:func:`client.simulate.messages.stand_in_signatures`)."""
         blockhash = self.bank.latest_blockhash()
         if self._sign:
             return Transaction.new_signed_with_payer(instructions, payer, list(signers), blockhash)
-        message = Message.new_with_blockhash(instructions, payer, blockhash)
-        encoded = bytes(message)
-        signatures = [
-            Signature(hashlib.sha512(encoded + bytes((number,))).digest())
-            for number in range(message.header.num_required_signatures)
-        ]
-        return Transaction.populate(message, signatures)
+        return stand_in_transaction(Message.new_with_blockhash(instructions, payer, blockhash))
 
     def _send(
         self, instructions: list[Instruction], *signers: Keypair, payer: Pubkey | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coordinator_program.core import current_round
+from coordinator_program.core.queries import run_state_of
 from coordinator_program.core.types import Coordinator, RunState
 
 __all__ = [
@@ -39,7 +40,7 @@ class Phase:
     def of(cls, coordinator: Coordinator) -> Phase:
         round_ = current_round(coordinator)
         return cls(
-            RunState(coordinator.run_state),
+            run_state_of(coordinator),
             int(coordinator.run_state_start_unix_timestamp),
             int(coordinator.progress.epoch),
             int(coordinator.progress.step),

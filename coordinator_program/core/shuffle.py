@@ -46,10 +46,7 @@ def sha256v(*parts: bytes) -> bytes:
     >>> sha256v(b"ab", b"c") == hashlib.sha256(b"abc").digest()
     True
     """
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part)
-    return digest.digest()
+    return hashlib.sha256(b"".join(parts)).digest()
 
 
 class SwapOrNotRounds:

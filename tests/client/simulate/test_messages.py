@@ -1,0 +1,55 @@
+"""The simulated clients' transactions from templates are the bytes solders compiles, with stand-in signatures."""
+
+from __future__ import annotations
+
+import ctypes
+
+import pytest
+from solders.hash import Hash
+from solders.instruction import Instruction
+from solders.keypair import Keypair
+from solders.message import Message
+from solders.pubkey import Pubkey
+
+from client.instructions import coordinator
+from client.instructions.coordinator import RunKeys
+from client.simulate.messages import StandInTransactions, stand_in_transaction
+from coordinator_program.core.types import NodeIdentity, WitnessBloom, WitnessProof
+
+RUN = RunKeys(Pubkey.new_unique(), Pubkey.new_unique())
+
+
+def _instructions(user: Pubkey) -> dict[str, list[Instruction]]:
+    """Instructions of each name a simulated client sends, the same shape with different data."""
+    identity = NodeIdentity.from_keys(bytes(user), bytes(user))
+    size = ctypes.sizeof(WitnessBloom)
+    blooms = [WitnessBloom(), WitnessBloom.from_buffer_copy(bytes(i % 251 for i in range(size)))]
+    return {
+        "tick": [coordinator.tick(user, RUN)],
+        "join_run": [coordinator.join_run(user, Pubkey.new_unique(), RUN, identity)],
+        "witness": [
+            coordinator.witness(user, RUN, WitnessProof(position=p, index=i, witness=1), bloom)
+            for p, i, bloom in [(0, 0, blooms[0]), (3, 200, blooms[1]), (31, 5, blooms[1])]
+        ],
+    }
+
+
+@pytest.mark.parametrize("name", ["tick", "join_run", "witness"])
+def test_a_template_gives_the_transaction_solders_compiles(name: str) -> None:
+    stand_ins = StandInTransactions()
+    user = Keypair().pubkey()
+    for instruction in _instructions(user)[name]:
+        for blockhash in (Hash.new_unique(), Hash.new_unique()):
+            expected = stand_in_transaction(Message.new_with_blockhash([instruction], user, blockhash))
+            assert stand_ins.transaction(name, instruction, user, blockhash) == expected
+
+
+def test_stand_in_signatures_are_deterministic_and_differ_between_messages() -> None:
+    user = Keypair().pubkey()
+    first, second = _instructions(user)["witness"][:2]
+    blockhash = Hash.new_unique()
+    stand_ins = StandInTransactions()
+    one = stand_ins.transaction("witness", first, user, blockhash)
+    assert one.signatures == stand_ins.transaction("witness", first, user, blockhash).signatures
+    assert one.signatures != stand_ins.transaction("witness", second, user, blockhash).signatures
+    assert one.verify_with_results() == [False]  # not signed: a stand-in
