@@ -81,7 +81,7 @@ class SimulationChain:
         self.mint = self._mint_keypair.pubkey()
         self.authorization = authorizer.join_authorization_address(self.join_authority.pubkey(), Pubkey.default())
         self.instance = Pubkey.default()
-        self._stand_ins = StandInTransactions()
+        self._stand_ins = StandInTransactions(self._client_instruction)
 
     @property
     def _run(self) -> RunKeys:
@@ -148,40 +148,51 @@ class SimulationChain:
         if self.bank.airdrop(client, CLIENT_LAMPORTS).err is not None:
             raise ChainSetupError(f"funding client {client} failed")
 
-    def _client_send(self, name: str, client: Keypair, user: Pubkey, instruction: Instruction) -> str | None:
-        """Send one coordinator instruction signed (and paid) by the client; count it; return its error name."""
+    def _client_send(self, name: str, client: Keypair, user: Pubkey, data: bytes) -> str | None:
+        """Send a coordinator instruction (its data) signed and paid by the client; count it; return its error name."""
         if self._sign:
-            result = self._send([instruction], client, payer=user)
+            result = self._send([self._client_instruction(name, user, data)], client, payer=user)
         else:
             blockhash = self.bank.latest_blockhash()
-            result = self.bank.send_transaction(self._stand_ins.transaction(name, instruction, user, blockhash))
+            result = self.bank.send_transaction(self._stand_ins.transaction(name, user, data, blockhash))
         error = error_name(result)
         self.tally.add(name, error)
         return error
+
+    def _client_instruction(self, name: str, user: Pubkey, data: bytes) -> Instruction:
+        """A client's coordinator instruction: the run's accounts, and the public authorization for a join."""
+        keys = {
+            "user": user,
+            "coordinator_instance": self.instance,
+            "coordinator_account": self.coordinator_account,
+            "authorization": self.authorization,
+        }
+        return coordinator.instruction_of(name, keys, data)
 
     def join(self, client: Keypair, user: Pubkey) -> str | None:
         """``join_run``; returns the error name, or None when the client is now pending."""
         identity = NodeIdentity.from_keys(bytes(user), bytes(user))  # no p2p network here: reuse the wallet key
         return self._client_send(
-            "join_run", client, user, coordinator.join_run(user, self.authorization, self._run, identity)
+            "join_run", client, user, coordinator.join_run(user, self.authorization, self._run, identity).data
         )
 
     def tick(self, client: Keypair, user: Pubkey) -> str | None:
-        return self._client_send("tick", client, user, coordinator.tick(user, self._run))
+        return self._client_send("tick", client, user, coordinator.tick(user, self._run).data)
 
     def warmup_witness(self, client: Keypair, user: Pubkey, index: int) -> str | None:
         """The warmup witness a client sends once it has the model: ``{position: index, index, witness: false}``."""
         proof = WitnessProof(position=index, index=index, witness=0)
-        return self._client_send("warmup_witness", client, user, coordinator.warmup_witness(user, self._run, proof))
+        instruction = coordinator.warmup_witness(user, self._run, proof)
+        return self._client_send("warmup_witness", client, user, instruction.data)
 
     def witness(self, client: Keypair, user: Pubkey, proof: WitnessProof, participants: WitnessBloom) -> str | None:
         """An elected witness's attestation; only the participant bloom matters to the coordinator's rules."""
-        return self._client_send("witness", client, user, coordinator.witness(user, self._run, proof, participants))
+        return self._client_send("witness", client, user, coordinator.witness_data(proof, participants))
 
     def health_check(self, client: Keypair, user: Pubkey, target: NodeIdentity, proof: CommitteeProof) -> str | None:
         """Report one trainer the previous round's witnesses missed."""
         instruction = coordinator.health_check(user, self._run, target, proof)
-        return self._client_send("health_check", client, user, instruction)
+        return self._client_send("health_check", client, user, instruction.data)
 
     # -- reading ------------------------------------------------------------------------------
     def read(self) -> CoordinatorAccount:

@@ -13,6 +13,7 @@ The signatures are the simulator's stand-ins (:func:`stand_in_signatures`, see :
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from solders.hash import Hash
@@ -22,7 +23,7 @@ from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.transaction import Transaction
 
-__all__ = ["StandInTransactions", "stand_in_signatures", "stand_in_transaction"]
+__all__ = ["InstructionOf", "StandInTransactions", "stand_in_signatures", "stand_in_transaction"]
 
 _HEADER_BYTES = 3
 _KEY_BYTES = 32
@@ -66,20 +67,24 @@ class _Template:
         return cls(encoded[:at], encoded[at + _KEY_BYTES : len(encoded) - len(data)], signers)
 
 
+InstructionOf = Callable[[str, Pubkey, bytes], Instruction]
+"""``(name, payer, data)`` to the instruction: how a template's first message is compiled."""
+
+
 class StandInTransactions:
     """Unsigned transactions with stand-in signatures for one-instruction messages, from a template per payer,
-    instruction name and data length (the accounts of a name are the same for a payer throughout a run)."""
+    instruction name and data length (an instruction of a name has the same accounts for a payer throughout a run)."""
 
-    def __init__(self) -> None:
+    def __init__(self, instruction_of: InstructionOf) -> None:
+        self._instruction_of = instruction_of
         self._templates: dict[tuple[Pubkey, str, int], _Template] = {}
 
-    def transaction(self, name: str, instruction: Instruction, payer: Pubkey, blockhash: Hash) -> Transaction:
-        """``instruction`` (named ``name``) paid by ``payer`` at ``blockhash``, with stand-in signatures."""
-        data = instruction.data
+    def transaction(self, name: str, payer: Pubkey, data: bytes, blockhash: Hash) -> Transaction:
+        """Instruction ``name`` with ``data``, paid by ``payer`` at ``blockhash``, with stand-in signatures."""
         key = (payer, name, len(data))
         template = self._templates.get(key)
         if template is None:
-            template = self._templates[key] = _Template.compile(instruction, payer)
+            template = self._templates[key] = _Template.compile(self._instruction_of(name, payer, data), payer)
         message = b"".join((template.head, bytes(blockhash), template.middle, data))
         signatures = stand_in_signatures(message, template.signers)
         return Transaction.from_bytes(b"".join((bytes((len(signatures),)), *signatures, message)))

@@ -19,7 +19,7 @@ import struct
 import sys
 from collections.abc import Callable, Iterator
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 __all__ = [
     "CType",
@@ -293,7 +293,8 @@ class FixedVec(ctypes.LittleEndianStructure):
         used = self._used_bytes()
         width = _WIDTHS[code]
         if _LITTLE_ENDIAN and offset % width == 0 and size % width == 0:
-            values: list[int] = memoryview(used).cast(code)[offset // width :: size // width].tolist()
+            words = memoryview(used).cast(_INTEGER_CODES[code])
+            values: list[int] = words[offset // width :: size // width].tolist()
             return values
         return [value for (value,) in field.iter_unpack(used)]
 
@@ -331,6 +332,7 @@ class FixedVec(ctypes.LittleEndianStructure):
 
 
 _WIDTHS = {"B": 1, "H": 2, "I": 4, "Q": 8}
+_INTEGER_CODES: dict[str, Literal["B", "H", "I", "Q"]] = {"B": "B", "H": "H", "I": "I", "Q": "Q"}
 _LITTLE_ENDIAN = sys.byteorder == "little"
 
 

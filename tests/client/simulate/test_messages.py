@@ -17,6 +17,12 @@ from client.simulate.messages import StandInTransactions, stand_in_transaction
 from coordinator_program.core.types import NodeIdentity, WitnessBloom, WitnessProof
 
 RUN = RunKeys(Pubkey.new_unique(), Pubkey.new_unique())
+AUTHORIZATION = Pubkey.new_unique()
+
+
+def _instruction_of(name: str, user: Pubkey, data: bytes) -> Instruction:
+    keys = {"user": user, "coordinator_instance": RUN.instance, "coordinator_account": RUN.account}
+    return coordinator.instruction_of(name, keys | {"authorization": AUTHORIZATION}, data)
 
 
 def _instructions(user: Pubkey) -> dict[str, list[Instruction]]:
@@ -26,7 +32,7 @@ def _instructions(user: Pubkey) -> dict[str, list[Instruction]]:
     blooms = [WitnessBloom(), WitnessBloom.from_buffer_copy(bytes(i % 251 for i in range(size)))]
     return {
         "tick": [coordinator.tick(user, RUN)],
-        "join_run": [coordinator.join_run(user, Pubkey.new_unique(), RUN, identity)],
+        "join_run": [coordinator.join_run(user, AUTHORIZATION, RUN, identity)],
         "witness": [
             coordinator.witness(user, RUN, WitnessProof(position=p, index=i, witness=1), bloom)
             for p, i, bloom in [(0, 0, blooms[0]), (3, 200, blooms[1]), (31, 5, blooms[1])]
@@ -36,20 +42,20 @@ def _instructions(user: Pubkey) -> dict[str, list[Instruction]]:
 
 @pytest.mark.parametrize("name", ["tick", "join_run", "witness"])
 def test_a_template_gives_the_transaction_solders_compiles(name: str) -> None:
-    stand_ins = StandInTransactions()
+    stand_ins = StandInTransactions(_instruction_of)
     user = Keypair().pubkey()
     for instruction in _instructions(user)[name]:
         for blockhash in (Hash.new_unique(), Hash.new_unique()):
             expected = stand_in_transaction(Message.new_with_blockhash([instruction], user, blockhash))
-            assert stand_ins.transaction(name, instruction, user, blockhash) == expected
+            assert stand_ins.transaction(name, user, instruction.data, blockhash) == expected
 
 
 def test_stand_in_signatures_are_deterministic_and_differ_between_messages() -> None:
     user = Keypair().pubkey()
-    first, second = _instructions(user)["witness"][:2]
+    first, second = (instruction.data for instruction in _instructions(user)["witness"][:2])
     blockhash = Hash.new_unique()
-    stand_ins = StandInTransactions()
-    one = stand_ins.transaction("witness", first, user, blockhash)
-    assert one.signatures == stand_ins.transaction("witness", first, user, blockhash).signatures
-    assert one.signatures != stand_ins.transaction("witness", second, user, blockhash).signatures
+    stand_ins = StandInTransactions(_instruction_of)
+    one = stand_ins.transaction("witness", user, first, blockhash)
+    assert one.signatures == stand_ins.transaction("witness", user, first, blockhash).signatures
+    assert one.signatures != stand_ins.transaction("witness", user, second, blockhash).signatures
     assert one.verify_with_results() == [False]  # not signed: a stand-in
