@@ -258,16 +258,16 @@ class FixedVec(ctypes.LittleEndianStructure):
         """In order, the indices of the used items whose bytes at ``offset`` are ``value`` (a field's full width).
 
         Every instruction a client sends looks its wallet up this way among up to 256 clients, so the search runs in
-        C over a copy of the used slots: where the field is word-aligned, over the items' first words of it (a strided
-        view of the slots as ``u64`` words), each candidate then compared whole; else over all the bytes, a hit
-        counting only where it starts at ``offset`` within an item.
+        C over the slots' memory: where the field is word-aligned, over a copy of the items' first words of it (a
+        strided view of the slots as ``u64`` words), each candidate then compared whole; else over a copy of all
+        the bytes, a hit counting only where it starts at ``offset`` within an item.
         """
         size = self._slot_size()
         if offset < 0 or offset + len(value) > size:
             raise ValueError(f"{len(value)} bytes at offset {offset} do not fit in an item of {size} bytes")
-        memory = self._used_bytes()
+        memory = self._used_view()
         if offset % 8 == 0 and size % 8 == 0 and len(value) >= 8:
-            firsts = memoryview(memory).cast("Q")[offset // 8 :: size // 8].tobytes()
+            firsts = memory.cast("Q")[offset // 8 :: size // 8].tobytes()
             at = firsts.find(value[:8])
             while at >= 0:
                 if at % 8 == 0:
@@ -277,23 +277,24 @@ class FixedVec(ctypes.LittleEndianStructure):
                         yield index
                 at = firsts.find(value[:8], at + 1)
             return
-        at = memory.find(value)
+        copy = memory.tobytes()
+        at = copy.find(value)
         while at >= 0:
             index, within = divmod(at, size)
             if within == offset:
                 yield index
-            at = memory.find(value, at + 1)
+            at = copy.find(value, at + 1)
 
     def field_values(self, offset: int, code: str) -> list[int]:
         """The little-endian integer (``struct`` code ``B``, ``H``, ``I`` or ``Q``) at ``offset`` of each used item,
-        in order, read in C from one copy of the used slots: as a strided view of them where the field is aligned to
+        in order, read in C from the used slots' memory: as a strided view of them where the field is aligned to
         its width (on a little-endian machine), else unpacked item by item."""
         size = self._slot_size()
         field = _field(offset, code, size)
-        used = self._used_bytes()
+        used = self._used_view()
         width = _WIDTHS[code]
         if _LITTLE_ENDIAN and offset % width == 0 and size % width == 0:
-            words = memoryview(used).cast(_INTEGER_CODES[code])
+            words = used.cast(_INTEGER_CODES[code])
             values: list[int] = words[offset // width :: size // width].tolist()
             return values
         return [value for (value,) in field.iter_unpack(used)]
@@ -304,14 +305,13 @@ class FixedVec(ctypes.LittleEndianStructure):
         size = self._slot_size()
         if offset < 0 or width < 0 or offset + width > size:
             raise ValueError(f"{width} bytes at offset {offset} do not fit in an item of {size} bytes")
-        memory = self._used_bytes()
+        memory = self._used_view().tobytes()
         return [memory[start : start + width] for start in range(offset, len(memory), size)]
 
-    def _used_bytes(self) -> bytes:
-        """A copy of the used slots' bytes (``len`` clamped to the capacity, as the slots end there)."""
+    def _used_view(self) -> memoryview:
+        """The used slots' memory as bytes, not copied (``len`` clamped to the capacity, as the slots end there)."""
         used = min(int(self.len), self.CAPACITY)
-        memory = bytes(self.data)
-        return memory if used == self.CAPACITY else memory[: used * self._slot_size()]
+        return memoryview(self.data).cast("B")[: used * self._slot_size()]
 
     def _slot_size(self) -> int:
         return ctypes.sizeof(self.ITEM)
