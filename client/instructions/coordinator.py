@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from solders.instruction import Instruction
@@ -165,9 +166,31 @@ def witness_data(
     broadcast_merkle: MerkleRoot | None = None,
     metadata: WitnessMetadata | None = None,
 ) -> bytes:
-    """The data of :func:`witness` alone (see :func:`instruction_of`)."""
+    """The data of :func:`witness` alone (see :func:`instruction_of`).
+
+    Borsh writes the arguments one after the other, so without a broadcast bloom, merkle root or metadata (the
+    simulator's witnesses) the data is the proof and participant bloom's bytes, then the empty rest encoded once.
+    """
+    if broadcast_bloom is None and broadcast_merkle is None and metadata is None:
+        witness_ix = INTERFACE.instruction("witness")
+        head = bytearray(witness_ix.discriminator)
+        head_args = (proof, participant_bloom or WitnessBloom())
+        for (_, type_), value in zip(witness_ix.arg_types[:2], head_args, strict=True):
+            type_.write(value, head)
+        return bytes(head) + _empty_witness_tail()
     args = _witness_args(proof, participant_bloom, broadcast_bloom, broadcast_merkle)
     return INTERFACE.instruction("witness").data(*args, metadata or WitnessMetadata())
+
+
+@cache
+def _empty_witness_tail() -> bytes:
+    """The encoded empty broadcast bloom, merkle root and metadata: the last three arguments of ``witness``."""
+    tail = bytearray()
+    for (_, type_), value in zip(
+        INTERFACE.instruction("witness").arg_types[2:], (WitnessBloom(), MerkleRoot(), WitnessMetadata()), strict=True
+    ):
+        type_.write(value, tail)
+    return bytes(tail)
 
 
 def warmup_witness(

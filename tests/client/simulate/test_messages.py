@@ -14,7 +14,8 @@ from solders.pubkey import Pubkey
 from client.instructions import coordinator
 from client.instructions.coordinator import RunKeys
 from client.simulate.messages import StandInTransactions, stand_in_transaction
-from coordinator_program.core.types import NodeIdentity, WitnessBloom, WitnessProof
+from coordinator_program.core.types import MerkleRoot, NodeIdentity, WitnessBloom, WitnessMetadata, WitnessProof
+from coordinator_program.program import INTERFACE
 
 RUN = RunKeys(Pubkey.new_unique(), Pubkey.new_unique())
 AUTHORIZATION = Pubkey.new_unique()
@@ -59,3 +60,12 @@ def test_stand_in_signatures_are_deterministic_and_differ_between_messages() -> 
     assert one.signatures == stand_ins.transaction("witness", user, first, blockhash).signatures
     assert one.signatures != stand_ins.transaction("witness", user, second, blockhash).signatures
     assert one.verify_with_results() == [False]  # not signed: a stand-in
+
+
+def test_a_witness_with_an_empty_tail_encodes_as_all_its_arguments_do() -> None:
+    size = ctypes.sizeof(WitnessBloom)
+    bloom = WitnessBloom.from_buffer_copy(bytes(i % 253 for i in range(size)))
+    proof = WitnessProof(position=7, index=200, witness=1)
+    everything = INTERFACE.instruction("witness").data(proof, bloom, WitnessBloom(), MerkleRoot(), WitnessMetadata())
+    assert coordinator.witness_data(proof, bloom) == everything
+    assert coordinator.witness_data(proof) == coordinator.witness_data(proof, WitnessBloom())
