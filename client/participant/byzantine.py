@@ -107,7 +107,8 @@ class Byzantine(ResultLie):
         """The dense coefficients to publish (before the top-k, clamp and encoding of :func:`crafted`)."""
 
     def honest_results(self, own: DistroResult) -> list[Dense]:
-        """The other trainers' results of the newest complete round this client holds (its own if none yet)."""
+        """The other trainers' results of the newest complete round this client holds, of its own MatFormer tier
+        (a narrower or wider tier's FFN coefficients have other shapes); its own if none yet."""
         pipeline = self.client.pipeline
         payloads = []
         if pipeline is not None and pipeline.previous is not None:
@@ -117,7 +118,10 @@ class Byzantine(ResultLie):
                 for received in results
                 if received.sender != self.client.me and received.payload is not None
             ]
-        return [dense(decode_result(p)) for p in payloads] if payloads else [dense(own)]
+        mine = dense(own)
+        shapes = [t.shape for t in mine]
+        same_tier = [d for d in (dense(decode_result(p)) for p in payloads) if [t.shape for t in d] == shapes]
+        return same_tier or [mine]
 
 
 def _mean(results: list[Dense]) -> Dense:

@@ -103,14 +103,17 @@ class ModelAcquisition:
         self.offer_interval = offer_interval
         self.setup: TrainingSetup | None = None
         self._weights_epoch: int | None = None
-        self._offers: dict[int, dict[Pubkey, ModelOffer]] = {}
+        self._offers: dict[Pubkey, ModelOffer] = {}  # one per participant: memory a flood cannot grow
         self._wait_since: dict[int, float] = {}
         self._my_offer: ModelOffer | None = None
         self._last_offer = 0.0
 
     def take_offer(self, sender: Pubkey, offer: ModelOffer) -> None:
-        """A peer's (signed) offer of an epoch's weights; the latest per sender counts."""
-        self._offers.setdefault(offer.epoch, {})[sender] = offer
+        """A peer's (signed) offer of an epoch's weights: per sender, the latest of its newest epoch counts (one
+        delayed from an earlier epoch does not replace it)."""
+        held = self._offers.get(sender)
+        if held is None or offer.epoch >= held.epoch:
+            self._offers[sender] = offer
 
     async def ensure(self, coordinator: Coordinator) -> TrainingSetup | None:
         """The model for this epoch, loading it if we do not hold it yet; None while a joiner still waits for the
@@ -125,8 +128,10 @@ class ModelAcquisition:
         if epoch > 0:
             saved = await self.checkpoints.own_checkpoint(int(coordinator.progress.step) - 1)
             clients = {Pubkey.from_bytes(bytes(c.id.signer)) for c in coordinator.epoch_state.clients} - {self.me}
-            offers = self._offers.get(epoch, {})
-            chosen = choose_offer(offers, clients, self.setup_options.matformer_tier)
+            offers = {sender: offer for sender, offer in self._offers.items() if offer.epoch == epoch}
+            chosen = choose_offer(
+                offers, clients, int(coordinator.progress.step) - 1, self.setup_options.matformer_tier
+            )
             waited = time.monotonic() - self._wait_since.setdefault(epoch, time.monotonic())
             source = weights_source(
                 int(coordinator.progress.step) - 1,

@@ -100,26 +100,31 @@ class ModelOffer:
 
 
 def choose_offer(
-    offers: Mapping[Pubkey, ModelOffer], clients: set[Pubkey], matformer_tier: int = 0
+    offers: Mapping[Pubkey, ModelOffer], clients: set[Pubkey], latest_step: int, matformer_tier: int = 0
 ) -> tuple[str, list[Pubkey]] | None:
     """Of the newest step offered for ``matformer_tier``, the hash most epoch clients offer, and who offers it;
     None without any offer of that tier from a client.
 
+    An offer of weights past ``latest_step``, the run's last completed step, cannot be honest and is ignored:
+    otherwise one client claiming a later step would win over every honest offer and hand a joiner its own weights.
+
     >>> a, b, c = Pubkey.new_unique(), Pubkey.new_unique(), Pubkey.new_unique()
     >>> offers = {a: ModelOffer(1, "x" * 64), b: ModelOffer(1, "x" * 64), c: ModelOffer(1, "y" * 64)}
-    >>> choose_offer(offers, {a, b, c})[0] == "x" * 64
+    >>> choose_offer(offers, {a, b, c}, latest_step=9)[0] == "x" * 64
     True
     >>> offers[c] = ModelOffer(1, "y" * 64, step=9)
-    >>> choose_offer(offers, {a, b, c})[0] == "y" * 64
+    >>> choose_offer(offers, {a, b, c}, latest_step=9)[0] == "y" * 64
+    True
+    >>> choose_offer(offers, {a, b, c}, latest_step=8)[0] == "x" * 64  # step 9 has not been trained yet
     True
     >>> offers[c] = ModelOffer(1, "y" * 64, step=9, matformer_tier=2)  # too narrow for tier 1
-    >>> choose_offer(offers, {a, b, c}, matformer_tier=1) is None
+    >>> choose_offer(offers, {a, b, c}, latest_step=9, matformer_tier=1) is None
     True
     """
     valid = {
         sender: (offer.step, digest)
         for sender, offer in offers.items()
-        if sender in clients and (digest := offer.hash_for(matformer_tier)) is not None
+        if sender in clients and offer.step <= latest_step and (digest := offer.hash_for(matformer_tier)) is not None
     }
     if not valid:
         return None

@@ -162,6 +162,14 @@ def test_without_honest_results_yet_its_own_result_stands_in() -> None:
     assert _same(dense(lie), [-t for t in dense(OWN)])
 
 
+def test_honest_results_of_another_matformer_tier_are_left_out() -> None:
+    narrower = DistroResult((compress(torch.ones(2, 2, 2, 4), 4), compress(torch.ones(3, 8), 2)))
+    attack = _attack("ipm", _rules(), [*HONEST[:2], narrower])
+    lie = attack.tamper(OWN)  # type: ignore[attr-defined]
+    target = [-(dense(HONEST[0])[i] + dense(HONEST[1])[i]) / 2 for i in range(len(TENSORS))]
+    assert _same(dense(lie), _top_k(target, _rules()))
+
+
 @pytest.mark.parametrize(
     ("spec", "says"),
     [

@@ -26,8 +26,14 @@ def test_offers_round_trip_and_other_messages_are_not_offers() -> None:
 def test_the_majority_offer_of_epoch_clients_wins_and_outsiders_do_not_count() -> None:
     a, b, outsider = Pubkey.new_unique(), Pubkey.new_unique(), Pubkey.new_unique()
     offers = {a: ModelOffer(1, "1" * 64), b: ModelOffer(1, "1" * 64), outsider: ModelOffer(1, "2" * 64)}
-    assert choose_offer(offers, {a, b}) == ("1" * 64, [a, b])
-    assert choose_offer({outsider: ModelOffer(1, "2" * 64)}, {a, b}) is None
+    assert choose_offer(offers, {a, b}, latest_step=0) == ("1" * 64, [a, b])
+    assert choose_offer({outsider: ModelOffer(1, "2" * 64)}, {a, b}, latest_step=0) is None
+
+
+def test_one_client_claiming_weights_of_a_step_not_yet_trained_does_not_outbid_the_others() -> None:
+    honest, liar = Pubkey.new_unique(), Pubkey.new_unique()
+    offers = {honest: ModelOffer(2, "1" * 64, step=20), liar: ModelOffer(2, "2" * 64, step=10**9)}
+    assert choose_offer(offers, {honest, liar}, latest_step=20) == ("1" * 64, [honest])
 
 
 def test_a_shared_model_is_bit_identical_to_the_source() -> None:

@@ -128,14 +128,14 @@ async def test_a_joiner_gets_its_slice_over_p2p_only_from_clients_that_hold_it()
             assert served["model.layers.0.mlp.up_proj.weight"].shape[0] == FULL >> tier
 
         clients = {keys[0].pubkey(), keys[1].pubkey()}
-        chosen = choose_offer(offers, clients, matformer_tier=2)
+        chosen = choose_offer(offers, clients, latest_step=7, matformer_tier=2)
         assert chosen is not None and set(chosen[1]) == clients  # both cut the same bytes: one hash
         joiner = _model(2, seed=123)
         limit = max_parameters_blob_bytes(joiner)  # a joiner downloads no more than its own slice's size
         load_parameters(joiner, await nodes[2].fetch_blob(chosen[0], [keys[1].pubkey()], MODEL_SHARE_TAG, limit))
         assert parameter_hash(joiner) == _slice_hash(full, 2)
 
-        chosen = choose_offer(offers, clients, matformer_tier=1)
+        chosen = choose_offer(offers, clients, latest_step=7, matformer_tier=1)
         assert chosen is not None and chosen[1] == [keys[0].pubkey()]  # the tier-2 client cannot serve tier 1
         assert chosen[0] not in nodes[1].blobs
         wider = _model(1, seed=123)
