@@ -101,7 +101,7 @@ class SwapOrNotRounds:
         """
         count = self.index_count
         if count <= 256:  # one source block a round: its 256 bits as one integer, bit i = byte i // 8, bit i % 8
-            for pivot, word in self._block_zero_steps()[backward]:
+            for pivot, word in self.block_zero_steps()[backward]:
                 flip = (pivot - current) % count
                 if word >> (current if current > flip else flip) & 1:
                     current = flip
@@ -115,7 +115,7 @@ class SwapOrNotRounds:
                 current = flip
         return current
 
-    def _block_zero_steps(self) -> tuple[_Steps, _Steps]:
+    def block_zero_steps(self) -> tuple[_Steps, _Steps]:
         """``(pivot, source bits)`` of each round, forward then backward, for a count of at most 256."""
         if self._steps is None:
             seed, block = self.seed, _block_bytes(0)
@@ -123,6 +123,11 @@ class SwapOrNotRounds:
             forward = tuple(zip(self.pivots, words, strict=True))
             self._steps = (forward, forward[::-1])
         return self._steps
+
+    def remember(self, index: int, position: int) -> None:
+        """Keep ``index <-> position``, a pair of this permutation found by other means (the simulator's election
+        inverts whole positions at once), for the coordinator's verification to look up."""
+        self._positions[index], self._indices[position] = position, index
 
     def shuffled(self, index: int) -> int:
         """The position of ``index`` (``compute_shuffled_index``); ``index`` must be below the count."""
