@@ -34,11 +34,10 @@ def round_tables(rounds: SwapOrNotRounds) -> list[bytes]:
     count = rounds.index_count
     if count > 256:
         raise ValueError(f"translate tables hold at most 256 positions, not {count}")
-    forward = rounds.block_zero_steps()[0]
-    words = b"".join(word.to_bytes(32, "little") for _, word in forward)
-    bits = np.unpackbits(np.frombuffer(words, np.uint8), bitorder="little")  # round r's bit i at r * 256 + i
+    # Round r's source bit i at r * 256 + i.
+    bits = np.unpackbits(np.frombuffer(rounds.block_zero_sources(), np.uint8), bitorder="little")
     current = _BYTE_VALUES[:count].astype(np.int16)
-    difference = np.array([pivot for pivot, _ in forward], dtype=np.int16)[:, None] - current  # in (-count, count)
+    difference = np.array(rounds.pivots, dtype=np.int16)[:, None] - current  # in (-count, count)
     flip = difference + ((difference >> 15) & count)  # (pivot - i) mod count
     swap = bits.take(np.maximum(current, flip) + _ROUND_ROW_STARTS).astype(np.int16)  # 0 or 1
     tables = np.tile(_BYTE_VALUES, (SHUFFLE_ROUND_COUNT, 1))

@@ -101,7 +101,7 @@ class SwapOrNotRounds:
         """
         count = self.index_count
         if count <= 256:  # one source block a round: its 256 bits as one integer, bit i = byte i // 8, bit i % 8
-            for pivot, word in self.block_zero_steps()[backward]:
+            for pivot, word in self._block_zero_steps()[backward]:
                 flip = (pivot - current) % count
                 if word >> (current if current > flip else flip) & 1:
                     current = flip
@@ -115,11 +115,17 @@ class SwapOrNotRounds:
                 current = flip
         return current
 
-    def block_zero_steps(self) -> tuple[_Steps, _Steps]:
+    def block_zero_sources(self) -> bytes:
+        """The 90 rounds' source hashes of the first block of 256 positions, in round order, concatenated: all the
+        source bits a count of at most 256 uses."""
+        seed, block = self.seed, _block_bytes(0)
+        return b"".join([sha256v(seed, number, block) for number in _ROUND_BYTES])
+
+    def _block_zero_steps(self) -> tuple[_Steps, _Steps]:
         """``(pivot, source bits)`` of each round, forward then backward, for a count of at most 256."""
         if self._steps is None:
-            seed, block = self.seed, _block_bytes(0)
-            words = [int.from_bytes(sha256v(seed, number, block), "little") for number in _ROUND_BYTES]
+            sources = self.block_zero_sources()
+            words = [int.from_bytes(sources[at : at + 32], "little") for at in range(0, len(sources), 32)]
             forward = tuple(zip(self.pivots, words, strict=True))
             self._steps = (forward, forward[::-1])
         return self._steps

@@ -13,7 +13,7 @@ from solders.pubkey import Pubkey
 
 from client.instructions import coordinator
 from client.instructions.coordinator import RunKeys
-from client.simulate.messages import StandInTransactions, stand_in_transaction
+from client.simulate.messages import StandInTransactions, stand_in_signatures, stand_in_transaction
 from coordinator_program.core.types import MerkleRoot, NodeIdentity, WitnessBloom, WitnessMetadata, WitnessProof
 from coordinator_program.program import INTERFACE
 
@@ -60,6 +60,13 @@ def test_stand_in_signatures_are_deterministic_and_differ_between_messages() -> 
     assert one.signatures == stand_ins.transaction("witness", user, first, blockhash).signatures
     assert one.signatures != stand_ins.transaction("witness", user, second, blockhash).signatures
     assert one.verify_with_results() == [False]  # not signed: a stand-in
+
+
+def test_a_lone_signers_stand_in_is_the_first_of_several() -> None:
+    message = bytes(range(200))
+    lone = stand_in_signatures(message, 1)
+    assert lone == stand_in_signatures(message, 3)[:1]
+    assert len(lone[0]) == 64
 
 
 def test_a_witness_with_an_empty_tail_encodes_as_all_its_arguments_do() -> None:
