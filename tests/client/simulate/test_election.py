@@ -44,4 +44,3 @@ def test_round_tables_compose_to_the_swap_or_not_permutation_both_ways(count: in
 def test_round_tables_refuse_a_count_past_one_byte() -> None:
     with pytest.raises(ValueError, match="at most 256"):
         round_tables(SwapOrNotRounds(bytes(32), 257))
-
