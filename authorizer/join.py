@@ -18,12 +18,14 @@ own (they are framework errors, so the numbers do not depend on the program):
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from solders.pubkey import Pubkey
 
 from authorizer.program_id import PROGRAM_ID
 from authorizer.state.authorization import Authorization, authorization_seeds
 from emulator.account import AccountInfo
-from emulator.anchor import AnchorError, ErrorCode, load_account
+from emulator.anchor import AnchorError, ErrorCode, load_unchanging_account
 
 # The coordinator's join scope: the 18 ASCII bytes the reference names JOIN_RUN_AUTHORIZATION_SCOPE.
 JOIN_RUN_AUTHORIZATION_SCOPE = b"CoordinatorJoinRun"
@@ -40,7 +42,7 @@ def verify_join_authorization(
     Raises :class:`emulator.anchor.AnchorError` as listed in the module docstring, naming the
     account ``authorization`` as the reference's ``join_run`` accounts struct does.
     """
-    record = load_account(authorization, Authorization, PROGRAM_ID)
+    record = load_unchanging_account(authorization, Authorization, PROGRAM_ID)
     expected = authorization_address(record)
     if authorization.key != expected:
         raise AnchorError(ErrorCode.ConstraintSeeds, account="authorization", compared=(authorization.key, expected))
@@ -51,8 +53,13 @@ def verify_join_authorization(
 
 def authorization_address(record: Authorization) -> Pubkey | None:
     """The PDA a record must live at, from its own fields and stored bump; ``None`` if those make no address."""
-    seeds = [*authorization_seeds(record.grantor, record.grantee, record.scope), bytes([record.bump])]
+    return _program_address((*authorization_seeds(record.grantor, record.grantee, record.scope), bytes([record.bump])))
+
+
+@lru_cache(maxsize=64)
+def _program_address(seeds: tuple[bytes, ...]) -> Pubkey | None:
+    """``create_program_address`` under the authorizer, remembered: every join checks its authorization's address."""
     try:
-        return Pubkey.create_program_address(seeds, PROGRAM_ID)
+        return Pubkey.create_program_address(list(seeds), PROGRAM_ID)
     except Exception:  # solders' PubkeyError (seed too long, or the bytes land on the curve) has no importable base
         return None

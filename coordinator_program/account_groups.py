@@ -27,7 +27,7 @@ from coordinator_program.state.coordinator_account import (
 )
 from coordinator_program.state.coordinator_instance import CoordinatorInstance, coordinator_instance_seeds
 from emulator.account import AccountInfo
-from emulator.anchor import Accounts, AnchorError, ErrorCode, InstructionAccount, load_account
+from emulator.anchor import Accounts, AnchorError, ErrorCode, InstructionAccount, load_unchanging_account
 from emulator.program import InvokeContext
 
 __all__ = [
@@ -54,26 +54,13 @@ PERMISSIONLESS_ACCOUNTS = (
 )
 
 
-_DECODED_INSTANCES: dict[bytes, CoordinatorInstance] = {}
-_DECODED_INSTANCES_KEPT = 64
-
-
 def load_instance(ctx: InvokeContext, info: AccountInfo) -> CoordinatorInstance:
     """``Account<CoordinatorInstance>``: owned by the coordinator program, with the instance discriminator.
 
-    Every client instruction loads the instance, which never changes after ``init_coordinator``; the decoded
+    Every client instruction loads the instance, which never changes after ``init_coordinator``: the decoded
     (frozen) value of bytes that decoded before is reused. The owner check still runs every time.
     """
-    if info.owner == PROGRAM_ID:
-        data = bytes(info.data)
-        cached = _DECODED_INSTANCES.get(data)
-        if cached is not None:
-            return cached
-    instance = load_account(info, CoordinatorInstance, PROGRAM_ID)
-    if len(_DECODED_INSTANCES) >= _DECODED_INSTANCES_KEPT:
-        _DECODED_INSTANCES.clear()
-    _DECODED_INSTANCES[bytes(info.data)] = instance
-    return instance
+    return load_unchanging_account(info, CoordinatorInstance, PROGRAM_ID)
 
 
 @lru_cache(maxsize=64)

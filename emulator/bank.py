@@ -18,7 +18,7 @@ from solders.account import Account as SoldersAccount
 from solders.clock import Clock
 from solders.hash import Hash
 from solders.keypair import Keypair
-from solders.message import Message
+from solders.message import Message, MessageV0
 from solders.pubkey import Pubkey
 from solders.rent import Rent
 from solders.signature import Signature
@@ -148,6 +148,18 @@ class Bank:
         with self._lock:
             account = self._stored(pubkey)
             return bytearray(account.data) if account is not None else None
+
+    def shared_account_data(self, pubkey: Pubkey) -> bytearray | None:
+        """The bank's own bytes of an account, not a copy, for a reader that never writes them.
+
+        They keep the state they had when read: the bank never writes a stored account in place (a transaction runs
+        on copies of its accounts and commits by putting the copies in their place), so a later transaction leaves
+        them as they were. The simulator reads the 119 kB coordinator account after every transaction this way.
+        Writing to them would change the bank's state behind its back.
+        """
+        with self._lock:
+            account = self._stored(pubkey)
+            return account.data if account is not None else None
 
     def _stored(self, pubkey: Pubkey) -> Account | None:
         if pubkey == CLOCK_SYSVAR_ID:  # a bank on the wall clock must not hand out a stale clock
@@ -322,12 +334,17 @@ class Bank:
     def _process(
         self, tx: AnyTransaction, *, commit: bool, verify_signatures: bool, check_blockhash: bool
     ) -> TransactionResult:
-        signature = tx.signatures[0] if tx.signatures else Signature.default()
+        signatures = tx.signatures  # solders builds the list (and the message below) on each access: once each
+        signature = signatures[0] if signatures else Signature.default()
+        compiled = tx.message
         # A sent transaction always meets the status cache; a simulation only when it verifies signatures.
-        rejection = self._check_transaction(tx, verify_signatures, check_blockhash, commit or verify_signatures)
+        check_status_cache = commit or verify_signatures
+        rejection = self._check_transaction(
+            tx, compiled, signature, verify_signatures, check_blockhash, check_status_cache
+        )
         if rejection is not None:
             return TransactionResult(signature, rejection, [], 0, 0)
-        message = resolve_message(tx.message)
+        message = resolve_message(compiled)
         try:
             budget = compute_budget_of(message, self._builtin_ids)
         except InvalidComputeBudget as exc:
@@ -344,20 +361,27 @@ class Bank:
         return self._execute(tx, message, budget, fee, signature, commit)
 
     def _check_transaction(
-        self, tx: AnyTransaction, verify_signatures: bool, check_blockhash: bool, check_status_cache: bool
+        self,
+        tx: AnyTransaction,
+        message: Message | MessageV0,
+        signature: Signature,
+        verify_signatures: bool,
+        check_blockhash: bool,
+        check_status_cache: bool,
     ) -> TransactionErrorType | None:
+        """Agave's checks before execution, in its order; ``message`` and ``signature`` are ``tx``'s (the first
+        signature: a transaction that gets past sanitizing has one)."""
         try:
             tx.sanitize()
         except Exception:  # solders raises SanitizeError, which has no common base to catch by name
             return TransactionErrorFieldless.SanitizeFailure
-        message = tx.message
         if not isinstance(message, Message) and message.address_table_lookups:
             return TransactionErrorFieldless.AddressLookupTableNotFound
         if verify_signatures and not all(tx.verify_with_results()):
             return TransactionErrorFieldless.SignatureFailure
-        if check_blockhash and tx.message.recent_blockhash not in self._valid_blockhashes:
+        if check_blockhash and message.recent_blockhash not in self._valid_blockhashes:
             return TransactionErrorFieldless.BlockhashNotFound
-        if check_status_cache and self._already_processed(tx.signatures[0]):
+        if check_status_cache and self._already_processed(signature):
             return TransactionErrorFieldless.AlreadyProcessed
         return None
 

@@ -6,7 +6,7 @@ Agave: header-derived, then demoted for invoked programs and reserved keys (sysv
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from solders.hash import Hash
 from solders.message import Message, MessageV0
@@ -46,15 +46,20 @@ RESERVED_KEYS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedInstruction:
+class ResolvedInstruction(NamedTuple):
+    """One compiled instruction: its program's index among the message keys, its accounts' indices, its data.
+
+    A named tuple, as the frozen dataclass it was cost more to build than the rest of the resolution (every
+    transaction resolves its message)."""
+
     program_index: int
     account_indices: bytes
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedMessage:
+class ResolvedMessage(NamedTuple):
+    """A message's keys with their privileges, its instructions, blockhash and signature count (immutable)."""
+
     account_keys: list[Pubkey]
     is_signer: list[bool]
     is_writable: list[bool]
@@ -77,17 +82,15 @@ def resolve_message(message: Message | MessageV0) -> ResolvedMessage:
     keys = list(message.account_keys)
     n = len(keys)
     n_sig = header.num_required_signatures
-    n_ro_signed = header.num_readonly_signed_accounts
-    n_ro_unsigned = header.num_readonly_unsigned_accounts
+    writable_signed = n_sig - header.num_readonly_signed_accounts
+    writable_unsigned = n - header.num_readonly_unsigned_accounts
     instructions = [
         ResolvedInstruction(ix.program_id_index, bytes(ix.accounts), bytes(ix.data)) for ix in message.instructions
     ]
     invoked = {ix.program_index for ix in instructions}
     is_signer = [i < n_sig for i in range(n)]
-    is_writable = []
-    for i, key in enumerate(keys):
-        writable = i < n_sig - n_ro_signed if i < n_sig else i < n - n_ro_unsigned
-        if writable and (i in invoked or key in RESERVED_KEYS):
-            writable = False
-        is_writable.append(writable)
+    is_writable = [
+        (i < writable_signed if i < n_sig else i < writable_unsigned) and i not in invoked and key not in RESERVED_KEYS
+        for i, key in enumerate(keys)
+    ]
     return ResolvedMessage(keys, is_signer, is_writable, instructions, message.recent_blockhash, n_sig)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from solders.instruction import Instruction
@@ -39,6 +41,8 @@ __all__ = [
     "checkpoint",
     "join_run",
     "witness",
+    "witness_data",
+    "instruction_of",
     "warmup_witness",
     "health_check",
 ]
@@ -54,6 +58,12 @@ class RunKeys:
 
 def _build(name: str, keys: dict[str, Pubkey], *args: Any) -> Instruction:
     return INTERFACE.instruction(name).build(PROGRAM_ID, keys, *args)
+
+
+def instruction_of(name: str, keys: Mapping[str, Pubkey], data: bytes) -> Instruction:
+    """Instruction ``name`` with its data already encoded, on the accounts it declares (picked by name from ``keys``):
+    for a sender that encodes only the data of each send (the simulator compiles a client's accounts once)."""
+    return Instruction(PROGRAM_ID, data, INTERFACE.instruction(name).account_metas(keys))
 
 
 def _owner_keys(authority: Pubkey, run: RunKeys) -> dict[str, Pubkey]:
@@ -145,8 +155,42 @@ def witness(
     metadata: WitnessMetadata | None = None,
 ) -> Instruction:
     """A round's witness; the blooms, merkle root and metadata default to empty ones."""
+    data = witness_data(proof, participant_bloom, broadcast_bloom, broadcast_merkle, metadata)
+    return instruction_of("witness", _user_keys(user, run), data)
+
+
+def witness_data(
+    proof: WitnessProof,
+    participant_bloom: WitnessBloom | None = None,
+    broadcast_bloom: WitnessBloom | None = None,
+    broadcast_merkle: MerkleRoot | None = None,
+    metadata: WitnessMetadata | None = None,
+) -> bytes:
+    """The data of :func:`witness` alone (see :func:`instruction_of`).
+
+    Borsh writes the arguments one after the other, so without a broadcast bloom, merkle root or metadata (the
+    simulator's witnesses) the data is the proof and participant bloom's bytes, then the empty rest encoded once.
+    """
+    if broadcast_bloom is None and broadcast_merkle is None and metadata is None:
+        witness_ix = INTERFACE.instruction("witness")
+        head = bytearray(witness_ix.discriminator)
+        head_args = (proof, participant_bloom or WitnessBloom())
+        for (_, type_), value in zip(witness_ix.arg_types[:2], head_args, strict=True):
+            type_.write(value, head)
+        return bytes(head) + _empty_witness_tail()
     args = _witness_args(proof, participant_bloom, broadcast_bloom, broadcast_merkle)
-    return _build("witness", _user_keys(user, run), *args, metadata or WitnessMetadata())
+    return INTERFACE.instruction("witness").data(*args, metadata or WitnessMetadata())
+
+
+@cache
+def _empty_witness_tail() -> bytes:
+    """The encoded empty broadcast bloom, merkle root and metadata: the last three arguments of ``witness``."""
+    tail = bytearray()
+    for (_, type_), value in zip(
+        INTERFACE.instruction("witness").arg_types[2:], (WitnessBloom(), MerkleRoot(), WitnessMetadata()), strict=True
+    ):
+        type_.write(value, tail)
+    return bytes(tail)
 
 
 def warmup_witness(

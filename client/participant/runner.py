@@ -9,8 +9,8 @@ rebroadcast of our live announcements. Training and applying run in a worker thr
 This module is the step machine and the glue between the rooms that do the work: our announcements and the routing of
 everyone's (:mod:`client.participant.announcements`), the result exchange (downloads, dedup, evidence:
 :mod:`client.participant.result_exchange`), the model's acquisition and the offers
-that hand it on (:mod:`client.participant.model_acquisition`), and the checkpoints kept at Cooldown
-(:mod:`client.participant.checkpoint_keeper`).
+that hand it on (:mod:`client.participant.model_acquisition`), the checkpoints kept at Cooldown
+(:mod:`client.participant.checkpoint_keeper`), and what is logged of each round (:mod:`client.participant.round_log`).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ from client.participant.pipeline import AppliedWeights, DesyncError, PreparedApp
 from client.participant.polling import state_deadline
 from client.participant.result_checks import ResultRules
 from client.participant.result_exchange import ResultExchange
-from client.participant.round_metrics import RoundFigures, round_metrics
+from client.participant.round_log import RoundOutcome, report_election, report_round, report_skipped
 from client.participant.round_state import RoundState
 from client.participant.steps import Action, ActiveStep, next_move
 from client.participant.ticking import should_tick
@@ -73,8 +73,6 @@ from client.participant.witnessing import (
     witness_proof,
 )
 from client.train.errors import TrainError
-from client.train.model_families import output_size
-from client.train.schedule import learning_rate
 from coordinator_program.core import BatchId, coordinator_cold_start_warmup_bounds
 from coordinator_program.core.types import Committee, Coordinator, MerkleRoot, RunState
 from coordinator_program.state.clients_state import find_client, pending_client_ids
@@ -138,55 +136,12 @@ class RoundRecord:
 
 @dataclass
 class _RoundWork:
+    """Our training of one round: the task that trains and publishes, and what it came to once trained."""
+
     height: int
     task: asyncio.Task[None]
-    loss: float | None = None
-    tokens_per_sec: float = 0.0
-    parameter_hash: str = ""
-    trained_batches: int = 0
-    train_seconds: float = 0.0
-    done: bool = False
-
-
-def _report_skipped(event: str, batches: tuple[BatchId, ...], step: int, why: str) -> None:
-    """Log the batches of ``step`` whose results are not applied, and why."""
-    if batches:
-        names = [str(batch) for batch in batches]
-        emit(event, f"skipped the results for batches {names} of step {step}: {why}", batch_ids=names)
-
-
-def _report_election(
-    me: Pubkey,
-    coordinator: Coordinator,
-    current: RoundState,
-    index: int,
-    batches: list[BatchId],
-    bounds: tuple[int, int] | None,
-) -> None:
-    """``witness_elected``: this round's committee and witness draw for us, and our batches (spec §7).
-
-    Logged by every client once per round, elected or not (``witness`` says which), as the reference's
-    ``WitnessElected`` marker: a test or an operator reads from it who witnesses which step.
-    """
-    committee = current.selection.get_committee(index)
-    witness_position, elected = current.selection.get_witness(index)
-    role = "a witness" if elected else "not a witness"
-    emit(
-        "witness_elected",
-        f"Got training assignment for step {current.step} (round {current.height}, epoch "
-        f"{int(coordinator.progress.epoch)}): {len(batches)} batches, {Committee(committee.committee).name}, {role}",
-        client_id=str(me),
-        step=current.step,
-        round=current.height,
-        epoch=int(coordinator.progress.epoch),
-        index=index,
-        committee_position=int(committee.position),
-        committee=Committee(committee.committee).name,
-        witness_position=int(witness_position),
-        witness=bool(elected),
-        warmup_lr_between=list(bounds) if bounds is not None else None,
-        assigned_batches=[str(batch) for batch in batches],
-    )
+    outcome: RoundOutcome = RoundOutcome("")
+    done: bool = False  # trained and published
 
 
 class TrainingClient:
@@ -514,14 +469,14 @@ class TrainingClient:
                 await self.exchange.fetch_chosen(previous, chosen)
         plan = self.pipeline.plan_apply(coordinator)
         prepared = await self._take_prepared()
-        _report_skipped("untrained_batches", plan.untrained, step - 2, "no result reached the witnesses' quorum")
-        _report_skipped("warming_up_batches", plan.warming_up, step - 2, "their trainers are still warming up")
-        _report_skipped("unavailable_batches", plan.unavailable, step - 2, "nobody served the agreed result in time")
+        report_skipped("untrained_batches", plan.untrained, step - 2, "no result reached the witnesses' quorum")
+        report_skipped("warming_up_batches", plan.warming_up, step - 2, "their trainers are still warming up")
+        report_skipped("unavailable_batches", plan.unavailable, step - 2, "nobody served the agreed result in time")
         current = self.pipeline.rotate(coordinator)
         self.announcements.replay_early(current)
         batches = self.pipeline.own_batches()
         bounds = coordinator_cold_start_warmup_bounds(coordinator)
-        _report_election(self.me, coordinator, current, self._my_index(coordinator), batches, bounds)
+        report_election(self.me, coordinator, current, self._my_index(coordinator), batches, bounds)
         pipeline = self.pipeline
 
         def apply_and_train() -> tuple[AppliedWeights, list[TrainedBatch], float]:
@@ -542,12 +497,9 @@ class TrainingClient:
                     results=len(plan.payloads),
                     prepared=weights.prepared,
                 )
-            self._work.parameter_hash = weights.parameter_hash
-            self._work.trained_batches = len(trained)
-            self._work.train_seconds = seconds
-            if trained:
-                self._work.loss = sum(t.loss for t in trained) / len(trained)
-                self._work.tokens_per_sec = sum(t.tokens for t in trained) / max(seconds, 1e-9)
+            loss = sum(t.loss for t in trained) / len(trained) if trained else None
+            tokens_per_sec = sum(t.tokens for t in trained) / max(seconds, 1e-9)
+            self._work.outcome = RoundOutcome(weights.parameter_hash, len(trained), seconds, loss, tokens_per_sec)
             index = self._my_index(coordinator)
             proof = current.selection.get_committee(index)
             claim = CommitteeClaim(Committee(proof.committee), int(proof.position), int(proof.index))
@@ -615,55 +567,27 @@ class TrainingClient:
         assert self.pipeline is not None and self.pipeline.current is not None and self._work is not None
         current = self.pipeline.current
         await self._send_witness(coordinator, current, fallback=True)
-        work = self._work
+        outcome = self._work.outcome
         epoch = int(coordinator.progress.epoch)
         peers = len(self.node.peers.urls(exclude=self.me))
-        record = RoundRecord(
-            epoch, current.step, current.height, work.parameter_hash, work.loss, work.tokens_per_sec, peers
+        self.rounds.append(
+            RoundRecord(
+                epoch,
+                current.step,
+                current.height,
+                outcome.parameter_hash,
+                outcome.loss,
+                outcome.tokens_per_sec,
+                peers,
+            )
         )
-        self.rounds.append(record)
-        loss_text = "n/a" if work.loss is None else f"{work.loss:.4f}"
-        metrics = self._round_metrics(coordinator, current, work)
-        emit(
-            "client_loss",
-            f"epoch {epoch} step {current.step} loss {loss_text} tokens/s {work.tokens_per_sec:,.0f} "
-            f"peers heard {peers} weights {work.parameter_hash[:12]}",
-            client_id=str(self.me),
-            epoch=epoch,
-            step=current.step,
-            matformer_tier=self.options.matformer_tier,
-            loss=work.loss if work.loss is not None else float("nan"),
-            trained_batches=work.trained_batches,
-            tokens_per_sec=work.tokens_per_sec,
-            peers_heard=peers,
-            parameter_hash=work.parameter_hash,
-            metrics=metrics,
-        )
-        self._evaluation.start(self.setup, current.step, epoch, int(coordinator.config.total_steps) - 1)
-
-    def _round_metrics(self, coordinator: Coordinator, current: RoundState, work: _RoundWork) -> dict[str, float]:
-        """The round's metrics under the reference's names (:mod:`client.participant.round_metrics`)."""
         assert self.setup is not None
         now = time.monotonic()
         step_seconds = 0.0 if self._last_witness_at is None else now - self._last_witness_at
         self._last_witness_at = now
-        trainer = self.setup.trainer
-        data_index = max((batch.end + 1 for batch in current.assignments), default=0)
-        figures = RoundFigures(
-            loss=work.loss,
-            lr=learning_rate(trainer.schedule, current.step, coordinator_cold_start_warmup_bounds(coordinator)),
-            outputs=output_size(trainer.model),
-            total_tokens=data_index * self.setup.seq_len,
-            tokens_per_sec=work.tokens_per_sec,
-            train_seconds=work.train_seconds,
-            step_seconds=step_seconds,
-            num_clients=len(coordinator.epoch_state.clients),
-            epoch=int(coordinator.progress.epoch),
-            round=current.height,
-            grad_norm=trainer.last_grad_norm if work.trained_batches else None,
-            layer_grad_norms=trainer.last_layer_norms if work.trained_batches else {},
-        )
-        return round_metrics(figures)
+        tier = self.options.matformer_tier
+        report_round(self.me, coordinator, current, self.setup, tier, outcome, peers, step_seconds)
+        self._evaluation.start(self.setup, current.step, epoch, int(coordinator.config.total_steps) - 1)
 
     async def _start_cooldown(self, coordinator: Coordinator) -> None:
         """Keep the epoch's weights: on disk (the checkpoint a restart resumes from, uploaded if asked) and as the
@@ -711,9 +635,8 @@ class TrainingClient:
             return
         self._witnessed.add((epoch, current.height))
         content = witness_content(self._previous_of(current))
-        work = self._work
-        loss = work.loss if work is not None else None
-        metadata = witness_metadata(current.step, loss, work.tokens_per_sec if work is not None else 0.0)
+        outcome = self._work.outcome if self._work is not None else RoundOutcome("")
+        metadata = witness_metadata(current.step, outcome.loss, outcome.tokens_per_sec)
         try:
             await self.link.witness(
                 proof, content.participant_bloom, content.broadcast_bloom, content.merkle, metadata

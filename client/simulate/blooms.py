@@ -11,6 +11,8 @@ own ``bloom_positions``) and OR-ed in afterwards. Witnesses still disagree on ke
 from __future__ import annotations
 
 import random
+from functools import reduce
+from operator import or_
 
 from coordinator_program.core import sha256v
 from coordinator_program.core.bloom import BLOOM_BITS, BLOOM_KEYS, bloom_positions
@@ -37,23 +39,21 @@ class ParticipantBlooms:
         """A witness picks its key set for a round (with its own random generator)."""
         return rng.randrange(len(self._keys))
 
-    def _mask(self, key_set: int, signer: bytes) -> int:
+    def _masks_of(self, key_set: int, signers: frozenset[bytes]) -> dict[bytes, int]:
+        """Every peer's bits under a key set, those of ``signers`` not seen before computed now."""
         masks = self._masks[key_set]
-        mask = masks.get(signer)
-        if mask is None:
+        for signer in signers - masks.keys():
             mask = 0
             for position in bloom_positions(sha256v(signer), self._keys[key_set]):
                 mask |= 1 << position
             masks[signer] = mask
-        return mask
+        return masks
 
     def bloom(self, key_set: int, signers: frozenset[bytes]) -> WitnessBloom:
         """The participant bloom of a witness that received results from ``signers`` (bit i = word i//64, bit i%64)."""
         raw = self._blooms.get((key_set, signers))
         if raw is None:
-            bits = 0
-            for signer in signers:
-                bits |= self._mask(key_set, signer)
+            bits = reduce(or_, map(self._masks_of(key_set, signers).__getitem__, signers), 0)
             raw = self._key_bytes[key_set] + bits.to_bytes(BLOOM_BITS // 8, "little")
             if len(self._blooms) >= CACHED_BLOOMS:
                 self._blooms.clear()

@@ -23,7 +23,6 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.message import Message
 from solders.pubkey import Pubkey
-from solders.signature import Signature
 from solders.system_program import CreateAccountParams, create_account
 from solders.transaction import Transaction
 from spl.token.constants import TOKEN_PROGRAM_ID
@@ -34,6 +33,7 @@ from client.instructions import authorizer, coordinator, treasurer
 from client.instructions.coordinator import RunKeys
 from client.simulate.errors import ChainSetupError
 from client.simulate.ledger import DiscardingLedger
+from client.simulate.messages import StandInTransactions, stand_in_transaction
 from client.simulate.record import TransactionTally
 from coordinator_program.core.types import CommitteeProof, NodeIdentity, WitnessBloom, WitnessProof
 from coordinator_program.state.coordinator_account import COORDINATOR_ACCOUNT_SIZE, CoordinatorAccount, load
@@ -81,6 +81,7 @@ class SimulationChain:
         self.mint = self._mint_keypair.pubkey()
         self.authorization = authorizer.join_authorization_address(self.join_authority.pubkey(), Pubkey.default())
         self.instance = Pubkey.default()
+        self._stand_ins = StandInTransactions(self._client_instruction)
 
     @property
     def _run(self) -> RunKeys:
@@ -147,57 +148,68 @@ class SimulationChain:
         if self.bank.airdrop(client, CLIENT_LAMPORTS).err is not None:
             raise ChainSetupError(f"funding client {client} failed")
 
-    def _client_send(self, name: str, client: Keypair, user: Pubkey, instruction: Instruction) -> str | None:
-        """Send one coordinator instruction signed (and paid) by the client; count it; return its error name."""
-        error = error_name(self._send([instruction], client, payer=user))
+    def _client_send(self, name: str, client: Keypair, user: Pubkey, data: bytes) -> str | None:
+        """Send a coordinator instruction (its data) signed and paid by the client; count it; return its error name."""
+        if self._sign:
+            result = self._send([self._client_instruction(name, user, data)], client, payer=user)
+        else:
+            blockhash = self.bank.latest_blockhash()
+            result = self.bank.send_transaction(self._stand_ins.transaction(name, user, data, blockhash))
+        error = error_name(result)
         self.tally.add(name, error)
         return error
+
+    def _client_instruction(self, name: str, user: Pubkey, data: bytes) -> Instruction:
+        """A client's coordinator instruction: the run's accounts, and the public authorization for a join."""
+        keys = {
+            "user": user,
+            "coordinator_instance": self.instance,
+            "coordinator_account": self.coordinator_account,
+            "authorization": self.authorization,
+        }
+        return coordinator.instruction_of(name, keys, data)
 
     def join(self, client: Keypair, user: Pubkey) -> str | None:
         """``join_run``; returns the error name, or None when the client is now pending."""
         identity = NodeIdentity.from_keys(bytes(user), bytes(user))  # no p2p network here: reuse the wallet key
         return self._client_send(
-            "join_run", client, user, coordinator.join_run(user, self.authorization, self._run, identity)
+            "join_run", client, user, coordinator.join_run(user, self.authorization, self._run, identity).data
         )
 
     def tick(self, client: Keypair, user: Pubkey) -> str | None:
-        return self._client_send("tick", client, user, coordinator.tick(user, self._run))
+        return self._client_send("tick", client, user, coordinator.tick(user, self._run).data)
 
     def warmup_witness(self, client: Keypair, user: Pubkey, index: int) -> str | None:
         """The warmup witness a client sends once it has the model: ``{position: index, index, witness: false}``."""
         proof = WitnessProof(position=index, index=index, witness=0)
-        return self._client_send("warmup_witness", client, user, coordinator.warmup_witness(user, self._run, proof))
+        instruction = coordinator.warmup_witness(user, self._run, proof)
+        return self._client_send("warmup_witness", client, user, instruction.data)
 
     def witness(self, client: Keypair, user: Pubkey, proof: WitnessProof, participants: WitnessBloom) -> str | None:
         """An elected witness's attestation; only the participant bloom matters to the coordinator's rules."""
-        return self._client_send("witness", client, user, coordinator.witness(user, self._run, proof, participants))
+        return self._client_send("witness", client, user, coordinator.witness_data(proof, participants))
 
     def health_check(self, client: Keypair, user: Pubkey, target: NodeIdentity, proof: CommitteeProof) -> str | None:
         """Report one trainer the previous round's witnesses missed."""
         instruction = coordinator.health_check(user, self._run, target, proof)
-        return self._client_send("health_check", client, user, instruction)
+        return self._client_send("health_check", client, user, instruction.data)
 
     # -- reading ------------------------------------------------------------------------------
     def read(self) -> CoordinatorAccount:
-        """A detached copy of the coordinator account, checked as readers check it."""
-        data = self.bank.get_account_data(self.coordinator_account)
+        """The coordinator account as it is now, checked as readers check it: a view of the bank's own bytes, which
+        later transactions leave as they are (:meth:`Bank.shared_account_data`); nothing here writes to it."""
+        data = self.bank.shared_account_data(self.coordinator_account)
         if data is None:
             raise ChainSetupError("the coordinator account does not exist")
         return load(data)
 
     def transaction(self, instructions: list[Instruction], payer: Pubkey, signers: Sequence[Keypair]) -> Transaction:
         """A transaction for the current blockhash: signed by ``signers`` if the bank verifies signatures, else with
-        stand-in signatures ``sha512(message, signer number)``."""
+        stand-in signatures (:func:`client.simulate.messages.stand_in_signatures`)."""
         blockhash = self.bank.latest_blockhash()
         if self._sign:
             return Transaction.new_signed_with_payer(instructions, payer, list(signers), blockhash)
-        message = Message.new_with_blockhash(instructions, payer, blockhash)
-        encoded = bytes(message)
-        signatures = [
-            Signature(hashlib.sha512(encoded + bytes((number,))).digest())
-            for number in range(message.header.num_required_signatures)
-        ]
-        return Transaction.populate(message, signatures)
+        return stand_in_transaction(Message.new_with_blockhash(instructions, payer, blockhash))
 
     def _send(
         self, instructions: list[Instruction], *signers: Keypair, payer: Pubkey | None = None

@@ -7,8 +7,10 @@ for; the driver drops it when the run has moved on since.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from coordinator_program.core import current_round
+from coordinator_program.core.queries import run_state_of
 from coordinator_program.core.types import Coordinator, RunState
 
 __all__ = [
@@ -25,9 +27,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Phase:
-    """Where the run is: two reads with the same phase saw no transition in between."""
+class Phase(NamedTuple):
+    """Where the run is: two reads with the same phase saw no transition in between. A named tuple: the driver
+    reads one after every transaction, and a frozen dataclass cost more to build than the reading."""
 
     state: RunState
     started: int
@@ -39,7 +41,7 @@ class Phase:
     def of(cls, coordinator: Coordinator) -> Phase:
         round_ = current_round(coordinator)
         return cls(
-            RunState(coordinator.run_state),
+            run_state_of(coordinator),
             int(coordinator.run_state_start_unix_timestamp),
             int(coordinator.progress.epoch),
             int(coordinator.progress.step),

@@ -13,7 +13,7 @@ from enum import Enum
 
 from coordinator_program.core import coordinator_witness_quorum, current_round
 from coordinator_program.core.transitions import epoch_timed_out
-from coordinator_program.core.types import ClientState, Coordinator, RunState
+from coordinator_program.core.types import Client, ClientState, Coordinator, RunState
 
 __all__ = [
     "EpochEnd",
@@ -23,6 +23,8 @@ __all__ = [
     "TransactionTally",
     "RunRecord",
 ]
+
+_CLIENT_STATE_OFFSET = Client.state.offset
 
 
 class EpochEnd(Enum):
@@ -59,7 +61,9 @@ class WitnessDeadlineFacts:
         return cls(
             witnesses=witnesses,
             quorum=coordinator_witness_quorum(coordinator, witnesses) if witnesses else 0,
-            healthy_clients=sum(1 for c in coordinator.epoch_state.clients if c.state == ClientState.Healthy),
+            healthy_clients=coordinator.epoch_state.clients.field_values(_CLIENT_STATE_OFFSET, "B").count(
+                ClientState.Healthy
+            ),
             min_clients=int(coordinator.config.min_clients),
             step_after=step_after,
             # The tick sets last_step = step + 2 when the epoch timer ran out and it was not set yet.

@@ -36,9 +36,13 @@ from coordinator_program.core import (
     last_step_set,
     target_global_batch_size,
 )
-from coordinator_program.core.types import ClientState, Coordinator, NodeIdentity, RunState, WitnessProof
+from coordinator_program.core.types import Client, ClientState, Coordinator, NodeIdentity, RunState, WitnessProof
 
 __all__ = ["RoundPlan", "RoundHost", "Rounds"]
+
+_CLIENT_STATE_OFFSET = Client.state.offset
+_CLIENT_SIGNER_OFFSET = Client.id.offset + NodeIdentity.signer.offset
+_SIGNER_BYTES = NodeIdentity.signer.size
 
 
 @dataclass
@@ -214,10 +218,13 @@ class Rounds:
         if not reporters:
             return
         coordinator = host.coordinator()
+        clients = coordinator.epoch_state.clients
+        states = clients.field_values(_CLIENT_STATE_OFFSET, "B")
+        signers = clients.field_bytes(_CLIENT_SIGNER_OFFSET, _SIGNER_BYTES)  # the 256 clients read at once
         suspects = [
-            (index, client)
-            for index, client in enumerate(coordinator.epoch_state.clients)
-            if client.state == ClientState.Healthy and bytes(client.id.signer) not in checked.delivered
+            (index, clients[index])
+            for index, (state, signer) in enumerate(zip(states, signers, strict=True))
+            if state == ClientState.Healthy and signer not in checked.delivered
         ]
         if not suspects:
             return

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import ctypes
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from types import TracebackType
 from typing import Concatenate, ParamSpec, TypeVar
 
 from coordinator_program.core.errors import CoordinatorPanic
 from coordinator_program.core.types.coordinator import Coordinator
 
-__all__ = ["restoring_on_panic", "state_discarded_on_panic"]
+__all__ = ["StateDiscardedOnPanic", "restoring_on_panic", "state_discarded_on_panic"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -29,14 +29,26 @@ R = TypeVar("R")
 _DISCARDED_ON_PANIC: ContextVar[bool] = ContextVar("coordinator state discarded on panic", default=False)
 
 
-@contextmanager
-def state_discarded_on_panic() -> Iterator[None]:
+class StateDiscardedOnPanic:
+    """The ``with`` block of :func:`state_discarded_on_panic`. A class, not a generator context manager: the program
+    enters one for every instruction."""
+
+    __slots__ = ("_token",)
+
+    _token: Token[bool]
+
+    def __enter__(self) -> None:
+        self._token = _DISCARDED_ON_PANIC.set(True)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        _DISCARDED_ON_PANIC.reset(self._token)
+
+
+def state_discarded_on_panic() -> StateDiscardedOnPanic:
     """Within the block, operations do not snapshot the coordinator: the caller discards it if one panics."""
-    token = _DISCARDED_ON_PANIC.set(True)
-    try:
-        yield
-    finally:
-        _DISCARDED_ON_PANIC.reset(token)
+    return StateDiscardedOnPanic()
 
 
 def restoring_on_panic(

@@ -35,6 +35,14 @@ LCG_C = 1442695040888963407
 _U64 = (1 << 64) - 1
 _FORWARD = tuple(range(SHUFFLE_ROUND_COUNT))
 _BACKWARD = _FORWARD[::-1]
+_ROUND_BYTES = tuple(bytes((round_number,)) for round_number in _FORWARD)
+
+
+def _block_bytes(block: int) -> bytes:
+    """How a source hash names its block of 256 positions: the reference hashes only the low 4 bytes of the u64
+    ``position / 256``, little-endian."""
+    return (block & 0xFFFF_FFFF).to_bytes(4, "little")
+
 
 T = TypeVar("T")
 _Steps = tuple[tuple[int, int], ...]
@@ -46,10 +54,7 @@ def sha256v(*parts: bytes) -> bytes:
     >>> sha256v(b"ab", b"c") == hashlib.sha256(b"abc").digest()
     True
     """
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part)
-    return digest.digest()
+    return hashlib.sha256(b"".join(parts)).digest()
 
 
 class SwapOrNotRounds:
@@ -70,10 +75,9 @@ class SwapOrNotRounds:
         self.seed = seed
         self.index_count = index_count
         self.pivots = tuple(
-            int.from_bytes(sha256v(seed, bytes((round_number,)))[:8], "little") % index_count
-            for round_number in range(SHUFFLE_ROUND_COUNT)
+            int.from_bytes(sha256v(seed, number)[:8], "little") % index_count for number in _ROUND_BYTES
         )
-        self._sources: tuple[dict[int, bytes], ...] = tuple({} for _ in range(SHUFFLE_ROUND_COUNT))
+        self._sources: dict[tuple[int, int], bytes] = {}
         self._steps: tuple[_Steps, _Steps] | None = None
         # Indices and positions already run through the rounds, both ways: the simulator elects a round's witnesses
         # by their positions, and the coordinator then verifies the same indices.
@@ -82,12 +86,10 @@ class SwapOrNotRounds:
 
     def _source(self, round_number: int, block: int) -> bytes:
         """The source hash of a round's block of 256 positions."""
-        sources = self._sources[round_number]
-        source = sources.get(block)
+        source = self._sources.get((round_number, block))
         if source is None:
-            # The reference hashes only the low 4 bytes of the u64 (position / 256) in little-endian order.
-            source = sha256v(self.seed, bytes((round_number,)), (block & 0xFFFF_FFFF).to_bytes(4, "little"))
-            sources[block] = source
+            source = sha256v(self.seed, _ROUND_BYTES[round_number], _block_bytes(block))
+            self._sources[(round_number, block)] = source
         return source
 
     def _run(self, current: int, backward: bool) -> int:
@@ -108,18 +110,30 @@ class SwapOrNotRounds:
         for round_number in _BACKWARD if backward else _FORWARD:
             flip = (pivots[round_number] + count - current) % count
             position = current if current > flip else flip
-            source = self._sources[round_number].get(position >> 8) or self._source(round_number, position >> 8)
+            source = self._sources.get((round_number, position >> 8)) or self._source(round_number, position >> 8)
             if (source[(position & 255) >> 3] >> (position & 7)) & 1:
                 current = flip
         return current
 
+    def block_zero_sources(self) -> bytes:
+        """The 90 rounds' source hashes of the first block of 256 positions, in round order, concatenated: all the
+        source bits a count of at most 256 uses."""
+        seed, block = self.seed, _block_bytes(0)
+        return b"".join([sha256v(seed, number, block) for number in _ROUND_BYTES])
+
     def _block_zero_steps(self) -> tuple[_Steps, _Steps]:
         """``(pivot, source bits)`` of each round, forward then backward, for a count of at most 256."""
         if self._steps is None:
-            words = [int.from_bytes(self._source(round_number, 0), "little") for round_number in _FORWARD]
+            sources = self.block_zero_sources()
+            words = [int.from_bytes(sources[at : at + 32], "little") for at in range(0, len(sources), 32)]
             forward = tuple(zip(self.pivots, words, strict=True))
             self._steps = (forward, forward[::-1])
         return self._steps
+
+    def remember(self, index: int, position: int) -> None:
+        """Keep ``index <-> position``, a pair of this permutation found by other means (the simulator's election
+        inverts whole positions at once), for the coordinator's verification to look up."""
+        self._positions[index], self._indices[position] = position, index
 
     def shuffled(self, index: int) -> int:
         """The position of ``index`` (``compute_shuffled_index``); ``index`` must be below the count."""

@@ -7,6 +7,7 @@ may send one, and W of them start training immediately.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Iterator
 
 from coordinator_program.core.atomic import restoring_on_panic
 from coordinator_program.core.committee import is_client_at
@@ -51,16 +52,16 @@ def _reject_duplicate(coordinator: Coordinator, round_: Round, signer: bytes) ->
 
     The stored proofs' indices are dereferenced into the *current* clients list, in order; an index past its end is
     an out-of-bounds panic in the reference (warmup witnesses are stored unvalidated, §9.12). Every witness makes
-    this check against up to 31 stored ones, so the indices and the signers are read from copies of the account's
-    bytes, and where no index is out of bounds (always, but after a bogus warmup witness) the signers are compared
-    in C.
+    this check against up to 31 stored ones, so the indices and the signers are read from the account's bytes, and
+    where no index is out of bounds (always, but after a bogus warmup witness) the signers are compared in C.
     """
     clients = coordinator.epoch_state.clients
     count = len(clients)
     indices = round_.witnesses.field_values(_PROOF_INDEX_OFFSET, "Q")
-    memory = bytes(clients.data)
+    memory = memoryview(clients.data).cast("B")
     if not indices or max(indices) < count:
-        if signer in map(memory.__getitem__, map(_SIGNER_SLICES.__getitem__, indices)):
+        stored: Iterator[object] = map(memory.__getitem__, map(_SIGNER_SLICES.__getitem__, indices))
+        if signer in stored:  # each a view of the account's bytes, equal to the bytes it holds
             raise CoordinatorFailure(CoordinatorError.DuplicateWitness)
         return
     for index in indices:

@@ -41,6 +41,7 @@ from emulator.anchor.accounts import (
     decode_account,
     init_account,
     load_account,
+    load_unchanging_account,
     realloc_account,
     store_account,
 )
@@ -144,6 +145,7 @@ __all__ = [
     "ErrorCode",
     "panic",
     "load_account",
+    "load_unchanging_account",
     "decode_account",
     "store_account",
     "account_bytes",

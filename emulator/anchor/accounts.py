@@ -49,6 +49,31 @@ def load_account(info: AccountInfo, account_type: type[T], program_id: Pubkey) -
     return decode_account(info.data, account_type, info.key)
 
 
+_DECODED: dict[tuple[type, bytes], object] = {}
+_DECODED_KEPT = 64
+
+
+def load_unchanging_account(info: AccountInfo, account_type: type[T], program_id: Pubkey) -> T:
+    """:func:`load_account` for an immutable ``account_type`` (a frozen dataclass) whose accounts seldom change: the
+    value decoded before from the same bytes is returned again.
+
+    Every client instruction loads the coordinator instance, and every join its authorization, whose bytes never
+    change in a run. The owner checks run every time; only the decoding, which depends on the bytes alone, is
+    skipped. A caller must not mutate what it gets.
+    """
+    if info.owner != program_id or program_id == SYSTEM_PROGRAM_ID:
+        return load_account(info, account_type, program_id)
+    data = bytes(info.data)
+    cached = _DECODED.get((account_type, data))
+    if cached is not None:
+        return cached  # type: ignore[return-value]  # stored under its own type just below
+    value = load_account(info, account_type, program_id)
+    if len(_DECODED) >= _DECODED_KEPT:
+        _DECODED.clear()
+    _DECODED[(account_type, data)] = value
+    return value
+
+
 def decode_account(data: bytes | bytearray, account_type: type[T], key: Pubkey | None = None) -> T:
     """The typed value of an Anchor account's bytes: what a client reads, and what ``load_account`` checks.
 

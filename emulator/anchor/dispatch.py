@@ -33,11 +33,14 @@ class Accounts:
     fails with ``ConstraintAccountIsNone``, as an Anchor constraint on a ``None`` account does.
     """
 
-    __slots__ = ("_named", "remaining_accounts")
-
     def __init__(self, named: dict[str, AccountInfo | None], remaining_accounts: list[AccountInfo]) -> None:
         self._named = named
         self.remaining_accounts = remaining_accounts
+        # The present accounts become plain attributes, read without the failed lookup that leads to __getattr__
+        # (ten times dearer, and a handler reads several); a name the class uses stays what it was.
+        self.__dict__.update(
+            (name, info) for name, info in named.items() if info is not None and name not in _OWN_ATTRIBUTES
+        )
 
     def __getattr__(self, name: str) -> AccountInfo:
         try:
@@ -55,6 +58,9 @@ class Accounts:
     def name_of(self, key: Pubkey) -> str | None:
         """The declared name of the first account with this key (for Anchor's "caused by account" line)."""
         return next((name for name, info in self._named.items() if info is not None and info.key == key), None)
+
+
+_OWN_ATTRIBUTES = frozenset({*dir(Accounts), "_named", "remaining_accounts"})
 
 
 def entrypoint(interface: ProgramInterface) -> Entrypoint:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import ctypes
 import struct
+import sys
 from collections.abc import Callable, Iterator
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 __all__ = [
     "CType",
@@ -257,16 +258,16 @@ class FixedVec(ctypes.LittleEndianStructure):
         """In order, the indices of the used items whose bytes at ``offset`` are ``value`` (a field's full width).
 
         Every instruction a client sends looks its wallet up this way among up to 256 clients, so the search runs in
-        C over a copy of the slots: where the field is word-aligned, over the items' first words of it (a strided
-        view of the slots as ``u64`` words), each candidate then compared whole; else over all the bytes, a hit
-        counting only where it starts at ``offset`` within an item.
+        C over the slots' memory: where the field is word-aligned, over a copy of the items' first words of it (a
+        strided view of the slots as ``u64`` words), each candidate then compared whole; else over a copy of all
+        the bytes, a hit counting only where it starts at ``offset`` within an item.
         """
         size = self._slot_size()
         if offset < 0 or offset + len(value) > size:
             raise ValueError(f"{len(value)} bytes at offset {offset} do not fit in an item of {size} bytes")
-        memory = bytes(self.data)[: int(self.len) * size]
+        memory = self._used_view()
         if offset % 8 == 0 and size % 8 == 0 and len(value) >= 8:
-            firsts = memoryview(memory).cast("B").cast("Q")[offset // 8 :: size // 8].tobytes()
+            firsts = memory.cast("Q")[offset // 8 :: size // 8].tobytes()
             at = firsts.find(value[:8])
             while at >= 0:
                 if at % 8 == 0:
@@ -276,19 +277,41 @@ class FixedVec(ctypes.LittleEndianStructure):
                         yield index
                 at = firsts.find(value[:8], at + 1)
             return
-        at = memory.find(value)
+        copy = memory.tobytes()
+        at = copy.find(value)
         while at >= 0:
             index, within = divmod(at, size)
             if within == offset:
                 yield index
-            at = memory.find(value, at + 1)
+            at = copy.find(value, at + 1)
 
     def field_values(self, offset: int, code: str) -> list[int]:
         """The little-endian integer (``struct`` code ``B``, ``H``, ``I`` or ``Q``) at ``offset`` of each used item,
-        in order, unpacked in C from one copy of the slots."""
+        in order, read in C from the used slots' memory: as a strided view of them where the field is aligned to
+        its width (on a little-endian machine), else unpacked item by item."""
         size = self._slot_size()
-        used = memoryview(bytes(self.data))[: int(self.len) * size]
-        return [value for (value,) in _field(offset, code, size).iter_unpack(used)]
+        field = _field(offset, code, size)
+        used = self._used_view()
+        width = _WIDTHS[code]
+        if _LITTLE_ENDIAN and offset % width == 0 and size % width == 0:
+            words = used.cast(_INTEGER_CODES[code])
+            values: list[int] = words[offset // width :: size // width].tolist()
+            return values
+        return [value for (value,) in field.iter_unpack(used)]
+
+    def field_bytes(self, offset: int, width: int) -> list[bytes]:
+        """The ``width`` bytes at ``offset`` of each used item, in order, sliced from one copy of the used slots
+        (where views of every item would cost a structure each)."""
+        size = self._slot_size()
+        if offset < 0 or width < 0 or offset + width > size:
+            raise ValueError(f"{width} bytes at offset {offset} do not fit in an item of {size} bytes")
+        memory = self._used_view().tobytes()
+        return [memory[start : start + width] for start in range(offset, len(memory), size)]
+
+    def _used_view(self) -> memoryview:
+        """The used slots' memory as bytes, not copied (``len`` clamped to the capacity, as the slots end there)."""
+        used = min(int(self.len), self.CAPACITY)
+        return memoryview(self.data).cast("B")[: used * self._slot_size()]
 
     def _slot_size(self) -> int:
         return ctypes.sizeof(self.ITEM)
@@ -309,6 +332,8 @@ class FixedVec(ctypes.LittleEndianStructure):
 
 
 _WIDTHS = {"B": 1, "H": 2, "I": 4, "Q": 8}
+_INTEGER_CODES: dict[str, Literal["B", "H", "I", "Q"]] = {"B": "B", "H": "H", "I": "I", "Q": "Q"}
+_LITTLE_ENDIAN = sys.byteorder == "little"
 
 
 @cache

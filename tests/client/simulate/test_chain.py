@@ -38,3 +38,17 @@ def test_a_chain_for_real_clients_signs_and_verifies() -> None:
     assert tx.verify_with_results() == [True]
     forged = SimulationChain(0, TransactionTally(), sigverify=False).transaction(instructions, wallet.pubkey(), [])
     assert chain.bank.send_transaction(forged).err == TransactionErrorFieldless.SignatureFailure
+
+
+def test_a_read_keeps_the_state_it_saw_while_later_transactions_change_the_account() -> None:
+    driver = RunDriver(settings(run_config(), 2, 60))
+    chain = driver.chain
+    chain.create_run("snapshot", run_config(), 0, 0)
+    client = driver.clients[0]
+    chain.fund(client.pubkey)
+    before = chain.read()
+    seen = bytes(before)
+    assert chain.join(client.keypair, client.pubkey) is None
+    assert bytes(before) == seen  # the join changed the account, not what was read before it
+    after = chain.read()
+    assert after.nonce == before.nonce + 1 and bytes(after) != seen

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from client.simulate.election import elected_witnesses
-from coordinator_program.core import CommitteeSelection
+from client.simulate.election import elected_witnesses, round_tables
+from coordinator_program.core import CommitteeSelection, sha256v
+from coordinator_program.core.shuffle import SwapOrNotRounds
 
 
 @pytest.mark.parametrize(
@@ -24,3 +25,22 @@ def test_elected_witnesses_match_committee_selection(seed: int, clients_len: int
 
 def test_no_witness_is_elected_when_the_round_has_fewer_clients_than_witness_nodes() -> None:
     assert elected_witnesses(1, 2, 3) == {}
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 100, 255, 256])
+def test_round_tables_compose_to_the_swap_or_not_permutation_both_ways(count: int) -> None:
+    for salt in (b"a", b"b", b"c"):
+        rounds = SwapOrNotRounds(sha256v(salt, bytes([count % 256])), count)
+        tables = round_tables(rounds)
+        forward = backward = bytes(range(count))
+        for table in tables:
+            forward = forward.translate(table)
+        for table in reversed(tables):
+            backward = backward.translate(table)
+        assert list(forward) == [rounds.shuffled(index) for index in range(count)]
+        assert list(backward) == [rounds.unshuffled(position) for position in range(count)]
+
+
+def test_round_tables_refuse_a_count_past_one_byte() -> None:
+    with pytest.raises(ValueError, match="at most 256"):
+        round_tables(SwapOrNotRounds(bytes(32), 257))

@@ -201,3 +201,16 @@ def test_an_instruction_is_found_by_its_declared_name() -> None:
     assert INTERFACE.instruction("close") is CLOSE
     with pytest.raises(KeyError, match="program counter has no instruction .increment."):
         INTERFACE.instruction("increment")
+
+
+def test_accounts_read_as_attributes_and_the_class_keeps_its_own_names() -> None:
+    user, spare, shadowed = info(signer=True), info(), info()
+    accounts = Accounts({"user": user, "absent": None, "maybe": shadowed, "remaining_accounts": spare}, [spare])
+    assert accounts.user is user
+    assert accounts.remaining_accounts == [spare]  # a declared name never hides the handler's remaining accounts
+    assert accounts.maybe("maybe") is shadowed and accounts.maybe("absent") is None
+    with pytest.raises(AnchorError) as caught:
+        _ = accounts.absent
+    assert caught.value.code == ErrorCode.ConstraintAccountIsNone.value
+    with pytest.raises(AttributeError):
+        _ = accounts.undeclared
