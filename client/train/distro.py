@@ -238,7 +238,7 @@ class Distro:
         first = self._params[0]
         updates: Iterable[torch.Tensor]
         if len(set(tiers)) > 1:
-            updates = self._combine_tiers(results, tiers)
+            updates = self._combine_tiers(results, tiers, origin)
         else:
             tensors = [r.tensors for r in results]
             updates = self.aggregator.aggregate(tensors, first.dtype, first.device, self._dct.decode, origin)
@@ -246,12 +246,14 @@ class Distro:
             pad_ffn(name, update, self.ffn_width).sign_() for name, update in zip(self.names, updates, strict=True)
         )
 
-    def _combine_tiers(self, results: Sequence[DistroResult], tiers: Sequence[int]) -> list[torch.Tensor]:
+    def _combine_tiers(
+        self, results: Sequence[DistroResult], tiers: Sequence[int], origin: RoundOrigin | None
+    ) -> list[torch.Tensor]:
         """A round mixing tiers: every result decoded to parameter space on its own, then combined band by band."""
         per_result = [self.decoded(result) for result in results]
         decoded = [[values[index] for values in per_result] for index in range(len(self._params))]
         widths = [self.tier_widths[tier] for tier in tiers]
-        return combine_tiers(self.aggregator, self.names, decoded, widths, self.ffn_width)
+        return combine_tiers(self.aggregator, self.names, decoded, widths, self.ffn_width, origin)
 
     @torch.no_grad()
     def decoded(self, result: DistroResult) -> list[torch.Tensor]:

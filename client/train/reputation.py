@@ -37,9 +37,14 @@ agreement instead of a validation-loss descent) and the history-based defences o
 scores); cosine-agreement reputations of the FoolsGold kind (Fung et al. 2020) look for the opposite, results too
 alike. What breaks it: an attacker that sends honest results until its score is high and then turns (it is
 applied until its bad rounds have cost it what its good ones earned), and a collusion whose results keep a positive
-cosine with the honest ones (``alie``: mean plus a bias) is never dropped; more than F attackers, or a majority. It
-compares whole results, so a round mixing MatFormer tiers (results of different shapes) stops the client with the
-error :func:`~client.train.tier_alignment.combine_tiers` gives a rule it cannot band.
+cosine with the honest ones (``alie``: mean plus a bias) is never dropped; more than F attackers, or a majority.
+
+A round mixing MatFormer tiers (results of different shapes) is scored on what every result holds, in parameter
+space: the shared parameters and the narrowest tier's FFN channels (:func:`~client.train.tier_alignment.combine_tiers`
+computes that gram matrix and averages the kept, norm-bounded results band by band), so a client of another tier is
+scored with everyone and cannot switch the rule off. Those dot products are float64 sums of float32 products summed
+by the device's matmul, not exact: a score a rounding away from the drop threshold could in principle fall either way
+on two different machines, as Multi-Krum's distances can.
 
 Cost: the cosines come from the sparse results (only coefficients two results both selected add to a dot product):
 one sort of the round's selected positions, no dense tensor, little beside the mean's own scatter.
@@ -213,17 +218,22 @@ class Reputation(Aggregator):
         decode: Decoder,
         origin: RoundOrigin | None = None,
     ) -> list[torch.Tensor]:
-        """The scatter-mean of the kept results (:meth:`kept`). Without an ``origin`` (a loop with no senders, such
-        as a local test) result i's sender is its position and every call is a new round of one epoch."""
-        if origin is None:
-            self._calls += 1
-            origin = RoundOrigin(0, self._calls, tuple(i.to_bytes(4, "big") for i in range(len(results))))
+        """The scatter-mean of the kept results (:meth:`kept`; :meth:`named` for a round without ``origin``)."""
+        origin = self.named(origin, len(results))
         selections = Selections.of(results, dtype, device)
-        if len(origin.senders) != len(results):
-            raise ValueError(f"{len(results)} results but {len(origin.senders)} senders")
         gram = gram_matrix(selections, len(results))
         kept = self.kept(gram, origin)
         return [decode(mean) for mean in selections.scatter_mean(kept, clip_scales(gram, kept))]
+
+    def named(self, origin: RoundOrigin | None, results: int) -> RoundOrigin:
+        """``origin``, checked against the number of results; without one (a loop with no senders, such as a local
+        test) result i's sender is its position and every call is a new round of one epoch."""
+        if origin is None:
+            self._calls += 1
+            origin = RoundOrigin(0, self._calls, tuple(i.to_bytes(4, "big") for i in range(results)))
+        if len(origin.senders) != results:
+            raise ValueError(f"{results} results but {len(origin.senders)} senders")
+        return origin
 
     def kept(self, gram: torch.Tensor, origin: RoundOrigin) -> list[int]:
         """Score the round from its results' :func:`gram_matrix`, update the cumulative scores, and return the

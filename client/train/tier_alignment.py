@@ -16,6 +16,10 @@ client in a run, the tail of the full model is never updated.
 
 Every client computes every band it holds a channel of, in full, from the same results in the same order, so its
 slice of the update is bit for bit the same slice of what a tier-0 client computes.
+
+``reputation:F`` (:mod:`client.train.reputation`) scores the senders once for the whole round, on what every result
+holds (the narrowest band with the shared parameters), and the bands then average the results it keeps, each bounded
+to the kept results' median norm.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from dataclasses import dataclass
 
 import torch
 
-from client.train.aggregation import Aggregator, DenseAggregator, Mean, ordered_sum
+from client.train.aggregation import Aggregator, DenseAggregator, Mean, RoundOrigin, ordered_sum
 from client.train.matformer import ffn_axis, pad_ffn
+from client.train.reputation import Reputation, clip_scales
 
 __all__ = ["Band", "combine_tiers", "tier_bands"]
 
@@ -68,12 +73,18 @@ def combine_tiers(
     decoded: Sequence[Sequence[torch.Tensor]],
     widths: Sequence[int],
     local_width: int,
+    origin: RoundOrigin | None = None,
 ) -> list[torch.Tensor]:
     """The round's update of each parameter at the FFN width ``local_width`` this client holds.
 
     ``decoded[p][i]`` is result ``i``'s parameter ``p`` in parameter space (its own tier's shape, or wider) and
     ``widths[i]`` the FFN width of result ``i``'s tier. Bands that start beyond ``local_width`` are skipped.
+    ``origin`` names the round and each result's sender, for a rule with memory.
     """
+    if isinstance(aggregator, Reputation):
+        kept, scales = _reputation_choice(aggregator, names, decoded, widths, origin)
+        decoded = [[values[i] * scales[i] for i in kept] for values in decoded]
+        return combine_tiers(Mean(), names, decoded, [widths[i] for i in kept], local_width)
     ffn = [p for p, name in enumerate(names) if ffn_axis(name) is not None]
     shared = [p for p, name in enumerate(names) if ffn_axis(name) is None]
     everyone = range(len(widths))
@@ -98,6 +109,27 @@ def combine_tiers(
     complete = [update for update in updates if update is not None]
     assert len(complete) == len(names)  # band 0 carries every shared parameter, every band every FFN one
     return complete
+
+
+def _reputation_choice(
+    rule: Reputation,
+    names: Sequence[str],
+    decoded: Sequence[Sequence[torch.Tensor]],
+    widths: Sequence[int],
+    origin: RoundOrigin | None,
+) -> tuple[list[int], list[float]]:
+    """The results ``rule`` keeps this round, and the factor bounding each result's norm, from the gram matrix of
+    what every result holds: the shared parameters and the narrowest width's FFN channels."""
+    shared_width = min(widths)
+    n = len(widths)
+    gram = torch.zeros(n, n, dtype=torch.float64)
+    for name, values in zip(names, decoded, strict=True):
+        axis = ffn_axis(name)
+        rows = [v if axis is None else v.narrow(axis, 0, shared_width) for v in values]
+        flat = torch.stack([row.reshape(-1) for row in rows]).to(device="cpu", dtype=torch.float64)
+        gram += flat @ flat.T
+    kept = rule.kept(gram, rule.named(origin, n))
+    return kept, [float(scale) for scale in clip_scales(gram, kept)]
 
 
 def _axis(name: str) -> int:

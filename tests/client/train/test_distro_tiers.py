@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 
 import pytest
@@ -12,11 +13,13 @@ from torch import nn
 from client.participant.pipeline import parameter_hash
 from client.participant.result_blob import encode_result
 from client.participant.result_checks import InvalidResult, ResultRules
-from client.train.aggregation import Aggregator, Mean, Median, MultiKrum, lower_median
+from client.train.aggregation import Aggregator, Mean, Median, MultiKrum, RoundOrigin, lower_median
 from client.train.compression import CompressedTensor
 from client.train.distro import Distro, DistroResult
 from client.train.errors import IncompatibleResultError
+from client.train.matformer import ffn_axis
 from client.train.optim_config import DistroConfig
+from client.train.reputation import Reputation
 from client.train.schedule import ConstantLR
 from client.train.tier_alignment import combine_tiers
 from tests.client.train.reference import slow_decode, slow_scatter_mean
@@ -128,6 +131,62 @@ def test_a_coordinate_outside_a_results_slice_is_absent_for_a_robust_rule() -> N
             ]
             expected[position] = lower_median(torch.stack([d[position] for d in holders]))
         assert torch.equal(combined[index], expected), name
+
+
+def _slow_shared_dot(a: list[torch.Tensor], b: list[torch.Tensor], width: int) -> float:
+    """The dot product of two decoded results over what both hold at FFN ``width``: element by element, float64."""
+    dot = 0.0
+    for name, x, y in zip(sorted(NAMES), a, b, strict=True):
+        if "proj" in name:
+            x, y = (t[:, :width] if name.startswith("mlp.down") else t[:width] for t in (x, y))
+        dot += sum(u * v for u, v in zip(x.reshape(-1).tolist(), y.reshape(-1).tolist(), strict=True))
+    return dot
+
+
+def _narrowed(name: str, tensor: torch.Tensor, width: int) -> torch.Tensor:
+    """A full tensor as a tier of FFN ``width`` holds it."""
+    axis = ffn_axis(name)
+    return tensor if axis is None else tensor.narrow(axis, 0, width)
+
+
+def _slow_shared_cosine(a: list[torch.Tensor], b: list[torch.Tensor], width: int) -> float:
+    return _slow_shared_dot(a, b, width) / (_slow_shared_dot(a, a, width) * _slow_shared_dot(b, b, width)) ** 0.5
+
+
+def test_reputation_scores_a_mixed_round_on_what_every_result_holds_and_drops_a_flipper_of_another_tier() -> None:
+    """Tier-0 senders agree (a common direction plus noise), a tier-1 sender sends its opposite: its cumulative
+    score sinks below half the median, and the round's update is then the band-wise mean of the others alone."""
+    generator = torch.Generator().manual_seed(5)
+    names = sorted(NAMES)
+    common = [torch.randn(_shape(name, FULL), generator=generator) for name in names]
+    senders = (b"a", b"b", b"c", b"d", b"z")
+    widths = [32, 32, 32, 32, 16]
+    rule = Reputation(1)
+    for height in range(1, 5):
+        decoded = [
+            [c + torch.randn(c.shape, generator=generator) for _ in range(4)] + [-_narrowed(name, c, 16)]
+            for name, c in zip(names, common, strict=True)
+        ]
+        before = rule.scores
+        combined = combine_tiers(rule, names, decoded, widths, FULL, RoundOrigin(0, height, senders))
+        per_result = [[decoded[p][i] for p in range(len(names))] for i in range(len(widths))]
+        for i, sender in enumerate(senders):  # the round score: mean cosine with the others less the top 1
+            cos = sorted(_slow_shared_cosine(per_result[i], per_result[j], 16) for j in range(5) if j != i)[:3]
+            assert math.isclose(rule.scores[sender] - before.get(sender, 0.0), sum(cos) / 3, abs_tol=1e-6)
+    assert min(rule.scores, key=rule.scores.__getitem__) == b"z"
+    # The last round kept the four tier-0 results: their band-wise mean, each bounded to their median norm over
+    # what every result of the round held (by which a narrower tier's result compares with a wider one's).
+    kept = range(4)
+    norms = torch.tensor([_slow_shared_dot(per_result[i], per_result[i], 16) ** 0.5 for i in kept])
+    median = float(norms.sort().values[1])
+    expected = combine_tiers(
+        Mean(),
+        names,
+        [[decoded[p][i] * min(1.0, median / float(norms[i])) for i in kept] for p in range(len(names))],
+        [FULL] * 4,
+        FULL,
+    )
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(combined, expected, strict=True))
 
 
 def test_results_of_every_allowed_tier_are_accepted_and_named() -> None:
