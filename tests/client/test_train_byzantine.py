@@ -12,6 +12,7 @@ import pytest
 
 from client.participant.model_setup import DUMMY_MODEL_CONFIG
 from client.participant.runner import ExitReason
+from client.train.reputation import Reputation
 from tests.client.participant.train_harness import TrainRun, capturing_events, run_toml
 from tests.client.test_train_attacks import UNQUANTIZED_CLIPPED
 
@@ -49,3 +50,32 @@ def test_median_aggregation_survives_a_sign_flipping_client(tmp_path: Path) -> N
     for client in honest:
         losses = [r.loss for r in client.rounds if r.loss is not None]
         assert statistics.mean(losses[-3:]) < statistics.mean(losses[:3])
+
+
+@pytest.mark.slow
+def test_reputation_sinks_a_sign_flipping_client_in_a_real_run(tmp_path: Path) -> None:
+    """The same run with ``reputation:1``: the rule learns each result's sender and epoch from the round pipeline,
+    every honest client ends with the same scores, and the attacker's is the lowest."""
+    (tmp_path / "config.json").write_text(json.dumps(DUMMY_MODEL_CONFIG | {"aggregator": "reputation:1"}))
+    toml = run_toml(
+        epoch_time=600,
+        total_steps=10,
+        deadline=10,
+        init_min_clients=5,
+        checkpoint={"Hub": {"repo_id": str(tmp_path)}},
+        distro=UNQUANTIZED_CLIPPED,
+    )
+    run = TrainRun(toml)
+    clients = [run.client(i) for i in range(BYZANTINE)] + [run.client(BYZANTINE, byzantine="sign-flip")]
+    exits = asyncio.run(run.run_all(clients, timeout=240))
+
+    assert exits == [ExitReason.Finished] * 5
+    honest = clients[:BYZANTINE]
+    rules = [c.setup.trainer.distro.aggregator for c in honest]  # type: ignore[union-attr]
+    assert all(isinstance(rule, Reputation) for rule in rules)
+    scores = [rule.scores for rule in rules]  # type: ignore[attr-defined]
+    assert all(s == scores[0] for s in scores) and len(scores[0]) == 5
+    assert min(scores[0], key=scores[0].__getitem__) == bytes(clients[BYZANTINE].me)
+    steps = sorted(set.intersection(*({r.step for r in c.rounds} for c in honest)))
+    for step in steps:
+        assert len({next(r.parameter_hash for r in c.rounds if r.step == step) for c in honest}) == 1
