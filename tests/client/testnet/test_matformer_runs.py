@@ -93,8 +93,11 @@ def test_four_clients_at_tiers_0_1_2_0_train_to_finished_with_tier_0_replicas_id
     testnet: str, tmp_path: Path
 ) -> None:
     config = tmp_path / "state.toml"
-    text = TINY_THREE.read_text().replace("init_min_clients = 3", "init_min_clients = 4")
-    config.write_text(text.replace("total_steps = 16", "total_steps = 8"))
+    text = TINY_THREE.read_text()
+    assert "init_min_clients = 3" in text and "total_steps = 32" in text
+    config.write_text(
+        text.replace("init_min_clients = 3", "init_min_clients = 4").replace("total_steps = 32", "total_steps = 8")
+    )
     events = _start(
         testnet, tmp_path / "logs", "--num-clients", "4", "--config-path", str(config), "--client-matformer-tiers",
         "0,1,2", "--headless-exit-after-secs", "400", timeout=500,

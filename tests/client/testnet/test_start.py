@@ -133,9 +133,9 @@ def _epoch_at(events: list[dict[str, Any]]) -> int:
 
 def test_a_client_killed_twice_rejoins_and_every_client_ends_with_the_same_weights(tmp_path: Path) -> None:
     """The chaos run: client 3 is killed (and restarted) twice; the run finishes and all three agree bit for bit."""
-    kills = ("--random-kill-num", "1", "--allowed-to-kill", "3", "--kill-interval-secs", "15", "--max-kills", "2")
-    config = ("--config-path", str(TINY_CONFIG.with_name("tiny-three")), "--headless-exit-after-secs", "240")
-    result, events = _start(tmp_path, "--num-clients", "3", *config, *kills, timeout=270)
+    kills = ("--random-kill-num", "1", "--allowed-to-kill", "3", "--kill-interval-secs", "10", "--max-kills", "2")
+    config = ("--config-path", str(TINY_CONFIG.with_name("tiny-three")), "--headless-exit-after-secs", "300")
+    result, events = _start(tmp_path, "--num-clients", "3", *config, *kills, timeout=330)
     assert result.returncode == 0, result.stderr[-3000:]
 
     kills_at = [i for i, e in enumerate(events) if e["event"] == "client_killed"]
