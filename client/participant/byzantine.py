@@ -118,10 +118,9 @@ class Byzantine(ResultLie):
                 for received in results
                 if received.sender != self.client.me and received.payload is not None
             ]
-        mine = dense(own)
-        shapes = [t.shape for t in mine]
-        same_tier = [d for d in (dense(decode_result(p)) for p in payloads) if [t.shape for t in d] == shapes]
-        return same_tier or [mine]
+        shapes = [t.xshape for t in own.tensors]
+        same_tier = [r for r in map(decode_result, payloads) if [t.xshape for t in r.tensors] == shapes]
+        return [dense(r) for r in same_tier or [own]]
 
 
 def _mean(results: list[Dense]) -> Dense:
