@@ -5,12 +5,15 @@ its ETag or Last-Modified), ``data`` (a sparse file of the remote file's size, t
 offsets) and ``ranges`` (an append-only log of ``start end`` lines, each written only after its bytes are in
 ``data``). A process killed mid-write leaves at worst an unlogged range (fetched again) or a torn last line
 (ignored). When the server reports a different size or validator for the URL, the old bytes are dropped.
-Several processes may share one cache: they write the same bytes at the same offsets.
+Several processes may share one cache (two clients of one machine): they write the same bytes at the same offsets,
+never truncate ``data``, and take turns on an entry's setup (``<entry>.lock`` beside it), so that none mistakes an
+entry another one is still setting up for a damaged one.
 """
 
 from __future__ import annotations
 
 import bisect
+import fcntl
 import hashlib
 import json
 import os
@@ -30,15 +33,7 @@ class CachedFile:
     def __init__(self, directory: Path, url: str, size: int, validator: str) -> None:
         self.directory = directory
         self.size = size
-        meta = {"url": url, "size": size, "validator": validator}
-        meta_path = directory / META_FILE
-        if directory.is_dir() and _read_json(meta_path) != meta:
-            shutil.rmtree(directory)  # another file now lives at this URL (or the cache was damaged)
-        directory.mkdir(parents=True, exist_ok=True)
-        if not meta_path.is_file():
-            staging = meta_path.with_suffix(f".{os.getpid()}.tmp")
-            staging.write_text(json.dumps(meta))
-            os.replace(staging, meta_path)
+        _open_entry(directory, {"url": url, "size": size, "validator": validator})
         self._starts: list[int] = []
         self._ends: list[int] = []
         for start, end in _read_ranges(directory / RANGES_FILE, size):
@@ -78,8 +73,8 @@ class CachedFile:
         """Keep ``data`` (the file's bytes from ``start``), then log the range as held."""
         if not data:
             return
-        path = self.directory / DATA_FILE
-        with path.open("r+b" if path.exists() else "w+b") as handle:
+        descriptor = os.open(self.directory / DATA_FILE, os.O_WRONLY | os.O_CREAT, 0o644)  # another may have made it
+        with os.fdopen(descriptor, "wb") as handle:
             handle.seek(start)
             handle.write(data)
         with (self.directory / RANGES_FILE).open("a") as log:
@@ -91,6 +86,19 @@ class CachedFile:
         with (self.directory / DATA_FILE).open("rb") as handle:
             handle.seek(start)
             return handle.read(end - start)
+
+
+def _open_entry(directory: Path, meta: dict[str, object]) -> None:
+    """Make ``directory`` the entry of the file ``meta`` describes, keeping what it holds if it already is."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with directory.with_name(f"{directory.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or when its process dies
+        if _read_json(directory / META_FILE) == meta:
+            return
+        if directory.exists():
+            shutil.rmtree(directory)  # another file now lives at this URL (or the entry was damaged)
+        directory.mkdir()
+        (directory / META_FILE).write_text(json.dumps(meta))  # a torn write reads as damage: the entry is redone
 
 
 def _read_json(path: Path) -> object:
