@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -104,16 +105,25 @@ class ModelAcquisition:
         self.setup: TrainingSetup | None = None
         self._weights_epoch: int | None = None
         self._offers: dict[Pubkey, ModelOffer] = {}  # one per participant: memory a flood cannot grow
+        self._offer_relayed: dict[Pubkey, float] = {}  # when each participant's offer was last passed on
         self._wait_since: dict[int, float] = {}
         self._my_offer: ModelOffer | None = None
         self._last_offer = 0.0
 
-    def take_offer(self, sender: Pubkey, offer: ModelOffer) -> None:
+    def take_offer(self, sender: Pubkey, offer: ModelOffer) -> bool:
         """A peer's (signed) offer of an epoch's weights: per sender, the latest of its newest epoch counts (one
-        delayed from an earlier epoch does not replace it)."""
+        delayed from an earlier epoch does not replace it). True if it is to be relayed: each sender's offers at
+        most twice per offer interval (an honest one repeats its offer once per interval, with a fresh nonce that
+        defeats gossip dedup), so a participant flooding offers cannot make every peer pass each one on."""
         held = self._offers.get(sender)
-        if held is None or offer.epoch >= held.epoch:
-            self._offers[sender] = offer
+        if held is not None and offer.epoch < held.epoch:
+            return False
+        self._offers[sender] = offer
+        now = time.monotonic()
+        if now - self._offer_relayed.get(sender, -math.inf) < self.offer_interval / 2:
+            return False
+        self._offer_relayed[sender] = now
+        return True
 
     async def ensure(self, coordinator: Coordinator) -> TrainingSetup | None:
         """The model for this epoch, loading it if we do not hold it yet; None while a joiner still waits for the

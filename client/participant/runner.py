@@ -727,8 +727,7 @@ class TrainingClient:
     async def _take_message(self, message: SignedMessage) -> bool:
         offer = ModelOffer.parse(message.data)
         if offer is not None:
-            self.models.take_offer(message.sender, offer)
-            return True
+            return self.models.take_offer(message.sender, offer)
         try:
             holding = Holding.parse(message.data)
             if holding is not None:

@@ -6,9 +6,13 @@ import random
 
 import pytest
 import torch
+from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from client.p2p import P2PNode, SignedMessage
+from client.participant.checkpoint_keeper import CheckpointKeeper
 from client.participant.checkpoints import read_parameters_blob, write_checkpoint
+from client.participant.model_acquisition import ModelAcquisition, SetupOptions
 from client.participant.model_setup import DUMMY_MODEL_CONFIG
 from client.participant.model_sharing import ModelOffer, choose_offer, load_parameters, parameters_blob
 from client.participant.pipeline import parameter_hash
@@ -34,6 +38,26 @@ def test_one_client_claiming_weights_of_a_step_not_yet_trained_does_not_outbid_t
     honest, liar = Pubkey.new_unique(), Pubkey.new_unique()
     offers = {honest: ModelOffer(2, "1" * 64, step=20), liar: ModelOffer(2, "2" * 64, step=10**9)}
     assert choose_offer(offers, {honest, liar}, latest_step=20) == ("1" * 64, [honest])
+
+
+async def _never(_: SignedMessage) -> bool:
+    return False
+
+
+def test_a_participant_flooding_offers_has_them_passed_on_at_most_twice_per_offer_interval() -> None:
+    key = Keypair()
+    node = P2PNode(key, lambda _: True, _never)
+    models = ModelAcquisition(
+        node, key.pubkey(), "run", SetupOptions("cpu", None, None), CheckpointKeeper("run", lambda: "account", None),
+        lambda *_: None, random.Random(0), offer_wait=1.0, offer_interval=600.0,
+    )  # fmt: skip
+    flooder, honest = Pubkey.new_unique(), Pubkey.new_unique()
+    relayed = [models.take_offer(flooder, ModelOffer(1, f"{i:064x}", nonce=i)) for i in range(100)]
+    assert relayed == [True] + [False] * 99  # each one is new to gossip dedup (its nonce), yet only one goes on
+    assert models._offers[flooder] == ModelOffer(1, f"{99:064x}", nonce=99)  # the latest still counts here
+    assert models.take_offer(honest, ModelOffer(1, "a" * 64))  # another participant's offer is not held back
+    assert not models.take_offer(flooder, ModelOffer(0, "b" * 64))  # an earlier epoch's is neither kept nor relayed
+    assert models._offers[flooder].epoch == 1
 
 
 def test_a_shared_model_is_bit_identical_to_the_source() -> None:
