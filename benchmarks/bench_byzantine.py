@@ -48,6 +48,7 @@ from client.participant.result_checks import InvalidResult, ResultRules  # noqa:
 from client.train import DistroConfig, SyntheticDataProvider, Trainer, build_model  # noqa: E402
 from client.train.aggregation import RoundOrigin, aggregator_from_spec, decode_dense  # noqa: E402
 from client.train.distro import DistroResult  # noqa: E402
+from client.train.reputation import Reputation  # noqa: E402
 from client.train.schedule import ConstantLR  # noqa: E402
 from coordinator_program.core import BatchId  # noqa: E402
 
@@ -82,6 +83,7 @@ class Cell:
     identical: bool
     refused: int
     honest_cosine: float  # mean over rounds of the honest results' mean pairwise cosine
+    dropped: tuple[int, int] | None = None  # reputation:F only: honest and attackers' results it dropped, all rounds
     baseline: Cell | None = field(default=None, repr=False)
     floor: Cell | None = field(default=None, repr=False)
 
@@ -142,6 +144,8 @@ def run_cell(setup: Setup, aggregator: str, attack: str, f: int, clients: int | 
     own: list[list] = [[] for _ in trainers]
     previous: list[tuple[int, bytes]] = []
     apply_s, round_s, cosines, refused = [], [], [], 0
+    reputation = distro.aggregator if isinstance(distro.aggregator, Reputation) else None
+    dropped = [0, 0]  # honest, attackers'
     for step in range(1, setup.steps + 1):
         blobs = []
         for index, trainer in enumerate(trainers):
@@ -176,6 +180,9 @@ def run_cell(setup: Setup, aggregator: str, attack: str, f: int, clients: int | 
             if index == 0:
                 apply_s.append(time.perf_counter() - began)
                 round_s.append(train_s + apply_s[-1])
+        if reputation is not None:
+            for sender in reputation.dropped:
+                dropped[int.from_bytes(sender, "big") >= honest] += 1
     hashes = {parameter_hash(t.model) for t in trainers[:honest]}
     end = trainers[0].evaluate(held_out)
     return Cell(
@@ -190,6 +197,7 @@ def run_cell(setup: Setup, aggregator: str, attack: str, f: int, clients: int | 
         len(hashes) == 1,
         refused,
         statistics.mean(cosines),
+        None if reputation is None else (dropped[0], dropped[1]),
     )
 
 
@@ -318,7 +326,8 @@ def main(argv: list[str] | None = None) -> list[Cell]:
         print(row(cell), flush=True)
         print(
             f"[{number}/{len(plan)} {time.monotonic() - began:5.0f} s] {aggregator:>22} {attack:>12} f={f}: "
-            f"{cell.start:.3f} -> {cell.end:.3f}, honest cosine {cell.honest_cosine:.3f}",
+            f"{cell.start:.3f} -> {cell.end:.3f}, honest cosine {cell.honest_cosine:.3f}"
+            + ("" if cell.dropped is None else f", dropped {cell.dropped[0]} honest / {cell.dropped[1]} attackers'"),
             file=sys.stderr,
             flush=True,
         )

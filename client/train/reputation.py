@@ -196,6 +196,7 @@ class Reputation(Aggregator):
         self._round: tuple[int, int] | None = None
         self._before: dict[bytes, float] = {}
         self._calls = 0  # rounds seen without an origin, each its own round
+        self.dropped: frozenset[bytes] = frozenset()  # the senders the latest round dropped (logs, benchmarks)
 
     @property
     def spec(self) -> str:
@@ -257,6 +258,7 @@ class Reputation(Aggregator):
             for sender in distinct:
                 self._scores.setdefault(sender, 0.0)
         dropped = lagging(self._scores, distinct, f)
+        self.dropped = frozenset(dropped)
         if dropped:
             log.info("reputation: round %d drops %d sender(s)", origin.height, len(dropped))
         return [i for i, sender in enumerate(origin.senders) if sender not in dropped]

@@ -25,8 +25,8 @@ def test_the_quick_benchmark_prints_its_table_and_the_honest_replicas_stay_ident
     assert set(bench.BENCH_ATTACKS) == set(ATTACK_NAMES) - {LABEL_FLIP}  # the full grid covers every attack
     cells = bench.main(["--quick"])
 
-    printed = capsys.readouterr().out
-    assert "| aggregator | attack | f |" in printed
+    captured = capsys.readouterr()
+    assert "| aggregator | attack | f |" in captured.out
     assert [(c.aggregator, c.attack if c.f else None, c.f) for c in cells] == [
         ("mean", None, 0),
         ("sign-vote", None, 0),
@@ -40,3 +40,10 @@ def test_the_quick_benchmark_prints_its_table_and_the_honest_replicas_stay_ident
     baseline = cells[0]
     assert baseline.end < baseline.start  # the honest run learns
     assert cells[3].end > baseline.end  # two sign-flippers of seven hurt the mean
+    # reputation:2 reports whose results it dropped: at most F = 2 a round, no attacker's when there is none
+    assert [c.dropped is None for c in cells] == [True, True, False, True, True, False]
+    for cell in (cells[2], cells[5]):
+        assert cell.dropped is not None and sum(cell.dropped) <= 2 * 8  # the quick run's 8 steps
+    assert cells[2].dropped is not None and cells[2].dropped[1] == 0
+    assert cells[5].dropped is not None and cells[5].dropped[1] > 0
+    assert f"dropped {cells[5].dropped[0]} honest / {cells[5].dropped[1]} attackers'" in captured.err

@@ -123,6 +123,7 @@ def test_sign_flipped_senders_sink_and_are_dropped_whatever_their_position() -> 
         order = torch.randperm(7, generator=rng).tolist()
         kept = _kept(rule, [results[i] for i in order], [keys[i] for i in order], height=height)
         assert sorted(order[i] for i in kept) == [0, 1, 2, 3, 4]
+        assert rule.dropped == {keys[5], keys[6]}  # what the round dropped, by sender
     assert max(rule.scores[keys[5]], rule.scores[keys[6]]) < min(rule.scores[k] for k in keys[:5])
 
 
