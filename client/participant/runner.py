@@ -717,8 +717,9 @@ class TrainingClient:
         return rounds, step
 
     async def _on_message(self, message: SignedMessage) -> bool:
-        """A verified gossip message; True if it was taken, so the node relays it (each one once), and the loop
-        looks at once whether it completes what the opportunistic witness waits for."""
+        """A verified gossip message; True if the node is to relay it (each one once; a participant's model offers
+        at most twice per offer interval), and then the loop looks at once whether it completes what the
+        opportunistic witness waits for."""
         taken = await self._take_message(message)
         if taken:
             self._nudge()
